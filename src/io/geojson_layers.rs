@@ -1,0 +1,312 @@
+//! GeoJSON input: the four layers of METHOD.md from RFC 7946 files.
+//!
+//! The file is parsed as JSON once; each feature's geometry is then read with
+//! the `geojson` crate on its own, so one broken feature becomes a warning
+//! instead of making the whole file unreadable. A FeatureCollection, a single
+//! Feature or a bare geometry (a feature without properties) are accepted.
+
+use super::categories::CategoryMatcher;
+use super::fields::{self, Field};
+use super::geometry;
+use super::records::{FacilityBuilder, ResidentBuilder};
+use super::{LayerKind, LoadError, Loaded, Source};
+use crate::model::{Facility, LoadWarning, Resident, Road, Township};
+use geo::{Centroid as _, MultiPolygon, Point};
+use geojson::GeometryValue;
+use serde_json::{Map, Value};
+use std::collections::HashMap;
+
+/// One feature as found in the file, before the layer's rules are applied.
+struct RawFeature {
+    /// 1-based position in the file.
+    number: usize,
+    properties: Map<String, Value>,
+    geometry: Option<Value>,
+}
+
+impl RawFeature {
+    /// The feature's name for messages, when it has one.
+    fn label(&self, aliases: &[&str]) -> Option<String> {
+        fields::text(&fields::property(&self.properties, aliases))
+    }
+
+    /// The geometry, read by the `geojson` crate, or why it cannot be.
+    fn geometry(&mut self) -> Result<GeometryValue, String> {
+        match self.geometry.take() {
+            None | Some(Value::Null) => Err("has no geometry".to_string()),
+            Some(value) => serde_json::from_value::<geojson::Geometry>(value)
+                .map(|g| g.value)
+                .map_err(|e| format!("has an invalid geometry ({e})")),
+        }
+    }
+}
+
+const GEOMETRY_TYPES: [&str; 7] = [
+    "Point",
+    "MultiPoint",
+    "LineString",
+    "MultiLineString",
+    "Polygon",
+    "MultiPolygon",
+    "GeometryCollection",
+];
+
+/// Splits a GeoJSON document into features; entries of a FeatureCollection
+/// that are not Features become warnings.
+fn read_features(source: &Source, text: &str) -> Result<(Vec<RawFeature>, Vec<LoadWarning>), LoadError> {
+    let root: Value = serde_json::from_str(text).map_err(|e| LoadError::Json {
+        message: e.to_string(),
+        path: source.path.clone(),
+    })?;
+    let not_geojson = |found: String| LoadError::NotGeoJson {
+        found,
+        path: source.path.clone(),
+    };
+    let Value::Object(mut root) = root else {
+        return Err(not_geojson(json_kind(&root)));
+    };
+    let kind = root.get("type").and_then(Value::as_str).unwrap_or_default().to_string();
+    let mut warnings = Vec::new();
+    let features = match kind.as_str() {
+        "FeatureCollection" => {
+            let Some(Value::Array(entries)) = root.remove("features") else {
+                return Err(not_geojson(
+                    "a FeatureCollection without a \"features\" list".to_string(),
+                ));
+            };
+            let mut features = Vec::with_capacity(entries.len());
+            for (i, entry) in entries.into_iter().enumerate() {
+                match feature(i + 1, entry) {
+                    Ok(f) => features.push(f),
+                    Err(why) => warnings.push(source.warning(Some(i + 1), None, why)),
+                }
+            }
+            features
+        }
+        "Feature" => vec![feature(1, Value::Object(root)).map_err(not_geojson)?],
+        t if GEOMETRY_TYPES.contains(&t) => vec![RawFeature {
+            number: 1,
+            properties: Map::new(),
+            geometry: Some(Value::Object(root)),
+        }],
+        "Topology" => {
+            return Err(not_geojson(
+                "TopoJSON (type \"Topology\"); convert it to GeoJSON".to_string(),
+            ));
+        }
+        "" => return Err(not_geojson("an object without a \"type\"".to_string())),
+        other => return Err(not_geojson(format!("an object of type {other:?}"))),
+    };
+    Ok((features, warnings))
+}
+
+fn feature(number: usize, value: Value) -> Result<RawFeature, String> {
+    let Value::Object(mut object) = value else {
+        return Err(format!("is {}, not a Feature; it is skipped", json_kind(&value)));
+    };
+    match object.get("type").and_then(Value::as_str) {
+        Some("Feature") => {}
+        Some(other) => return Err(format!("has type {other:?}, not \"Feature\"; it is skipped")),
+        None => return Err("has no \"type\": \"Feature\"; it is skipped".to_string()),
+    }
+    let properties = match object.remove("properties") {
+        Some(Value::Object(map)) => map,
+        _ => Map::new(),
+    };
+    Ok(RawFeature {
+        number,
+        properties,
+        geometry: object.remove("geometry"),
+    })
+}
+
+fn json_kind(value: &Value) -> String {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a true/false value",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a text",
+        Value::Array(_) => "a list",
+        Value::Object(_) => "an object",
+    }
+    .to_string()
+}
+
+fn wrong_type(found: &GeometryValue, layer: LayerKind) -> String {
+    let needed = match layer {
+        LayerKind::Townships => "Polygon or MultiPolygon",
+        LayerKind::Facilities => "Point",
+        LayerKind::Residents => "Point, Polygon or MultiPolygon",
+        LayerKind::Roads => "LineString or MultiLineString",
+    };
+    format!(
+        "has a {} geometry, but {layer} need {needed}",
+        found.type_name()
+    )
+}
+
+/// Township boundaries: Polygon/MultiPolygon with a unique name.
+pub(crate) fn townships(source: &Source, text: &str) -> Result<Loaded<Township>, LoadError> {
+    let (features, mut warnings) = read_features(source, text)?;
+    let mut items: Vec<Township> = Vec::new();
+    let mut first_with_name: HashMap<String, usize> = HashMap::new();
+    for mut f in features {
+        let name = f.label(fields::TOWNSHIP_NAME);
+        let label = name.as_deref();
+        let mut warn = |message: String| warnings.push(source.warning(Some(f.number), label, message));
+        let mut caveats = Vec::new();
+        let boundary = match f.geometry() {
+            Ok(GeometryValue::Polygon { coordinates }) => {
+                geometry::polygon(&coordinates, &mut caveats).map(|p| MultiPolygon::new(vec![p]))
+            }
+            Ok(GeometryValue::MultiPolygon { coordinates }) => {
+                geometry::multi_polygon(&coordinates, &mut caveats)
+            }
+            Ok(other) => Err(wrong_type(&other, LayerKind::Townships)),
+            Err(why) => Err(why),
+        };
+        let boundary = match boundary {
+            Ok(b) => b,
+            Err(why) => {
+                warn(format!("{why}; it is skipped"));
+                continue;
+            }
+        };
+        let Some(name) = name.clone() else {
+            warn("has no name (townships need a \"name\" property); it is skipped".to_string());
+            continue;
+        };
+        if let Some(first) = first_with_name.get(&name) {
+            warn(format!(
+                "township name {name:?} is already used by feature {first}; this one is skipped"
+            ));
+            continue;
+        }
+        for caveat in caveats {
+            warn(caveat);
+        }
+        let crossings = geometry::crossing_caveats(&boundary);
+        if !crossings.is_empty() {
+            warn(format!(
+                "the boundary is not a valid polygon ({}); it is kept, but residents near the crossing may be counted in the wrong township",
+                crossings.join(", ")
+            ));
+        }
+        first_with_name.insert(name.clone(), f.number);
+        items.push(Township {
+            name,
+            code: fields::text(&fields::property(&f.properties, fields::CODE)),
+            boundary,
+        });
+    }
+    source.finish(LayerKind::Townships, items, warnings)
+}
+
+/// A point from a Point geometry or a MultiPoint holding exactly one point.
+fn single_point(geometry: &GeometryValue, layer: LayerKind) -> Result<Point<f64>, String> {
+    match geometry {
+        GeometryValue::Point { coordinates } => geometry::point(coordinates),
+        GeometryValue::MultiPoint { coordinates } if coordinates.len() == 1 => coordinates
+            .first()
+            .map_or_else(|| Err("the MultiPoint is empty".to_string()), geometry::point),
+        other => Err(wrong_type(other, layer)),
+    }
+}
+
+/// Facilities: Points with a category known to `matcher`.
+pub(crate) fn facilities(
+    source: &Source,
+    text: &str,
+    matcher: &CategoryMatcher,
+) -> Result<Loaded<Facility>, LoadError> {
+    let (features, warnings) = read_features(source, text)?;
+    let mut builder = FacilityBuilder::new(source, matcher, warnings);
+    for mut f in features {
+        let location = f
+            .geometry()
+            .and_then(|g| single_point(&g, LayerKind::Facilities));
+        builder.add(
+            f.number,
+            f.label(fields::NAME),
+            fields::property(&f.properties, fields::CATEGORY),
+            fields::property(&f.properties, fields::CAPACITY),
+            location,
+        );
+    }
+    builder.finish()
+}
+
+/// Residents: Points, or Polygons/MultiPolygons represented by their centroid.
+pub(crate) fn residents(source: &Source, text: &str) -> Result<Loaded<Resident>, LoadError> {
+    let (features, warnings) = read_features(source, text)?;
+    let mut builder = ResidentBuilder::new(source, warnings);
+    for mut f in features {
+        let location = f.geometry().and_then(|g| match &g {
+            GeometryValue::Polygon { coordinates } => {
+                geometry::polygon(coordinates, &mut Vec::new()).and_then(|p| {
+                    p.centroid()
+                        .ok_or_else(|| "the polygon has no centroid".to_string())
+                })
+            }
+            GeometryValue::MultiPolygon { coordinates } => {
+                geometry::multi_polygon(coordinates, &mut Vec::new()).and_then(|p| {
+                    p.centroid()
+                        .ok_or_else(|| "the MultiPolygon has no centroid".to_string())
+                })
+            }
+            _ => single_point(&g, LayerKind::Residents),
+        });
+        builder.add(
+            f.number,
+            f.label(fields::NAME),
+            fields::property(&f.properties, fields::POPULATION),
+            location,
+        );
+    }
+    builder.finish()
+}
+
+/// Roads: LineStrings; a MultiLineString gives one road per line.
+pub(crate) fn roads(source: &Source, text: &str) -> Result<Loaded<Road>, LoadError> {
+    let (features, mut warnings) = read_features(source, text)?;
+    let mut items = Vec::new();
+    for mut f in features {
+        let name = f.label(fields::NAME);
+        let mut warn = |message: String| {
+            warnings.push(source.warning(Some(f.number), name.as_deref(), message));
+        };
+        let lines = match f.geometry() {
+            Ok(GeometryValue::LineString { coordinates }) => vec![coordinates],
+            Ok(GeometryValue::MultiLineString { coordinates }) => coordinates,
+            Ok(other) => {
+                warn(format!("{}; it is skipped", wrong_type(&other, LayerKind::Roads)));
+                continue;
+            }
+            Err(why) => {
+                warn(format!("{why}; it is skipped"));
+                continue;
+            }
+        };
+        if lines.is_empty() {
+            warn("the MultiLineString has no lines; it is skipped".to_string());
+            continue;
+        }
+        let highway = fields::text(&fields::property(&f.properties, fields::HIGHWAY));
+        let oneway = fields::oneway(&fields::property(&f.properties, fields::ONEWAY));
+        let maxspeed_kmh = fields::maxspeed_kmh(&fields::property(&f.properties, fields::MAXSPEED));
+        let several = lines.len() > 1;
+        for (i, positions) in lines.iter().enumerate() {
+            match geometry::line(positions) {
+                Ok(line) => items.push(Road {
+                    line,
+                    highway: highway.clone(),
+                    oneway,
+                    maxspeed_kmh,
+                }),
+                Err(why) if several => warn(format!("line {}: {why}; that line is skipped", i + 1)),
+                Err(why) => warn(format!("{why}; it is skipped")),
+            }
+        }
+    }
+    source.finish(LayerKind::Roads, items, warnings)
+}

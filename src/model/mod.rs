@@ -1,0 +1,115 @@
+//! Plain data of a life-circle study: the four input layers of METHOD.md and
+//! the assessment profile. No I/O, no egui: loaders in `io` fill these types,
+//! `analysis` reads them, the GUI shows them.
+
+mod profile;
+
+pub use profile::{CategoryInfo, DriveSpeeds, Mode, ModeSpeed, Modes, Profile, ProfileError, Tier};
+
+use geo::{MultiPolygon, Point};
+use serde::{Deserialize, Serialize};
+
+/// A township (乡镇/街道): the unit every figure is reported for.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Township {
+    /// Unique name, e.g. "航埠镇".
+    pub name: String,
+    /// Administrative code, when the file has one.
+    pub code: Option<String>,
+    /// Boundary in WGS84 lon/lat.
+    pub boundary: MultiPolygon<f64>,
+}
+
+/// A public-service facility (设施点) of one profile category.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Facility {
+    /// Category id of the profile, e.g. "kindergarten".
+    pub category: String,
+    /// Display name; may be empty.
+    pub name: String,
+    /// Optional capacity (places, beds …); reported, not used for coverage.
+    pub capacity: Option<f64>,
+    /// WGS84 lon/lat.
+    pub location: Point<f64>,
+}
+
+/// A demand point: a building, a grid cell or a polygon's centroid.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Resident {
+    /// WGS84 lon/lat.
+    pub location: Point<f64>,
+    /// People living here (>= 0). For area-weighted demand, hectares.
+    pub population: f64,
+}
+
+/// Direction rule of a road for `drive` (walk and bike ignore it).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Oneway {
+    /// Both directions.
+    #[default]
+    No,
+    /// Only in the direction the line is drawn (`oneway=yes`).
+    Forward,
+    /// Only against the direction the line is drawn (`oneway=-1`).
+    Backward,
+}
+
+/// One road line. A MultiLineString in a file becomes several `Road`s.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Road {
+    /// Vertices in WGS84 lon/lat; lines connect where they share a vertex.
+    pub line: geo::LineString<f64>,
+    /// OSM `highway` class, e.g. "residential"; `None` when absent.
+    pub highway: Option<String>,
+    pub oneway: Oneway,
+    /// Posted speed in km/h (`maxspeed`), used by `drive`.
+    pub maxspeed_kmh: Option<f64>,
+}
+
+/// What the demand weights mean.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DemandKind {
+    /// A residents layer: weights are people.
+    #[default]
+    People,
+    /// No residents layer: a 100 m grid clipped to each township, weights are hectares.
+    AreaHectares,
+}
+
+/// Everything one assessment needs. Layers are already validated and in WGS84.
+#[derive(Clone, Debug, Default)]
+pub struct Layers {
+    pub townships: Vec<Township>,
+    pub facilities: Vec<Facility>,
+    /// `None`: demand is the area grid of METHOD.md.
+    pub residents: Option<Vec<Resident>>,
+    /// `None`: straight-line distance × detour factor (METHOD.md step 9).
+    pub roads: Option<Vec<Road>>,
+}
+
+/// A problem with one feature that was skipped or accepted with a caveat.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LoadWarning {
+    /// File name as the user gave it.
+    pub file: String,
+    /// 1-based feature or row number, when the warning is about one feature.
+    pub feature: Option<usize>,
+    /// The feature's name, when it has one.
+    pub name: Option<String>,
+    /// What is wrong, in plain words.
+    pub message: String,
+}
+
+impl std::fmt::Display for LoadWarning {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.file)?;
+        if let Some(i) = self.feature {
+            write!(f, ", feature {i}")?;
+        }
+        if let Some(n) = &self.name {
+            write!(f, " ({n})")?;
+        }
+        write!(f, ": {}", self.message)
+    }
+}

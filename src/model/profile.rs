@@ -1,0 +1,357 @@
+//! The assessment profile: which categories each life circle (tier) requires,
+//! within how many minutes, by which travel mode and at which speeds.
+//!
+//! The JSON shape is that of `shared/data/helsinki/profile.json`, extended with
+//! optional categories, a category catalogue (Chinese and English names), a
+//! drive speed table and the no-roads detour factor. Every extension has a
+//! default, so the plain Helsinki file loads as it is.
+
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// Travel mode of a tier.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Mode {
+    Walk,
+    Bike,
+    Drive,
+}
+
+impl Mode {
+    pub const ALL: [Mode; 3] = [Mode::Walk, Mode::Bike, Mode::Drive];
+
+    /// The id used in files: "walk", "bike", "drive".
+    pub fn id(self) -> &'static str {
+        match self {
+            Mode::Walk => "walk",
+            Mode::Bike => "bike",
+            Mode::Drive => "drive",
+        }
+    }
+
+    /// Index 0..3, for per-mode arrays.
+    pub fn index(self) -> usize {
+        self as usize
+    }
+
+    /// Whether a road of OSM class `highway` may be used (METHOD.md step 2).
+    /// Unknown and missing classes are usable.
+    pub fn allows(self, highway: Option<&str>) -> bool {
+        let Some(h) = highway else { return true };
+        let excluded: &[&str] = match self {
+            Mode::Walk => &["motorway", "motorway_link", "trunk_link"],
+            Mode::Bike => &["motorway", "motorway_link"],
+            Mode::Drive => &["footway", "path", "steps", "pedestrian"],
+        };
+        !excluded.contains(&h)
+    }
+}
+
+/// A constant speed.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ModeSpeed {
+    pub speed_kmh: f64,
+}
+
+/// Drive speeds: `maxspeed` of a road when present, else this table by class.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DriveSpeeds {
+    /// km/h per OSM `highway` class.
+    #[serde(default = "DriveSpeeds::default_table")]
+    pub speeds_kmh: BTreeMap<String, f64>,
+    /// km/h for classes not in the table (METHOD.md: "other 30").
+    #[serde(default = "DriveSpeeds::default_other")]
+    pub other_kmh: f64,
+}
+
+impl DriveSpeeds {
+    fn default_table() -> BTreeMap<String, f64> {
+        [
+            ("motorway", 100.0),
+            ("motorway_link", 60.0),
+            ("trunk", 80.0),
+            ("trunk_link", 50.0),
+            ("primary", 60.0),
+            ("primary_link", 40.0),
+            ("secondary", 50.0),
+            ("secondary_link", 40.0),
+            ("tertiary", 40.0),
+            ("tertiary_link", 30.0),
+            ("unclassified", 30.0),
+            ("residential", 30.0),
+            ("living_street", 10.0),
+            ("service", 20.0),
+            ("track", 15.0),
+            ("road", 30.0),
+            ("busway", 30.0),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .collect()
+    }
+
+    fn default_other() -> f64 {
+        30.0
+    }
+
+    /// Speed in km/h of a road of class `highway` with optional `maxspeed`.
+    pub fn speed_kmh(&self, highway: Option<&str>, maxspeed_kmh: Option<f64>) -> f64 {
+        if let Some(m) = maxspeed_kmh.filter(|m| m.is_finite() && *m > 0.0) {
+            return m;
+        }
+        highway
+            .and_then(|h| self.speeds_kmh.get(h).copied())
+            .unwrap_or(self.other_kmh)
+    }
+}
+
+impl Default for DriveSpeeds {
+    fn default() -> Self {
+        Self {
+            speeds_kmh: Self::default_table(),
+            other_kmh: Self::default_other(),
+        }
+    }
+}
+
+/// Speeds of the three modes.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Modes {
+    #[serde(default = "Modes::default_walk")]
+    pub walk: ModeSpeed,
+    #[serde(default = "Modes::default_bike")]
+    pub bike: ModeSpeed,
+    #[serde(default)]
+    pub drive: DriveSpeeds,
+}
+
+impl Modes {
+    fn default_walk() -> ModeSpeed {
+        ModeSpeed { speed_kmh: 4.5 }
+    }
+    fn default_bike() -> ModeSpeed {
+        ModeSpeed { speed_kmh: 12.0 }
+    }
+}
+
+impl Default for Modes {
+    fn default() -> Self {
+        Self {
+            walk: Self::default_walk(),
+            bike: Self::default_bike(),
+            drive: DriveSpeeds::default(),
+        }
+    }
+}
+
+/// One life circle: reach every required category within `minutes` by `mode`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Tier {
+    /// Stable id, e.g. "t5".
+    pub id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name_zh: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name_en: Option<String>,
+    /// Threshold in minutes (inclusive).
+    pub minutes: f64,
+    pub mode: Mode,
+    /// Required categories: a resident is complete when it reaches all of them.
+    pub categories: Vec<String>,
+    /// Optional categories: reported, not required for completeness.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub optional: Vec<String>,
+}
+
+impl Tier {
+    /// Required then optional categories, in profile order.
+    pub fn all_categories(&self) -> impl Iterator<Item = &str> {
+        self.categories
+            .iter()
+            .chain(self.optional.iter())
+            .map(String::as_str)
+    }
+
+    /// Display name in the chosen language, falling back to the id.
+    pub fn display_name(&self, chinese: bool) -> &str {
+        let name = if chinese { &self.name_zh } else { &self.name_en };
+        name.as_deref().unwrap_or(&self.id)
+    }
+}
+
+/// A catalogue entry: how a category id is shown to people.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CategoryInfo {
+    pub id: String,
+    #[serde(default)]
+    pub name_zh: String,
+    #[serde(default)]
+    pub name_en: String,
+}
+
+/// Why a profile cannot be used.
+#[derive(Debug, thiserror::Error, PartialEq)]
+pub enum ProfileError {
+    #[error("the profile has no tiers")]
+    NoTiers,
+    #[error("tier {tier:?}: {problem}")]
+    BadTier { tier: String, problem: String },
+    #[error("two tiers share the id {0:?}")]
+    DuplicateTier(String),
+    #[error("mode {mode}: speed {speed} km/h must be a positive number")]
+    BadSpeed { mode: &'static str, speed: f64 },
+    #[error("detour factor {0} must be at least 1")]
+    BadDetour(f64),
+}
+
+/// The assessment profile (see module docs).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Profile {
+    #[serde(default)]
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+    #[serde(default)]
+    pub modes: Modes,
+    pub tiers: Vec<Tier>,
+    /// Category catalogue; categories used by tiers need not be listed.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub categories: Vec<CategoryInfo>,
+    /// Straight-line × this factor when there is no road layer (METHOD.md step 9).
+    #[serde(default = "Profile::default_detour")]
+    pub detour_factor: f64,
+}
+
+impl Profile {
+    fn default_detour() -> f64 {
+        1.3
+    }
+
+    /// Parse and validate a profile from JSON text.
+    pub fn from_json(text: &str) -> Result<Self, String> {
+        let p: Profile = serde_json::from_str(text).map_err(|e| e.to_string())?;
+        p.validate().map_err(|e| e.to_string())?;
+        Ok(p)
+    }
+
+    /// Checks that the profile can be assessed with.
+    pub fn validate(&self) -> Result<(), ProfileError> {
+        if self.tiers.is_empty() {
+            return Err(ProfileError::NoTiers);
+        }
+        for (i, t) in self.tiers.iter().enumerate() {
+            if self.tiers[..i].iter().any(|o| o.id == t.id) {
+                return Err(ProfileError::DuplicateTier(t.id.clone()));
+            }
+            let bad = |problem: &str| ProfileError::BadTier {
+                tier: t.id.clone(),
+                problem: problem.to_string(),
+            };
+            if !(t.minutes.is_finite() && t.minutes > 0.0 && t.minutes <= 24.0 * 60.0) {
+                return Err(bad("minutes must be a number between 0 and 1440"));
+            }
+            if t.categories.is_empty() {
+                return Err(bad("lists no required category"));
+            }
+        }
+        for (mode, speed) in [
+            ("walk", self.modes.walk.speed_kmh),
+            ("bike", self.modes.bike.speed_kmh),
+            ("drive", self.modes.drive.other_kmh),
+        ] {
+            if !(speed.is_finite() && speed > 0.0) {
+                return Err(ProfileError::BadSpeed { mode, speed });
+            }
+        }
+        if let Some(speed) = self
+            .modes
+            .drive
+            .speeds_kmh
+            .values()
+            .copied()
+            .find(|s| !(s.is_finite() && *s > 0.0))
+        {
+            return Err(ProfileError::BadSpeed {
+                mode: "drive",
+                speed,
+            });
+        }
+        if !(self.detour_factor.is_finite() && self.detour_factor >= 1.0) {
+            return Err(ProfileError::BadDetour(self.detour_factor));
+        }
+        Ok(())
+    }
+
+    /// Every category id the profile knows: the catalogue, then any tier
+    /// category not in it, without repeats.
+    pub fn category_ids(&self) -> Vec<&str> {
+        let mut ids: Vec<&str> = self.categories.iter().map(|c| c.id.as_str()).collect();
+        for t in &self.tiers {
+            for c in t.all_categories() {
+                if !ids.contains(&c) {
+                    ids.push(c);
+                }
+            }
+        }
+        ids
+    }
+
+    /// Display name of a category in the chosen language, falling back to the id.
+    pub fn category_name<'a>(&'a self, id: &'a str, chinese: bool) -> &'a str {
+        self.categories
+            .iter()
+            .find(|c| c.id == id)
+            .map(|c| if chinese { &c.name_zh } else { &c.name_en })
+            .filter(|n| !n.is_empty())
+            .map(String::as_str)
+            .unwrap_or(id)
+    }
+
+    /// Constant speed of walk or bike in metres per second; `None` for drive.
+    pub fn constant_speed_mps(&self, mode: Mode) -> Option<f64> {
+        match mode {
+            Mode::Walk => Some(self.modes.walk.speed_kmh / 3.6),
+            Mode::Bike => Some(self.modes.bike.speed_kmh / 3.6),
+            Mode::Drive => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn helsinki_shape_loads_with_defaults() {
+        let text = r#"{"name":"h","modes":{"walk":{"speed_kmh":4.5}},
+            "tiers":[{"id":"a","minutes":5,"mode":"walk","categories":["grocery"]}]}"#;
+        let p = Profile::from_json(text).unwrap();
+        assert_eq!(p.modes.bike.speed_kmh, 12.0);
+        assert_eq!(p.detour_factor, 1.3);
+        assert_eq!(p.modes.drive.speed_kmh(Some("primary"), None), 60.0);
+        assert_eq!(p.modes.drive.speed_kmh(Some("weird"), None), 30.0);
+        assert_eq!(p.modes.drive.speed_kmh(Some("primary"), Some(70.0)), 70.0);
+        assert_eq!(p.category_ids(), vec!["grocery"]);
+    }
+
+    #[test]
+    fn rejects_bad_profiles() {
+        let bad = r#"{"tiers":[{"id":"a","minutes":-5,"mode":"walk","categories":["x"]}]}"#;
+        assert!(Profile::from_json(bad).unwrap_err().contains("minutes"));
+        let dup = r#"{"tiers":[{"id":"a","minutes":5,"mode":"walk","categories":["x"]},
+                               {"id":"a","minutes":6,"mode":"walk","categories":["x"]}]}"#;
+        assert!(Profile::from_json(dup).unwrap_err().contains("share the id"));
+        assert!(Profile::from_json("{}").is_err());
+    }
+
+    #[test]
+    fn mode_exclusions_follow_method() {
+        assert!(!Mode::Walk.allows(Some("motorway")));
+        assert!(Mode::Walk.allows(Some("trunk")));
+        assert!(Mode::Bike.allows(Some("trunk_link")));
+        assert!(!Mode::Drive.allows(Some("steps")));
+        assert!(Mode::Drive.allows(Some("trail")));
+        assert!(Mode::Drive.allows(None));
+    }
+}

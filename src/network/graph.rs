@@ -1,0 +1,195 @@
+//! Timed graph of one travel mode, stored as compact incoming-arc lists
+//! (CSR), and the bounded multi-source Dijkstra that runs on it.
+
+use super::Network;
+use crate::model::{Mode, Oneway, Profile};
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+
+/// Bit in [`ModeGraph::seg_dirs`]: the mode may travel from `a` to `b`.
+pub const TRAVERSE_FORWARD: u8 = 1;
+/// Bit in [`ModeGraph::seg_dirs`]: the mode may travel from `b` to `a`.
+pub const TRAVERSE_BACKWARD: u8 = 2;
+
+/// The network timed for one mode.
+#[derive(Clone, Debug)]
+pub struct ModeGraph {
+    pub mode: Mode,
+    /// Seconds to travel each whole segment (meaningless where `seg_dirs` is 0).
+    pub seg_seconds: Vec<f32>,
+    /// Allowed directions per segment; 0 when the mode may not use it.
+    pub seg_dirs: Vec<u8>,
+    /// Speed on the straight connector, metres per second.
+    pub connector_mps: f64,
+    in_offsets: Vec<u32>,
+    in_from: Vec<u32>,
+    in_seconds: Vec<f32>,
+}
+
+impl ModeGraph {
+    /// Time the network for `mode` with the profile's speeds. `walk` and
+    /// `bike` ignore `oneway`; `drive` honours it and uses `maxspeed` or the
+    /// class table.
+    pub fn build(net: &Network, mode: Mode, profile: &Profile) -> Self {
+        let n = net.node_count();
+        let constant = profile.constant_speed_mps(mode);
+        let connector_mps = constant.unwrap_or(profile.modes.walk.speed_kmh / 3.6);
+        let mut seg_seconds = Vec::with_capacity(net.segments.len());
+        let mut seg_dirs = Vec::with_capacity(net.segments.len());
+        for (i, s) in net.segments.iter().enumerate() {
+            let road = &net.roads[s.road as usize];
+            let dirs = if !net.is_usable(i as u32, mode) {
+                0
+            } else if mode != Mode::Drive {
+                TRAVERSE_FORWARD | TRAVERSE_BACKWARD
+            } else {
+                match road.oneway {
+                    Oneway::No => TRAVERSE_FORWARD | TRAVERSE_BACKWARD,
+                    Oneway::Forward => TRAVERSE_FORWARD,
+                    Oneway::Backward => TRAVERSE_BACKWARD,
+                }
+            };
+            let mps = constant.unwrap_or_else(|| {
+                let class = road.class.map(|c| net.classes[c as usize].as_str());
+                profile.modes.drive.speed_kmh(class, road.maxspeed_kmh) / 3.6
+            });
+            seg_seconds.push((s.length_m / mps) as f32);
+            seg_dirs.push(dirs);
+        }
+        // Incoming arcs: an arc u→v is stored at v as (u, seconds).
+        let mut count = vec![0u32; n + 1];
+        for (s, &d) in net.segments.iter().zip(&seg_dirs) {
+            if d & TRAVERSE_FORWARD != 0 {
+                count[s.b as usize + 1] += 1;
+            }
+            if d & TRAVERSE_BACKWARD != 0 {
+                count[s.a as usize + 1] += 1;
+            }
+        }
+        for i in 0..n {
+            count[i + 1] += count[i];
+        }
+        let in_offsets = count.clone();
+        let arcs = in_offsets[n] as usize;
+        let mut in_from = vec![0u32; arcs];
+        let mut in_seconds = vec![0f32; arcs];
+        let mut fill = count;
+        for ((s, &d), &secs) in net.segments.iter().zip(&seg_dirs).zip(&seg_seconds) {
+            if d & TRAVERSE_FORWARD != 0 {
+                let slot = &mut fill[s.b as usize];
+                in_from[*slot as usize] = s.a;
+                in_seconds[*slot as usize] = secs;
+                *slot += 1;
+            }
+            if d & TRAVERSE_BACKWARD != 0 {
+                let slot = &mut fill[s.a as usize];
+                in_from[*slot as usize] = s.b;
+                in_seconds[*slot as usize] = secs;
+                *slot += 1;
+            }
+        }
+        Self {
+            mode,
+            seg_seconds,
+            seg_dirs,
+            connector_mps,
+            in_offsets,
+            in_from,
+            in_seconds,
+        }
+    }
+
+    pub fn node_count(&self) -> usize {
+        self.in_offsets.len() - 1
+    }
+
+    /// Number of directed arcs.
+    pub fn arc_count(&self) -> usize {
+        self.in_from.len()
+    }
+
+    /// Seconds from every node to the nearest seed, where a seed `(node, s)`
+    /// means "from `node` the destination is `s` seconds away". Nodes farther
+    /// than `limit` seconds are `INFINITY`.
+    pub fn times_to_seeds(&self, seeds: &[(u32, f32)], limit: f32) -> Vec<f32> {
+        let mut best = vec![f32::INFINITY; self.node_count()];
+        let mut heap: BinaryHeap<Reverse<u64>> = BinaryHeap::new();
+        for &(node, secs) in seeds {
+            if secs <= limit && secs < best[node as usize] {
+                best[node as usize] = secs;
+                heap.push(Reverse(pack(secs, node)));
+            }
+        }
+        while let Some(Reverse(key)) = heap.pop() {
+            let (secs, v) = unpack(key);
+            if secs > best[v as usize] {
+                continue;
+            }
+            let lo = self.in_offsets[v as usize] as usize;
+            let hi = self.in_offsets[v as usize + 1] as usize;
+            for (&u, &w) in self.in_from[lo..hi].iter().zip(&self.in_seconds[lo..hi]) {
+                let t = secs + w;
+                if t <= limit && t < best[u as usize] {
+                    best[u as usize] = t;
+                    heap.push(Reverse(pack(t, u)));
+                }
+            }
+        }
+        best
+    }
+}
+
+/// Non-negative f32 bit patterns sort like their values, so a time and a node
+/// pack into one u64 heap key.
+fn pack(secs: f32, node: u32) -> u64 {
+    ((secs.to_bits() as u64) << 32) | node as u64
+}
+
+fn unpack(key: u64) -> (f32, u32) {
+    (f32::from_bits((key >> 32) as u32), key as u32)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::tests::road;
+    use super::*;
+    use crate::geodesy::LocalProjection;
+
+    fn profile() -> Profile {
+        Profile::from_json(
+            r#"{"modes":{"walk":{"speed_kmh":3.6}},
+                "tiers":[{"id":"a","minutes":5,"mode":"walk","categories":["x"]}]}"#,
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn drive_honours_oneway_walk_does_not() {
+        let roads = vec![
+            road(&[(0.0, 0.0), (0.001, 0.0)], "residential", Oneway::Forward),
+            road(&[(0.001, 0.0), (0.002, 0.0)], "residential", Oneway::Backward),
+        ];
+        let net = Network::build(&roads, LocalProjection::new(0.001, 0.0));
+        let p = profile();
+        let drive = ModeGraph::build(&net, Mode::Drive, &p);
+        assert_eq!(drive.seg_dirs, vec![TRAVERSE_FORWARD, TRAVERSE_BACKWARD]);
+        assert_eq!(drive.arc_count(), 2);
+        // 111.32 m at 30 km/h (residential) = 13.36 s.
+        assert!((drive.seg_seconds[0] - 13.36).abs() < 0.01);
+        // Node 1 is the middle: both arcs lead into it, so from 0 and 2 one
+        // reaches 1, but from 1 nothing else.
+        let t = drive.times_to_seeds(&[(1, 0.0)], 100.0);
+        assert_eq!(t[1], 0.0);
+        assert!(t[0].is_finite() && t[2].is_finite());
+        let t = drive.times_to_seeds(&[(0, 0.0)], 100.0);
+        assert!(t[1].is_infinite() && t[2].is_infinite());
+        let walk = ModeGraph::build(&net, Mode::Walk, &p);
+        assert_eq!(walk.arc_count(), 4);
+        let t = walk.times_to_seeds(&[(0, 0.0)], 1000.0);
+        // 222.64 m at 1 m/s.
+        assert!((t[2] - 222.64).abs() < 0.05, "{}", t[2]);
+        // Limit is inclusive and cuts.
+        let t = walk.times_to_seeds(&[(0, 0.0)], 200.0);
+        assert!(t[2].is_infinite() && t[1].is_finite());
+    }
+}

@@ -1,0 +1,214 @@
+//! The road network per METHOD.md steps 2–3: road vertices in a local
+//! transverse Mercator projection, a graph whose nodes are shared vertices,
+//! a compact (CSR) adjacency per travel mode, and snapping of points to the
+//! nearest point of the nearest usable segment through an `rstar` index.
+//!
+//! The topology ([`Network`]) does not depend on the profile; the timed
+//! graph of a mode ([`ModeGraph`]) does (speeds), and is cheap to rebuild.
+
+mod graph;
+mod snap;
+
+pub use graph::{ModeGraph, TRAVERSE_BACKWARD, TRAVERSE_FORWARD};
+pub use snap::{MAX_CONNECTOR_M, Snap};
+
+use crate::geodesy::LocalProjection;
+use crate::model::{Mode, Oneway, Road};
+use rstar::RTree;
+use rstar::primitives::{GeomWithData, Line};
+use std::collections::HashMap;
+
+/// A segment between two consecutive vertices of a road line.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Segment {
+    /// Start node (the line's drawing direction runs from `a` to `b`).
+    pub a: u32,
+    pub b: u32,
+    /// Length in metres in the local projection.
+    pub length_m: f64,
+    /// Index of the road line it belongs to.
+    pub road: u32,
+}
+
+/// Attributes of a road line that matter for travel.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RoadInfo {
+    /// Index into [`Network::classes`]; `None` when the road has no class.
+    pub class: Option<u16>,
+    pub oneway: Oneway,
+    pub maxspeed_kmh: Option<f64>,
+}
+
+pub(crate) type SegmentIndex = RTree<GeomWithData<Line<[f64; 2]>, u32>>;
+
+/// The road network of a study (see module docs).
+#[derive(Debug)]
+pub struct Network {
+    pub projection: LocalProjection,
+    /// Node positions, metres in the local projection.
+    pub node_xy: Vec<[f64; 2]>,
+    /// Node positions, WGS84 lon/lat (for drawing).
+    pub node_lonlat: Vec<[f64; 2]>,
+    /// Segments of non-zero length.
+    pub segments: Vec<Segment>,
+    pub roads: Vec<RoadInfo>,
+    /// Distinct `highway` values.
+    pub classes: Vec<String>,
+    /// Per segment, bit `mode.index()` set when the mode may use it.
+    pub usable: Vec<u8>,
+    index: SegmentIndex,
+}
+
+impl Network {
+    /// Build the graph from road lines. Lines connect only where they share a
+    /// vertex with exactly the same coordinates; zero-length segments are
+    /// dropped.
+    pub fn build(roads: &[Road], projection: LocalProjection) -> Self {
+        let mut node_of: HashMap<(u64, u64), u32> = HashMap::new();
+        let mut node_lonlat: Vec<[f64; 2]> = Vec::new();
+        let mut segments = Vec::new();
+        let mut infos = Vec::with_capacity(roads.len());
+        let mut classes: Vec<String> = Vec::new();
+        let mut class_of: HashMap<String, u16> = HashMap::new();
+        for (ri, road) in roads.iter().enumerate() {
+            let class = road.highway.as_ref().map(|h| {
+                *class_of.entry(h.clone()).or_insert_with(|| {
+                    classes.push(h.clone());
+                    (classes.len() - 1) as u16
+                })
+            });
+            infos.push(RoadInfo {
+                class,
+                oneway: road.oneway,
+                maxspeed_kmh: road.maxspeed_kmh,
+            });
+            let mut prev: Option<u32> = None;
+            for c in road.line.coords() {
+                // +0.0 folds -0.0 into 0.0 so equal coordinates share a key.
+                let key = ((c.x + 0.0).to_bits(), (c.y + 0.0).to_bits());
+                let id = *node_of.entry(key).or_insert_with(|| {
+                    node_lonlat.push([c.x, c.y]);
+                    (node_lonlat.len() - 1) as u32
+                });
+                if let Some(p) = prev
+                    && p != id
+                {
+                    segments.push(Segment {
+                        a: p,
+                        b: id,
+                        length_m: 0.0,
+                        road: ri as u32,
+                    });
+                }
+                prev = Some(id);
+            }
+        }
+        drop(node_of);
+        let node_xy: Vec<[f64; 2]> = {
+            use rayon::prelude::*;
+            node_lonlat
+                .par_iter()
+                .map(|&[lon, lat]| projection.forward(lon, lat))
+                .collect()
+        };
+        for s in &mut segments {
+            s.length_m = dist(node_xy[s.a as usize], node_xy[s.b as usize]);
+        }
+        segments.retain(|s| s.length_m > 0.0);
+        let usable = segments
+            .iter()
+            .map(|s| {
+                let h = infos[s.road as usize].class.map(|c| classes[c as usize].as_str());
+                Mode::ALL
+                    .iter()
+                    .filter(|m| m.allows(h))
+                    .fold(0u8, |bits, m| bits | (1 << m.index()))
+            })
+            .collect();
+        let index = RTree::bulk_load(
+            segments
+                .iter()
+                .enumerate()
+                .map(|(i, s)| {
+                    GeomWithData::new(
+                        Line::new(node_xy[s.a as usize], node_xy[s.b as usize]),
+                        i as u32,
+                    )
+                })
+                .collect(),
+        );
+        Self {
+            projection,
+            node_xy,
+            node_lonlat,
+            segments,
+            roads: infos,
+            classes,
+            usable,
+            index,
+        }
+    }
+
+    pub fn node_count(&self) -> usize {
+        self.node_xy.len()
+    }
+
+    /// Whether `mode` may use segment `s`.
+    pub fn is_usable(&self, s: u32, mode: Mode) -> bool {
+        self.usable[s as usize] & (1 << mode.index()) != 0
+    }
+
+    /// OSM class of the road a segment belongs to.
+    pub fn segment_class(&self, s: u32) -> Option<&str> {
+        let road = &self.roads[self.segments[s as usize].road as usize];
+        road.class.map(|c| self.classes[c as usize].as_str())
+    }
+
+    /// Lon/lat of the point at fraction `t` along segment `s` (from `a` to `b`).
+    pub fn point_on_segment(&self, s: u32, t: f64) -> [f64; 2] {
+        let seg = &self.segments[s as usize];
+        let (a, b) = (self.node_xy[seg.a as usize], self.node_xy[seg.b as usize]);
+        self.projection
+            .inverse(a[0] + (b[0] - a[0]) * t, a[1] + (b[1] - a[1]) * t)
+    }
+}
+
+pub(crate) fn dist(a: [f64; 2], b: [f64; 2]) -> f64 {
+    ((a[0] - b[0]).powi(2) + (a[1] - b[1]).powi(2)).sqrt()
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use geo::LineString;
+
+    /// A road from lon/lat pairs.
+    pub fn road(coords: &[(f64, f64)], highway: &str, oneway: Oneway) -> Road {
+        Road {
+            line: LineString::from(coords.to_vec()),
+            highway: Some(highway.to_string()),
+            oneway,
+            maxspeed_kmh: None,
+        }
+    }
+
+    #[test]
+    fn lines_join_only_at_shared_vertices() {
+        let roads = vec![
+            road(&[(0.0, 0.0), (0.001, 0.0), (0.002, 0.0)], "residential", Oneway::No),
+            // Shares (0.001, 0) with the first line: joined.
+            road(&[(0.001, 0.0), (0.001, 0.001)], "footway", Oneway::No),
+            // Crosses the first line without a shared vertex: not joined.
+            road(&[(0.0015, -0.001), (0.0015, 0.001)], "residential", Oneway::No),
+            // A zero-length segment is dropped.
+            road(&[(0.003, 0.0), (0.003, 0.0)], "residential", Oneway::No),
+        ];
+        let net = Network::build(&roads, LocalProjection::new(0.001, 0.0));
+        assert_eq!(net.node_count(), 7);
+        assert_eq!(net.segments.len(), 4);
+        assert!((net.segments[0].length_m - 111.32).abs() < 0.1, "{}", net.segments[0].length_m);
+        assert!(!net.is_usable(2, Mode::Drive));
+        assert!(net.is_usable(2, Mode::Walk));
+        assert_eq!(net.segment_class(2), Some("footway"));
+    }
+}

@@ -1,1 +1,318 @@
-//! TODO
+//! The headless command line: `lifecircle assess`, generators, and (later)
+//! reports. The same binary starts the GUI when no subcommand is given.
+
+use crate::analysis::{Progress, assess};
+use crate::io::{self, LayerPaths};
+use crate::model::{Layers, LoadWarning, Profile};
+use crate::report::{self, Lang};
+use clap::{Args, Parser, Subcommand};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Instant;
+
+/// LifeCircle 生活圈评估: 5/15/30-minute life-circle coverage of townships.
+#[derive(Debug, Parser)]
+#[command(name = "lifecircle", version, about)]
+pub struct Cli {
+    /// Without a subcommand the desktop app opens on the demo district.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Assess coverage and write coverage.json, coverage.csv and blind_spots.geojson.
+    Assess(AssessArgs),
+    /// Regenerate the illustrative demo district (GeoJSON layers) into a folder.
+    GenerateDemo {
+        /// Output folder.
+        #[arg(long, default_value = "data")]
+        out: PathBuf,
+    },
+    /// Write a large synthetic district (for benchmarks) as GeoJSON layers.
+    GenerateSynthetic {
+        /// Output folder.
+        #[arg(long)]
+        out: PathBuf,
+        /// Road vertices (approximate).
+        #[arg(long, default_value_t = 1_000_000)]
+        nodes: usize,
+        #[arg(long, default_value_t = 1_000_000)]
+        residents: usize,
+        #[arg(long, default_value_t = 20_000)]
+        facilities: usize,
+        #[arg(long, default_value_t = 7)]
+        seed: u64,
+    },
+}
+
+/// Input layers and profile; with no layer flags, the demo district.
+#[derive(Debug, Args, Clone)]
+pub struct InputArgs {
+    /// Township boundaries (GeoJSON polygons with `name`).
+    #[arg(long)]
+    pub townships: Option<PathBuf>,
+    /// Facility points (GeoJSON or CSV with `category`).
+    #[arg(long)]
+    pub facilities: Option<PathBuf>,
+    /// Residents (GeoJSON points or polygons, or CSV, with `population`);
+    /// without it demand is a 100 m area grid.
+    #[arg(long)]
+    pub residents: Option<PathBuf>,
+    /// Road lines (GeoJSON); without it straight lines × detour factor.
+    #[arg(long)]
+    pub roads: Option<PathBuf>,
+    /// Assessment profile (JSON); default: data/profile-default.json.
+    #[arg(long)]
+    pub profile: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct AssessArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// Language of the CSV headers and the summary.
+    #[arg(long, value_enum, default_value_t = Lang::Zh)]
+    pub lang: Lang,
+    /// Output folder (created if missing).
+    #[arg(long)]
+    pub out: PathBuf,
+}
+
+/// Run a subcommand; problems are printed one per line on stderr.
+pub fn run(command: Command) -> ExitCode {
+    let result = match command {
+        Command::Assess(args) => run_assess(&args),
+        Command::GenerateDemo { out } => crate::generate::write_demo(&out)
+            .map(|s| {
+                println!(
+                    "wrote {}: {} townships, {} facilities, {} residents ({} people), {} roads ({} vertices)",
+                    out.display(),
+                    s.townships,
+                    s.facilities,
+                    s.residents,
+                    s.population.round(),
+                    s.roads,
+                    s.road_vertices
+                )
+            })
+            .map_err(|e| vec![format!("could not write the demo district ({e}): {}", out.display())]),
+        Command::GenerateSynthetic {
+            out,
+            nodes,
+            residents,
+            facilities,
+            seed,
+        } => {
+            let params = crate::generate::SyntheticParams {
+                road_nodes: nodes,
+                residents,
+                facilities,
+                seed,
+            };
+            let layers = crate::generate::synthetic_district(&params);
+            std::fs::create_dir_all(&out)
+                .and_then(|_| crate::generate::write_layers_geojson(&layers, &out))
+                .map(|_| println!("wrote {}", out.display()))
+                .map_err(|e| vec![format!("could not write the synthetic district ({e}): {}", out.display())])
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(problems) => {
+            for p in problems {
+                eprintln!("error: {p}");
+            }
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// Layers, profile and warnings of a study, loaded from the flags.
+pub struct LoadedStudy {
+    pub layers: Layers,
+    pub profile: Profile,
+    pub warnings: Vec<LoadWarning>,
+}
+
+/// Load the profile and every layer; all problems are collected, not only
+/// the first.
+pub fn load_study(input: &InputArgs) -> Result<LoadedStudy, Vec<String>> {
+    let profile_path = input.profile.clone().unwrap_or_else(io::demo_profile_path);
+    let profile = io::load_profile(&profile_path).map_err(|e| vec![e.to_string()])?;
+    let any_layer = input.townships.is_some()
+        || input.facilities.is_some()
+        || input.residents.is_some()
+        || input.roads.is_some();
+    let paths = if any_layer {
+        let mut missing = Vec::new();
+        if input.townships.is_none() {
+            missing.push("--townships is required when layers are given".to_string());
+        }
+        if input.facilities.is_none() {
+            missing.push("--facilities is required when layers are given".to_string());
+        }
+        if !missing.is_empty() {
+            return Err(missing);
+        }
+        LayerPaths {
+            townships: input.townships.clone().unwrap_or_default(),
+            facilities: input.facilities.clone().unwrap_or_default(),
+            residents: input.residents.clone(),
+            roads: input.roads.clone(),
+        }
+    } else {
+        io::demo_layer_paths()
+    };
+    let known = profile.category_ids();
+    let mut problems = Vec::new();
+    let mut warnings = Vec::new();
+    let mut keep = |r: Result<io::Loaded<_>, io::LoadError>| match r {
+        Ok(l) => {
+            warnings.extend(l.warnings);
+            Some(l.items)
+        }
+        Err(e) => {
+            problems.push(e.to_string());
+            None
+        }
+    };
+    let townships = keep(io::load_townships(&paths.townships));
+    let facilities = keep_facilities(&paths.facilities, &known, &mut problems, &mut warnings);
+    let residents = paths
+        .residents
+        .as_deref()
+        .map(|p| keep_residents(p, &mut problems, &mut warnings));
+    let roads = paths
+        .roads
+        .as_deref()
+        .map(|p| keep_roads(p, &mut problems, &mut warnings));
+    if !problems.is_empty() {
+        return Err(problems);
+    }
+    Ok(LoadedStudy {
+        layers: Layers {
+            townships: townships.unwrap_or_default(),
+            facilities: facilities.unwrap_or_default(),
+            residents: residents.flatten(),
+            roads: roads.flatten(),
+        },
+        profile,
+        warnings,
+    })
+}
+
+fn keep_facilities(
+    path: &Path,
+    known: &[&str],
+    problems: &mut Vec<String>,
+    warnings: &mut Vec<LoadWarning>,
+) -> Option<Vec<crate::model::Facility>> {
+    collect(io::load_facilities(path, known), problems, warnings)
+}
+
+fn keep_residents(
+    path: &Path,
+    problems: &mut Vec<String>,
+    warnings: &mut Vec<LoadWarning>,
+) -> Option<Vec<crate::model::Resident>> {
+    collect(io::load_residents(path), problems, warnings)
+}
+
+fn keep_roads(
+    path: &Path,
+    problems: &mut Vec<String>,
+    warnings: &mut Vec<LoadWarning>,
+) -> Option<Vec<crate::model::Road>> {
+    collect(io::load_roads(path), problems, warnings)
+}
+
+fn collect<T>(
+    r: Result<io::Loaded<T>, io::LoadError>,
+    problems: &mut Vec<String>,
+    warnings: &mut Vec<LoadWarning>,
+) -> Option<Vec<T>> {
+    match r {
+        Ok(l) => {
+            warnings.extend(l.warnings);
+            Some(l.items)
+        }
+        Err(e) => {
+            problems.push(e.to_string());
+            None
+        }
+    }
+}
+
+fn run_assess(args: &AssessArgs) -> Result<(), Vec<String>> {
+    let clock = Instant::now();
+    let study = load_study(&args.input)?;
+    let loaded = clock.elapsed().as_secs_f64();
+    for w in &study.warnings {
+        eprintln!("warning: {w}");
+    }
+    let assessment =
+        assess(&study.layers, &study.profile, &Progress::new()).map_err(|e| vec![e.to_string()])?;
+    let mut report = assessment.report.clone();
+    let mut warnings: Vec<String> = study.warnings.iter().map(|w| w.to_string()).collect();
+    warnings.append(&mut report.warnings);
+    report.warnings = warnings;
+    let files = [
+        ("coverage.json", report::coverage_json(&report)),
+        (
+            "coverage.csv",
+            report::coverage_csv(&report, &study.profile, args.lang),
+        ),
+        (
+            "blind_spots.geojson",
+            report::blind_spots_geojson(&assessment, &study.profile, &study.layers.townships),
+        ),
+    ];
+    write_outputs(&args.out, &files)?;
+    print!(
+        "{}",
+        report::summary_text(&report, &study.profile, args.lang)
+    );
+    let t = &assessment.timings;
+    println!(
+        "{} {:.3} s (load {:.3}, prepare {:.3}, build {:.3}, snap {:.3}, routes {:.3}, aggregate {:.3}) → {}",
+        args.lang.pick("用时", "time"),
+        clock.elapsed().as_secs_f64(),
+        loaded,
+        t.prepare,
+        t.build,
+        t.snap,
+        t.dijkstra,
+        t.aggregate,
+        args.out.display()
+    );
+    if let Some(mb) = peak_memory_mb() {
+        println!("{} {mb:.0} MB", args.lang.pick("内存峰值", "peak memory"));
+    }
+    Ok(())
+}
+
+/// Peak resident memory of this process (Linux `VmHWM`), in megabytes.
+fn peak_memory_mb() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb / 1024.0)
+}
+
+/// Write every file atomically into `dir` (created if missing). The texts
+/// are complete before anything is written, so bad input leaves `dir` as it was.
+pub fn write_outputs(dir: &Path, files: &[(&str, String)]) -> Result<(), Vec<String>> {
+    std::fs::create_dir_all(dir).map_err(|e| {
+        vec![format!(
+            "could not create the output folder ({e}): {}",
+            dir.display()
+        )]
+    })?;
+    for (name, text) in files {
+        let path = dir.join(name);
+        io::write_atomic(&path, text.as_bytes())
+            .map_err(|e| vec![format!("could not write ({e}): {}", path.display())])?;
+    }
+    Ok(())
+}

@@ -155,19 +155,28 @@ pub fn ellipsoid_distance(a: [f64; 2], b: [f64; 2]) -> f64 {
         let sigma = ss.atan2(cs);
         let sa = cu1 * cu2 * sl / ss;
         let c2a = 1.0 - sa * sa;
-        let c2sm = if c2a != 0.0 { cs - 2.0 * su1 * su2 / c2a } else { 0.0 };
+        let c2sm = if c2a != 0.0 {
+            cs - 2.0 * su1 * su2 / c2a
+        } else {
+            0.0
+        };
         let c = f / 16.0 * c2a * (4.0 + f * (4.0 - 3.0 * c2a));
         let prev = lam;
-        lam = l + (1.0 - c) * f * sa * (sigma + c * ss * (c2sm + c * cs * (-1.0 + 2.0 * c2sm * c2sm)));
+        lam = l
+            + (1.0 - c) * f * sa * (sigma + c * ss * (c2sm + c * cs * (-1.0 + 2.0 * c2sm * c2sm)));
         let u_sq = c2a * (WGS84_A * WGS84_A - bb * bb) / (bb * bb);
-        let big_a = 1.0 + u_sq / 16384.0 * (4096.0 + u_sq * (-768.0 + u_sq * (320.0 - 175.0 * u_sq)));
+        let big_a =
+            1.0 + u_sq / 16384.0 * (4096.0 + u_sq * (-768.0 + u_sq * (320.0 - 175.0 * u_sq)));
         let big_b = u_sq / 1024.0 * (256.0 + u_sq * (-128.0 + u_sq * (74.0 - 47.0 * u_sq)));
         let ds = big_b
             * ss
             * (c2sm
                 + big_b / 4.0
                     * (cs * (-1.0 + 2.0 * c2sm * c2sm)
-                        - big_b / 6.0 * c2sm * (-3.0 + 4.0 * ss * ss) * (-3.0 + 4.0 * c2sm * c2sm)));
+                        - big_b / 6.0
+                            * c2sm
+                            * (-3.0 + 4.0 * ss * ss)
+                            * (-3.0 + 4.0 * c2sm * c2sm)));
         res = bb * big_a * (sigma - ds);
         if (lam - prev).abs() < 1e-13 {
             break;
@@ -187,7 +196,10 @@ mod tests {
         assert!(x.abs() < 1e-6 && y.abs() < 1e-6);
         let [x, y] = p.forward(119.3, 29.2);
         let [lon, lat] = p.inverse(x, y);
-        assert!((lon - 119.3).abs() < 1e-9 && (lat - 29.2).abs() < 1e-9, "{lon} {lat}");
+        assert!(
+            (lon - 119.3).abs() < 1e-9 && (lat - 29.2).abs() < 1e-9,
+            "{lon} {lat}"
+        );
     }
 
     /// Projected distances agree with the ellipsoid to better than 0.01 %
@@ -206,7 +218,10 @@ mod tests {
                 let planar = ((pa[0] - pb[0]).powi(2) + (pa[1] - pb[1]).powi(2)).sqrt();
                 let geodesic = ellipsoid_distance(a, b);
                 let rel = (planar - geodesic).abs() / geodesic;
-                assert!(rel < 1e-4, "{a:?}→{b:?}: planar {planar} geodesic {geodesic}");
+                assert!(
+                    rel < 1e-4,
+                    "{a:?}→{b:?}: planar {planar} geodesic {geodesic}"
+                );
             }
         }
     }

@@ -45,8 +45,14 @@ pub(crate) fn area_figures(
     residents: &[Resident],
     members: &[u32],
 ) -> AreaCoverage {
-    let population: f64 = members.iter().map(|&r| residents[r as usize].population).sum();
-    let share = |covered: f64| if population > 0.0 { covered / population } else { 0.0 };
+    let population = add_up(members.iter().map(|&r| residents[r as usize].population));
+    let share = |covered: f64| {
+        if population > 0.0 {
+            covered / population
+        } else {
+            0.0
+        }
+    };
     let mut out = Vec::with_capacity(profile.tiers.len());
     let mut timed: Vec<(f32, f64)> = Vec::with_capacity(members.len());
     for (tier, cols) in profile.tiers.iter().zip(tiers) {
@@ -60,7 +66,7 @@ pub(crate) fn area_figures(
                     .map(|&r| (minutes[r as usize], residents[r as usize].population))
                     .filter(|&(m, _)| m <= limit),
             );
-            let covered: f64 = timed.iter().map(|&(_, p)| p).sum();
+            let covered = add_up(timed.iter().map(|&(_, p)| p));
             let (mean, p90) = mean_and_p90(&mut timed, covered);
             categories.push(CategoryCoverage {
                 id: id.to_string(),
@@ -70,16 +76,17 @@ pub(crate) fn area_figures(
                 p90_minutes: p90,
             });
         }
-        let complete: f64 = members
-            .iter()
-            .filter(|&&r| {
-                cols.categories
-                    .iter()
-                    .filter(|c| c.2)
-                    .all(|&(_, m, _)| m[r as usize] <= limit)
-            })
-            .map(|&r| residents[r as usize].population)
-            .sum();
+        let complete = add_up(
+            members
+                .iter()
+                .filter(|&&r| {
+                    cols.categories
+                        .iter()
+                        .filter(|c| c.2)
+                        .all(|&(_, m, _)| m[r as usize] <= limit)
+                })
+                .map(|&r| residents[r as usize].population),
+        );
         out.push(TierCoverage {
             id: tier.id.clone(),
             minutes: tier.minutes,
@@ -92,6 +99,11 @@ pub(crate) fn area_figures(
         population,
         tiers: out,
     }
+}
+
+/// Sum that is +0.0 when empty (`Iterator::sum` of no floats gives -0.0).
+pub(crate) fn add_up(values: impl Iterator<Item = f64>) -> f64 {
+    values.fold(0.0, |a, b| a + b)
 }
 
 /// Population-weighted mean and 90th percentile (the smallest time whose
@@ -129,7 +141,11 @@ fn weighted_quantile(mut items: &mut [(f32, f64)], mut target: f64) -> Option<f3
 }
 
 /// Residents not complete for each tier, with their missing categories.
-pub(crate) fn blind_spots(profile: &Profile, tiers: &[TierColumns<'_>], residents: usize) -> Vec<BlindSpot> {
+pub(crate) fn blind_spots(
+    profile: &Profile,
+    tiers: &[TierColumns<'_>],
+    residents: usize,
+) -> Vec<BlindSpot> {
     let mut out = Vec::new();
     for (ti, (tier, cols)) in profile.tiers.iter().zip(tiers).enumerate() {
         let limit = tier.minutes as f32;
@@ -170,7 +186,9 @@ mod tests {
         for n in [1usize, 2, 3, 10, 101, 1000] {
             let mut v: Vec<(f32, f64)> = (0..n)
                 .map(|_| {
-                    seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                    seed = seed
+                        .wrapping_mul(6364136223846793005)
+                        .wrapping_add(1442695040888963407);
                     (((seed >> 40) % 50) as f32 / 4.0, ((seed >> 20) % 7) as f64)
                 })
                 .collect();

@@ -7,7 +7,9 @@ use super::townships::TownshipIndex;
 use super::{AreaCoverage, Cancelled, CoverageReport, MethodInfo, Progress, TownshipCoverage};
 use crate::geodesy::LocalProjection;
 use crate::model::{DemandKind, Facility, Layers, Mode, Profile, Resident, Tier};
-use crate::network::{MAX_CONNECTOR_M, ModeGraph, Network, Snap, TRAVERSE_BACKWARD, TRAVERSE_FORWARD};
+use crate::network::{
+    MAX_CONNECTOR_M, ModeGraph, Network, Snap, TRAVERSE_BACKWARD, TRAVERSE_FORWARD,
+};
 use rayon::prelude::*;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -90,7 +92,10 @@ fn slots_of(profile: &Profile) -> Vec<Slot> {
     let mut slots: Vec<Slot> = Vec::new();
     for tier in &profile.tiers {
         for c in tier.all_categories() {
-            match slots.iter_mut().find(|s| s.mode == tier.mode && s.category == c) {
+            match slots
+                .iter_mut()
+                .find(|s| s.mode == tier.mode && s.category == c)
+            {
                 Some(s) => s.limit_minutes = s.limit_minutes.max(tier.minutes),
                 None => slots.push(Slot {
                     mode: tier.mode,
@@ -105,7 +110,12 @@ fn slots_of(profile: &Profile) -> Vec<Slot> {
 
 /// Lon/lat bounds of every layer: `[min_lon, min_lat, max_lon, max_lat]`.
 fn layer_bounds(layers: &Layers) -> [f64; 4] {
-    let mut b = [f64::INFINITY, f64::INFINITY, f64::NEG_INFINITY, f64::NEG_INFINITY];
+    let mut b = [
+        f64::INFINITY,
+        f64::INFINITY,
+        f64::NEG_INFINITY,
+        f64::NEG_INFINITY,
+    ];
     let mut add = |x: f64, y: f64| {
         b[0] = b[0].min(x);
         b[1] = b[1].min(y);
@@ -117,7 +127,10 @@ fn layer_bounds(layers: &Layers) -> [f64; 4] {
             p.exterior().coords().for_each(|c| add(c.x, c.y));
         }
     }
-    layers.facilities.iter().for_each(|f| add(f.location.x(), f.location.y()));
+    layers
+        .facilities
+        .iter()
+        .for_each(|f| add(f.location.x(), f.location.y()));
     for r in layers.residents.iter().flatten() {
         add(r.location.x(), r.location.y());
     }
@@ -129,7 +142,11 @@ fn layer_bounds(layers: &Layers) -> [f64; 4] {
 
 /// Assess `layers` against `profile` (METHOD.md). Returns `Err(Cancelled)`
 /// when `progress` is cancelled.
-pub fn assess(layers: &Layers, profile: &Profile, progress: &Progress) -> Result<Assessment, Cancelled> {
+pub fn assess(
+    layers: &Layers,
+    profile: &Profile,
+    progress: &Progress,
+) -> Result<Assessment, Cancelled> {
     let mut timings = PhaseTimings::default();
     let mut warnings = Vec::new();
     let clock = Instant::now();
@@ -184,12 +201,19 @@ pub fn assess(layers: &Layers, profile: &Profile, progress: &Progress) -> Result
 
             progress.phase("snap", 0.25);
             let modes_bits = used.iter().fold(0u8, |b, m| b | (1 << m.index()));
-            let resident_snaps: Vec<[Option<Snap>; 3]> =
-                resident_xy.par_iter().map(|&xy| network.snap(xy, modes_bits)).collect();
-            let facility_snaps: Vec<[Option<Snap>; 3]> =
-                facility_xy.par_iter().map(|&xy| network.snap(xy, modes_bits)).collect();
+            let resident_snaps: Vec<[Option<Snap>; 3]> = resident_xy
+                .par_iter()
+                .map(|&xy| network.snap(xy, modes_bits))
+                .collect();
+            let facility_snaps: Vec<[Option<Snap>; 3]> = facility_xy
+                .par_iter()
+                .map(|&xy| network.snap(xy, modes_bits))
+                .collect();
             for m in &used {
-                let lost = facility_snaps.iter().filter(|s| s[m.index()].is_none()).count();
+                let lost = facility_snaps
+                    .iter()
+                    .filter(|s| s[m.index()].is_none())
+                    .count();
                 if lost > 0 {
                     warnings.push(format!(
                         "{lost} facilities are farther than {MAX_CONNECTOR_M} m from any road usable by {}; they serve nobody by that mode.",
@@ -197,12 +221,13 @@ pub fn assess(layers: &Layers, profile: &Profile, progress: &Progress) -> Result
                     ));
                 }
             }
-            unreachable_population = resident_snaps
-                .iter()
-                .zip(&demand)
-                .filter(|(s, _)| used.iter().any(|m| s[m.index()].is_none()))
-                .map(|(_, r)| r.population)
-                .sum();
+            unreachable_population = aggregate::add_up(
+                resident_snaps
+                    .iter()
+                    .zip(&demand)
+                    .filter(|(s, _)| used.iter().any(|m| s[m.index()].is_none()))
+                    .map(|(_, r)| r.population),
+            );
             timings.snap = lap(&clock, timings.prepare + timings.build);
             progress.check()?;
 
@@ -212,14 +237,22 @@ pub fn assess(layers: &Layers, profile: &Profile, progress: &Progress) -> Result
                 .par_iter()
                 .map(|slot| {
                     progress.check()?;
-                    let graph = graphs[slot.mode.index()].as_ref().expect("graph of a used mode");
+                    let graph = graphs[slot.mode.index()]
+                        .as_ref()
+                        .expect("graph of a used mode");
                     let sources = layers
                         .facilities
                         .iter()
                         .zip(&facility_snaps)
                         .filter(|(f, _)| f.category == slot.category)
                         .filter_map(|(_, s)| s[slot.mode.index()]);
-                    let column = network_minutes(graph, &network, sources, &resident_snaps, slot.limit_minutes);
+                    let column = network_minutes(
+                        graph,
+                        &network,
+                        sources,
+                        &resident_snaps,
+                        slot.limit_minutes,
+                    );
                     let n = done.fetch_add(1, Ordering::Relaxed) + 1;
                     progress.set(0.35 + 0.55 * n as f32 / slots.len() as f32);
                     Ok(column)
@@ -249,7 +282,13 @@ pub fn assess(layers: &Layers, profile: &Profile, progress: &Progress) -> Result
                         .map(|(_, xy)| *xy)
                         .collect();
                     let speed = straight_line_speed_mps(profile, slot.mode);
-                    Ok(straight_line_minutes(&sources, &resident_xy, speed, profile.detour_factor, slot.limit_minutes))
+                    Ok(straight_line_minutes(
+                        &sources,
+                        &resident_xy,
+                        speed,
+                        profile.detour_factor,
+                        slot.limit_minutes,
+                    ))
                 })
                 .collect::<Result<Vec<_>, Cancelled>>()?;
             (None, None, minutes)
@@ -315,7 +354,12 @@ pub fn assess(layers: &Layers, profile: &Profile, progress: &Progress) -> Result
         timings.prepare + timings.build + timings.snap + timings.dijkstra,
     );
     let method = MethodInfo {
-        distance: if network.is_some() { "network" } else { "straight_line" }.to_string(),
+        distance: if network.is_some() {
+            "network"
+        } else {
+            "straight_line"
+        }
+        .to_string(),
         detour_factor: network.is_none().then_some(profile.detour_factor),
         demand: match demand_kind {
             DemandKind::People => "people",
@@ -401,7 +445,11 @@ fn network_minutes(
                 return f32::INFINITY;
             };
             let s = snap.segment as usize;
-            let (t, w, dirs) = (snap.t as f64, graph.seg_seconds[s] as f64, graph.seg_dirs[s]);
+            let (t, w, dirs) = (
+                snap.t as f64,
+                graph.seg_seconds[s] as f64,
+                graph.seg_dirs[s],
+            );
             let seg = &net.segments[s];
             let mut best = f64::INFINITY;
             // Attached at a vertex: every road leaving it is open, whichever
@@ -418,7 +466,10 @@ fn network_minutes(
                 best = best.min(t * w + to_source[seg.a as usize] as f64);
             }
             let first = on_segment.partition_point(|f| f.0 < snap.segment);
-            for &(_, tf, conn_f) in on_segment[first..].iter().take_while(|f| f.0 == snap.segment) {
+            for &(_, tf, conn_f) in on_segment[first..]
+                .iter()
+                .take_while(|f| f.0 == snap.segment)
+            {
                 if dirs & TRAVERSE_FORWARD != 0 && tf >= t {
                     best = best.min((tf - t) * w + conn_f);
                 }

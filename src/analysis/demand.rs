@@ -4,14 +4,20 @@
 
 use crate::geodesy::LocalProjection;
 use crate::model::{Resident, Township};
-use geo::{Area, BooleanOps, Centroid, Contains, InteriorPoint, MapCoords, MultiPolygon, Point, Polygon, Rect};
+use geo::{
+    Area, BooleanOps, Centroid, Contains, InteriorPoint, MapCoords, MultiPolygon, Point, Polygon,
+    Rect,
+};
 
 /// Side of a demand cell in metres.
 pub const CELL_M: f64 = 100.0;
 
 /// Grid demand for every township, with the township each point was cut
 /// from. Points are lon/lat; `population` is hectares.
-pub fn area_grid(townships: &[Township], proj: &LocalProjection) -> (Vec<Resident>, Vec<Option<u32>>) {
+pub fn area_grid(
+    townships: &[Township],
+    proj: &LocalProjection,
+) -> (Vec<Resident>, Vec<Option<u32>>) {
     let mut points = Vec::new();
     let mut owners = Vec::new();
     for (ti, t) in townships.iter().enumerate() {
@@ -50,8 +56,10 @@ fn clip_grid(poly: &MultiPolygon<f64>) -> Vec<([f64; 2], f64)> {
     for p in &poly.0 {
         for ring in std::iter::once(p.exterior()).chain(p.interiors()) {
             for l in ring.lines() {
-                let ci = |x: f64| (((x / CELL_M).floor() as i64 - i0).clamp(0, w as i64 - 1)) as usize;
-                let cj = |y: f64| (((y / CELL_M).floor() as i64 - j0).clamp(0, h as i64 - 1)) as usize;
+                let ci =
+                    |x: f64| (((x / CELL_M).floor() as i64 - i0).clamp(0, w as i64 - 1)) as usize;
+                let cj =
+                    |y: f64| (((y / CELL_M).floor() as i64 - j0).clamp(0, h as i64 - 1)) as usize;
                 let (a0, a1) = (ci(l.start.x.min(l.end.x)), ci(l.start.x.max(l.end.x)));
                 let (b0, b1) = (cj(l.start.y.min(l.end.y)), cj(l.start.y.max(l.end.y)));
                 for j in b0..=b1 {
@@ -105,8 +113,15 @@ mod tests {
         let cells = clip_grid(&poly);
         let total: f64 = cells.iter().map(|c| c.1).sum();
         assert!((total - 55.0).abs() < 1e-6, "{total}");
-        assert!(cells.iter().all(|c| poly.contains(&Point::new(c.0[0], c.0[1]))));
+        assert!(
+            cells
+                .iter()
+                .all(|c| poly.contains(&Point::new(c.0[0], c.0[1])))
+        );
         // 9 × 4 whole cells inside (x 100–1000, y 100–500), pieces around them.
-        assert_eq!(cells.iter().filter(|c| (c.1 - 1.0).abs() < 1e-9).count(), 36);
+        assert_eq!(
+            cells.iter().filter(|c| (c.1 - 1.0).abs() < 1e-9).count(),
+            36
+        );
     }
 }

@@ -48,14 +48,23 @@ fn rect(name: &str, x0: f64, x1: f64) -> Township {
 ///   so it reaches nothing.
 fn tiny() -> (Layers, Profile) {
     let road = Road {
-        line: LineString::from(vec![(0.0, 0.0), (0.001, 0.0), (0.002, 0.0), (0.003, 0.0), (0.004, 0.0)]),
+        line: LineString::from(vec![
+            (0.0, 0.0),
+            (0.001, 0.0),
+            (0.002, 0.0),
+            (0.003, 0.0),
+            (0.004, 0.0),
+        ]),
         highway: Some("residential".into()),
         oneway: Oneway::No,
         maxspeed_kmh: None,
     };
     let layers = Layers {
         townships: vec![rect("West", 0.0, 0.002), rect("East", 0.002, 0.004)],
-        facilities: vec![facility("shop", 0.0035, 0.0001), facility("school", 0.0005, -0.0001)],
+        facilities: vec![
+            facility("shop", 0.0035, 0.0001),
+            facility("school", 0.0005, -0.0001),
+        ],
         residents: Some(vec![
             resident(0.003, 0.0, 10.0),
             resident(0.0005, 0.0002, 30.0),
@@ -111,18 +120,43 @@ fn tiny_case_by_hand() {
     let shop10 = t10.category("shop").unwrap();
     assert!(close(shop10.mean_minutes.unwrap(), 4.867, 0.002));
     assert!(close(shop10.p90_minutes.unwrap(), 6.119, 0.002));
-    assert_eq!(r.total.tier("t5").unwrap().category("shop").unwrap().covered_share, 0.1);
-    assert_eq!(west.tier("t5").unwrap().category("shop").unwrap().mean_minutes, None);
+    assert_eq!(
+        r.total
+            .tier("t5")
+            .unwrap()
+            .category("shop")
+            .unwrap()
+            .covered_share,
+        0.1
+    );
+    assert_eq!(
+        west.tier("t5")
+            .unwrap()
+            .category("shop")
+            .unwrap()
+            .mean_minutes,
+        None
+    );
 
     // Blind spots: R2 and R3 for t5 (shop), R3 for t10 (shop and school).
     let spots: Vec<(u32, u32, Vec<&str>)> = a
         .blind_spots
         .iter()
-        .map(|b| (b.resident, b.tier, b.missing_ids(&profile.tiers[b.tier as usize]).collect()))
+        .map(|b| {
+            (
+                b.resident,
+                b.tier,
+                b.missing_ids(&profile.tiers[b.tier as usize]).collect(),
+            )
+        })
         .collect();
     assert_eq!(
         spots,
-        vec![(1, 0, vec!["shop"]), (2, 0, vec!["shop"]), (2, 1, vec!["shop", "school"])]
+        vec![
+            (1, 0, vec!["shop"]),
+            (2, 0, vec!["shop"]),
+            (2, 1, vec!["shop", "school"])
+        ]
     );
 }
 
@@ -148,7 +182,12 @@ fn without_roads_uses_straight_line_times_detour() {
     let shop = a.minutes_for(&profile.tiers[1], "shop").unwrap();
     assert!(close(shop[0] as f64, 73.77 / 60.0, 0.002), "{}", shop[0]);
     assert_eq!(a.report.method.distance, "straight_line");
-    assert!(a.report.warnings.iter().any(|w| w.contains("No road layer")));
+    assert!(
+        a.report
+            .warnings
+            .iter()
+            .any(|w| w.contains("No road layer"))
+    );
     assert!(a.network.is_none());
 }
 
@@ -160,7 +199,12 @@ fn without_residents_demand_is_area() {
     assert_eq!(a.demand_kind, crate::model::DemandKind::AreaHectares);
     // Each township: 0.002° × 0.02° ≈ 222.6 m × 2,211 m ≈ 49.2 ha.
     for t in &a.report.townships {
-        assert!(close(t.figures.population, 49.23, 0.1), "{} {}", t.name, t.figures.population);
+        assert!(
+            close(t.figures.population, 49.23, 0.1),
+            "{} {}",
+            t.name,
+            t.figures.population
+        );
     }
     assert_eq!(a.report.method.demand, "area_hectares");
 }
@@ -184,8 +228,15 @@ fn facility_reach_stays_on_reached_roads() {
         .iter()
         .flat_map(|l| [l.start.x, l.end.x])
         .fold(f64::INFINITY, f64::min);
-    let max_lon = lines.iter().flat_map(|l| [l.start.x, l.end.x]).fold(0.0, f64::max);
-    assert!(close(min_lon * 111_319.49, 100.7, 0.5), "{}", min_lon * 111_319.49);
+    let max_lon = lines
+        .iter()
+        .flat_map(|l| [l.start.x, l.end.x])
+        .fold(0.0, f64::max);
+    assert!(
+        close(min_lon * 111_319.49, 100.7, 0.5),
+        "{}",
+        min_lon * 111_319.49
+    );
     assert!(close(max_lon, 0.004, 1e-9));
 }
 
@@ -195,7 +246,10 @@ fn facility_reach_stays_on_reached_roads() {
 struct Lcg(u64);
 impl Lcg {
     fn next(&mut self) -> f64 {
-        self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         (self.0 >> 11) as f64 / (1u64 << 53) as f64
     }
     fn below(&mut self, n: usize) -> usize {
@@ -209,9 +263,23 @@ fn random_case(seed: u64) -> (Layers, Profile) {
     let mut rng = Lcg(seed);
     let n = 7;
     let step = 0.002;
-    let vertex = |i: usize, j: usize, rng: &mut Lcg| (i as f64 * step + rng.next() * 0.0004, j as f64 * step + rng.next() * 0.0004);
-    let grid: Vec<Vec<(f64, f64)>> = (0..n).map(|i| (0..n).map(|j| vertex(i, j, &mut rng)).collect()).collect();
-    let classes = ["residential", "footway", "primary", "motorway", "service", "trail"];
+    let vertex = |i: usize, j: usize, rng: &mut Lcg| {
+        (
+            i as f64 * step + rng.next() * 0.0004,
+            j as f64 * step + rng.next() * 0.0004,
+        )
+    };
+    let grid: Vec<Vec<(f64, f64)>> = (0..n)
+        .map(|i| (0..n).map(|j| vertex(i, j, &mut rng)).collect())
+        .collect();
+    let classes = [
+        "residential",
+        "footway",
+        "primary",
+        "motorway",
+        "service",
+        "trail",
+    ];
     let mut roads = Vec::new();
     for i in 0..n {
         for j in 0..n {
@@ -241,7 +309,12 @@ fn random_case(seed: u64) -> (Layers, Profile) {
         }
     }
     let extent = step * (n as f64 - 1.0) + 0.0004;
-    let point = |rng: &mut Lcg| (rng.next() * extent * 1.2 - 0.1 * extent, rng.next() * extent * 1.2 - 0.1 * extent);
+    let point = |rng: &mut Lcg| {
+        (
+            rng.next() * extent * 1.2 - 0.1 * extent,
+            rng.next() * extent * 1.2 - 0.1 * extent,
+        )
+    };
     let facilities = (0..8)
         .map(|k| {
             let (x, y) = point(&mut rng);
@@ -272,17 +345,42 @@ fn random_case(seed: u64) -> (Layers, Profile) {
 
 /// Reference: snap by scanning every segment, split each segment at the
 /// attached points, and run a plain Dijkstra per resident on that graph.
-fn brute_force_minutes(layers: &Layers, profile: &Profile, mode: Mode, category: &str, limit: f64) -> Vec<f64> {
+fn brute_force_minutes(
+    layers: &Layers,
+    profile: &Profile,
+    mode: Mode,
+    category: &str,
+    limit: f64,
+) -> Vec<f64> {
     use crate::geodesy::LocalProjection;
     // Same projection as the engine: centre of all layers' bounds.
-    let mut b = [f64::INFINITY, f64::INFINITY, f64::NEG_INFINITY, f64::NEG_INFINITY];
+    let mut b = [
+        f64::INFINITY,
+        f64::INFINITY,
+        f64::NEG_INFINITY,
+        f64::NEG_INFINITY,
+    ];
     let mut add = |x: f64, y: f64| {
         b = [b[0].min(x), b[1].min(y), b[2].max(x), b[3].max(y)];
     };
-    layers.townships[0].boundary.0[0].exterior().coords().for_each(|c| add(c.x, c.y));
-    layers.facilities.iter().for_each(|f| add(f.location.x(), f.location.y()));
-    layers.residents.iter().flatten().for_each(|r| add(r.location.x(), r.location.y()));
-    layers.roads.iter().flatten().for_each(|r| r.line.coords().for_each(|c| add(c.x, c.y)));
+    layers.townships[0].boundary.0[0]
+        .exterior()
+        .coords()
+        .for_each(|c| add(c.x, c.y));
+    layers
+        .facilities
+        .iter()
+        .for_each(|f| add(f.location.x(), f.location.y()));
+    layers
+        .residents
+        .iter()
+        .flatten()
+        .for_each(|r| add(r.location.x(), r.location.y()));
+    layers
+        .roads
+        .iter()
+        .flatten()
+        .for_each(|r| r.line.coords().for_each(|c| add(c.x, c.y)));
     let proj = LocalProjection::for_bounds(b);
     // Segments with their directions and seconds.
     struct Seg {
@@ -298,7 +396,11 @@ fn brute_force_minutes(layers: &Layers, profile: &Profile, mode: Mode, category:
             continue;
         }
         let mps = profile.constant_speed_mps(mode).unwrap_or_else(|| {
-            profile.modes.drive.speed_kmh(r.highway.as_deref(), r.maxspeed_kmh) / 3.6
+            profile
+                .modes
+                .drive
+                .speed_kmh(r.highway.as_deref(), r.maxspeed_kmh)
+                / 3.6
         });
         let (fwd, bwd) = match (mode, r.oneway) {
             (Mode::Drive, Oneway::Forward) => (true, false),
@@ -309,16 +411,28 @@ fn brute_force_minutes(layers: &Layers, profile: &Profile, mode: Mode, category:
             let a = proj.forward(l.start.x, l.start.y);
             let bb = proj.forward(l.end.x, l.end.y);
             let len = ((a[0] - bb[0]).powi(2) + (a[1] - bb[1]).powi(2)).sqrt();
-            segs.push(Seg { a, b: bb, fwd, bwd, secs: len / mps });
+            segs.push(Seg {
+                a,
+                b: bb,
+                fwd,
+                bwd,
+                secs: len / mps,
+            });
         }
     }
-    let conn_mps = profile.constant_speed_mps(mode).unwrap_or(profile.modes.walk.speed_kmh / 3.6);
+    let conn_mps = profile
+        .constant_speed_mps(mode)
+        .unwrap_or(profile.modes.walk.speed_kmh / 3.6);
     let snap = |p: [f64; 2]| -> Option<(usize, f64, f64)> {
         let mut best: Option<(usize, f64, f64)> = None;
         for (i, s) in segs.iter().enumerate() {
             let (dx, dy) = (s.b[0] - s.a[0], s.b[1] - s.a[1]);
             let l2 = dx * dx + dy * dy;
-            let t = if l2 == 0.0 { 0.0 } else { (((p[0] - s.a[0]) * dx + (p[1] - s.a[1]) * dy) / l2).clamp(0.0, 1.0) };
+            let t = if l2 == 0.0 {
+                0.0
+            } else {
+                (((p[0] - s.a[0]) * dx + (p[1] - s.a[1]) * dy) / l2).clamp(0.0, 1.0)
+            };
             let d = ((s.a[0] + t * dx - p[0]).powi(2) + (s.a[1] + t * dy - p[1]).powi(2)).sqrt();
             if d <= 1000.0 && best.is_none_or(|b| d < b.2) {
                 best = Some((i, t, d));
@@ -355,13 +469,25 @@ fn brute_force_minutes(layers: &Layers, profile: &Profile, mode: Mode, category:
         .facilities
         .iter()
         .filter(|f| f.category == category)
-        .filter_map(|f| attach(proj.forward(f.location.x(), f.location.y()), &mut nodes, &mut stops))
+        .filter_map(|f| {
+            attach(
+                proj.forward(f.location.x(), f.location.y()),
+                &mut nodes,
+                &mut stops,
+            )
+        })
         .collect();
     let res: Vec<Option<(usize, f64)>> = layers
         .residents
         .iter()
         .flatten()
-        .map(|r| attach(proj.forward(r.location.x(), r.location.y()), &mut nodes, &mut stops))
+        .map(|r| {
+            attach(
+                proj.forward(r.location.x(), r.location.y()),
+                &mut nodes,
+                &mut stops,
+            )
+        })
         .collect();
     let mut arcs: Vec<(usize, usize, f64)> = Vec::new();
     for (s, stop) in segs.iter().zip(stops.iter_mut()) {
@@ -386,12 +512,19 @@ fn brute_force_minutes(layers: &Layers, profile: &Profile, mode: Mode, category:
     }
     res.iter()
         .map(|r| {
-            let Some((start, conn)) = *r else { return f64::INFINITY };
+            let Some((start, conn)) = *r else {
+                return f64::INFINITY;
+            };
             let mut dist = vec![f64::INFINITY; nodes.len()];
             let mut done = vec![false; nodes.len()];
             dist[start] = conn;
             loop {
-                let Some(u) = (0..nodes.len()).filter(|&i| !done[i] && dist[i].is_finite()).min_by(|&x, &y| dist[x].total_cmp(&dist[y])) else { break };
+                let Some(u) = (0..nodes.len())
+                    .filter(|&i| !done[i] && dist[i].is_finite())
+                    .min_by(|&x, &y| dist[x].total_cmp(&dist[y]))
+                else {
+                    break;
+                };
                 done[u] = true;
                 for &(x, y, w) in &arcs {
                     if x == u && dist[u] + w < dist[y] {
@@ -399,7 +532,11 @@ fn brute_force_minutes(layers: &Layers, profile: &Profile, mode: Mode, category:
                     }
                 }
             }
-            let best = fac.iter().map(|&(f, c)| dist[f] + c).fold(f64::INFINITY, f64::min) / 60.0;
+            let best = fac
+                .iter()
+                .map(|&(f, c)| dist[f] + c)
+                .fold(f64::INFINITY, f64::min)
+                / 60.0;
             if best <= limit { best } else { f64::INFINITY }
         })
         .collect()
@@ -411,11 +548,19 @@ fn random_networks_match_brute_force() {
         let (layers, profile) = random_case(seed);
         let a = assess(&layers, &profile, &Progress::new()).unwrap();
         for slot in &a.slots {
-            let expect = brute_force_minutes(&layers, &profile, slot.mode, &slot.category, slot.limit_minutes);
+            let expect = brute_force_minutes(
+                &layers,
+                &profile,
+                slot.mode,
+                &slot.category,
+                slot.limit_minutes,
+            );
             let got = &a.minutes[a.slot(slot.mode, &slot.category).unwrap()];
             for (r, (&g, &e)) in got.iter().zip(&expect).enumerate() {
                 let near_limit = (e - slot.limit_minutes).abs() < 1e-3;
-                let ok = (g.is_infinite() && e.is_infinite()) || (g as f64 - e).abs() < 1e-3 || near_limit;
+                let ok = (g.is_infinite() && e.is_infinite())
+                    || (g as f64 - e).abs() < 1e-3
+                    || near_limit;
                 assert!(
                     ok,
                     "seed {seed}, {:?} {}, resident {r}: engine {g}, brute force {e}\nroads: {:?}",
@@ -425,4 +570,3 @@ fn random_networks_match_brute_force() {
         }
     }
 }
-

@@ -80,7 +80,11 @@ impl StripPolygon {
             for e in edges {
                 let lo = ((e[1].min(e[3]) - min_y) / strip_height).floor() as usize;
                 let hi = ((e[1].max(e[3]) - min_y) / strip_height).floor() as usize;
-                for s in strips.iter_mut().take(hi.min(n - 1) + 1).skip(lo.min(n - 1)) {
+                for s in strips
+                    .iter_mut()
+                    .take(hi.min(n - 1) + 1)
+                    .skip(lo.min(n - 1))
+                {
                     s.push(e);
                 }
             }
@@ -140,8 +144,14 @@ mod tests {
 
     #[test]
     fn first_township_wins_and_boundary_counts() {
-        let a = township("A", polygon![(x: 0.0, y: 0.0), (x: 1.0, y: 0.0), (x: 1.0, y: 1.0), (x: 0.0, y: 1.0)]);
-        let b = township("B", polygon![(x: 1.0, y: 0.0), (x: 2.0, y: 0.0), (x: 2.0, y: 1.0), (x: 1.0, y: 1.0)]);
+        let a = township(
+            "A",
+            polygon![(x: 0.0, y: 0.0), (x: 1.0, y: 0.0), (x: 1.0, y: 1.0), (x: 0.0, y: 1.0)],
+        );
+        let b = township(
+            "B",
+            polygon![(x: 1.0, y: 0.0), (x: 2.0, y: 0.0), (x: 2.0, y: 1.0), (x: 1.0, y: 1.0)],
+        );
         let idx = TownshipIndex::new(&[a, b]);
         assert_eq!(idx.locate([0.5, 0.5]), Some(0));
         assert_eq!(idx.locate([1.5, 0.5]), Some(1));
@@ -157,8 +167,21 @@ mod tests {
     #[test]
     fn matches_geo_on_concave_polygon_with_hole() {
         let poly = geo::Polygon::new(
-            geo::LineString::from(vec![(0.0, 0.0), (10.0, 0.0), (10.0, 10.0), (5.0, 3.0), (0.0, 10.0), (0.0, 0.0)]),
-            vec![geo::LineString::from(vec![(4.0, 0.5), (6.0, 0.5), (6.0, 1.5), (4.0, 1.5), (4.0, 0.5)])],
+            geo::LineString::from(vec![
+                (0.0, 0.0),
+                (10.0, 0.0),
+                (10.0, 10.0),
+                (5.0, 3.0),
+                (0.0, 10.0),
+                (0.0, 0.0),
+            ]),
+            vec![geo::LineString::from(vec![
+                (4.0, 0.5),
+                (6.0, 0.5),
+                (6.0, 1.5),
+                (4.0, 1.5),
+                (4.0, 0.5),
+            ])],
         );
         let idx = TownshipIndex::new(&[township("C", poly.clone())]);
         for i in 0..97 {

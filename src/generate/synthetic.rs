@@ -110,10 +110,20 @@ pub fn synthetic_district(params: &SyntheticParams) -> Layers {
 
     let mut roads = Vec::with_capacity(2 * (nx + ny) * (nx.max(ny) / SEGMENTS_PER_LINE + 1));
     for j in 0..ny {
-        lattice_line(&mut roads, &mut rng, j, (0..nx).map(|i| vertices[j * nx + i]));
+        lattice_line(
+            &mut roads,
+            &mut rng,
+            j,
+            (0..nx).map(|i| vertices[j * nx + i]),
+        );
     }
     for i in 0..nx {
-        lattice_line(&mut roads, &mut rng, i, (0..ny).map(|j| vertices[j * nx + i]));
+        lattice_line(
+            &mut roads,
+            &mut rng,
+            i,
+            (0..ny).map(|j| vertices[j * nx + i]),
+        );
     }
     drop(vertices);
 
@@ -189,8 +199,12 @@ pub fn synthetic_district(params: &SyntheticParams) -> Layers {
 
     // Townships: a grid of rectangles sharing their corner coordinates.
     let n = TOWNSHIP_GRID;
-    let gx: Vec<f64> = (0..=n).map(|k| x0 + (x1 - x0) * k as f64 / n as f64).collect();
-    let gy: Vec<f64> = (0..=n).map(|k| y0 + (y1 - y0) * k as f64 / n as f64).collect();
+    let gx: Vec<f64> = (0..=n)
+        .map(|k| x0 + (x1 - x0) * k as f64 / n as f64)
+        .collect();
+    let gy: Vec<f64> = (0..=n)
+        .map(|k| y0 + (y1 - y0) * k as f64 / n as f64)
+        .collect();
     let mut townships = Vec::with_capacity(n * n);
     for row in 0..n {
         for col in 0..n {
@@ -239,7 +253,12 @@ fn line_class(k: usize) -> (&'static str, Oneway, Option<f64>) {
 
 /// Appends lattice line `k` through `coords` as road features of at most
 /// [`SEGMENTS_PER_LINE`] segments, leaving out some residential links.
-fn lattice_line(roads: &mut Vec<Road>, rng: &mut SplitMix64, k: usize, coords: impl Iterator<Item = Coord<f64>>) {
+fn lattice_line(
+    roads: &mut Vec<Road>,
+    rng: &mut SplitMix64,
+    k: usize,
+    coords: impl Iterator<Item = Coord<f64>>,
+) {
     let (highway, oneway, maxspeed_kmh) = line_class(k);
     let removable = highway == "residential";
     let mut push = |line: Vec<Coord<f64>>| {
@@ -283,7 +302,11 @@ mod tests {
             }
         }
         // Removed links isolate a few vertices; nearly all remain.
-        assert!(vertices.len() > p.road_nodes * 98 / 100, "{}", vertices.len());
+        assert!(
+            vertices.len() > p.road_nodes * 98 / 100,
+            "{}",
+            vertices.len()
+        );
         assert!(vertices.len() <= p.road_nodes);
         // Most vertices are junctions shared by a row and a column line.
         let shared = vertices.values().filter(|&&n| n >= 2).count();
@@ -304,17 +327,37 @@ mod tests {
         let layers = synthetic_district(&SyntheticParams::small());
         let residents = layers.residents.as_ref().unwrap();
         for r in residents.iter().step_by(97) {
-            assert!(layers.townships.iter().any(|t| t.boundary.intersects(&r.location)));
+            assert!(
+                layers
+                    .townships
+                    .iter()
+                    .any(|t| t.boundary.intersects(&r.location))
+            );
         }
         for f in &layers.facilities {
-            assert!(layers.townships.iter().any(|t| t.boundary.intersects(&f.location)), "{f:?}");
+            assert!(
+                layers
+                    .townships
+                    .iter()
+                    .any(|t| t.boundary.intersects(&f.location)),
+                "{f:?}"
+            );
         }
         let profile = Profile::from_json(DEFAULT_PROFILE).unwrap();
         let ids = profile.category_ids();
-        assert!(layers.facilities.iter().all(|f| ids.contains(&f.category.as_str())));
+        assert!(
+            layers
+                .facilities
+                .iter()
+                .all(|f| ids.contains(&f.category.as_str()))
+        );
         // Every tier's categories appear.
         for t in &profile.tiers {
-            assert!(t.categories.iter().any(|c| layers.facilities.iter().any(|f| &f.category == c)));
+            assert!(
+                t.categories
+                    .iter()
+                    .any(|c| layers.facilities.iter().any(|f| &f.category == c))
+            );
         }
     }
 

@@ -54,7 +54,8 @@ pub fn write_layers_with(
     dir: &Path,
 ) -> io::Result<()> {
     std::fs::create_dir_all(dir)?;
-    let open = |file: &str| File::create(dir.join(file)).map(|f| BufWriter::with_capacity(1 << 20, f));
+    let open =
+        |file: &str| File::create(dir.join(file)).map(|f| BufWriter::with_capacity(1 << 20, f));
     let mut w = open(LAYER_FILES[0])?;
     write_townships(&mut w, &layers.townships, meta)?;
     w.flush()?;
@@ -92,7 +93,11 @@ fn footer(w: &mut impl Write) -> io::Result<()> {
 
 /// Writes a townships FeatureCollection (Polygon, or MultiPolygon when a
 /// township has several parts) with `name` and `code`.
-pub fn write_townships(w: &mut impl Write, townships: &[Township], meta: CollectionMeta<'_>) -> io::Result<()> {
+pub fn write_townships(
+    w: &mut impl Write,
+    townships: &[Township],
+    meta: CollectionMeta<'_>,
+) -> io::Result<()> {
     header(w, meta, "townships")?;
     for (i, t) in townships.iter().enumerate() {
         separator(w, i)?;
@@ -126,7 +131,11 @@ pub fn write_townships(w: &mut impl Write, townships: &[Township], meta: Collect
 
 /// Writes a facilities FeatureCollection (Point) with `category`, `name`
 /// and, when known, `capacity`.
-pub fn write_facilities(w: &mut impl Write, facilities: &[Facility], meta: CollectionMeta<'_>) -> io::Result<()> {
+pub fn write_facilities(
+    w: &mut impl Write,
+    facilities: &[Facility],
+    meta: CollectionMeta<'_>,
+) -> io::Result<()> {
     header(w, meta, "facilities")?;
     for (i, f) in facilities.iter().enumerate() {
         separator(w, i)?;
@@ -146,7 +155,11 @@ pub fn write_facilities(w: &mut impl Write, facilities: &[Facility], meta: Colle
 }
 
 /// Writes a residents FeatureCollection (Point) with `population`.
-pub fn write_residents(w: &mut impl Write, residents: &[Resident], meta: CollectionMeta<'_>) -> io::Result<()> {
+pub fn write_residents(
+    w: &mut impl Write,
+    residents: &[Resident],
+    meta: CollectionMeta<'_>,
+) -> io::Result<()> {
     header(w, meta, "residents")?;
     for (i, r) in residents.iter().enumerate() {
         separator(w, i)?;
@@ -292,7 +305,9 @@ mod tests {
             townships: vec![Township {
                 name: "航埠镇".into(),
                 code: Some("1".into()),
-                boundary: MultiPolygon(vec![polygon![(x: 0., y: 0.), (x: 1., y: 0.), (x: 1., y: 1.)]]),
+                boundary: MultiPolygon(vec![
+                    polygon![(x: 0., y: 0.), (x: 1., y: 0.), (x: 1., y: 1.)],
+                ]),
             }],
             facilities: vec![Facility {
                 category: "kindergarten".into(),
@@ -321,7 +336,13 @@ mod tests {
 
         let mut buf = Vec::new();
         let names = [Some("人民路".to_string())];
-        write_roads(&mut buf, layers.roads.as_ref().unwrap(), Some(&names), meta()).unwrap();
+        write_roads(
+            &mut buf,
+            layers.roads.as_ref().unwrap(),
+            Some(&names),
+            meta(),
+        )
+        .unwrap();
         let text = String::from_utf8(buf).unwrap();
         assert!(text.contains(r#""oneway":"-1""#), "{text}");
         let fc: geojson::FeatureCollection = text.parse().unwrap();

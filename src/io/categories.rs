@@ -235,7 +235,10 @@ mod tests {
         assert_eq!(m.resolve("幼儿园"), Some("kindergarten"));
         assert_eq!(m.resolve("KINDERGARTEN"), Some("kindergarten"));
         assert_eq!(m.resolve("科教文化服务;学校;幼儿园"), Some("kindergarten"));
-        assert_eq!(m.resolve("购物服务;便民商店/便利店;便民商店/便利店"), Some("convenience_store"));
+        assert_eq!(
+            m.resolve("购物服务;便民商店/便利店;便民商店/便利店"),
+            Some("convenience_store")
+        );
         assert_eq!(m.resolve("居(村)委会"), Some("community_service"));
         assert_eq!(m.resolve("医院"), None);
         assert_eq!(m.resolve("  "), None);

@@ -13,7 +13,14 @@ use serde_json::{Map, Value};
 pub(crate) const NAME: &[&str] = &["name", "名称", "名字", "设施名称", "mc"];
 /// Attribute names accepted for a township's name.
 pub(crate) const TOWNSHIP_NAME: &[&str] = &[
-    "name", "名称", "乡镇名称", "乡镇", "街道名称", "街道", "xzmc", "mc",
+    "name",
+    "名称",
+    "乡镇名称",
+    "乡镇",
+    "街道名称",
+    "街道",
+    "xzmc",
+    "mc",
 ];
 /// Attribute names accepted for a township's administrative code.
 pub(crate) const CODE: &[&str] = &[
@@ -84,17 +91,26 @@ impl<'a> Field<'a> {
 
 /// Normalises an attribute or column name for matching: trimmed, lower case.
 pub(crate) fn normalize_key(key: &str) -> String {
-    key.trim().trim_start_matches('\u{feff}').trim().to_lowercase()
+    key.trim()
+        .trim_start_matches('\u{feff}')
+        .trim()
+        .to_lowercase()
 }
 
 /// The first property named by `aliases`: an exact key first, then a key that
-/// matches when trimmed and lower-cased (`NAME`, ` Population `).
+/// matches when trimmed and ASCII case is ignored (`NAME`, ` Population `).
 pub(crate) fn property<'a>(props: &'a Map<String, Value>, aliases: &[&str]) -> Field<'a> {
+    if let Some(v) = aliases.iter().find_map(|alias| props.get(*alias)) {
+        return Field::from_json(Some(v));
+    }
     for alias in aliases {
-        if let Some(v) = props.get(*alias) {
-            return Field::from_json(Some(v));
-        }
-        if let Some((_, v)) = props.iter().find(|(k, _)| normalize_key(k) == *alias) {
+        let loose = props.iter().find(|(k, _)| {
+            k.trim()
+                .trim_start_matches('\u{feff}')
+                .trim()
+                .eq_ignore_ascii_case(alias)
+        });
+        if let Some((_, v)) = loose {
             return Field::from_json(Some(v));
         }
     }
@@ -125,6 +141,7 @@ pub(crate) fn number(field: &Field, what: &str) -> Result<Option<f64>, String> {
         Field::Missing => return Ok(None),
         Field::Number(n) => *n,
         Field::Text(s) => s
+            .trim()
             .parse::<f64>()
             .map_err(|_| format!("{what} {} is not a number", field.shown()))?,
         Field::Bool(_) | Field::Nested => {
@@ -142,7 +159,7 @@ pub(crate) fn number(field: &Field, what: &str) -> Result<Option<f64>, String> {
 pub(crate) fn population(field: &Field) -> Result<f64, String> {
     match number(field, "population")? {
         None => Ok(1.0),
-        Some(p) if p < 0.0 => Err(format!("population {} is negative", field.shown())),
+        Some(p) if p < 0.0 => Err(format!("population {p} is negative")),
         Some(p) => Ok(p),
     }
 }
@@ -150,7 +167,7 @@ pub(crate) fn population(field: &Field) -> Result<f64, String> {
 /// Optional capacity of a facility: a number >= 0.
 pub(crate) fn capacity(field: &Field) -> Result<Option<f64>, String> {
     match number(field, "capacity")? {
-        Some(c) if c < 0.0 => Err(format!("capacity {} is negative", field.shown())),
+        Some(c) if c < 0.0 => Err(format!("capacity {c} is negative")),
         c => Ok(c),
     }
 }
@@ -204,7 +221,12 @@ pub(crate) fn maxspeed_kmh(field: &Field) -> Option<f64> {
 /// `经度`, `经度wgs84`, `lng_wgs84`, `x` …), and how strongly: headers that
 /// mention WGS84 rank above plain ones, plain ones above `x`.
 pub(crate) fn longitude_rank(header: &str) -> Option<u8> {
-    coordinate_rank(header, &["lon", "lng", "long", "longitude"], "经度", &["x", "point_x"])
+    coordinate_rank(
+        header,
+        &["lon", "lng", "long", "longitude"],
+        "经度",
+        &["x", "point_x"],
+    )
 }
 
 /// Like [`longitude_rank`] for latitude (`lat`, `latitude`, `纬度`, `y` …).
@@ -220,8 +242,10 @@ fn coordinate_rank(header: &str, words: &[&str], chinese: &str, plain: &[&str]) 
     let not_letter = |c: Option<char>| !c.is_some_and(|c| c.is_ascii_alphabetic());
     let named = h.starts_with(chinese)
         || words.iter().any(|w| {
-            h.strip_prefix(w).is_some_and(|rest| not_letter(rest.chars().next()))
-                || h.strip_suffix(w).is_some_and(|rest| not_letter(rest.chars().next_back()))
+            h.strip_prefix(w)
+                .is_some_and(|rest| not_letter(rest.chars().next()))
+                || h.strip_suffix(w)
+                    .is_some_and(|rest| not_letter(rest.chars().next_back()))
         });
     match named {
         false => None,
@@ -300,16 +324,22 @@ mod tests {
             .clone();
         assert_eq!(property(&props, TOWNSHIP_NAME), Field::Text("航埠镇"));
         assert_eq!(property(&props, POPULATION), Field::Text("1200"));
-        assert_eq!(
-            text(&property(&props, CODE)).as_deref(),
-            Some("330802101")
-        );
+        assert_eq!(text(&property(&props, CODE)).as_deref(), Some("330802101"));
         assert_eq!(property(&props, CAPACITY), Field::Missing);
     }
 
     #[test]
     fn coordinate_headers() {
-        for lon in ["lon", "LNG", " longitude ", "经度", "经度wgs84", "lng_wgs84", "wgs84_lng", "x"] {
+        for lon in [
+            "lon",
+            "LNG",
+            " longitude ",
+            "经度",
+            "经度wgs84",
+            "lng_wgs84",
+            "wgs84_lng",
+            "x",
+        ] {
             assert!(longitude_rank(lon).is_some(), "{lon}");
         }
         for not_lon in ["salon", "longname", "lat", "名称", "xx"] {

@@ -6,7 +6,7 @@
 //! Feature or a bare geometry (a feature without properties) are accepted.
 
 use super::categories::CategoryMatcher;
-use super::fields::{self, Field};
+use super::fields;
 use super::geometry;
 use super::records::{FacilityBuilder, ResidentBuilder};
 use super::{LayerKind, LoadError, Loaded, Source};
@@ -53,7 +53,10 @@ const GEOMETRY_TYPES: [&str; 7] = [
 
 /// Splits a GeoJSON document into features; entries of a FeatureCollection
 /// that are not Features become warnings.
-fn read_features(source: &Source, text: &str) -> Result<(Vec<RawFeature>, Vec<LoadWarning>), LoadError> {
+fn read_features(
+    source: &Source,
+    text: &str,
+) -> Result<(Vec<RawFeature>, Vec<LoadWarning>), LoadError> {
     let root: Value = serde_json::from_str(text).map_err(|e| LoadError::Json {
         message: e.to_string(),
         path: source.path.clone(),
@@ -65,7 +68,11 @@ fn read_features(source: &Source, text: &str) -> Result<(Vec<RawFeature>, Vec<Lo
     let Value::Object(mut root) = root else {
         return Err(not_geojson(json_kind(&root)));
     };
-    let kind = root.get("type").and_then(Value::as_str).unwrap_or_default().to_string();
+    let kind = root
+        .get("type")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string();
     let mut warnings = Vec::new();
     let features = match kind.as_str() {
         "FeatureCollection" => {
@@ -102,11 +109,18 @@ fn read_features(source: &Source, text: &str) -> Result<(Vec<RawFeature>, Vec<Lo
 
 fn feature(number: usize, value: Value) -> Result<RawFeature, String> {
     let Value::Object(mut object) = value else {
-        return Err(format!("is {}, not a Feature; it is skipped", json_kind(&value)));
+        return Err(format!(
+            "is {}, not a Feature; it is skipped",
+            json_kind(&value)
+        ));
     };
     match object.get("type").and_then(Value::as_str) {
         Some("Feature") => {}
-        Some(other) => return Err(format!("has type {other:?}, not \"Feature\"; it is skipped")),
+        Some(other) => {
+            return Err(format!(
+                "has type {other:?}, not \"Feature\"; it is skipped"
+            ));
+        }
         None => return Err("has no \"type\": \"Feature\"; it is skipped".to_string()),
     }
     let properties = match object.remove("properties") {
@@ -133,15 +147,10 @@ fn json_kind(value: &Value) -> String {
 }
 
 fn wrong_type(found: &GeometryValue, layer: LayerKind) -> String {
-    let needed = match layer {
-        LayerKind::Townships => "Polygon or MultiPolygon",
-        LayerKind::Facilities => "Point",
-        LayerKind::Residents => "Point, Polygon or MultiPolygon",
-        LayerKind::Roads => "LineString or MultiLineString",
-    };
     format!(
-        "has a {} geometry, but {layer} need {needed}",
-        found.type_name()
+        "has a {} geometry, but {layer} need {}",
+        found.type_name(),
+        layer.geometry_needed()
     )
 }
 
@@ -153,7 +162,9 @@ pub(crate) fn townships(source: &Source, text: &str) -> Result<Loaded<Township>,
     for mut f in features {
         let name = f.label(fields::TOWNSHIP_NAME);
         let label = name.as_deref();
-        let mut warn = |message: String| warnings.push(source.warning(Some(f.number), label, message));
+        let number = f.number;
+        let mut warn =
+            |message: String| warnings.push(source.warning(Some(number), label, message));
         let mut caveats = Vec::new();
         let boundary = match f.geometry() {
             Ok(GeometryValue::Polygon { coordinates }) => {
@@ -206,9 +217,12 @@ pub(crate) fn townships(source: &Source, text: &str) -> Result<Loaded<Township>,
 fn single_point(geometry: &GeometryValue, layer: LayerKind) -> Result<Point<f64>, String> {
     match geometry {
         GeometryValue::Point { coordinates } => geometry::point(coordinates),
-        GeometryValue::MultiPoint { coordinates } if coordinates.len() == 1 => coordinates
-            .first()
-            .map_or_else(|| Err("the MultiPoint is empty".to_string()), geometry::point),
+        GeometryValue::MultiPoint { coordinates } if coordinates.len() == 1 => {
+            coordinates.first().map_or_else(
+                || Err("the MultiPoint is empty".to_string()),
+                geometry::point,
+            )
+        }
         other => Err(wrong_type(other, layer)),
     }
 }
@@ -272,14 +286,18 @@ pub(crate) fn roads(source: &Source, text: &str) -> Result<Loaded<Road>, LoadErr
     let mut items = Vec::new();
     for mut f in features {
         let name = f.label(fields::NAME);
+        let number = f.number;
         let mut warn = |message: String| {
-            warnings.push(source.warning(Some(f.number), name.as_deref(), message));
+            warnings.push(source.warning(Some(number), name.as_deref(), message));
         };
         let lines = match f.geometry() {
             Ok(GeometryValue::LineString { coordinates }) => vec![coordinates],
             Ok(GeometryValue::MultiLineString { coordinates }) => coordinates,
             Ok(other) => {
-                warn(format!("{}; it is skipped", wrong_type(&other, LayerKind::Roads)));
+                warn(format!(
+                    "{}; it is skipped",
+                    wrong_type(&other, LayerKind::Roads)
+                ));
                 continue;
             }
             Err(why) => {

@@ -65,7 +65,10 @@ pub(crate) fn line(positions: &[Position]) -> Result<LineString<f64>, String> {
 
 /// A polygon from GeoJSON rings. An unclosed ring is closed. A bad exterior
 /// ring is an error; a bad hole is dropped and explained in `caveats`.
-pub(crate) fn polygon(rings: &[Vec<Position>], caveats: &mut Vec<String>) -> Result<Polygon<f64>, String> {
+pub(crate) fn polygon(
+    rings: &[Vec<Position>],
+    caveats: &mut Vec<String>,
+) -> Result<Polygon<f64>, String> {
     let Some((exterior, holes)) = rings.split_first() else {
         return Err("the polygon has no rings".to_string());
     };
@@ -98,7 +101,11 @@ pub(crate) fn multi_polygon(
         match polygon(rings, &mut part_caveats) {
             Ok(p) => {
                 parts.push(p);
-                caveats.extend(part_caveats.into_iter().map(|c| format!("part {}: {c}", i + 1)));
+                caveats.extend(
+                    part_caveats
+                        .into_iter()
+                        .map(|c| format!("part {}: {c}", i + 1)),
+                );
             }
             Err(why) => {
                 let why = format!("part {}: {why}", i + 1);
@@ -138,7 +145,9 @@ fn ring(positions: &[Position], role: &str) -> Result<LineString<f64>, String> {
     }
     let ring = LineString::new(coords);
     if Polygon::new(ring.clone(), vec![]).unsigned_area() == 0.0 {
-        return Err(format!("{role} encloses no area (all its positions lie on one line)"));
+        return Err(format!(
+            "{role} encloses no area (all its positions lie on one line)"
+        ));
     }
     Ok(ring)
 }
@@ -150,7 +159,11 @@ pub(crate) fn crossing_caveats(boundary: &MultiPolygon<f64>) -> Vec<String> {
     let several = boundary.0.len() > 1;
     let mut caveats = Vec::new();
     for (i, polygon) in boundary.0.iter().enumerate() {
-        let part = if several { format!("part {}: ", i + 1) } else { String::new() };
+        let part = if several {
+            format!("part {}: ", i + 1)
+        } else {
+            String::new()
+        };
         if ring_crosses_itself(polygon.exterior()) {
             caveats.push(format!("{part}the outer ring crosses itself"));
         }
@@ -204,8 +217,18 @@ mod tests {
         assert!(lonlat(30.25, 120.16).unwrap_err().contains("look swapped"));
         assert!(lonlat(f64::NAN, 30.0).unwrap_err().contains("not finite"));
         assert!(lonlat(0.0, 0.0).unwrap_err().contains("missing location"));
-        assert_eq!(lonlat(120.16, 30.25), Ok(Coord { x: 120.16, y: 30.25 }));
-        assert!(position(&Position::from(vec![120.0])).unwrap_err().contains("1 number"));
+        assert_eq!(
+            lonlat(120.16, 30.25),
+            Ok(Coord {
+                x: 120.16,
+                y: 30.25
+            })
+        );
+        assert!(
+            position(&Position::from(vec![120.0]))
+                .unwrap_err()
+                .contains("1 number")
+        );
         assert!(position(&Position::from([120.0, 30.0, 12.0])).is_ok());
     }
 
@@ -213,7 +236,11 @@ mod tests {
     fn lines_keep_repeated_vertices() {
         let l = line(&pos(&[[120.0, 30.0], [120.0, 30.0], [120.1, 30.0]])).unwrap();
         assert_eq!(l.0.len(), 3);
-        assert!(line(&pos(&[[120.0, 30.0]])).unwrap_err().contains("at least 2"));
+        assert!(
+            line(&pos(&[[120.0, 30.0]]))
+                .unwrap_err()
+                .contains("at least 2")
+        );
     }
 
     #[test]
@@ -228,21 +255,38 @@ mod tests {
             "the outer ring has 3 positions; a closed ring needs at least 4"
         );
         let flat = pos(&[[120.0, 30.0], [120.1, 30.0], [120.2, 30.0], [120.0, 30.0]]);
-        assert!(polygon(&[flat], &mut caveats).unwrap_err().contains("no area"));
+        assert!(
+            polygon(&[flat], &mut caveats)
+                .unwrap_err()
+                .contains("no area")
+        );
         let repeated = pos(&[[120.0, 30.0], [120.1, 30.0], [120.1, 30.0], [120.0, 30.0]]);
-        assert!(polygon(&[repeated], &mut caveats).unwrap_err().contains("3 distinct"));
+        assert!(
+            polygon(&[repeated], &mut caveats)
+                .unwrap_err()
+                .contains("3 distinct")
+        );
         assert!(polygon(&[], &mut caveats).is_err());
         assert!(caveats.is_empty());
     }
 
     #[test]
     fn bad_holes_and_parts_are_dropped_with_caveats() {
-        let square = pos(&[[120.0, 30.0], [121.0, 30.0], [121.0, 31.0], [120.0, 31.0], [120.0, 30.0]]);
+        let square = pos(&[
+            [120.0, 30.0],
+            [121.0, 30.0],
+            [121.0, 31.0],
+            [120.0, 31.0],
+            [120.0, 30.0],
+        ]);
         let bad = pos(&[[120.2, 30.2], [120.3, 30.2]]);
         let mut caveats = Vec::new();
         let p = polygon(&[square.clone(), bad.clone()], &mut caveats).unwrap();
         assert!(p.interiors().is_empty());
-        assert_eq!(caveats, vec!["hole 1 has 2 positions; a closed ring needs at least 4; the hole is ignored"]);
+        assert_eq!(
+            caveats,
+            vec!["hole 1 has 2 positions; a closed ring needs at least 4; the hole is ignored"]
+        );
         caveats.clear();
         let mp = multi_polygon(&[vec![square], vec![bad.clone()]], &mut caveats).unwrap();
         assert_eq!(mp.0.len(), 1);
@@ -254,9 +298,22 @@ mod tests {
 
     #[test]
     fn bow_tie_crosses_itself() {
-        let bow = LineString::from(vec![(0.0, 0.0), (1.0, 1.0), (1.0, 0.0), (0.0, 1.0), (0.0, 0.0)]);
+        let bow = LineString::from(vec![
+            (0.0, 0.0),
+            (1.0, 1.0),
+            (1.0, 0.0),
+            (0.0, 1.0),
+            (0.0, 0.0),
+        ]);
         assert!(ring_crosses_itself(&bow));
-        let square = LineString::from(vec![(0.0, 0.0), (1.0, 0.0), (1.0, 0.0), (1.0, 1.0), (0.0, 1.0), (0.0, 0.0)]);
+        let square = LineString::from(vec![
+            (0.0, 0.0),
+            (1.0, 0.0),
+            (1.0, 0.0),
+            (1.0, 1.0),
+            (0.0, 1.0),
+            (0.0, 0.0),
+        ]);
         assert!(!ring_crosses_itself(&square));
         let mp = MultiPolygon::new(vec![Polygon::new(bow, vec![])]);
         assert_eq!(crossing_caveats(&mp), vec!["the outer ring crosses itself"]);
@@ -268,7 +325,9 @@ mod tests {
         use geo::Validation as _;
         let mut seed = 7_u64;
         let mut next = move || {
-            seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
             ((seed >> 33) % 10) as f64
         };
         for _ in 0..300 {
@@ -280,7 +339,12 @@ mod tests {
             let geo_says = Polygon::new(ring.clone(), vec![])
                 .validation_errors()
                 .iter()
-                .any(|e| matches!(e, geo::algorithm::validation::InvalidPolygon::SelfIntersection(_)));
+                .any(|e| {
+                    matches!(
+                        e,
+                        geo::algorithm::validation::InvalidPolygon::SelfIntersection(_)
+                    )
+                });
             assert_eq!(ring_crosses_itself(&ring), geo_says, "{ring:?}");
         }
     }

@@ -21,7 +21,11 @@ pub(crate) struct FacilityBuilder<'a> {
 }
 
 impl<'a> FacilityBuilder<'a> {
-    pub(crate) fn new(source: &'a Source, matcher: &'a CategoryMatcher, warnings: Vec<LoadWarning>) -> Self {
+    pub(crate) fn new(
+        source: &'a Source,
+        matcher: &'a CategoryMatcher,
+        warnings: Vec<LoadWarning>,
+    ) -> Self {
         Self {
             source,
             matcher,
@@ -32,8 +36,14 @@ impl<'a> FacilityBuilder<'a> {
     }
 
     /// A warning about feature `number` (or the file, for `None`).
-    pub(crate) fn warn(&mut self, number: Option<usize>, name: Option<&str>, message: impl Into<String>) {
-        self.warnings.push(self.source.warning(number, name, message));
+    pub(crate) fn warn(
+        &mut self,
+        number: Option<usize>,
+        name: Option<&str>,
+        message: impl Into<String>,
+    ) {
+        self.warnings
+            .push(self.source.warning(number, name, message));
     }
 
     /// One facility record: feature `number` (1-based), its name, raw
@@ -66,7 +76,11 @@ impl<'a> FacilityBuilder<'a> {
         let capacity = match fields::capacity(&capacity) {
             Ok(c) => c,
             Err(why) => {
-                self.warn(Some(number), label, format!("{why}; the capacity is left empty"));
+                self.warn(
+                    Some(number),
+                    label,
+                    format!("{why}; the capacity is left empty"),
+                );
                 None
             }
         };
@@ -81,7 +95,8 @@ impl<'a> FacilityBuilder<'a> {
     pub(crate) fn finish(mut self) -> Result<Loaded<Facility>, LoadError> {
         let unknown = self.unknown.warnings(self.source, self.matcher);
         self.warnings.extend(unknown);
-        self.source.finish(LayerKind::Facilities, self.items, self.warnings)
+        self.source
+            .finish(LayerKind::Facilities, self.items, self.warnings)
     }
 }
 
@@ -104,8 +119,14 @@ impl<'a> ResidentBuilder<'a> {
     }
 
     /// A warning about feature `number` (or the file, for `None`).
-    pub(crate) fn warn(&mut self, number: Option<usize>, name: Option<&str>, message: impl Into<String>) {
-        self.warnings.push(self.source.warning(number, name, message));
+    pub(crate) fn warn(
+        &mut self,
+        number: Option<usize>,
+        name: Option<&str>,
+        message: impl Into<String>,
+    ) {
+        self.warnings
+            .push(self.source.warning(number, name, message));
     }
 
     /// One demand record: feature `number` (1-based), an optional label for
@@ -148,6 +169,7 @@ impl<'a> ResidentBuilder<'a> {
                 );
             }
         }
-        self.source.finish(LayerKind::Residents, self.items, self.warnings)
+        self.source
+            .finish(LayerKind::Residents, self.items, self.warnings)
     }
 }

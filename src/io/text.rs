@@ -32,7 +32,10 @@ pub(crate) fn decode(bytes: &[u8]) -> Decoded<'_> {
     }
 }
 
-fn with_note<'a>(encoding: &'static Encoding, (text, had_errors): (Cow<'a, str>, bool)) -> Decoded<'a> {
+fn with_note<'a>(
+    encoding: &'static Encoding,
+    (text, had_errors): (Cow<'a, str>, bool),
+) -> Decoded<'a> {
     let note = had_errors.then(|| {
         if encoding == UTF_8 {
             "the file is marked as UTF-8 but holds bytes that are not UTF-8; they were replaced by \u{fffd}".to_string()
@@ -64,10 +67,17 @@ mod tests {
 
     #[test]
     fn gbk_is_detected() {
-        let (bytes, _, _) = encoding_rs::GBK.encode("名称,类别,经度,纬度\n卫生院,clinic,120.1,29.2");
-        assert!(std::str::from_utf8(&bytes).is_err(), "test input must not be UTF-8");
+        let (bytes, _, _) =
+            encoding_rs::GBK.encode("名称,类别,经度,纬度\n卫生院,clinic,120.1,29.2");
+        assert!(
+            std::str::from_utf8(&bytes).is_err(),
+            "test input must not be UTF-8"
+        );
         let decoded = decode(&bytes);
-        assert_eq!(decoded.text, "名称,类别,经度,纬度\n卫生院,clinic,120.1,29.2");
+        assert_eq!(
+            decoded.text,
+            "名称,类别,经度,纬度\n卫生院,clinic,120.1,29.2"
+        );
         assert!(decoded.note.is_none());
     }
 

@@ -175,7 +175,11 @@ impl Tier {
 
     /// Display name in the chosen language, falling back to the id.
     pub fn display_name(&self, chinese: bool) -> &str {
-        let name = if chinese { &self.name_zh } else { &self.name_en };
+        let name = if chinese {
+            &self.name_zh
+        } else {
+            &self.name_en
+        };
         name.as_deref().unwrap_or(&self.id)
     }
 }
@@ -341,7 +345,11 @@ mod tests {
         assert!(Profile::from_json(bad).unwrap_err().contains("minutes"));
         let dup = r#"{"tiers":[{"id":"a","minutes":5,"mode":"walk","categories":["x"]},
                                {"id":"a","minutes":6,"mode":"walk","categories":["x"]}]}"#;
-        assert!(Profile::from_json(dup).unwrap_err().contains("share the id"));
+        assert!(
+            Profile::from_json(dup)
+                .unwrap_err()
+                .contains("share the id")
+        );
         assert!(Profile::from_json("{}").is_err());
     }
 

@@ -167,7 +167,11 @@ mod tests {
     fn drive_honours_oneway_walk_does_not() {
         let roads = vec![
             road(&[(0.0, 0.0), (0.001, 0.0)], "residential", Oneway::Forward),
-            road(&[(0.001, 0.0), (0.002, 0.0)], "residential", Oneway::Backward),
+            road(
+                &[(0.001, 0.0), (0.002, 0.0)],
+                "residential",
+                Oneway::Backward,
+            ),
         ];
         let net = Network::build(&roads, LocalProjection::new(0.001, 0.0));
         let p = profile();

@@ -118,7 +118,9 @@ impl Network {
         let usable = segments
             .iter()
             .map(|s| {
-                let h = infos[s.road as usize].class.map(|c| classes[c as usize].as_str());
+                let h = infos[s.road as usize]
+                    .class
+                    .map(|c| classes[c as usize].as_str());
                 Mode::ALL
                     .iter()
                     .filter(|m| m.allows(h))
@@ -195,18 +197,30 @@ pub(crate) mod tests {
     #[test]
     fn lines_join_only_at_shared_vertices() {
         let roads = vec![
-            road(&[(0.0, 0.0), (0.001, 0.0), (0.002, 0.0)], "residential", Oneway::No),
+            road(
+                &[(0.0, 0.0), (0.001, 0.0), (0.002, 0.0)],
+                "residential",
+                Oneway::No,
+            ),
             // Shares (0.001, 0) with the first line: joined.
             road(&[(0.001, 0.0), (0.001, 0.001)], "footway", Oneway::No),
             // Crosses the first line without a shared vertex: not joined.
-            road(&[(0.0015, -0.001), (0.0015, 0.001)], "residential", Oneway::No),
+            road(
+                &[(0.0015, -0.001), (0.0015, 0.001)],
+                "residential",
+                Oneway::No,
+            ),
             // A zero-length segment is dropped.
             road(&[(0.003, 0.0), (0.003, 0.0)], "residential", Oneway::No),
         ];
         let net = Network::build(&roads, LocalProjection::new(0.001, 0.0));
         assert_eq!(net.node_count(), 7);
         assert_eq!(net.segments.len(), 4);
-        assert!((net.segments[0].length_m - 111.32).abs() < 0.1, "{}", net.segments[0].length_m);
+        assert!(
+            (net.segments[0].length_m - 111.32).abs() < 0.1,
+            "{}",
+            net.segments[0].length_m
+        );
         assert!(!net.is_usable(2, Mode::Drive));
         assert!(net.is_usable(2, Mode::Walk));
         assert_eq!(net.segment_class(2), Some("footway"));

@@ -86,9 +86,17 @@ mod tests {
         let drive = drive.unwrap();
         assert_eq!(walk.segment, 0);
         assert!((walk.t - 0.25).abs() < 1e-3);
-        assert!((walk.connector_m - 11.06).abs() < 0.1, "{}", walk.connector_m);
+        assert!(
+            (walk.connector_m - 11.06).abs() < 0.1,
+            "{}",
+            walk.connector_m
+        );
         assert_eq!(drive.segment, 1);
-        assert!((drive.connector_m - 110.6).abs() < 0.5, "{}", drive.connector_m);
+        assert!(
+            (drive.connector_m - 110.6).abs() < 0.5,
+            "{}",
+            drive.connector_m
+        );
     }
 
     #[test]

@@ -1,1 +1,209 @@
-//! TODO
+//! Turning an assessment into files planners and scripts use: the
+//! `coverage.json` of METHOD.md's shape, a flat CSV table, and the blind
+//! spots as GeoJSON. Pure functions returning text; writing is the caller's.
+
+use crate::analysis::{Assessment, CoverageReport, TownshipCoverage};
+use crate::model::{Profile, Township};
+use serde_json::{Value, json};
+
+/// Language of headers and names in reports.
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    Default,
+    PartialEq,
+    Eq,
+    clap::ValueEnum,
+    serde::Serialize,
+    serde::Deserialize,
+)]
+pub enum Lang {
+    /// 中文
+    #[default]
+    Zh,
+    /// English
+    En,
+}
+
+impl Lang {
+    /// Pick the text of this language.
+    pub fn pick<'a>(self, zh: &'a str, en: &'a str) -> &'a str {
+        match self {
+            Lang::Zh => zh,
+            Lang::En => en,
+        }
+    }
+
+    pub fn is_chinese(self) -> bool {
+        self == Lang::Zh
+    }
+}
+
+/// `coverage.json`, pretty-printed.
+pub fn coverage_json(report: &CoverageReport) -> String {
+    serde_json::to_string_pretty(report).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"))
+}
+
+/// One row per township × tier × category (and the district total last),
+/// headers in `lang`. Shares are fractions 0–1, as in `coverage.json`.
+pub fn coverage_csv(report: &CoverageReport, profile: &Profile, lang: Lang) -> String {
+    let zh = lang.is_chinese();
+    let headers = [
+        lang.pick("乡镇", "township"),
+        lang.pick("人口", "population"),
+        lang.pick("生活圈", "tier"),
+        lang.pick("生活圈名称", "tier name"),
+        lang.pick("时间阈值(分钟)", "minutes"),
+        lang.pick("出行方式", "mode"),
+        lang.pick("完整覆盖率", "complete share"),
+        lang.pick("设施类别", "category"),
+        lang.pick("类别名称", "category name"),
+        lang.pick("必配", "required"),
+        lang.pick("覆盖人口", "covered population"),
+        lang.pick("覆盖率", "covered share"),
+        lang.pick("平均时间(分钟)", "mean minutes"),
+        lang.pick("90%时间(分钟)", "p90 minutes"),
+    ];
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let mut rows: Vec<(&str, &crate::analysis::AreaCoverage)> = report
+        .townships
+        .iter()
+        .map(|t: &TownshipCoverage| (t.name.as_str(), &t.figures))
+        .collect();
+    rows.push((lang.pick("全区合计", "district total"), &report.total));
+    let _ = w.write_record(headers);
+    let opt = |v: Option<f64>| v.map(|x| format!("{x:.3}")).unwrap_or_default();
+    for (name, area) in rows {
+        for tier in &area.tiers {
+            let profile_tier = profile.tiers.iter().find(|t| t.id == tier.id);
+            for c in &tier.categories {
+                let required = profile_tier.is_some_and(|t| t.categories.contains(&c.id));
+                let _ = w.write_record([
+                    name.to_string(),
+                    format!("{}", round3(area.population)),
+                    tier.id.clone(),
+                    profile_tier
+                        .map(|t| t.display_name(zh))
+                        .unwrap_or(&tier.id)
+                        .to_string(),
+                    format!("{}", tier.minutes),
+                    tier.mode.id().to_string(),
+                    format!("{:.4}", tier.complete_share),
+                    c.id.clone(),
+                    profile.category_name(&c.id, zh).to_string(),
+                    if required {
+                        lang.pick("是", "yes")
+                    } else {
+                        lang.pick("否", "no")
+                    }
+                    .to_string(),
+                    format!("{}", round3(c.covered_population)),
+                    format!("{:.4}", c.covered_share),
+                    opt(c.mean_minutes),
+                    opt(c.p90_minutes),
+                ]);
+            }
+        }
+    }
+    let bytes = w.into_inner().unwrap_or_default();
+    // A BOM so that Excel on Chinese Windows opens the UTF-8 file correctly.
+    let mut out = String::from('\u{feff}');
+    out.push_str(&String::from_utf8_lossy(&bytes));
+    out
+}
+
+fn round3(x: f64) -> f64 {
+    (x * 1000.0).round() / 1000.0
+}
+
+/// Residents that are not complete for a tier, as a GeoJSON FeatureCollection
+/// of points with `tier`, `missing` (category ids), `population` and
+/// `township` (`null` outside every township).
+pub fn blind_spots_geojson(
+    assessment: &Assessment,
+    profile: &Profile,
+    townships: &[Township],
+) -> String {
+    let features: Vec<Value> = assessment
+        .blind_spots
+        .iter()
+        .filter_map(|b| {
+            let tier = profile.tiers.get(b.tier as usize)?;
+            let r = assessment.demand.get(b.resident as usize)?;
+            let township = assessment
+                .resident_township
+                .get(b.resident as usize)
+                .copied()
+                .flatten()
+                .and_then(|t| townships.get(t as usize))
+                .map(|t| t.name.clone());
+            Some(json!({
+                "type": "Feature",
+                "properties": {
+                    "tier": tier.id,
+                    "minutes": tier.minutes,
+                    "missing": b.missing_ids(tier).collect::<Vec<_>>(),
+                    "population": r.population,
+                    "township": township,
+                },
+                "geometry": {"type": "Point", "coordinates": [round7(r.location.x()), round7(r.location.y())]},
+            }))
+        })
+        .collect();
+    let fc = json!({"type": "FeatureCollection", "features": features});
+    serde_json::to_string(&fc).unwrap_or_default()
+}
+
+fn round7(x: f64) -> f64 {
+    (x * 1e7).round() / 1e7
+}
+
+/// A short plain-text summary for the terminal: district complete share per
+/// tier and the townships with the lowest share.
+pub fn summary_text(report: &CoverageReport, profile: &Profile, lang: Lang) -> String {
+    let zh = lang.is_chinese();
+    let mut s = String::new();
+    let unit = if report.method.demand == "people" {
+        lang.pick("人", "people")
+    } else {
+        lang.pick("公顷", "ha")
+    };
+    s.push_str(&format!(
+        "{} {} {}\n",
+        lang.pick("全区", "District:"),
+        round3(report.total.population),
+        unit
+    ));
+    for (i, tier) in report.total.tiers.iter().enumerate() {
+        let name = profile
+            .tiers
+            .get(i)
+            .map(|t| t.display_name(zh))
+            .unwrap_or(&tier.id);
+        let worst = report
+            .townships
+            .iter()
+            .filter_map(|t| {
+                t.figures
+                    .tiers
+                    .get(i)
+                    .map(|x| (t.name.as_str(), x.complete_share))
+            })
+            .min_by(|a, b| a.1.total_cmp(&b.1));
+        s.push_str(&format!(
+            "  {name}: {} {:.1}%",
+            lang.pick("完整覆盖", "complete"),
+            tier.complete_share * 100.0
+        ));
+        if let Some((t, share)) = worst {
+            s.push_str(&format!(
+                "  ({} {t} {:.1}%)",
+                lang.pick("最低", "lowest"),
+                share * 100.0
+            ));
+        }
+        s.push('\n');
+    }
+    s
+}

@@ -8,7 +8,8 @@
 //!
 //! No egui state: only `egui::{Pos2, Rect, Vec2}` values.
 
-use egui::{Pos2, Rect, Vec2, pos2, vec2};
+use eframe::egui;
+use egui::{Pos2, Rect, Vec2, pos2};
 
 /// Metres per degree of latitude on the mean Earth sphere (R = 6 371 008.8 m).
 pub const METRES_PER_DEGREE: f64 = 111_195.08;
@@ -326,6 +327,7 @@ pub fn view_key(t: &MapTransform) -> (u64, u64, u64, [u32; 4]) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use egui::vec2;
 
     fn view() -> MapTransform {
         let rect = Rect::from_min_size(pos2(100.0, 50.0), vec2(800.0, 600.0));

@@ -2,6 +2,7 @@
 //! goal colours of the results table, per-category colours and symbols, road
 //! classes, and the programmatic window icon.
 
+use eframe::egui;
 use egui::Color32;
 
 /// Map background (paper).

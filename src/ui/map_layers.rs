@@ -1,0 +1,793 @@
+//! Batched map layers: the input layers and the assessment's demand points in
+//! plane coordinates ([`PlaneOrigin`]), prepared once per load or assessment,
+//! and the builders that turn them into one `egui::Mesh` per layer for a
+//! view.
+//!
+//! The builders cull by view and bound their output: when more points or
+//! roads are visible than can be drawn one by one, they aggregate into a
+//! screen grid of a few points per cell, so a frame stays cheap with a
+//! million residents or road segments.
+
+use eframe::egui;
+use super::map_transform::{GeoBounds, PlaneOrigin, PlaneToScreen};
+use super::style;
+use crate::analysis::Assessment;
+use crate::model::{Layers, Profile, Tier};
+use egui::epaint::{PathStroke, tessellator::Path};
+use egui::{Color32, Mesh, Pos2, Rect, pos2, vec2};
+
+/// Individual dots drawn before dots aggregate into grid cells.
+pub const MAX_DOTS: usize = 40_000;
+/// Individual heat squares drawn before they aggregate into grid cells.
+pub const MAX_SQUARES: usize = 120_000;
+/// Visible road lines drawn with anti-aliased strokes; beyond, plain quads
+/// and a screen occupancy grid for minor roads.
+pub const MAX_SMOOTH_LINES: usize = 20_000;
+
+/// Road lines in plane coordinates.
+#[derive(Clone, Debug, Default)]
+pub struct RoadGeometry {
+    /// All vertices.
+    pub points: Vec<[f32; 2]>,
+    /// Line `i` is `points[line_start[i]..line_start[i + 1]]`.
+    pub line_start: Vec<u32>,
+    /// Index into [`style::ROAD_STYLES`] per line.
+    pub class: Vec<u8>,
+    /// Plane box `[min_x, min_y, max_x, max_y]` per line.
+    pub bbox: Vec<[f32; 4]>,
+    /// Lines from minor to major class (drawing order).
+    pub draw_order: Vec<u32>,
+    /// Number of segments (for the data panel and the debug overlay).
+    pub segments: usize,
+}
+
+impl RoadGeometry {
+    /// Number of lines.
+    pub fn lines(&self) -> usize {
+        self.class.len()
+    }
+
+    fn line(&self, i: usize) -> &[[f32; 2]] {
+        let a = self.line_start[i] as usize;
+        let b = self.line_start[i + 1] as usize;
+        &self.points[a..b]
+    }
+}
+
+/// A township outline ready to paint.
+#[derive(Clone, Debug)]
+pub struct TownshipShape {
+    /// Rings (exterior and holes of every part) in plane coordinates.
+    pub rings: Vec<Vec<[f32; 2]>>,
+    /// Lon/lat box.
+    pub bounds: GeoBounds,
+    /// Where the name goes (plane coordinates): a point inside the largest part.
+    pub label_at: [f32; 2],
+}
+
+/// A facility symbol ready to paint.
+#[derive(Clone, Copy, Debug)]
+pub struct FacilityMark {
+    /// Index into `Layers::facilities`.
+    pub index: u32,
+    pub pos: [f32; 2],
+    /// Index of the category in `Profile::category_ids()` (`None`: not in the profile).
+    pub category: Option<u16>,
+    /// Index of the first tier that lists the category.
+    pub tier: Option<u16>,
+}
+
+/// The input layers in plane coordinates, rebuilt when a layer or the
+/// profile changes.
+#[derive(Clone, Debug)]
+pub struct MapGeometry {
+    pub plane: PlaneOrigin,
+    /// Box of all layers.
+    pub bounds: GeoBounds,
+    pub townships: Vec<TownshipShape>,
+    pub roads: RoadGeometry,
+    pub facilities: Vec<FacilityMark>,
+}
+
+impl MapGeometry {
+    /// Project `layers` (facility categories looked up in `profile`).
+    pub fn build(layers: &Layers, profile: &Profile) -> Self {
+        let bounds = layers_bounds(layers);
+        let plane = PlaneOrigin::for_bounds(&bounds);
+        let townships = layers
+            .townships
+            .iter()
+            .map(|t| township_shape(&t.boundary, &plane))
+            .collect();
+        let roads = road_geometry(layers.roads.as_deref().unwrap_or(&[]), &plane);
+        let ids = profile.category_ids();
+        let facilities = layers
+            .facilities
+            .iter()
+            .enumerate()
+            .map(|(i, f)| {
+                let category = ids.iter().position(|c| *c == f.category).map(|c| c as u16);
+                let tier = profile
+                    .tiers
+                    .iter()
+                    .position(|t| t.all_categories().any(|c| c == f.category))
+                    .map(|t| t as u16);
+                FacilityMark {
+                    index: i as u32,
+                    pos: plane.project(f.location.x(), f.location.y()),
+                    category,
+                    tier,
+                }
+            })
+            .collect();
+        Self {
+            plane,
+            bounds,
+            townships,
+            roads,
+            facilities,
+        }
+    }
+}
+
+/// The lon/lat box of every layer.
+pub fn layers_bounds(layers: &Layers) -> GeoBounds {
+    use geo::BoundingRect as _;
+    let mut b = GeoBounds::EMPTY;
+    for t in &layers.townships {
+        if let Some(r) = t.boundary.bounding_rect() {
+            b.include([r.min().x, r.min().y]);
+            b.include([r.max().x, r.max().y]);
+        }
+    }
+    for f in &layers.facilities {
+        b.include([f.location.x(), f.location.y()]);
+    }
+    for r in layers.residents.as_deref().unwrap_or(&[]) {
+        b.include([r.location.x(), r.location.y()]);
+    }
+    for road in layers.roads.as_deref().unwrap_or(&[]) {
+        if let Some(r) = road.line.bounding_rect() {
+            b.include([r.min().x, r.min().y]);
+            b.include([r.max().x, r.max().y]);
+        }
+    }
+    b
+}
+
+fn township_shape(boundary: &geo::MultiPolygon<f64>, plane: &PlaneOrigin) -> TownshipShape {
+    use geo::{Area as _, BoundingRect as _, InteriorPoint as _};
+    let mut rings = Vec::new();
+    for poly in &boundary.0 {
+        for ring in std::iter::once(poly.exterior()).chain(poly.interiors()) {
+            rings.push(ring.0.iter().map(|c| plane.project(c.x, c.y)).collect());
+        }
+    }
+    let bounds = boundary.bounding_rect().map_or(GeoBounds::EMPTY, |r| GeoBounds {
+        min_lon: r.min().x,
+        min_lat: r.min().y,
+        max_lon: r.max().x,
+        max_lat: r.max().y,
+    });
+    let largest = boundary
+        .0
+        .iter()
+        .max_by(|a, b| a.unsigned_area().total_cmp(&b.unsigned_area()));
+    let label = largest
+        .and_then(|p| p.interior_point())
+        .map(|p| [p.x(), p.y()])
+        .unwrap_or_else(|| bounds.center());
+    TownshipShape {
+        rings,
+        bounds,
+        label_at: plane.project(label[0], label[1]),
+    }
+}
+
+fn road_geometry(roads: &[crate::model::Road], plane: &PlaneOrigin) -> RoadGeometry {
+    let mut g = RoadGeometry {
+        line_start: vec![0],
+        ..Default::default()
+    };
+    for road in roads {
+        if road.line.0.len() < 2 {
+            continue;
+        }
+        let mut bbox = [f32::INFINITY, f32::INFINITY, f32::NEG_INFINITY, f32::NEG_INFINITY];
+        for c in &road.line.0 {
+            let p = plane.project(c.x, c.y);
+            bbox = [bbox[0].min(p[0]), bbox[1].min(p[1]), bbox[2].max(p[0]), bbox[3].max(p[1])];
+            g.points.push(p);
+        }
+        g.segments += road.line.0.len() - 1;
+        g.line_start.push(g.points.len() as u32);
+        g.class.push(style::road_class(road.highway.as_deref()));
+        g.bbox.push(bbox);
+    }
+    let mut order: Vec<u32> = (0..g.class.len() as u32).collect();
+    order.sort_by_key(|&i| style::ROAD_STYLES[g.class[i as usize] as usize].rank);
+    g.draw_order = order;
+    g
+}
+
+/// A uniform grid over points for "which point is under the mouse".
+#[derive(Clone, Debug, Default)]
+pub struct PointGrid {
+    origin: [f32; 2],
+    cell: f32,
+    cols: usize,
+    rows: usize,
+    /// CSR: points of cell `c` are `items[starts[c]..starts[c + 1]]`.
+    starts: Vec<u32>,
+    items: Vec<u32>,
+}
+
+impl PointGrid {
+    /// Index `pos` with about four points per occupied cell.
+    pub fn build(pos: &[[f32; 2]]) -> Self {
+        let mut b = [f32::INFINITY, f32::INFINITY, f32::NEG_INFINITY, f32::NEG_INFINITY];
+        for p in pos.iter().filter(|p| p[0].is_finite() && p[1].is_finite()) {
+            b = [b[0].min(p[0]), b[1].min(p[1]), b[2].max(p[0]), b[3].max(p[1])];
+        }
+        if !(b[0] <= b[2]) {
+            return Self::default();
+        }
+        let w = (b[2] - b[0]).max(1e-9);
+        let h = (b[3] - b[1]).max(1e-9);
+        let cells_wanted = (pos.len() / 4).clamp(1, 4_000_000) as f32;
+        let cell = (w * h / cells_wanted).sqrt().max(1e-7);
+        let cols = ((w / cell) as usize + 1).min(4096);
+        let rows = ((h / cell) as usize + 1).min(4096);
+        let cell = (w / cols as f32).max(h / rows as f32).max(1e-7) * 1.0001;
+        let mut grid = Self {
+            origin: [b[0], b[1]],
+            cell,
+            cols,
+            rows,
+            starts: vec![0; cols * rows + 1],
+            items: Vec::new(),
+        };
+        let cell_of: Vec<Option<usize>> = pos.iter().map(|p| grid.cell_of(*p)).collect();
+        for c in cell_of.iter().flatten() {
+            grid.starts[c + 1] += 1;
+        }
+        for i in 0..cols * rows {
+            grid.starts[i + 1] += grid.starts[i];
+        }
+        let mut fill = grid.starts.clone();
+        grid.items = vec![0; *grid.starts.last().unwrap_or(&0) as usize];
+        for (i, c) in cell_of.iter().enumerate() {
+            if let Some(c) = c {
+                grid.items[fill[*c] as usize] = i as u32;
+                fill[*c] += 1;
+            }
+        }
+        grid
+    }
+
+    fn cell_of(&self, p: [f32; 2]) -> Option<usize> {
+        let x = ((p[0] - self.origin[0]) / self.cell).floor();
+        let y = ((p[1] - self.origin[1]) / self.cell).floor();
+        if x >= 0.0 && y >= 0.0 && (x as usize) < self.cols && (y as usize) < self.rows {
+            Some(y as usize * self.cols + x as usize)
+        } else {
+            None
+        }
+    }
+
+    /// The point of `pos` nearest to `p` within `radius` (plane units), if any.
+    pub fn nearest(&self, pos: &[[f32; 2]], p: [f32; 2], radius: f32) -> Option<u32> {
+        if self.cols == 0 || !(radius > 0.0) {
+            return None;
+        }
+        let reach = (radius / self.cell).ceil().min(64.0) as i64;
+        let cx = ((p[0] - self.origin[0]) / self.cell).floor() as i64;
+        let cy = ((p[1] - self.origin[1]) / self.cell).floor() as i64;
+        let mut best: Option<(f32, u32)> = None;
+        for y in (cy - reach).max(0)..=(cy + reach).min(self.rows as i64 - 1) {
+            for x in (cx - reach).max(0)..=(cx + reach).min(self.cols as i64 - 1) {
+                let c = y as usize * self.cols + x as usize;
+                for &i in &self.items[self.starts[c] as usize..self.starts[c + 1] as usize] {
+                    let q = pos[i as usize];
+                    let d = (q[0] - p[0]).powi(2) + (q[1] - p[1]).powi(2);
+                    if d <= radius * radius && best.is_none_or(|(bd, bi)| d < bd || (d == bd && i < bi)) {
+                        best = Some((d, i));
+                    }
+                }
+            }
+        }
+        best.map(|(_, i)| i)
+    }
+}
+
+/// The assessment's demand points in plane coordinates, rebuilt per
+/// assessment.
+#[derive(Clone, Debug, Default)]
+pub struct DemandGeometry {
+    pub pos: Vec<[f32; 2]>,
+    pub population: Vec<f32>,
+    /// 99th percentile of the population per point (dot size reference).
+    pub reference_population: f32,
+    pub grid: PointGrid,
+    /// Per tier: the demand points that are blind spots of that tier.
+    pub blind_by_tier: Vec<Vec<u32>>,
+}
+
+impl DemandGeometry {
+    /// Project the demand of `assessment` onto `plane`.
+    pub fn build(assessment: &Assessment, tiers: usize, plane: &PlaneOrigin) -> Self {
+        let pos: Vec<[f32; 2]> = assessment
+            .demand
+            .iter()
+            .map(|r| plane.project(r.location.x(), r.location.y()))
+            .collect();
+        let population: Vec<f32> = assessment.demand.iter().map(|r| r.population as f32).collect();
+        let mut sorted: Vec<f32> = population.iter().copied().filter(|p| p.is_finite()).collect();
+        let reference_population = if sorted.is_empty() {
+            1.0
+        } else {
+            let k = ((sorted.len() - 1) as f64 * 0.99) as usize;
+            let (_, v, _) = sorted.select_nth_unstable_by(k, f32::total_cmp);
+            v.max(1e-6)
+        };
+        let mut blind_by_tier = vec![Vec::new(); tiers];
+        for b in &assessment.blind_spots {
+            if let Some(list) = blind_by_tier.get_mut(b.tier as usize)
+                && (b.resident as usize) < pos.len()
+            {
+                list.push(b.resident);
+            }
+        }
+        let grid = PointGrid::build(&pos);
+        Self {
+            pos,
+            population,
+            reference_population,
+            grid,
+            blind_by_tier,
+        }
+    }
+}
+
+/// What the heat layer colours by.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+pub enum HeatSource {
+    /// Minutes until the resident has every required category of the tier
+    /// (the time to the last of them).
+    TierComplete,
+    /// Minutes to one category by the tier's mode.
+    Category(String),
+}
+
+/// Per demand point: the minutes the heat layer shows (`INFINITY` = not
+/// reached within the computed limit).
+pub fn heat_values(assessment: &Assessment, tier: &Tier, source: &HeatSource) -> Vec<f32> {
+    let n = assessment.demand.len();
+    match source {
+        HeatSource::Category(id) => assessment
+            .minutes_for(tier, id)
+            .map(|m| m.to_vec())
+            .unwrap_or_else(|| vec![f32::INFINITY; n]),
+        HeatSource::TierComplete => {
+            let mut out = vec![0.0f32; n];
+            let mut any = false;
+            for c in &tier.categories {
+                let Some(m) = assessment.minutes_for(tier, c) else {
+                    return vec![f32::INFINITY; n];
+                };
+                any = true;
+                for (o, v) in out.iter_mut().zip(m) {
+                    *o = o.max(*v);
+                }
+            }
+            if !any {
+                out.fill(f32::INFINITY);
+            }
+            out
+        }
+    }
+}
+
+/// Radius in points of a dot for `population` (area ∝ population).
+pub fn dot_radius(population: f32, reference: f32) -> f32 {
+    let s = (population.max(0.0) / reference.max(1e-6)).sqrt().min(1.5);
+    1.6 + 4.0 * s
+}
+
+/// One dot per point (or per grid cell when many are visible).
+///
+/// `subset`: draw only these indices (blind spots); `None`: all points.
+pub fn dots_mesh(
+    demand: &DemandGeometry,
+    subset: Option<&[u32]>,
+    color: Color32,
+    t: &PlaneToScreen,
+    rect: Rect,
+    feather: f32,
+) -> Mesh {
+    let mut visible: Vec<(Pos2, f32)> = Vec::new();
+    let view = rect.expand(8.0);
+    let mut push = |i: usize| {
+        let s = t.apply(demand.pos[i]);
+        if view.contains(s) {
+            visible.push((s, demand.population[i]));
+        }
+    };
+    match subset {
+        Some(list) => list.iter().for_each(|&i| push(i as usize)),
+        None => (0..demand.pos.len()).for_each(&mut push),
+    }
+    let mut mesh = Mesh::default();
+    let mut path = Path::default();
+    if visible.len() <= MAX_DOTS {
+        mesh.reserve_triangles(visible.len() * 16);
+        for (s, pop) in visible {
+            let r = dot_radius(pop, demand.reference_population);
+            path.clear();
+            path.add_circle(s, r);
+            path.fill(feather, color, &mut mesh);
+        }
+        return mesh;
+    }
+    // Aggregate: population-weighted centre and total per 5-point cell.
+    let cells = ScreenGrid::new(rect.expand(8.0), 5.0);
+    let mut acc = vec![[0.0f32; 3]; cells.len()];
+    for (s, pop) in &visible {
+        if let Some(c) = cells.index(*s) {
+            let w = pop.max(1e-3);
+            acc[c][0] += s.x * w;
+            acc[c][1] += s.y * w;
+            acc[c][2] += w;
+        }
+    }
+    let max = acc.iter().map(|a| a[2]).fold(0.0f32, f32::max).max(1e-6);
+    let reference = (max / 4.0).max(demand.reference_population);
+    for a in acc.iter().filter(|a| a[2] > 0.0) {
+        let s = pos2(a[0] / a[2], a[1] / a[2]);
+        let r = dot_radius(a[2], reference).min(4.0);
+        add_quad(&mut mesh, Rect::from_center_size(s, vec2(2.0 * r * 0.9, 2.0 * r * 0.9)), color);
+    }
+    mesh
+}
+
+/// Heat squares: one per demand point of side `side` points (at least 2),
+/// or per grid cell when many are visible.
+pub fn heat_mesh(demand: &DemandGeometry, values: &[f32], side: f32, t: &PlaneToScreen, rect: Rect) -> Mesh {
+    let side = side.max(2.0);
+    let view = rect.expand(side);
+    let mut visible: Vec<u32> = Vec::new();
+    for (i, p) in demand.pos.iter().enumerate() {
+        if view.contains(t.apply(*p)) {
+            visible.push(i as u32);
+        }
+    }
+    let mut mesh = Mesh::default();
+    let alpha = |c: Color32| Color32::from_rgba_unmultiplied(c.r(), c.g(), c.b(), 200);
+    if visible.len() <= MAX_SQUARES {
+        mesh.reserve_triangles(visible.len() * 2);
+        for &i in &visible {
+            let s = t.apply(demand.pos[i as usize]);
+            let v = values.get(i as usize).copied().unwrap_or(f32::INFINITY);
+            add_quad(&mut mesh, Rect::from_center_size(s, vec2(side, side)), alpha(style::minutes_color(v)));
+        }
+        return mesh;
+    }
+    let cell = side.max(3.0);
+    let cells = ScreenGrid::new(view, cell);
+    // population, population × minutes (reached), population not reached
+    let mut acc = vec![[0.0f32; 3]; cells.len()];
+    for &i in &visible {
+        let i = i as usize;
+        if let Some(c) = cells.index(t.apply(demand.pos[i])) {
+            let w = demand.population[i].max(1e-3);
+            let v = values.get(i).copied().unwrap_or(f32::INFINITY);
+            acc[c][0] += w;
+            if v.is_finite() {
+                acc[c][1] += w * v;
+            } else {
+                acc[c][2] += w;
+            }
+        }
+    }
+    for (c, a) in acc.iter().enumerate().filter(|(_, a)| a[0] > 0.0) {
+        let color = if a[2] * 2.0 > a[0] {
+            style::UNREACHED
+        } else {
+            style::minutes_color(a[1] / (a[0] - a[2]).max(1e-6))
+        };
+        add_quad(&mut mesh, cells.rect(c), alpha(color));
+    }
+    mesh
+}
+
+/// All roads in one mesh, minor classes first; anti-aliased strokes when
+/// few lines are visible, plain quads with a screen occupancy grid for the
+/// minor classes otherwise. `zoom_width` scales the class widths.
+pub fn roads_mesh(g: &RoadGeometry, t: &PlaneToScreen, rect: Rect, feather: f32, zoom_width: f32) -> Mesh {
+    let view = t.plane_box(rect.expand(4.0));
+    let in_view = |b: &[f32; 4]| b[0] <= view[2] && view[0] <= b[2] && b[1] <= view[3] && view[1] <= b[3];
+    let visible: Vec<u32> = g
+        .draw_order
+        .iter()
+        .copied()
+        .filter(|&i| in_view(&g.bbox[i as usize]))
+        .collect();
+    let dense = visible.len() > MAX_SMOOTH_LINES;
+    let mut mesh = Mesh::default();
+    let mut path = Path::default();
+    let mut pts: Vec<Pos2> = Vec::new();
+    let occupancy_cell = 2.5;
+    let grid = ScreenGrid::new(rect.expand(4.0), occupancy_cell);
+    let mut occupied = if dense { vec![false; grid.len()] } else { Vec::new() };
+    let min_step = if dense { 2.0 } else { 0.75 };
+    for i in visible {
+        let i = i as usize;
+        let st = style::ROAD_STYLES[g.class[i] as usize];
+        let width = (st.width * zoom_width).clamp(0.6, 8.0);
+        // Screen-space simplification: skip vertices closer than `min_step`.
+        pts.clear();
+        let line = g.line(i);
+        for (k, p) in line.iter().enumerate() {
+            let s = t.apply(*p);
+            let last = k + 1 == line.len();
+            match pts.last() {
+                Some(q) if (s - *q).length_sq() < min_step * min_step && !(last && pts.len() == 1) => {
+                    if last && let Some(q) = pts.last_mut() {
+                        *q = s;
+                    }
+                }
+                _ => pts.push(s),
+            }
+        }
+        if pts.len() < 2 {
+            continue;
+        }
+        if dense && st.rank <= 1 {
+            for w in pts.windows(2) {
+                let (a, b) = (w[0], w[1]);
+                let ca = grid.index(a);
+                let cb = grid.index(b);
+                let seen = |c: Option<usize>| c.is_none_or(|c| occupied[c]);
+                if seen(ca) && seen(cb) && (b - a).length() < 2.0 * occupancy_cell {
+                    continue;
+                }
+                for c in [ca, cb, grid.index(a + (b - a) * 0.5)].into_iter().flatten() {
+                    occupied[c] = true;
+                }
+                add_segment_quad(&mut mesh, a, b, width.max(1.0), st.color);
+            }
+        } else {
+            path.clear();
+            path.add_open_points(&pts);
+            path.stroke_open(feather, &PathStroke::new(width, st.color), &mut mesh);
+        }
+    }
+    mesh
+}
+
+/// Line segments (e.g. a facility's reach) as one anti-aliased mesh.
+pub fn lines_mesh(segments: &[[Pos2; 2]], width: f32, color: Color32, rect: Rect, feather: f32) -> Mesh {
+    let view = rect.expand(width + 2.0);
+    let mut mesh = Mesh::default();
+    let mut path = Path::default();
+    for [a, b] in segments {
+        if !view.intersects(Rect::from_two_pos(*a, *b)) {
+            continue;
+        }
+        path.clear();
+        path.add_line_segment([*a, *b]);
+        path.stroke_open(feather, &PathStroke::new(width, color), &mut mesh);
+    }
+    mesh
+}
+
+/// A grid of square screen cells over a rectangle.
+struct ScreenGrid {
+    min: Pos2,
+    cell: f32,
+    cols: usize,
+    rows: usize,
+}
+
+impl ScreenGrid {
+    fn new(rect: Rect, cell: f32) -> Self {
+        let cell = cell.max(1.0);
+        Self {
+            min: rect.min,
+            cell,
+            cols: (rect.width().max(0.0) / cell) as usize + 1,
+            rows: (rect.height().max(0.0) / cell) as usize + 1,
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.cols * self.rows
+    }
+
+    fn index(&self, p: Pos2) -> Option<usize> {
+        let x = (p.x - self.min.x) / self.cell;
+        let y = (p.y - self.min.y) / self.cell;
+        if x >= 0.0 && y >= 0.0 && (x as usize) < self.cols && (y as usize) < self.rows {
+            Some(y as usize * self.cols + x as usize)
+        } else {
+            None
+        }
+    }
+
+    fn rect(&self, index: usize) -> Rect {
+        let x = (index % self.cols) as f32 * self.cell;
+        let y = (index / self.cols) as f32 * self.cell;
+        Rect::from_min_size(self.min + vec2(x, y), vec2(self.cell, self.cell))
+    }
+}
+
+fn add_quad(mesh: &mut Mesh, rect: Rect, color: Color32) {
+    mesh.add_colored_rect(rect, color);
+}
+
+fn add_segment_quad(mesh: &mut Mesh, a: Pos2, b: Pos2, width: f32, color: Color32) {
+    let d = b - a;
+    let len = d.length();
+    if !(len > 0.0) {
+        return;
+    }
+    let n = vec2(-d.y, d.x) / len * (width / 2.0);
+    let base = mesh.vertices.len() as u32;
+    for p in [a + n, a - n, b - n, b + n] {
+        mesh.colored_vertex(p, color);
+    }
+    mesh.add_triangle(base, base + 1, base + 2);
+    mesh.add_triangle(base, base + 2, base + 3);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn demand(points: &[[f32; 2]]) -> DemandGeometry {
+        DemandGeometry {
+            pos: points.to_vec(),
+            population: vec![10.0; points.len()],
+            reference_population: 10.0,
+            grid: PointGrid::build(points),
+            blind_by_tier: vec![vec![1]],
+        }
+    }
+
+    fn identity() -> PlaneToScreen {
+        PlaneToScreen {
+            ox: 0.0,
+            oy: 100.0,
+            k: 1.0,
+        }
+    }
+
+    #[test]
+    fn grid_finds_the_nearest_point_within_the_radius() {
+        let pts: Vec<[f32; 2]> = (0..1000)
+            .map(|i| [(i % 40) as f32 * 0.5, (i / 40) as f32 * 0.7])
+            .collect();
+        let grid = PointGrid::build(&pts);
+        for probe in [[3.1, 2.2], [0.0, 0.0], [19.4, 16.7], [7.77, 9.1]] {
+            let brute = pts
+                .iter()
+                .enumerate()
+                .map(|(i, q)| ((q[0] - probe[0]).powi(2) + (q[1] - probe[1]).powi(2), i as u32))
+                .filter(|(d, _)| *d <= 0.3 * 0.3)
+                .min_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)))
+                .map(|(_, i)| i);
+            assert_eq!(grid.nearest(&pts, probe, 0.3), brute, "probe {probe:?}");
+        }
+        assert_eq!(grid.nearest(&pts, [100.0, 100.0], 1.0), None);
+        assert_eq!(PointGrid::build(&[]).nearest(&[], [0.0, 0.0], 1.0), None);
+    }
+
+    #[test]
+    fn dots_are_culled_to_the_view() {
+        let d = demand(&[[10.0, 10.0], [50.0, 50.0], [500.0, 500.0]]);
+        let rect = Rect::from_min_size(Pos2::ZERO, vec2(100.0, 100.0));
+        let all = dots_mesh(&d, None, Color32::RED, &identity(), rect, 1.0);
+        let one = dots_mesh(&d, Some(&[0]), Color32::RED, &identity(), rect, 1.0);
+        assert!(!all.is_empty() && all.is_valid());
+        // Two visible dots of the same size: twice the vertices of one.
+        assert_eq!(all.vertices.len(), 2 * one.vertices.len());
+        assert!(all.calc_bounds().max.x < 100.0 + 8.0);
+    }
+
+    #[test]
+    fn many_dots_aggregate_into_a_bounded_mesh() {
+        let n = 200_000;
+        let pts: Vec<[f32; 2]> = (0..n).map(|i| [(i % 500) as f32 * 0.2, (i / 500) as f32 * 0.25]).collect();
+        let d = demand(&pts);
+        let rect = Rect::from_min_size(Pos2::ZERO, vec2(100.0, 100.0));
+        let mesh = dots_mesh(&d, None, Color32::RED, &identity(), rect, 1.0);
+        let cells = (108.0f32 / 5.0).ceil().powi(2) as usize;
+        assert!(mesh.vertices.len() <= 4 * (cells + 50), "{} vertices", mesh.vertices.len());
+        assert!(!mesh.is_empty());
+    }
+
+    #[test]
+    fn heat_squares_use_the_ramp_and_aggregate_by_majority() {
+        let d = demand(&[[10.0, 10.0], [20.0, 10.0]]);
+        let rect = Rect::from_min_size(Pos2::ZERO, vec2(100.0, 100.0));
+        let mesh = heat_mesh(&d, &[3.0, f32::INFINITY], 4.0, &identity(), rect);
+        assert_eq!(mesh.vertices.len(), 8);
+        let unmultiplied = |c: Color32| {
+            let [r, g, b, _] = c.to_srgba_unmultiplied();
+            [r as i32, g as i32, b as i32]
+        };
+        let close = |a: [i32; 3], b: Color32| {
+            let b = [b.r() as i32, b.g() as i32, b.b() as i32];
+            a.iter().zip(b).all(|(x, y)| (x - y).abs() <= 2)
+        };
+        assert!(close(unmultiplied(mesh.vertices[0].color), style::RAMP[0].color));
+        assert!(close(unmultiplied(mesh.vertices[4].color), style::UNREACHED));
+
+        // 130k points in one spot: aggregated, one cell, majority reached in 12 min.
+        let n = MAX_SQUARES + 10_000;
+        let pts = vec![[50.0, 50.0]; n];
+        let mut values = vec![12.0; n];
+        values[..n / 3].fill(f32::INFINITY);
+        let d = DemandGeometry {
+            pos: pts,
+            population: vec![1.0; n],
+            reference_population: 1.0,
+            ..Default::default()
+        };
+        let mesh = heat_mesh(&d, &values, 4.0, &identity(), rect);
+        assert_eq!(mesh.vertices.len(), 4);
+        assert!(close(unmultiplied(mesh.vertices[0].color), style::RAMP[1].color));
+    }
+
+    #[test]
+    fn dense_roads_stay_bounded_and_sparse_roads_are_smooth() {
+        // A 300 × 300 lattice of tiny residential segments in a 100-point view.
+        let mut g = RoadGeometry {
+            line_start: vec![0],
+            ..Default::default()
+        };
+        for r in 0..300 {
+            for c in 0..300 {
+                let p = [c as f32 / 3.0, r as f32 / 3.0];
+                let q = [p[0] + 1.0 / 3.0, p[1]];
+                g.points.extend([p, q]);
+                g.line_start.push(g.points.len() as u32);
+                g.class.push(1);
+                g.bbox.push([p[0], p[1], q[0], q[1]]);
+                g.segments += 1;
+            }
+        }
+        g.draw_order = (0..g.class.len() as u32).collect();
+        let rect = Rect::from_min_size(Pos2::ZERO, vec2(100.0, 100.0));
+        let mesh = roads_mesh(&g, &identity(), rect, 1.0, 1.0);
+        assert!(mesh.is_valid());
+        // Far fewer than 90,000 quads: bounded by the occupancy grid.
+        assert!(mesh.vertices.len() < 4 * 3_000, "{} vertices", mesh.vertices.len());
+
+        // A single long line: anti-aliased stroke (more than 4 vertices).
+        let g2 = RoadGeometry {
+            points: vec![[10.0, 10.0], [90.0, 90.0]],
+            line_start: vec![0, 2],
+            class: vec![4],
+            bbox: vec![[10.0, 10.0, 90.0, 90.0]],
+            draw_order: vec![0],
+            segments: 1,
+        };
+        let mesh = roads_mesh(&g2, &identity(), rect, 1.0, 1.0);
+        assert!(mesh.vertices.len() > 4);
+        // Out of view: nothing.
+        let far = PlaneToScreen {
+            ox: 1000.0,
+            oy: 100.0,
+            k: 1.0,
+        };
+        assert!(roads_mesh(&g2, &far, rect, 1.0, 1.0).is_empty());
+    }
+
+    #[test]
+    fn dot_radius_grows_with_population_and_is_capped() {
+        assert!(dot_radius(100.0, 10.0) > dot_radius(10.0, 10.0));
+        assert!(dot_radius(1e9, 10.0) <= 1.6 + 4.0 * 1.5 + 1e-6);
+        assert!(dot_radius(-5.0, 10.0) >= 1.6);
+    }
+}

@@ -1,0 +1,737 @@
+//! The map: an egui painter of our own over [`MapTransform`]. Drag pans,
+//! the wheel zooms toward the cursor; buttons zoom and fit to the data; a
+//! scale bar, a north arrow and the heat ramp sit in the corners.
+//!
+//! Heat, residents, blind spots, roads and a facility's reach are batched
+//! meshes from [`super::map_layers`], rebuilt only when the view, the data
+//! or the layer options change; townships, facilities and labels are few and
+//! painted directly. Hovering shows township figures, a facility, or a
+//! resident's minutes to each required category; clicking a facility shows
+//! what it reaches on the network within the tier's minutes.
+
+use super::i18n::Lang;
+use super::map_layers::{self, HeatSource};
+use super::map_transform::{GeoBounds, MapTransform, PlaneOrigin, scale_bar, view_key};
+use super::style;
+use crate::app::Action;
+use crate::app::project::{Reach, Results, Study};
+use eframe::egui;
+use egui::{Align2, Color32, FontId, Mesh, Pos2, Rect, RichText, Sense, Shape, Stroke, Vec2, pos2, vec2};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeSet;
+use std::hash::{Hash, Hasher};
+use std::sync::Arc;
+use std::time::Instant;
+
+/// Which layers are drawn, and how. Remembered between runs.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct MapOptions {
+    pub townships: bool,
+    pub roads: bool,
+    pub facilities: bool,
+    pub residents: bool,
+    pub heat: bool,
+    pub blind_spots: bool,
+    /// Facility categories not drawn.
+    pub hidden_categories: BTreeSet<String>,
+    /// What the heat layer colours by.
+    pub heat_source: HeatSource,
+}
+
+impl Default for MapOptions {
+    fn default() -> Self {
+        Self {
+            townships: true,
+            roads: true,
+            facilities: true,
+            residents: false,
+            heat: true,
+            blind_spots: false,
+            hidden_categories: BTreeSet::new(),
+            heat_source: HeatSource::TierComplete,
+        }
+    }
+}
+
+/// Everything the map reads in a frame.
+pub struct MapInputs<'a> {
+    pub lang: Lang,
+    pub study: &'a Study,
+    /// The current assessment, if any (it may be of an older study while a
+    /// new one runs).
+    pub results: Option<&'a Results>,
+    /// Index of the selected tier.
+    pub tier: usize,
+    pub options: &'a MapOptions,
+    pub selected_township: Option<usize>,
+    pub selected_facility: Option<u32>,
+    pub reach: Option<&'a Reach>,
+    /// Debug overlay text, when the overlay is on.
+    pub debug: Option<String>,
+}
+
+/// Time and size of the last mesh rebuild, for the debug overlay.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct MapStats {
+    /// Milliseconds spent rebuilding meshes in the last frame that rebuilt any.
+    pub last_build_ms: f32,
+    /// Vertices in the map's meshes.
+    pub vertices: usize,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum FitTarget {
+    All,
+    Bounds(GeoBounds),
+}
+
+#[derive(Default)]
+struct CachedMesh {
+    key: u64,
+    mesh: Arc<Mesh>,
+}
+
+impl CachedMesh {
+    /// The cached mesh for `key`, building it with `build` when stale.
+    fn get(&mut self, key: u64, build: impl FnOnce() -> Mesh, rebuilt: &mut bool) -> Arc<Mesh> {
+        if self.key != key || key == 0 {
+            self.mesh = Arc::new(build());
+            self.key = key;
+            *rebuilt = true;
+        }
+        Arc::clone(&self.mesh)
+    }
+}
+
+/// What the pointer is over.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Hover {
+    Facility(u32),
+    Resident(u32),
+    Township(usize),
+}
+
+/// The map panel (see module docs).
+#[derive(Default)]
+pub struct MapView {
+    transform: Option<MapTransform>,
+    plane: Option<PlaneOrigin>,
+    fit: Option<FitTarget>,
+    heat_mesh: CachedMesh,
+    roads_mesh: CachedMesh,
+    residents_mesh: CachedMesh,
+    blind_mesh: CachedMesh,
+    reach_mesh: CachedMesh,
+    heat_values: Option<(u64, Arc<Vec<f32>>)>,
+    /// Last rebuild figures.
+    pub stats: MapStats,
+}
+
+fn hash_of(value: impl Hash) -> u64 {
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    value.hash(&mut h);
+    // 0 means "nothing cached".
+    h.finish().max(1)
+}
+
+impl MapView {
+    /// Fit the whole study into the map at the next frame.
+    pub fn fit_all(&mut self) {
+        self.fit = Some(FitTarget::All);
+    }
+
+    /// Fit `bounds` into the map at the next frame.
+    pub fn fit_bounds(&mut self, bounds: GeoBounds) {
+        if bounds.is_valid() {
+            self.fit = Some(FitTarget::Bounds(bounds));
+        }
+    }
+
+    /// The current view (none before the first frame with data).
+    pub fn transform(&self) -> Option<&MapTransform> {
+        self.transform.as_ref()
+    }
+
+    /// Pan by `delta` points (as a drag would).
+    pub fn pan(&mut self, delta: Vec2) {
+        if let Some(t) = &mut self.transform {
+            t.pan(delta);
+        }
+    }
+
+    /// Zoom by `factor` around the map centre.
+    pub fn zoom(&mut self, factor: f64) {
+        if let Some(t) = &mut self.transform {
+            let c = t.rect().center();
+            t.zoom_at(factor, c);
+        }
+    }
+
+    /// Draw the map into the rest of `ui` and handle its input.
+    pub fn ui(&mut self, ui: &mut egui::Ui, input: &MapInputs<'_>, actions: &mut Vec<Action>) {
+        let lang = input.lang;
+        let (rect, response) = ui.allocate_exact_size(ui.available_size(), Sense::click_and_drag());
+        let painter = ui.painter_at(rect);
+        painter.rect_filled(rect, 0.0, style::MAP_BACKGROUND);
+        let geometry = Arc::clone(&input.study.geometry);
+
+        // View: (re)create, fit, follow the panel's size.
+        if self.plane != Some(geometry.plane) {
+            let reference_lat = geometry.plane.cos_lat.clamp(-1.0, 1.0).acos().to_degrees();
+            self.transform = self
+                .transform
+                .map(|t| MapTransform::new(rect, t.center(), t.points_per_degree(), reference_lat));
+            if self.plane.is_none() {
+                self.fit.get_or_insert(FitTarget::All);
+            }
+            self.plane = Some(geometry.plane);
+        }
+        if let Some(target) = self.fit.take().or(self.transform.is_none().then_some(FitTarget::All)) {
+            let bounds = match target {
+                FitTarget::All => geometry.bounds,
+                FitTarget::Bounds(b) => b,
+            };
+            self.transform = Some(MapTransform::fit(&bounds, rect, 24.0, &geometry.plane));
+        }
+        let Some(mut t) = self.transform else { return };
+        t.set_rect(rect);
+
+        // Input: drag pans, wheel or pinch zooms toward the cursor.
+        if response.dragged() {
+            t.pan(response.drag_delta());
+        }
+        if let Some(pointer) = response.hover_pos() {
+            let (scroll, zoom) = ui.input(|i| (i.smooth_scroll_delta(), i.zoom_delta()));
+            let factor = (scroll.y as f64 * 0.003).exp() * zoom as f64;
+            if (factor - 1.0).abs() > 1e-6 {
+                t.zoom_at(factor, pointer);
+            }
+        }
+        self.transform = Some(t);
+
+        let started = Instant::now();
+        let mut rebuilt = false;
+        let feather = 1.0 / ui.ctx().pixels_per_point();
+        let to_screen = t.plane_to_screen(&geometry.plane);
+        let view = view_key(&t);
+        let mpp = t.metres_per_point();
+        let results = input.results.filter(|r| r.demand.pos.len() == r.assessment.demand.len());
+        let tier = results.and_then(|r| r.profile.tiers.get(input.tier));
+        let options = input.options;
+        let mut meshes: Vec<Arc<Mesh>> = Vec::new();
+
+        // Heat.
+        if options.heat
+            && let (Some(r), Some(tier)) = (results, tier)
+        {
+            let values_key = hash_of((r.study_generation, Arc::as_ptr(&r.assessment) as usize, &tier.id, &options.heat_source));
+            if self.heat_values.as_ref().is_none_or(|(k, _)| *k != values_key) {
+                let values = map_layers::heat_values(&r.assessment, tier, &options.heat_source);
+                self.heat_values = Some((values_key, Arc::new(values)));
+            }
+            if let Some((_, values)) = &self.heat_values {
+                let cell_m = match r.assessment.demand_kind {
+                    crate::model::DemandKind::AreaHectares => 100.0,
+                    crate::model::DemandKind::People => 60.0,
+                };
+                let side = (cell_m / mpp) as f32;
+                let side = match r.assessment.demand_kind {
+                    crate::model::DemandKind::AreaHectares => side,
+                    crate::model::DemandKind::People => side.min(14.0),
+                };
+                let key = hash_of((view, values_key, side.to_bits()));
+                let demand = &r.demand;
+                meshes.push(self.heat_mesh.get(
+                    key,
+                    || map_layers::heat_mesh(demand, values, side, &to_screen, rect),
+                    &mut rebuilt,
+                ));
+            }
+        }
+
+        // Roads.
+        if options.roads && geometry.roads.lines() > 0 {
+            let zoom_width = (20.0 / mpp).powf(0.35).clamp(0.5, 2.0) as f32;
+            let key = hash_of((view, Arc::as_ptr(&geometry) as usize));
+            let roads = &geometry.roads;
+            meshes.push(self.roads_mesh.get(
+                key,
+                || map_layers::roads_mesh(roads, &to_screen, rect, feather, zoom_width),
+                &mut rebuilt,
+            ));
+        }
+        for m in meshes.drain(..) {
+            painter.add(Shape::Mesh(m));
+        }
+
+        // Townships.
+        let hover = response.hover_pos().filter(|_| !response.dragged());
+        let hovered = hover.and_then(|p| self.hit_test(p, &t, input, results));
+        if options.townships {
+            for (i, shape) in geometry.townships.iter().enumerate() {
+                let highlight = input.selected_township == Some(i) || hovered == Some(Hover::Township(i));
+                let stroke = if highlight {
+                    Stroke::new(3.0, style::TOWNSHIP_HIGHLIGHT)
+                } else {
+                    Stroke::new(1.4, style::TOWNSHIP_OUTLINE)
+                };
+                for ring in &shape.rings {
+                    let pts: Vec<Pos2> = ring.iter().map(|p| to_screen.apply(*p)).collect();
+                    if pts.len() > 2 && rect.intersects(Rect::from_points(&pts)) {
+                        painter.add(Shape::closed_line(pts, stroke));
+                    }
+                }
+            }
+        }
+
+        // A facility's reach.
+        if let Some(reach) = input.reach {
+            let key = hash_of((view, reach.id));
+            let segs = &reach.segments;
+            let mesh = self.reach_mesh.get(
+                key,
+                || {
+                    let screen: Vec<[Pos2; 2]> = segs
+                        .iter()
+                        .map(|[a, b]| [to_screen.apply(*a), to_screen.apply(*b)])
+                        .collect();
+                    map_layers::lines_mesh(&screen, 3.5, style::REACH, rect, feather)
+                },
+                &mut rebuilt,
+            );
+            painter.add(Shape::Mesh(mesh));
+        }
+
+        // Residents and blind spots.
+        if let Some(r) = results {
+            if options.residents {
+                let key = hash_of((view, Arc::as_ptr(&r.demand) as usize));
+                let demand = &r.demand;
+                let mesh = self.residents_mesh.get(
+                    key,
+                    || map_layers::dots_mesh(demand, None, style::RESIDENT, &to_screen, rect, feather),
+                    &mut rebuilt,
+                );
+                painter.add(Shape::Mesh(mesh));
+            }
+            if options.blind_spots
+                && let Some(list) = r.demand.blind_by_tier.get(input.tier)
+            {
+                let key = hash_of((view, Arc::as_ptr(&r.demand) as usize, input.tier));
+                let demand = &r.demand;
+                let mesh = self.blind_mesh.get(
+                    key,
+                    || map_layers::dots_mesh(demand, Some(list), style::BLIND_SPOT, &to_screen, rect, feather),
+                    &mut rebuilt,
+                );
+                painter.add(Shape::Mesh(mesh));
+            }
+        }
+
+        // Facilities.
+        if options.facilities {
+            let view_rect = rect.expand(10.0);
+            for mark in &geometry.facilities {
+                let Some(f) = input.study.layers.facilities.get(mark.index as usize) else { continue };
+                if options.hidden_categories.contains(&f.category) {
+                    continue;
+                }
+                let s = to_screen.apply(mark.pos);
+                if !view_rect.contains(s) {
+                    continue;
+                }
+                let color = mark.category.map_or(Color32::GRAY, |c| style::category_color(c as usize));
+                let selected = input.selected_facility == Some(mark.index);
+                let r = if selected { 7.5 } else { 4.5 };
+                style::Symbol::for_tier(mark.tier.map(|t| t as usize)).paint(&painter, s, r, color);
+                if selected {
+                    painter.circle_stroke(s, r + 4.0, Stroke::new(2.5, style::REACH));
+                }
+            }
+        }
+
+        // Township names.
+        if options.townships {
+            for (shape, township) in geometry.townships.iter().zip(&input.study.layers.townships) {
+                let s = to_screen.apply(shape.label_at);
+                if rect.contains(s) {
+                    label_with_halo(&painter, s, &township.name, 15.0, style::TOWNSHIP_LABEL);
+                }
+            }
+        }
+
+        let build_ms = started.elapsed().as_secs_f32() * 1000.0;
+        if rebuilt {
+            self.stats.last_build_ms = build_ms;
+            self.stats.vertices = [
+                &self.heat_mesh,
+                &self.roads_mesh,
+                &self.residents_mesh,
+                &self.blind_mesh,
+                &self.reach_mesh,
+            ]
+            .iter()
+            .map(|c| c.mesh.vertices.len())
+            .sum();
+        }
+
+        // Furniture: scale bar, north arrow, heat key, zoom buttons.
+        paint_scale_bar(&painter, rect, mpp);
+        paint_north_arrow(&painter, rect, lang);
+        if options.heat && results.is_some() {
+            paint_heat_key(&painter, rect, lang);
+        }
+        self.zoom_buttons(ui, rect, lang);
+
+        // Hover and click.
+        if let (Some(p), Some(h)) = (hover, hovered) {
+            show_hover(ui.ctx(), p, h, input, results);
+        }
+        if response.clicked() {
+            match hovered {
+                Some(Hover::Facility(i)) => actions.push(Action::SelectFacility(Some(i))),
+                _ => {
+                    if input.selected_facility.is_some() {
+                        actions.push(Action::SelectFacility(None));
+                    }
+                }
+            }
+        }
+        if let Some(text) = &input.debug {
+            paint_debug(&painter, rect, text, &self.stats);
+        }
+        // Keep the (possibly panned) view.
+        response.widget_info(|| {
+            egui::WidgetInfo::labeled(egui::WidgetType::Other, true, lang.pick("地图", "Map"))
+        });
+    }
+
+    fn zoom_buttons(&mut self, ui: &mut egui::Ui, rect: Rect, lang: Lang) {
+        let size = vec2(30.0, 26.0);
+        let x = rect.min.x + 10.0;
+        let mut y = rect.min.y + 10.0;
+        let mut button = |ui: &mut egui::Ui, text: &str, hover: &str| {
+            let r = ui
+                .put(Rect::from_min_size(pos2(x, y), size), egui::Button::new(text))
+                .on_hover_text(hover);
+            y += size.y + 4.0;
+            r.clicked()
+        };
+        if button(ui, "+", lang.pick("放大", "Zoom in")) {
+            self.zoom(1.5);
+        }
+        if button(ui, "-", lang.pick("缩小", "Zoom out")) {
+            self.zoom(1.0 / 1.5);
+        }
+        let fit_rect = Rect::from_min_size(pos2(x, y), vec2(size.x + 18.0, size.y));
+        if ui
+            .put(fit_rect, egui::Button::new(lang.pick("全图", "Fit")))
+            .on_hover_text(lang.pick("缩放至全部数据", "Zoom to all data"))
+            .clicked()
+        {
+            self.fit_all();
+        }
+    }
+
+    fn hit_test(&self, p: Pos2, t: &MapTransform, input: &MapInputs<'_>, results: Option<&Results>) -> Option<Hover> {
+        let geometry = &input.study.geometry;
+        let to_screen = t.plane_to_screen(&geometry.plane);
+        let options = input.options;
+        if options.facilities {
+            let mut best: Option<(f32, u32)> = None;
+            for mark in &geometry.facilities {
+                let Some(f) = input.study.layers.facilities.get(mark.index as usize) else { continue };
+                if options.hidden_categories.contains(&f.category) {
+                    continue;
+                }
+                let d = to_screen.apply(mark.pos).distance(p);
+                if d <= 8.0 && best.is_none_or(|(bd, _)| d < bd) {
+                    best = Some((d, mark.index));
+                }
+            }
+            if let Some((_, i)) = best {
+                return Some(Hover::Facility(i));
+            }
+        }
+        if let Some(r) = results
+            && (options.residents || options.heat || options.blind_spots)
+        {
+            let k = to_screen.k.max(1e-9);
+            let plane_p = [(p.x - to_screen.ox) / k, (to_screen.oy - p.y) / k];
+            let radius = if options.heat && !options.residents { 9.0 } else { 7.0 } / k;
+            let found = if options.blind_spots && !options.residents && !options.heat {
+                let list = r.demand.blind_by_tier.get(input.tier);
+                list.and_then(|l| {
+                    l.iter()
+                        .map(|&i| (r.demand.pos[i as usize], i))
+                        .map(|(q, i)| ((q[0] - plane_p[0]).powi(2) + (q[1] - plane_p[1]).powi(2), i))
+                        .filter(|(d, _)| *d <= radius * radius)
+                        .min_by(|a, b| a.0.total_cmp(&b.0))
+                        .map(|(_, i)| i)
+                })
+            } else {
+                r.demand.grid.nearest(&r.demand.pos, plane_p, radius)
+            };
+            if let Some(i) = found {
+                return Some(Hover::Resident(i));
+            }
+        }
+        if options.townships {
+            let world = t.to_world(p);
+            return township_at(input, world).map(Hover::Township);
+        }
+        None
+    }
+}
+
+fn township_at(input: &MapInputs<'_>, [lon, lat]: [f64; 2]) -> Option<usize> {
+    use geo::Intersects as _;
+    let point = geo::Point::new(lon, lat);
+    input
+        .study
+        .geometry
+        .townships
+        .iter()
+        .zip(&input.study.layers.townships)
+        .position(|(shape, t)| shape.bounds.contains([lon, lat]) && t.boundary.intersects(&point))
+}
+
+fn label_with_halo(painter: &egui::Painter, at: Pos2, text: &str, size: f32, color: Color32) {
+    let galley = painter.layout_no_wrap(text.to_string(), FontId::proportional(size), color);
+    let rect = Align2::CENTER_CENTER.anchor_size(at, galley.size());
+    painter.rect_filled(rect.expand2(vec2(4.0, 1.0)), 4.0, Color32::from_white_alpha(170));
+    painter.galley(rect.min, galley, color);
+}
+
+fn paint_scale_bar(painter: &egui::Painter, rect: Rect, metres_per_point: f64) {
+    let (metres, points) = scale_bar(metres_per_point, 140.0);
+    if points <= 0.0 {
+        return;
+    }
+    let x0 = rect.min.x + 14.0;
+    let y = rect.max.y - 16.0;
+    let text = if metres >= 1000.0 {
+        format!("{} km", metres / 1000.0)
+    } else {
+        format!("{metres} m")
+    };
+    let back = Rect::from_min_max(pos2(x0 - 6.0, y - 22.0), pos2(x0 + points + 8.0, y + 8.0));
+    painter.rect_filled(back, 3.0, Color32::from_white_alpha(190));
+    let stroke = Stroke::new(2.0, style::MAP_TEXT);
+    painter.line_segment([pos2(x0, y), pos2(x0 + points, y)], stroke);
+    for x in [x0, x0 + points / 2.0, x0 + points] {
+        painter.line_segment([pos2(x, y - 5.0), pos2(x, y)], stroke);
+    }
+    painter.text(
+        pos2(x0 + points / 2.0, y - 6.0),
+        Align2::CENTER_BOTTOM,
+        text,
+        FontId::proportional(12.0),
+        style::MAP_TEXT,
+    );
+}
+
+fn paint_north_arrow(painter: &egui::Painter, rect: Rect, lang: Lang) {
+    let c = pos2(rect.max.x - 28.0, rect.min.y + 42.0);
+    painter.circle(c, 17.0, Color32::from_white_alpha(190), Stroke::new(1.0, Color32::from_gray(120)));
+    let tip = c + vec2(0.0, -13.0);
+    let left = c + vec2(-7.0, 9.0);
+    let right = c + vec2(7.0, 9.0);
+    let mid = c + vec2(0.0, 4.0);
+    painter.add(Shape::convex_polygon(vec![tip, mid, left], style::MAP_TEXT, Stroke::NONE));
+    painter.add(Shape::convex_polygon(
+        vec![tip, right, mid],
+        Color32::from_gray(150),
+        Stroke::new(1.0, style::MAP_TEXT),
+    ));
+    painter.text(
+        c + vec2(0.0, -19.0),
+        Align2::CENTER_BOTTOM,
+        lang.pick("北", "N"),
+        FontId::proportional(13.0),
+        style::MAP_TEXT,
+    );
+}
+
+fn paint_heat_key(painter: &egui::Painter, rect: Rect, lang: Lang) {
+    let labels = [
+        "≤5",
+        "≤15",
+        "≤30",
+        ">30",
+        lang.pick("不可达", "none"),
+    ];
+    let colors = [
+        style::RAMP[0].color,
+        style::RAMP[1].color,
+        style::RAMP[2].color,
+        style::RAMP[3].color,
+        style::UNREACHED,
+    ];
+    let w = 46.0;
+    let total = w * labels.len() as f32;
+    let x0 = rect.max.x - total - 14.0;
+    let y = rect.max.y - 30.0;
+    let back = Rect::from_min_max(pos2(x0 - 6.0, y - 20.0), pos2(rect.max.x - 8.0, y + 22.0));
+    painter.rect_filled(back, 3.0, Color32::from_white_alpha(200));
+    painter.text(
+        pos2(x0, y - 18.0),
+        Align2::LEFT_TOP,
+        lang.pick("出行时间（分钟）", "Travel time (min)"),
+        FontId::proportional(11.0),
+        style::MAP_TEXT,
+    );
+    for (i, (label, color)) in labels.iter().zip(colors).enumerate() {
+        let r = Rect::from_min_size(pos2(x0 + i as f32 * w, y), vec2(w - 4.0, 8.0));
+        painter.rect_filled(r, 1.0, color);
+        painter.text(
+            pos2(r.center().x, r.max.y + 1.0),
+            Align2::CENTER_TOP,
+            *label,
+            FontId::proportional(11.0),
+            style::MAP_TEXT,
+        );
+    }
+}
+
+fn paint_debug(painter: &egui::Painter, rect: Rect, text: &str, stats: &MapStats) {
+    let text = format!(
+        "{text}\nmesh rebuild {:.1} ms · {} vertices",
+        stats.last_build_ms, stats.vertices
+    );
+    let galley = painter.layout_no_wrap(text, FontId::monospace(12.0), Color32::WHITE);
+    let at = pos2(rect.min.x + 60.0, rect.min.y + 10.0);
+    let r = Rect::from_min_size(at, galley.size()).expand(5.0);
+    painter.rect_filled(r, 4.0, Color32::from_black_alpha(190));
+    painter.galley(at, galley, Color32::WHITE);
+}
+
+fn show_hover(ctx: &egui::Context, p: Pos2, hover: Hover, input: &MapInputs<'_>, results: Option<&Results>) {
+    let lang = input.lang;
+    let zh = lang.is_chinese();
+    egui::Area::new(egui::Id::new("map_hover"))
+        .order(egui::Order::Tooltip)
+        .fixed_pos(p + vec2(16.0, 16.0))
+        .interactable(false)
+        .show(ctx, |ui| {
+            egui::Frame::popup(ui.style()).show(ui, |ui| {
+                ui.set_max_width(320.0);
+                match hover {
+                    Hover::Facility(i) => {
+                        let Some(f) = input.study.layers.facilities.get(i as usize) else { return };
+                        let profile = &input.study.profile;
+                        let name = if f.name.is_empty() {
+                            lang.pick("（未命名设施）", "(unnamed facility)")
+                        } else {
+                            &f.name
+                        };
+                        ui.label(RichText::new(name).strong());
+                        ui.label(format!(
+                            "{}: {}",
+                            lang.pick("类别", "Category"),
+                            profile.category_name(&f.category, zh)
+                        ));
+                        if let Some(c) = f.capacity {
+                            ui.label(format!("{}: {}", lang.pick("规模", "Capacity"), lang.count(c)));
+                        }
+                        ui.label(
+                            RichText::new(lang.pick("单击显示其可达范围", "Click to show what it reaches"))
+                                .weak(),
+                        );
+                    }
+                    Hover::Township(i) => {
+                        let Some(t) = input.study.layers.townships.get(i) else { return };
+                        ui.label(RichText::new(&t.name).strong());
+                        let figures = results.and_then(|r| r.assessment.report.township(&t.name));
+                        match (figures, results) {
+                            (Some(f), Some(r)) => {
+                                let unit = demand_unit(r, lang);
+                                ui.label(format!(
+                                    "{}: {} {unit}",
+                                    demand_label(r, lang),
+                                    lang.count(f.figures.population)
+                                ));
+                                for (tier, cov) in r.profile.tiers.iter().zip(&f.figures.tiers) {
+                                    let status = style::GoalStatus::of(cov.complete_share);
+                                    ui.label(
+                                        RichText::new(format!(
+                                            "{}: {}",
+                                            tier.display_name(zh),
+                                            lang.percent(cov.complete_share)
+                                        ))
+                                        .color(status.strong()),
+                                    );
+                                }
+                            }
+                            _ => {
+                                ui.label(lang.pick("尚无评估结果", "Not assessed yet"));
+                            }
+                        }
+                    }
+                    Hover::Resident(i) => {
+                        let Some(r) = results else { return };
+                        let Some(d) = r.assessment.demand.get(i as usize) else { return };
+                        let kind = match r.assessment.demand_kind {
+                            crate::model::DemandKind::People => lang.pick("居民点", "Residents"),
+                            crate::model::DemandKind::AreaHectares => lang.pick("网格", "Grid cell"),
+                        };
+                        ui.label(RichText::new(format!("{kind} #{}", i + 1)).strong());
+                        ui.label(format!(
+                            "{}: {} {}",
+                            demand_label(r, lang),
+                            lang.count(d.population),
+                            demand_unit(r, lang)
+                        ));
+                        if let Some(name) = r
+                            .assessment
+                            .resident_township
+                            .get(i as usize)
+                            .copied()
+                            .flatten()
+                            .and_then(|t| r.assessment.report.townships.get(t as usize))
+                        {
+                            ui.label(format!("{}: {}", lang.pick("乡镇", "Township"), name.name));
+                        }
+                        if let Some(tier) = r.profile.tiers.get(input.tier) {
+                            ui.separator();
+                            ui.label(RichText::new(tier.display_name(zh)).strong());
+                            for c in &tier.categories {
+                                let m = r
+                                    .assessment
+                                    .minutes_for(tier, c)
+                                    .and_then(|m| m.get(i as usize))
+                                    .copied()
+                                    .unwrap_or(f32::INFINITY);
+                                let ok = m as f64 <= tier.minutes;
+                                let text = format!(
+                                    "{}: {}",
+                                    r.profile.category_name(c, zh),
+                                    lang.minutes(m as f64)
+                                );
+                                if ok {
+                                    ui.label(text);
+                                } else {
+                                    ui.label(RichText::new(text).color(style::MISSING_TEXT));
+                                }
+                            }
+                        }
+                    }
+                }
+            });
+        });
+}
+
+fn demand_unit(r: &Results, lang: Lang) -> &'static str {
+    match r.assessment.demand_kind {
+        crate::model::DemandKind::People => lang.pick("人", "people"),
+        crate::model::DemandKind::AreaHectares => lang.pick("公顷", "ha"),
+    }
+}
+
+fn demand_label(r: &Results, lang: Lang) -> &'static str {
+    match r.assessment.demand_kind {
+        crate::model::DemandKind::People => lang.pick("人口", "Population"),
+        crate::model::DemandKind::AreaHectares => lang.pick("面积", "Area"),
+    }
+}

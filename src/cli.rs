@@ -164,84 +164,13 @@ pub fn load_study(input: &InputArgs) -> Result<LoadedStudy, Vec<String>> {
     } else {
         io::demo_layer_paths()
     };
-    let known = profile.category_ids();
-    let mut problems = Vec::new();
-    let mut warnings = Vec::new();
-    let mut keep = |r: Result<io::Loaded<_>, io::LoadError>| match r {
-        Ok(l) => {
-            warnings.extend(l.warnings);
-            Some(l.items)
-        }
-        Err(e) => {
-            problems.push(e.to_string());
-            None
-        }
-    };
-    let townships = keep(io::load_townships(&paths.townships));
-    let facilities = keep_facilities(&paths.facilities, &known, &mut problems, &mut warnings);
-    let residents = paths
-        .residents
-        .as_deref()
-        .map(|p| keep_residents(p, &mut problems, &mut warnings));
-    let roads = paths
-        .roads
-        .as_deref()
-        .map(|p| keep_roads(p, &mut problems, &mut warnings));
-    if !problems.is_empty() {
-        return Err(problems);
-    }
+    let (layers, warnings) = io::load_layers_all(&paths, &profile)
+        .map_err(|errors| errors.iter().map(|e| e.to_string()).collect::<Vec<_>>())?;
     Ok(LoadedStudy {
-        layers: Layers {
-            townships: townships.unwrap_or_default(),
-            facilities: facilities.unwrap_or_default(),
-            residents: residents.flatten(),
-            roads: roads.flatten(),
-        },
+        layers,
         profile,
         warnings,
     })
-}
-
-fn keep_facilities(
-    path: &Path,
-    known: &[&str],
-    problems: &mut Vec<String>,
-    warnings: &mut Vec<LoadWarning>,
-) -> Option<Vec<crate::model::Facility>> {
-    collect(io::load_facilities(path, known), problems, warnings)
-}
-
-fn keep_residents(
-    path: &Path,
-    problems: &mut Vec<String>,
-    warnings: &mut Vec<LoadWarning>,
-) -> Option<Vec<crate::model::Resident>> {
-    collect(io::load_residents(path), problems, warnings)
-}
-
-fn keep_roads(
-    path: &Path,
-    problems: &mut Vec<String>,
-    warnings: &mut Vec<LoadWarning>,
-) -> Option<Vec<crate::model::Road>> {
-    collect(io::load_roads(path), problems, warnings)
-}
-
-fn collect<T>(
-    r: Result<io::Loaded<T>, io::LoadError>,
-    problems: &mut Vec<String>,
-    warnings: &mut Vec<LoadWarning>,
-) -> Option<Vec<T>> {
-    match r {
-        Ok(l) => {
-            warnings.extend(l.warnings);
-            Some(l.items)
-        }
-        Err(e) => {
-            problems.push(e.to_string());
-            None
-        }
-    }
 }
 
 fn run_assess(args: &AssessArgs) -> Result<(), Vec<String>> {

@@ -317,7 +317,7 @@ static TOWNS: [TownSpec; 9] = [
         kind: Kind::Town,
         seat: SeatAt::River(0.17, 1_300.0),
         grid: (12, 9, 120.0),
-        villages: 11,
+        villages: 10,
         seat_population: 4_500.0,
         lacks: &[],
         police: true,
@@ -341,7 +341,7 @@ static TOWNS: [TownSpec; 9] = [
         kind: Kind::Xiang,
         seat: SeatAt::Frac(0.52, 0.82),
         grid: (8, 6, 125.0),
-        villages: 9,
+        villages: 8,
         seat_population: 2_200.0,
         lacks: &[],
         police: true,
@@ -353,7 +353,7 @@ static TOWNS: [TownSpec; 9] = [
         kind: Kind::Town,
         seat: SeatAt::Frac(0.19, 0.18),
         grid: (12, 8, 120.0),
-        villages: 11,
+        villages: 10,
         seat_population: 3_800.0,
         lacks: &[],
         police: true,
@@ -365,7 +365,7 @@ static TOWNS: [TownSpec; 9] = [
         kind: Kind::Xiang,
         seat: SeatAt::Frac(0.50, 0.17),
         grid: (7, 6, 130.0),
-        villages: 9,
+        villages: 8,
         seat_population: 1_600.0,
         lacks: &["elderly_care_home"],
         police: false,
@@ -401,7 +401,7 @@ static TOWNS: [TownSpec; 9] = [
         kind: Kind::Xiang,
         seat: SeatAt::River(0.83, -1_400.0),
         grid: (8, 6, 125.0),
-        villages: 9,
+        villages: 8,
         seat_population: 2_000.0,
         lacks: &[],
         police: true,
@@ -1353,7 +1353,12 @@ impl Builder {
                             + c[2] * (u * v)
                             + c[3] * ((1.0 - u) * v);
                         let r = dist(q, self.seats[seat].centre) / self.seats[seat].radius;
-                        let weight = self.rng.range_f64(0.5, 1.5) * (1.6 - r).max(0.3);
+                        // Denser towards the centre; the 街道's old town most of all.
+                        let density = match spec.kind {
+                            Kind::Subdistrict => (1.4 - r).max(0.15).powf(1.5),
+                            _ => (1.6 - r).max(0.3),
+                        };
+                        let weight = self.rng.range_f64(0.5, 1.5) * density;
                         buildings.push((q, weight));
                     }
                 }
@@ -1671,17 +1676,17 @@ impl Builder {
                 } else {
                     (name, None)
                 };
-                let q = self.near(n, 10.0, 45.0);
+                let q = self.near(n, 5.0, 15.0);
                 self.facility(category, name, capacity, q);
             }
         }
         // More shops and the optional 5-minute services all over the seat.
         let scattered: [(&str, usize, &str); 5] = [
             ("convenience_store", 50, "便利店"),
-            ("pharmacy", 60, "大药房"),
-            ("public_toilet", 70, "公厕"),
-            ("parcel_point", 60, "菜鸟驿站"),
-            ("bus_stop", 50, "公交站"),
+            ("pharmacy", 80, "大药房"),
+            ("public_toilet", 90, "公厕"),
+            ("parcel_point", 80, "菜鸟驿站"),
+            ("bus_stop", 60, "公交站"),
         ];
         for (category, per, suffix) in scattered {
             for _ in 0..scaled(per) {
@@ -1707,13 +1712,13 @@ impl Builder {
             ("junior_middle_school", n(2, 1, 1)),
             ("township_health_centre", n(2, 1, 1)),
             ("farmers_market", n(2, 1, 1)),
-            ("supermarket", n(3, 2, 1)),
+            ("supermarket", n(2, 1, 1)),
             ("elderly_care_home", n(2, 1, 1)),
             ("culture_station", 1),
             ("sports_ground", n(2, 1, 1)),
             ("admin_service_centre", 1),
-            ("park_square", n(3, 1, 1)),
-            ("bank", n(5, 3, 1)),
+            ("park_square", n(2, 1, 1)),
+            ("bank", n(3, 2, 1)),
             ("post_office", 1),
         ];
         const BANKS: [&str; 5] = ["农商银行", "农业银行", "邮储银行", "工商银行", "建设银行"];
@@ -1798,8 +1803,8 @@ impl Builder {
             return;
         }
         let kinds: [(&str, f64, String); 10] = [
-            ("community_service", 0.8, format!("{name}村委会")),
-            ("health_station", 0.4, format!("{name}卫生室")),
+            ("community_service", 0.7, format!("{name}村委会")),
+            ("health_station", 0.35, format!("{name}卫生室")),
             ("convenience_store", 0.3, format!("{name}便民小店")),
             ("outdoor_fitness", 0.2, format!("{name}健身点")),
             (

@@ -523,47 +523,72 @@ pub struct LayerPaths {
 /// Loads every layer of a study for `profile`. Facility categories are
 /// matched with [`CategoryMatcher::from_profile`]; a category that a tier
 /// requires but no facility has gets a warning (nobody can be covered for it).
+/// Stops at the first file that cannot be loaded; see [`load_layers_all`].
 pub fn load_layers(
     paths: &LayerPaths,
     profile: &Profile,
 ) -> Result<(Layers, Vec<LoadWarning>), LoadError> {
-    let mut warnings = Vec::new();
-    let mut take = |loaded_warnings: Vec<LoadWarning>| warnings.extend(loaded_warnings);
+    load_layers_all(paths, profile).map_err(|mut errors| errors.remove(0))
+}
 
-    let townships = load_townships(&paths.townships)?;
-    take(townships.warnings);
-    let facilities =
-        load_facilities_matching(&paths.facilities, &CategoryMatcher::from_profile(profile))?;
-    take(facilities.warnings);
+/// Like [`load_layers`], but tries every file and returns every file's
+/// error (never an empty list) when any fails.
+pub fn load_layers_all(
+    paths: &LayerPaths,
+    profile: &Profile,
+) -> Result<(Layers, Vec<LoadWarning>), Vec<LoadError>> {
+    let mut warnings = Vec::new();
+    let mut errors = Vec::new();
+    let townships = take(load_townships(&paths.townships), &mut warnings, &mut errors);
+    let facilities = take(
+        load_facilities_matching(&paths.facilities, &CategoryMatcher::from_profile(profile)),
+        &mut warnings,
+        &mut errors,
+    );
+    // `Some(None)`: the optional layer was not given.
     let residents = match &paths.residents {
-        Some(path) => {
-            let loaded = load_residents(path)?;
-            take(loaded.warnings);
-            Some(loaded.items)
-        }
-        None => None,
+        Some(p) => take(load_residents(p), &mut warnings, &mut errors).map(Some),
+        None => Some(None),
     };
     let roads = match &paths.roads {
-        Some(path) => {
-            let loaded = load_roads(path)?;
-            take(loaded.warnings);
-            Some(loaded.items)
+        Some(p) => take(load_roads(p), &mut warnings, &mut errors).map(Some),
+        None => Some(None),
+    };
+    match (townships, facilities, residents, roads) {
+        (Some(townships), Some(facilities), Some(residents), Some(roads)) if errors.is_empty() => {
+            warnings.extend(missing_categories(
+                &Source::from_path(&paths.facilities),
+                &facilities,
+                profile,
+            ));
+            let layers = Layers {
+                townships,
+                facilities,
+                residents,
+                roads,
+            };
+            Ok((layers, warnings))
         }
-        None => None,
-    };
-    let facilities = facilities.items;
-    warnings.extend(missing_categories(
-        &Source::from_path(&paths.facilities),
-        &facilities,
-        profile,
-    ));
-    let layers = Layers {
-        townships: townships.items,
-        facilities,
-        residents,
-        roads,
-    };
-    Ok((layers, warnings))
+        _ => Err(errors),
+    }
+}
+
+/// The items of a loaded file (its warnings kept), or `None` with its error kept.
+fn take<T>(
+    loaded: Result<Loaded<T>, LoadError>,
+    warnings: &mut Vec<LoadWarning>,
+    errors: &mut Vec<LoadError>,
+) -> Option<Vec<T>> {
+    match loaded {
+        Ok(l) => {
+            warnings.extend(l.warnings);
+            Some(l.items)
+        }
+        Err(e) => {
+            errors.push(e);
+            None
+        }
+    }
 }
 
 /// One warning per required category that no facility has.

@@ -5,6 +5,8 @@
 mod aggregate;
 mod assess;
 mod demand;
+mod engine;
+mod live;
 mod progress;
 mod report_types;
 mod townships;
@@ -12,6 +14,7 @@ mod townships;
 pub use aggregate::BlindSpot;
 pub use assess::{Assessment, PhaseTimings, Routing, Slot, assess, facility_reach};
 pub use demand::area_grid;
+pub use live::{EditEffect, EditError, LiveAssessment};
 pub use progress::{Cancelled, Progress};
 pub use report_types::{
     AreaCoverage, CategoryCoverage, CoverageReport, MethodInfo, TierCoverage, TownshipCoverage,

@@ -259,7 +259,7 @@ impl Lcg {
 
 /// A random street lattice (some links missing, random classes and
 /// oneways), residents and facilities of two categories.
-fn random_case(seed: u64) -> (Layers, Profile) {
+pub(super) fn random_case(seed: u64) -> (Layers, Profile) {
     let mut rng = Lcg(seed);
     let n = 7;
     let step = 0.002;

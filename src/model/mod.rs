@@ -2,7 +2,10 @@
 //! the assessment profile. No I/O, no egui: loaders in `io` fill these types,
 //! `analysis` reads them, the GUI shows them.
 
+mod layout;
 mod profile;
+
+pub use layout::{Edit, FacilityId, Layout};
 
 pub use profile::{CategoryInfo, DriveSpeeds, Mode, ModeSpeed, Modes, Profile, ProfileError, Tier};
 

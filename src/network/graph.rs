@@ -108,6 +108,56 @@ impl ModeGraph {
         self.in_from.len()
     }
 
+    /// Incoming arcs of `v`: `(u, seconds)` for every arc u→v.
+    pub fn in_arcs(&self, v: u32) -> impl Iterator<Item = (u32, f32)> + '_ {
+        let lo = self.in_offsets[v as usize] as usize;
+        let hi = self.in_offsets[v as usize + 1] as usize;
+        self.in_from[lo..hi]
+            .iter()
+            .copied()
+            .zip(self.in_seconds[lo..hi].iter().copied())
+    }
+
+    /// Improve `dist` (seconds from each node to its nearest source, `INFINITY`
+    /// when none within `limit`) with `seeds` `(node, seconds, label)`: a
+    /// multi-source Dijkstra that only ever lowers values, recording in
+    /// `owner` the label of the seed that gave each improved value. From an
+    /// all-`INFINITY` start this is the plain search; from an existing state it
+    /// adds sources, touching only the nodes they improve.
+    pub fn relax(
+        &self,
+        dist: &mut [f32],
+        owner: &mut [u32],
+        seeds: &[(u32, f32, u32)],
+        limit: f32,
+    ) {
+        let mut heap: BinaryHeap<Reverse<u64>> = BinaryHeap::new();
+        for &(node, secs, label) in seeds {
+            if secs <= limit && secs < dist[node as usize] {
+                dist[node as usize] = secs;
+                owner[node as usize] = label;
+                heap.push(Reverse(pack(secs, node)));
+            }
+        }
+        while let Some(Reverse(key)) = heap.pop() {
+            let (secs, v) = unpack(key);
+            if secs > dist[v as usize] {
+                continue;
+            }
+            let label = owner[v as usize];
+            let lo = self.in_offsets[v as usize] as usize;
+            let hi = self.in_offsets[v as usize + 1] as usize;
+            for (&u, &w) in self.in_from[lo..hi].iter().zip(&self.in_seconds[lo..hi]) {
+                let t = secs + w;
+                if t <= limit && t < dist[u as usize] {
+                    dist[u as usize] = t;
+                    owner[u as usize] = label;
+                    heap.push(Reverse(pack(t, u)));
+                }
+            }
+        }
+    }
+
     /// Seconds from every node to the nearest seed, where a seed `(node, s)`
     /// means "from `node` the destination is `s` seconds away". Nodes farther
     /// than `limit` seconds are `INFINITY`.

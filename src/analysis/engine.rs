@@ -1,0 +1,612 @@
+//! The routing core shared by one-shot assessments and live (editable)
+//! ones: preparing a study (projection, demand, townships, network, snaps),
+//! the per-(mode, category) search state, and aggregation into figures.
+
+use super::aggregate::{self, BlindSpot, TierColumns};
+use super::assess::{PhaseTimings, Routing, Slot};
+use super::demand::area_grid;
+use super::townships::TownshipIndex;
+use super::{AreaCoverage, Cancelled, CoverageReport, MethodInfo, Progress, TownshipCoverage};
+use crate::geodesy::LocalProjection;
+use crate::model::{DemandKind, Facility, Layers, Mode, Profile, Resident, Township};
+use crate::network::{
+    MAX_CONNECTOR_M, ModeGraph, Network, Snap, TRAVERSE_BACKWARD, TRAVERSE_FORWARD,
+};
+use rayon::prelude::*;
+use std::sync::Arc;
+use std::time::Instant;
+
+/// `owner` of a node no source reaches.
+pub(crate) const NO_OWNER: u32 = u32::MAX;
+
+/// Everything about a study that does not depend on the facilities.
+#[derive(Debug)]
+pub(crate) struct Study {
+    pub projection: LocalProjection,
+    pub demand: Vec<Resident>,
+    pub demand_kind: DemandKind,
+    pub resident_township: Vec<Option<u32>>,
+    pub resident_xy: Vec<[f64; 2]>,
+    pub routing: Option<Arc<Routing>>,
+    /// Per resident, its attachment for each mode the profile uses.
+    pub resident_snaps: Vec<[Option<Snap>; 3]>,
+    /// Bit `mode.index()` for each mode the profile uses.
+    pub modes_bits: u8,
+    pub unreachable_population: f64,
+    pub warnings: Vec<String>,
+    pub townships: Vec<Township>,
+}
+
+/// A facility as the router sees it.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct Placed {
+    pub category: String,
+    pub xy: [f64; 2],
+    pub snaps: [Option<Snap>; 3],
+}
+
+/// The minute columns the profile needs, in first-use order.
+pub(crate) fn slots_of(profile: &Profile) -> Vec<Slot> {
+    let mut slots: Vec<Slot> = Vec::new();
+    for tier in &profile.tiers {
+        for c in tier.all_categories() {
+            match slots
+                .iter_mut()
+                .find(|s| s.mode == tier.mode && s.category == c)
+            {
+                Some(s) => s.limit_minutes = s.limit_minutes.max(tier.minutes),
+                None => slots.push(Slot {
+                    mode: tier.mode,
+                    category: c.to_string(),
+                    limit_minutes: tier.minutes,
+                }),
+            }
+        }
+    }
+    slots
+}
+
+/// Lon/lat bounds of every layer: `[min_lon, min_lat, max_lon, max_lat]`.
+fn layer_bounds(layers: &Layers) -> [f64; 4] {
+    let mut b = [
+        f64::INFINITY,
+        f64::INFINITY,
+        f64::NEG_INFINITY,
+        f64::NEG_INFINITY,
+    ];
+    let mut add = |x: f64, y: f64| {
+        b[0] = b[0].min(x);
+        b[1] = b[1].min(y);
+        b[2] = b[2].max(x);
+        b[3] = b[3].max(y);
+    };
+    for t in &layers.townships {
+        for p in &t.boundary.0 {
+            p.exterior().coords().for_each(|c| add(c.x, c.y));
+        }
+    }
+    layers
+        .facilities
+        .iter()
+        .for_each(|f| add(f.location.x(), f.location.y()));
+    for r in layers.residents.iter().flatten() {
+        add(r.location.x(), r.location.y());
+    }
+    for road in layers.roads.iter().flatten() {
+        road.line.coords().for_each(|c| add(c.x, c.y));
+    }
+    if b[0] > b[2] { [0.0; 4] } else { b }
+}
+
+fn lap(clock: &Instant, before: f64) -> f64 {
+    clock.elapsed().as_secs_f64() - before
+}
+
+/// Project, build demand and the network, and snap residents.
+pub(crate) fn prepare(
+    layers: &Layers,
+    profile: &Profile,
+    progress: &Progress,
+    timings: &mut PhaseTimings,
+) -> Result<Study, Cancelled> {
+    let clock = Instant::now();
+    let mut warnings = Vec::new();
+    progress.phase("prepare", 0.0);
+    let projection = LocalProjection::for_bounds(layer_bounds(layers));
+    let (demand, resident_township, demand_kind) = match &layers.residents {
+        Some(residents) => {
+            let index = TownshipIndex::new(&layers.townships);
+            let owners = residents
+                .par_iter()
+                .map(|r| index.locate([r.location.x(), r.location.y()]))
+                .collect();
+            (residents.clone(), owners, DemandKind::People)
+        }
+        None => {
+            warnings.push(
+                "No residents layer: demand is a 100 m grid clipped to each township and weighted by area (hectares), not people."
+                    .to_string(),
+            );
+            let (d, o) = area_grid(&layers.townships, &projection);
+            (d, o, DemandKind::AreaHectares)
+        }
+    };
+    let resident_xy: Vec<[f64; 2]> = demand
+        .par_iter()
+        .map(|r| projection.forward(r.location.x(), r.location.y()))
+        .collect();
+    let used: Vec<Mode> = Mode::ALL
+        .into_iter()
+        .filter(|m| profile.tiers.iter().any(|t| t.mode == *m))
+        .collect();
+    let modes_bits = used.iter().fold(0u8, |b, m| b | (1 << m.index()));
+    timings.prepare = lap(&clock, 0.0);
+    progress.check()?;
+
+    let mut study = Study {
+        projection,
+        demand,
+        demand_kind,
+        resident_township,
+        resident_xy,
+        routing: None,
+        resident_snaps: Vec::new(),
+        modes_bits,
+        unreachable_population: 0.0,
+        warnings,
+        townships: layers.townships.clone(),
+    };
+    let Some(roads) = &layers.roads else {
+        study.warnings.push(format!(
+            "No road layer: travel times are straight-line distance × detour factor {} (METHOD.md step 9).",
+            profile.detour_factor
+        ));
+        return Ok(study);
+    };
+    progress.phase("build", 0.1);
+    let network = Arc::new(Network::build(roads, projection));
+    let mut graphs: [Option<ModeGraph>; 3] = Default::default();
+    for m in &used {
+        graphs[m.index()] = Some(ModeGraph::build(&network, *m, profile));
+    }
+    timings.build = lap(&clock, timings.prepare);
+    progress.check()?;
+
+    progress.phase("snap", 0.25);
+    study.resident_snaps = study
+        .resident_xy
+        .par_iter()
+        .map(|&xy| network.snap(xy, modes_bits))
+        .collect();
+    study.unreachable_population = aggregate::add_up(
+        study
+            .resident_snaps
+            .iter()
+            .zip(&study.demand)
+            .filter(|(s, _)| used.iter().any(|m| s[m.index()].is_none()))
+            .map(|(_, r)| r.population),
+    );
+    study.routing = Some(Arc::new(Routing { network, graphs }));
+    timings.snap = lap(&clock, timings.prepare + timings.build);
+    Ok(study)
+}
+
+impl Study {
+    /// Project and snap one facility.
+    pub fn place(&self, f: &Facility) -> Placed {
+        let xy = self.projection.forward(f.location.x(), f.location.y());
+        let snaps = match &self.routing {
+            Some(r) => r.network.snap(xy, self.modes_bits),
+            None => [None; 3],
+        };
+        Placed {
+            category: f.category.clone(),
+            xy,
+            snaps,
+        }
+    }
+
+    /// Project and snap many facilities, in parallel.
+    pub fn place_all<'a>(
+        &self,
+        facilities: impl IntoParallelIterator<Item = &'a Facility>,
+    ) -> Vec<Placed> {
+        facilities.into_par_iter().map(|f| self.place(f)).collect()
+    }
+
+    /// Warnings about facilities no road reaches, per mode.
+    pub fn placement_warnings(&self, placed: &[Placed]) -> Vec<String> {
+        let mut out = Vec::new();
+        if self.routing.is_none() {
+            return out;
+        }
+        for m in Mode::ALL {
+            if self.modes_bits & (1 << m.index()) == 0 {
+                continue;
+            }
+            let lost = placed
+                .iter()
+                .filter(|p| p.snaps[m.index()].is_none())
+                .count();
+            if lost > 0 {
+                out.push(format!(
+                    "{lost} facilities are farther than {MAX_CONNECTOR_M} m from any road usable by {}; they serve nobody by that mode.",
+                    m.id()
+                ));
+            }
+        }
+        out
+    }
+
+    /// The timed graph of a mode (only with a road network).
+    pub fn graph(&self, mode: Mode) -> Option<(&ModeGraph, &Network)> {
+        let r = self.routing.as_ref()?;
+        Some((r.graphs[mode.index()].as_ref()?, &r.network))
+    }
+}
+
+/// Dijkstra seeds of a facility attached at `snap`: `(node, seconds from the
+/// node to the facility)`. From `a` one travels forward to the attachment
+/// point, from `b` backward; attached at a vertex, the vertex itself.
+pub(crate) fn facility_seeds(graph: &ModeGraph, net: &Network, snap: &Snap) -> Vec<(u32, f32)> {
+    let conn = snap.connector_m as f64 / graph.connector_mps;
+    let s = snap.segment as usize;
+    let (t, w) = (snap.t as f64, graph.seg_seconds[s] as f64);
+    let seg = &net.segments[s];
+    let mut seeds = Vec::with_capacity(2);
+    if t == 0.0 {
+        seeds.push((seg.a, conn as f32));
+    } else if t == 1.0 {
+        seeds.push((seg.b, conn as f32));
+    }
+    if graph.seg_dirs[s] & TRAVERSE_FORWARD != 0 {
+        seeds.push((seg.a, (conn + t * w) as f32));
+    }
+    if graph.seg_dirs[s] & TRAVERSE_BACKWARD != 0 {
+        seeds.push((seg.b, (conn + (1.0 - t) * w) as f32));
+    }
+    seeds
+}
+
+/// The search state of one (mode, category) column: seconds from every node
+/// to the nearest facility and which facility that is, and the facilities
+/// by segment (for residents on the same segment).
+#[derive(Clone, Debug)]
+pub(crate) struct SlotState {
+    pub dist: Vec<f32>,
+    pub owner: Vec<u32>,
+    /// `(segment, t, connector seconds, facility id)`, sorted by segment.
+    pub on_segment: Vec<(u32, f64, f64, u32)>,
+    pub limit_s: f32,
+}
+
+impl SlotState {
+    /// The state for `facilities` `(id, attachment)` from scratch.
+    pub fn build<'a>(
+        graph: &ModeGraph,
+        net: &Network,
+        facilities: impl Iterator<Item = (u32, &'a Snap)>,
+        limit_minutes: f64,
+    ) -> Self {
+        let limit_s = (limit_minutes * 60.0) as f32;
+        let n = graph.node_count();
+        let mut state = SlotState {
+            dist: vec![f32::INFINITY; n],
+            owner: vec![NO_OWNER; n],
+            on_segment: Vec::new(),
+            limit_s,
+        };
+        let mut seeds = Vec::new();
+        for (id, snap) in facilities {
+            seeds.extend(
+                facility_seeds(graph, net, snap)
+                    .into_iter()
+                    .map(|(v, s)| (v, s, id)),
+            );
+            state.on_segment.push(state.segment_entry(graph, id, snap));
+        }
+        state.on_segment.sort_by_key(|e| e.0);
+        graph.relax(&mut state.dist, &mut state.owner, &seeds, limit_s);
+        state
+    }
+
+    fn segment_entry(&self, graph: &ModeGraph, id: u32, snap: &Snap) -> (u32, f64, f64, u32) {
+        (
+            snap.segment,
+            snap.t as f64,
+            snap.connector_m as f64 / graph.connector_mps,
+            id,
+        )
+    }
+
+    /// Add facility `id`: only nodes it brings closer change.
+    pub fn add(&mut self, graph: &ModeGraph, net: &Network, id: u32, snap: &Snap) {
+        let seeds: Vec<(u32, f32, u32)> = facility_seeds(graph, net, snap)
+            .into_iter()
+            .map(|(v, s)| (v, s, id))
+            .collect();
+        let entry = self.segment_entry(graph, id, snap);
+        let at = self.on_segment.partition_point(|e| e.0 <= entry.0);
+        self.on_segment.insert(at, entry);
+        graph.relax(&mut self.dist, &mut self.owner, &seeds, self.limit_s);
+    }
+
+    /// Remove facility `id`. Only the nodes it was nearest to (its cell)
+    /// are searched again, from the cell's border and from the remaining
+    /// facilities (`(id, attachment)`) attached inside it.
+    pub fn remove<'a>(
+        &mut self,
+        graph: &ModeGraph,
+        net: &Network,
+        id: u32,
+        remaining: impl Iterator<Item = (u32, &'a Snap)>,
+    ) {
+        self.on_segment.retain(|e| e.3 != id);
+        let mut in_cell = vec![false; self.dist.len()];
+        let mut any = false;
+        for (v, o) in self.owner.iter_mut().enumerate() {
+            if *o == id {
+                in_cell[v] = true;
+                *o = NO_OWNER;
+                self.dist[v] = f32::INFINITY;
+                any = true;
+            }
+        }
+        if !any {
+            return;
+        }
+        let mut seeds: Vec<(u32, f32, u32)> = Vec::new();
+        // Border: an arc u→v from the cell to a node v that keeps its value.
+        for v in 0..self.dist.len() as u32 {
+            let dv = self.dist[v as usize];
+            if in_cell[v as usize] || !dv.is_finite() {
+                continue;
+            }
+            for (u, w) in graph.in_arcs(v) {
+                if in_cell[u as usize] {
+                    seeds.push((u, dv + w, self.owner[v as usize]));
+                }
+            }
+        }
+        for (fid, snap) in remaining {
+            for (v, s) in facility_seeds(graph, net, snap) {
+                if in_cell[v as usize] {
+                    seeds.push((v, s, fid));
+                }
+            }
+        }
+        graph.relax(&mut self.dist, &mut self.owner, &seeds, self.limit_s);
+    }
+
+    /// Minutes from every resident (METHOD.md step 4), `INFINITY` beyond the limit.
+    pub fn resident_minutes(
+        &self,
+        graph: &ModeGraph,
+        net: &Network,
+        resident_snaps: &[[Option<Snap>; 3]],
+    ) -> Vec<f32> {
+        let m = graph.mode.index();
+        resident_snaps
+            .par_iter()
+            .map(|snaps| match snaps[m] {
+                Some(snap) => self.minutes_from(graph, net, &snap),
+                None => f32::INFINITY,
+            })
+            .collect()
+    }
+
+    /// Minutes from a point attached at `snap` to the nearest facility.
+    pub fn minutes_from(&self, graph: &ModeGraph, net: &Network, snap: &Snap) -> f32 {
+        let s = snap.segment as usize;
+        let (t, w, dirs) = (
+            snap.t as f64,
+            graph.seg_seconds[s] as f64,
+            graph.seg_dirs[s],
+        );
+        let seg = &net.segments[s];
+        let mut best = f64::INFINITY;
+        // Attached at a vertex: every road leaving it is open, whichever of
+        // the segments meeting there was the nearest.
+        if t == 0.0 {
+            best = self.dist[seg.a as usize] as f64;
+        } else if t == 1.0 {
+            best = self.dist[seg.b as usize] as f64;
+        }
+        if dirs & TRAVERSE_FORWARD != 0 {
+            best = best.min((1.0 - t) * w + self.dist[seg.b as usize] as f64);
+        }
+        if dirs & TRAVERSE_BACKWARD != 0 {
+            best = best.min(t * w + self.dist[seg.a as usize] as f64);
+        }
+        let first = self.on_segment.partition_point(|f| f.0 < snap.segment);
+        for &(_, tf, conn_f, _) in self.on_segment[first..]
+            .iter()
+            .take_while(|f| f.0 == snap.segment)
+        {
+            if dirs & TRAVERSE_FORWARD != 0 && tf >= t {
+                best = best.min((tf - t) * w + conn_f);
+            }
+            if dirs & TRAVERSE_BACKWARD != 0 && tf <= t {
+                best = best.min((t - tf) * w + conn_f);
+            }
+        }
+        let total = snap.connector_m as f64 / graph.connector_mps + best;
+        if total <= self.limit_s as f64 {
+            (total / 60.0) as f32
+        } else {
+            f32::INFINITY
+        }
+    }
+}
+
+/// Speed for straight lines without roads: the mode's speed; `drive` uses
+/// the drive table's default speed.
+pub(crate) fn straight_line_speed_mps(profile: &Profile, mode: Mode) -> f64 {
+    profile
+        .constant_speed_mps(mode)
+        .unwrap_or(profile.modes.drive.other_kmh / 3.6)
+}
+
+/// Minutes by straight line × detour factor to the nearest source.
+pub(crate) fn straight_line_minutes(
+    sources: &[[f64; 2]],
+    residents: &[[f64; 2]],
+    speed_mps: f64,
+    detour: f64,
+    limit_minutes: f64,
+) -> Vec<f32> {
+    let tree = rstar::RTree::bulk_load(sources.to_vec());
+    residents
+        .par_iter()
+        .map(|xy| {
+            let Some(near) = tree.nearest_neighbor(xy) else {
+                return f32::INFINITY;
+            };
+            let minutes = crate::network::dist(*near, *xy) * detour / speed_mps / 60.0;
+            if minutes <= limit_minutes {
+                minutes as f32
+            } else {
+                f32::INFINITY
+            }
+        })
+        .collect()
+}
+
+/// The minute column of `slot` for `placed` facilities (all categories;
+/// filtered here), keeping the search state when asked.
+pub(crate) fn compute_slot(
+    study: &Study,
+    profile: &Profile,
+    slot: &Slot,
+    placed: &[Option<Placed>],
+    keep_state: bool,
+) -> (Vec<f32>, Option<SlotState>) {
+    let of_category = || {
+        placed
+            .iter()
+            .enumerate()
+            .filter_map(|(i, p)| p.as_ref().map(|p| (i as u32, p)))
+            .filter(|(_, p)| p.category == slot.category)
+    };
+    match study.graph(slot.mode) {
+        Some((graph, net)) => {
+            let m = slot.mode.index();
+            let state = SlotState::build(
+                graph,
+                net,
+                of_category().filter_map(|(i, p)| p.snaps[m].as_ref().map(|s| (i, s))),
+                slot.limit_minutes,
+            );
+            let column = state.resident_minutes(graph, net, &study.resident_snaps);
+            (column, keep_state.then_some(state))
+        }
+        None => {
+            let sources: Vec<[f64; 2]> = of_category().map(|(_, p)| p.xy).collect();
+            let column = straight_line_minutes(
+                &sources,
+                &study.resident_xy,
+                straight_line_speed_mps(profile, slot.mode),
+                profile.detour_factor,
+                slot.limit_minutes,
+            );
+            (column, None)
+        }
+    }
+}
+
+/// Figures, blind spots and the method record from the minute columns.
+pub(crate) fn figures(
+    study: &Study,
+    profile: &Profile,
+    slots: &[Slot],
+    minutes: &[Vec<f32>],
+    facility_count: usize,
+    mut warnings: Vec<String>,
+) -> (CoverageReport, Vec<BlindSpot>) {
+    let tier_columns: Vec<TierColumns<'_>> = profile
+        .tiers
+        .iter()
+        .map(|t| TierColumns {
+            categories: t
+                .all_categories()
+                .enumerate()
+                .map(|(i, c)| {
+                    let s = slots
+                        .iter()
+                        .position(|s| s.mode == t.mode && s.category == c)
+                        .expect("every tier category has a slot");
+                    (c, minutes[s].as_slice(), i < t.categories.len())
+                })
+                .collect(),
+        })
+        .collect();
+    let demand = &study.demand;
+    let mut members: Vec<Vec<u32>> = vec![Vec::new(); study.townships.len()];
+    let mut inside = Vec::with_capacity(demand.len());
+    let mut outside_population = 0.0;
+    for (r, owner) in study.resident_township.iter().enumerate() {
+        match owner {
+            Some(t) => {
+                members[*t as usize].push(r as u32);
+                inside.push(r as u32);
+            }
+            None => outside_population += demand[r].population,
+        }
+    }
+    let (townships, total): (Vec<TownshipCoverage>, AreaCoverage) = rayon::join(
+        || {
+            study
+                .townships
+                .par_iter()
+                .zip(&members)
+                .map(|(t, m)| TownshipCoverage {
+                    name: t.name.clone(),
+                    figures: aggregate::area_figures(profile, &tier_columns, demand, m),
+                })
+                .collect()
+        },
+        || aggregate::area_figures(profile, &tier_columns, demand, &inside),
+    );
+    let blind_spots = aggregate::blind_spots(profile, &tier_columns, demand.len());
+    drop(tier_columns);
+    if outside_population > 0.0 {
+        warnings.push(format!(
+            "{} of demand lies outside every township; it is reported as outside and not in the totals.",
+            (outside_population * 100.0).round() / 100.0
+        ));
+    }
+    let network = study.routing.as_ref().map(|r| r.network.clone());
+    let method = MethodInfo {
+        distance: if network.is_some() {
+            "network"
+        } else {
+            "straight_line"
+        }
+        .to_string(),
+        detour_factor: network.is_none().then_some(profile.detour_factor),
+        demand: match study.demand_kind {
+            DemandKind::People => "people",
+            DemandKind::AreaHectares => "area_hectares",
+        }
+        .to_string(),
+        projection: study.projection.proj_string(),
+        max_connector_m: MAX_CONNECTOR_M,
+        walk_kmh: profile.modes.walk.speed_kmh,
+        bike_kmh: profile.modes.bike.speed_kmh,
+        road_nodes: network.as_ref().map_or(0, |n| n.node_count()),
+        road_segments: network.as_ref().map_or(0, |n| n.segments.len()),
+        residents: demand.len(),
+        facilities: facility_count,
+        townships: study.townships.len(),
+        profile: profile.name.clone(),
+    };
+    let report = CoverageReport {
+        townships,
+        total,
+        outside_population,
+        unreachable_population: study.unreachable_population,
+        warnings,
+        method,
+    };
+    (report, blind_spots)
+}

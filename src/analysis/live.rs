@@ -1,0 +1,335 @@
+//! A live assessment for editing layouts: it keeps the search state of every
+//! (mode, category) column, so that adding, moving, deleting or
+//! re-categorising a facility recomputes only the columns of the categories
+//! involved, and within them only the nodes the change reaches.
+
+use super::engine::{self, Placed, SlotState, Study};
+use super::{Assessment, Cancelled, PhaseTimings, Progress};
+use crate::model::{Edit, Facility, FacilityId, Layers, Profile};
+use rayon::prelude::*;
+use std::time::Instant;
+
+/// Why an edit could not be applied (the layout is unchanged).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum EditError {
+    #[error("facility #{0} does not exist in this layout")]
+    UnknownFacility(u32),
+    #[error("facility #{0} exists already")]
+    AlreadyExists(u32),
+}
+
+/// What an edit cost.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct EditEffect {
+    /// Minute columns recomputed.
+    pub columns: usize,
+    /// Wall-clock seconds, search and figures together.
+    pub seconds: f64,
+}
+
+/// An assessment that follows edits of its facilities (see module docs).
+#[derive(Debug)]
+pub struct LiveAssessment {
+    profile: Profile,
+    study: Study,
+    facilities: Vec<Option<Facility>>,
+    placed: Vec<Option<Placed>>,
+    states: Vec<Option<SlotState>>,
+    assessment: Assessment,
+}
+
+impl LiveAssessment {
+    /// Assess `layers` and keep what edits need.
+    pub fn new(layers: &Layers, profile: &Profile, progress: &Progress) -> Result<Self, Cancelled> {
+        let mut timings = PhaseTimings::default();
+        let study = engine::prepare(layers, profile, progress, &mut timings)?;
+        let clock = Instant::now();
+        let placed: Vec<Option<Placed>> = study
+            .place_all(&layers.facilities)
+            .into_iter()
+            .map(Some)
+            .collect();
+        timings.snap += clock.elapsed().as_secs_f64();
+        progress.check()?;
+        progress.phase("routes", 0.35);
+        let clock = Instant::now();
+        let slots = engine::slots_of(profile);
+        let computed: Vec<(Vec<f32>, Option<SlotState>)> = slots
+            .par_iter()
+            .map(|slot| {
+                progress.check()?;
+                Ok(engine::compute_slot(&study, profile, slot, &placed, true))
+            })
+            .collect::<Result<_, Cancelled>>()?;
+        let (minutes, states): (Vec<_>, Vec<_>) = computed.into_iter().unzip();
+        timings.dijkstra = clock.elapsed().as_secs_f64();
+        progress.phase("aggregate", 0.9);
+        let clock = Instant::now();
+        let facilities: Vec<Option<Facility>> =
+            layers.facilities.iter().cloned().map(Some).collect();
+        let (report, blind_spots) = engine::figures(
+            &study,
+            profile,
+            &slots,
+            &minutes,
+            facilities.len(),
+            Self::warnings_for(&study, &placed),
+        );
+        timings.aggregate = clock.elapsed().as_secs_f64();
+        progress.phase("done", 1.0);
+        let assessment = Assessment {
+            report,
+            network: study.routing.as_ref().map(|r| r.network.clone()),
+            routing: study.routing.clone(),
+            demand: study.demand.clone(),
+            demand_kind: study.demand_kind,
+            resident_township: study.resident_township.clone(),
+            slots,
+            minutes,
+            blind_spots,
+            timings,
+        };
+        Ok(Self {
+            profile: profile.clone(),
+            study,
+            facilities,
+            placed,
+            states,
+            assessment,
+        })
+    }
+
+    fn warnings_for(study: &Study, placed: &[Option<Placed>]) -> Vec<String> {
+        let list: Vec<Placed> = placed.iter().flatten().cloned().collect();
+        let mut w = study.warnings.clone();
+        w.extend(study.placement_warnings(&list));
+        w
+    }
+
+    /// The current figures, minutes and blind spots.
+    pub fn assessment(&self) -> &Assessment {
+        &self.assessment
+    }
+
+    pub fn profile(&self) -> &Profile {
+        &self.profile
+    }
+
+    /// Facilities by id (`None`: deleted).
+    pub fn facilities(&self) -> &[Option<Facility>] {
+        &self.facilities
+    }
+
+    /// The id an added facility gets next.
+    pub fn next_id(&self) -> FacilityId {
+        FacilityId(self.facilities.len() as u32)
+    }
+
+    /// Apply one edit and bring the figures up to date.
+    pub fn apply(&mut self, edit: &Edit) -> Result<EditEffect, EditError> {
+        let clock = Instant::now();
+        let id = edit.facility_id().0;
+        let exists = self
+            .facilities
+            .get(id as usize)
+            .is_some_and(Option::is_some);
+        match edit {
+            Edit::Add { .. } if exists => return Err(EditError::AlreadyExists(id)),
+            Edit::Add { .. } => {}
+            _ if !exists => return Err(EditError::UnknownFacility(id)),
+            _ => {}
+        }
+        let before = self.placed.get(id as usize).cloned().flatten();
+        edit.apply_to(&mut self.facilities);
+        if self.placed.len() < self.facilities.len() {
+            self.placed.resize(self.facilities.len(), None);
+        }
+        let after = self.facilities[id as usize]
+            .as_ref()
+            .map(|f| self.study.place(f));
+        self.placed[id as usize] = after.clone();
+        let touched: Vec<usize> = self
+            .assessment
+            .slots
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| {
+                before.as_ref().is_some_and(|p| p.category == s.category)
+                    || after.as_ref().is_some_and(|p| p.category == s.category)
+            })
+            .map(|(i, _)| i)
+            .collect();
+        let study = &self.study;
+        let placed = &self.placed;
+        let profile = &self.profile;
+        let slots = &self.assessment.slots;
+        let updates: Vec<(usize, Vec<f32>)> = self
+            .states
+            .par_iter_mut()
+            .enumerate()
+            .filter(|(i, _)| touched.contains(i))
+            .map(|(si, state)| {
+                let slot = &slots[si];
+                let column = match (state.as_mut(), study.graph(slot.mode)) {
+                    (Some(state), Some((graph, net))) => {
+                        let m = slot.mode.index();
+                        if let Some(b) = before.as_ref().filter(|b| b.category == slot.category)
+                            && b.snaps[m].is_some()
+                        {
+                            let remaining = placed
+                                .iter()
+                                .enumerate()
+                                .filter(|(i, _)| *i != id as usize)
+                                .filter_map(|(i, p)| p.as_ref().map(|p| (i as u32, p)))
+                                .filter(|(_, p)| p.category == slot.category)
+                                .filter_map(|(i, p)| p.snaps[m].as_ref().map(|s| (i, s)));
+                            state.remove(graph, net, id, remaining);
+                        }
+                        if let Some(a) = after.as_ref().filter(|a| a.category == slot.category)
+                            && let Some(snap) = &a.snaps[m]
+                        {
+                            state.add(graph, net, id, snap);
+                        }
+                        state.resident_minutes(graph, net, &study.resident_snaps)
+                    }
+                    _ => engine::compute_slot(study, profile, slot, placed, false).0,
+                };
+                (si, column)
+            })
+            .collect();
+        for (si, column) in updates {
+            self.assessment.minutes[si] = column;
+        }
+        let (report, blind_spots) = engine::figures(
+            &self.study,
+            &self.profile,
+            &self.assessment.slots,
+            &self.assessment.minutes,
+            self.facilities.iter().flatten().count(),
+            Self::warnings_for(&self.study, &self.placed),
+        );
+        self.assessment.report = report;
+        self.assessment.blind_spots = blind_spots;
+        Ok(EditEffect {
+            columns: touched.len(),
+            seconds: clock.elapsed().as_secs_f64(),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analysis::assess;
+    use geo::Point;
+
+    fn facility(category: &str, lon: f64, lat: f64) -> Facility {
+        Facility {
+            category: category.into(),
+            name: String::new(),
+            capacity: None,
+            location: Point::new(lon, lat),
+        }
+    }
+
+    /// After every edit, the live figures equal a fresh assessment of the
+    /// edited facilities.
+    #[test]
+    fn edits_match_fresh_assessments() {
+        for seed in [3u64, 5, 8] {
+            let (layers, profile) = super::super::tests::random_case(seed);
+            let mut live = LiveAssessment::new(&layers, &profile, &Progress::new()).unwrap();
+            let mut rng = seed;
+            let mut next = || {
+                rng = rng
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                (rng >> 11) as f64 / (1u64 << 53) as f64
+            };
+            for step in 0..12 {
+                let live_ids: Vec<u32> = live
+                    .facilities()
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, f)| f.is_some())
+                    .map(|(i, _)| i as u32)
+                    .collect();
+                let pick = live_ids[(next() * live_ids.len() as f64) as usize % live_ids.len()];
+                let current = live.facilities()[pick as usize].clone().unwrap();
+                let edit = match step % 4 {
+                    0 => Edit::Add {
+                        id: live.next_id(),
+                        facility: facility(
+                            if next() < 0.5 { "a" } else { "b" },
+                            next() * 0.012,
+                            next() * 0.012,
+                        ),
+                    },
+                    1 => Edit::Move {
+                        id: FacilityId(pick),
+                        from: current.location,
+                        to: Point::new(next() * 0.012, next() * 0.012),
+                    },
+                    2 => Edit::SetCategory {
+                        id: FacilityId(pick),
+                        from: current.category.clone(),
+                        to: if current.category == "a" {
+                            "b".into()
+                        } else {
+                            "a".into()
+                        },
+                    },
+                    _ => Edit::Delete {
+                        id: FacilityId(pick),
+                        facility: current,
+                    },
+                };
+                live.apply(&edit).unwrap();
+                let now: Vec<Facility> = live.facilities().iter().flatten().cloned().collect();
+                let fresh_layers = Layers {
+                    facilities: now,
+                    ..layers.clone()
+                };
+                let fresh = assess(&fresh_layers, &profile, &Progress::new()).unwrap();
+                for (s, (got, want)) in live
+                    .assessment()
+                    .minutes
+                    .iter()
+                    .zip(&fresh.minutes)
+                    .enumerate()
+                {
+                    for (r, (g, w)) in got.iter().zip(want).enumerate() {
+                        assert!(
+                            (g.is_infinite() && w.is_infinite()) || (g - w).abs() < 1e-4,
+                            "seed {seed} step {step} {edit:?}: slot {s} resident {r}: live {g} fresh {w}"
+                        );
+                    }
+                }
+                assert_eq!(live.assessment().blind_spots, fresh.blind_spots);
+            }
+        }
+    }
+
+    #[test]
+    fn bad_edits_change_nothing() {
+        let (layers, profile) = super::super::tests::random_case(3);
+        let mut live = LiveAssessment::new(&layers, &profile, &Progress::new()).unwrap();
+        let before = live.assessment().report.clone();
+        let ghost = facility("a", 0.0, 0.0);
+        assert_eq!(
+            live.apply(&Edit::Delete {
+                id: FacilityId(999),
+                facility: ghost.clone()
+            }),
+            Err(EditError::UnknownFacility(999))
+        );
+        assert_eq!(
+            live.apply(&Edit::Add {
+                id: FacilityId(0),
+                facility: ghost
+            }),
+            Err(EditError::AlreadyExists(0))
+        );
+        assert_eq!(live.assessment().report, before);
+    }
+}

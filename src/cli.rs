@@ -10,6 +10,12 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 
+mod import;
+mod layouts;
+mod reports;
+
+pub use import::{ConvertArgs, ImportFlags, LayerArg};
+
 /// LifeCircle 生活圈评估: 5/15/30-minute life-circle coverage of townships.
 #[derive(Debug, Parser)]
 #[command(name = "lifecircle", version, about)]
@@ -23,6 +29,16 @@ pub struct Cli {
 pub enum Command {
     /// Assess coverage and write coverage.json, coverage.csv and blind_spots.geojson.
     Assess(AssessArgs),
+    /// Write the full report: report.xlsx, report.html with maps, maps/*.png,
+    /// GeoJSON (blind spots, residents' minutes), CSV tables and coverage.json.
+    Report(reports::ReportArgs),
+    /// Compare two layouts: compare.json (both coverages and the difference).
+    Compare(layouts::CompareArgs),
+    /// Suggest sites for new facilities that cover the most uncovered people.
+    Suggest(layouts::SuggestArgs),
+    /// Convert a Shapefile, OSM extract, Excel/CSV table (GCJ-02, GBK …) or
+    /// projected GeoJSON into a WGS84 GeoJSON layer.
+    Convert(ConvertArgs),
     /// Regenerate the illustrative demo district (GeoJSON layers) into a folder.
     GenerateDemo {
         /// Output folder.
@@ -65,6 +81,9 @@ pub struct InputArgs {
     /// Assessment profile (JSON); default: data/profile-default.json.
     #[arg(long)]
     pub profile: Option<PathBuf>,
+    /// How the layer files are read (coordinate systems, encodings, columns).
+    #[command(flatten)]
+    pub import: ImportFlags,
 }
 
 #[derive(Debug, Args)]
@@ -83,6 +102,10 @@ pub struct AssessArgs {
 pub fn run(command: Command) -> ExitCode {
     let result = match command {
         Command::Assess(args) => run_assess(&args),
+        Command::Report(args) => reports::run_report(&args),
+        Command::Compare(args) => layouts::run_compare(&args),
+        Command::Suggest(args) => layouts::run_suggest(&args),
+        Command::Convert(args) => import::run_convert(&args),
         Command::GenerateDemo { out } => crate::generate::write_demo(&out)
             .map(|s| {
                 println!(
@@ -164,7 +187,8 @@ pub fn load_study(input: &InputArgs) -> Result<LoadedStudy, Vec<String>> {
     } else {
         io::demo_layer_paths()
     };
-    let (layers, warnings) = io::load_layers_all(&paths, &profile)
+    let options = input.import.layer_options()?;
+    let (layers, warnings) = io::load_layers_all_with(&paths, &options, &profile)
         .map_err(|errors| errors.iter().map(|e| e.to_string()).collect::<Vec<_>>())?;
     Ok(LoadedStudy {
         layers,
@@ -192,12 +216,13 @@ fn run_assess(args: &AssessArgs) -> Result<(), Vec<String>> {
             "coverage.csv",
             report::coverage_csv(&report, &study.profile, args.lang),
         ),
-        (
-            "blind_spots.geojson",
-            report::blind_spots_geojson(&assessment, &study.profile, &study.layers.townships),
-        ),
     ];
     write_outputs(&args.out, &files)?;
+    let spots = args.out.join("blind_spots.geojson");
+    io::write_atomic_with(&spots, |w| {
+        report::write_blind_spots_geojson(w, &assessment, &study.profile, &study.layers.townships)
+    })
+    .map_err(|e| vec![format!("could not write ({e}): {}", spots.display())])?;
     print!(
         "{}",
         report::summary_text(&report, &study.profile, args.lang)

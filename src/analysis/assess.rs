@@ -50,7 +50,9 @@ pub struct Routing {
 pub struct Assessment {
     /// The figures, in the shape of `coverage.json`.
     pub report: CoverageReport,
-    /// Demand points used: the residents layer, or the area grid.
+    /// Demand points used: the residents layer, or the area grid, in
+    /// spatial (Z-curve) order rather than file order. Every per-resident
+    /// list below uses this order.
     pub demand: Vec<Resident>,
     pub demand_kind: DemandKind,
     /// Township index of every demand point (`None`: outside every township).

@@ -19,6 +19,52 @@ use std::time::Instant;
 /// `owner` of a node no source reaches.
 pub(crate) const NO_OWNER: u32 = u32::MAX;
 
+/// A resident's attachment to the timed graph of one mode, copied out of
+/// the network so that reading minutes is one sequential pass.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) struct Attachment {
+    pub a: u32,
+    pub b: u32,
+    pub segment: u32,
+    /// Position along the segment, 0 at `a`.
+    pub t: f32,
+    /// Seconds to travel the whole segment.
+    pub w: f32,
+    /// Seconds on the straight connector.
+    pub conn_s: f32,
+    /// Allowed directions; 0 for a resident no usable road reaches.
+    pub dirs: u8,
+}
+
+impl Attachment {
+    const UNREACHABLE: Attachment = Attachment {
+        a: 0,
+        b: 0,
+        segment: u32::MAX,
+        t: 0.0,
+        w: 0.0,
+        conn_s: 0.0,
+        dirs: 0,
+    };
+
+    pub(crate) fn new(graph: &ModeGraph, net: &Network, snap: Option<Snap>) -> Self {
+        let Some(snap) = snap else {
+            return Self::UNREACHABLE;
+        };
+        let s = snap.segment as usize;
+        let seg = &net.segments[s];
+        Attachment {
+            a: seg.a,
+            b: seg.b,
+            segment: snap.segment,
+            t: snap.t,
+            w: graph.seg_seconds[s],
+            conn_s: (snap.connector_m as f64 / graph.connector_mps) as f32,
+            dirs: graph.seg_dirs[s],
+        }
+    }
+}
+
 /// Everything about a study that does not depend on the facilities.
 #[derive(Debug)]
 pub(crate) struct Study {
@@ -30,6 +76,9 @@ pub(crate) struct Study {
     pub routing: Option<Arc<Routing>>,
     /// Per resident, its attachment for each mode the profile uses.
     pub resident_snaps: Vec<[Option<Snap>; 3]>,
+    /// Per mode (`Mode::index()`), every resident's attachment (empty for
+    /// modes the profile does not use, and without roads).
+    pub attachments: [Vec<Attachment>; 3],
     /// Bit `mode.index()` for each mode the profile uses.
     pub modes_bits: u8,
     pub unreachable_population: f64,
@@ -67,7 +116,7 @@ pub(crate) fn slots_of(profile: &Profile) -> Vec<Slot> {
 }
 
 /// Lon/lat bounds of every layer: `[min_lon, min_lat, max_lon, max_lat]`.
-fn layer_bounds(layers: &Layers) -> [f64; 4] {
+pub(crate) fn layer_bounds(layers: &Layers) -> [f64; 4] {
     let mut b = [
         f64::INFINITY,
         f64::INFINITY,
@@ -135,6 +184,16 @@ pub(crate) fn prepare(
         .par_iter()
         .map(|r| projection.forward(r.location.x(), r.location.y()))
         .collect();
+    // Demand in Z-order: neighbours on the map sit together in memory, which
+    // makes snapping and reading search results several times faster on
+    // large districts than in file order.
+    let order = crate::network::spatial_order(&resident_xy);
+    let demand: Vec<Resident> = order.iter().map(|&i| demand[i as usize]).collect();
+    let resident_township: Vec<Option<u32>> = order
+        .iter()
+        .map(|&i| resident_township[i as usize])
+        .collect();
+    let resident_xy: Vec<[f64; 2]> = order.iter().map(|&i| resident_xy[i as usize]).collect();
     let used: Vec<Mode> = Mode::ALL
         .into_iter()
         .filter(|m| profile.tiers.iter().any(|t| t.mode == *m))
@@ -151,6 +210,7 @@ pub(crate) fn prepare(
         resident_xy,
         routing: None,
         resident_snaps: Vec::new(),
+        attachments: Default::default(),
         modes_bits,
         unreachable_population: 0.0,
         warnings,
@@ -186,6 +246,15 @@ pub(crate) fn prepare(
             .filter(|(s, _)| used.iter().any(|m| s[m.index()].is_none()))
             .map(|(_, r)| r.population),
     );
+    for (m, graph) in graphs.iter().enumerate() {
+        if let Some(graph) = graph {
+            study.attachments[m] = study
+                .resident_snaps
+                .par_iter()
+                .map(|s| Attachment::new(graph, &network, s[m]))
+                .collect();
+        }
+    }
     study.routing = Some(Arc::new(Routing { network, graphs }));
     timings.snap = lap(&clock, timings.prepare + timings.build);
     Ok(study)
@@ -277,23 +346,33 @@ pub(crate) struct SlotState {
     pub owner: Vec<u32>,
     /// `(segment, t, connector seconds, facility id)`, sorted by segment.
     pub on_segment: Vec<(u32, f64, f64, u32)>,
+    /// Bit per segment: some facility is attached to it.
+    pub has_facility: Vec<u64>,
     pub limit_s: f32,
 }
 
 impl SlotState {
     /// The state for `facilities` `(id, attachment)` from scratch.
+    /// Without `labelled`, which facility is nearest is not kept (the state
+    /// then cannot take removals).
     pub fn build<'a>(
         graph: &ModeGraph,
         net: &Network,
         facilities: impl Iterator<Item = (u32, &'a Snap)>,
         limit_minutes: f64,
+        labelled: bool,
     ) -> Self {
         let limit_s = (limit_minutes * 60.0) as f32;
         let n = graph.node_count();
         let mut state = SlotState {
             dist: vec![f32::INFINITY; n],
-            owner: vec![NO_OWNER; n],
+            owner: if labelled {
+                vec![NO_OWNER; n]
+            } else {
+                Vec::new()
+            },
             on_segment: Vec::new(),
+            has_facility: vec![0; net.segments.len().div_ceil(64)],
             limit_s,
         };
         let mut seeds = Vec::new();
@@ -304,10 +383,31 @@ impl SlotState {
                     .map(|(v, s)| (v, s, id)),
             );
             state.on_segment.push(state.segment_entry(graph, id, snap));
+            state.mark(snap.segment, true);
         }
         state.on_segment.sort_by_key(|e| e.0);
-        graph.relax(&mut state.dist, &mut state.owner, &seeds, limit_s);
+        let owner = (!state.owner.is_empty()).then_some(state.owner.as_mut_slice());
+        graph.relax(&mut state.dist, owner, &seeds, limit_s);
         state
+    }
+
+    fn mark(&mut self, segment: u32, on: bool) {
+        let (word, bit) = (segment as usize / 64, segment % 64);
+        if on {
+            self.has_facility[word] |= 1 << bit;
+        } else {
+            self.has_facility[word] &= !(1 << bit);
+        }
+    }
+
+    /// Whether a facility may sit on `segment` (always, for a state built
+    /// without the bit set).
+    fn marked(&self, segment: u32) -> bool {
+        self.has_facility.is_empty()
+            || self
+                .has_facility
+                .get(segment as usize / 64)
+                .is_some_and(|w| w & (1 << (segment % 64)) != 0)
     }
 
     fn segment_entry(&self, graph: &ModeGraph, id: u32, snap: &Snap) -> (u32, f64, f64, u32) {
@@ -328,7 +428,9 @@ impl SlotState {
         let entry = self.segment_entry(graph, id, snap);
         let at = self.on_segment.partition_point(|e| e.0 <= entry.0);
         self.on_segment.insert(at, entry);
-        graph.relax(&mut self.dist, &mut self.owner, &seeds, self.limit_s);
+        self.mark(snap.segment, true);
+        let owner = (!self.owner.is_empty()).then_some(self.owner.as_mut_slice());
+        graph.relax(&mut self.dist, owner, &seeds, self.limit_s);
     }
 
     /// Remove facility `id`. Only the nodes it was nearest to (its cell)
@@ -341,7 +443,11 @@ impl SlotState {
         id: u32,
         remaining: impl Iterator<Item = (u32, &'a Snap)>,
     ) {
-        self.on_segment.retain(|e| e.3 != id);
+        if let Some(e) = self.on_segment.iter().find(|e| e.3 == id).copied() {
+            self.on_segment.retain(|x| x.3 != id);
+            let others = self.on_segment.iter().any(|x| x.0 == e.0);
+            self.mark(e.0, others);
+        }
         let mut in_cell = vec![false; self.dist.len()];
         let mut any = false;
         for (v, o) in self.owner.iter_mut().enumerate() {
@@ -375,62 +481,57 @@ impl SlotState {
                 }
             }
         }
-        graph.relax(&mut self.dist, &mut self.owner, &seeds, self.limit_s);
+        let owner = (!self.owner.is_empty()).then_some(self.owner.as_mut_slice());
+        graph.relax(&mut self.dist, owner, &seeds, self.limit_s);
     }
 
     /// Minutes from every resident (METHOD.md step 4), `INFINITY` beyond the limit.
-    pub fn resident_minutes(
-        &self,
-        graph: &ModeGraph,
-        net: &Network,
-        resident_snaps: &[[Option<Snap>; 3]],
-    ) -> Vec<f32> {
-        let m = graph.mode.index();
-        resident_snaps
+    pub fn resident_minutes(&self, attachments: &[Attachment]) -> Vec<f32> {
+        attachments
             .par_iter()
-            .map(|snaps| match snaps[m] {
-                Some(snap) => self.minutes_from(graph, net, &snap),
-                None => f32::INFINITY,
-            })
+            .map(|at| self.minutes_at(at))
             .collect()
     }
 
-    /// Minutes from a point attached at `snap` to the nearest facility.
-    pub fn minutes_from(&self, graph: &ModeGraph, net: &Network, snap: &Snap) -> f32 {
-        let s = snap.segment as usize;
-        let (t, w, dirs) = (
-            snap.t as f64,
-            graph.seg_seconds[s] as f64,
-            graph.seg_dirs[s],
+    /// Minutes from a point attached at `at` to the nearest facility.
+    pub fn minutes_at(&self, at: &Attachment) -> f32 {
+        if at.dirs == 0 {
+            return f32::INFINITY;
+        }
+        let (t, w) = (at.t as f64, at.w as f64);
+        let (da, db) = (
+            self.dist[at.a as usize] as f64,
+            self.dist[at.b as usize] as f64,
         );
-        let seg = &net.segments[s];
         let mut best = f64::INFINITY;
         // Attached at a vertex: every road leaving it is open, whichever of
         // the segments meeting there was the nearest.
         if t == 0.0 {
-            best = self.dist[seg.a as usize] as f64;
+            best = da;
         } else if t == 1.0 {
-            best = self.dist[seg.b as usize] as f64;
+            best = db;
         }
-        if dirs & TRAVERSE_FORWARD != 0 {
-            best = best.min((1.0 - t) * w + self.dist[seg.b as usize] as f64);
+        if at.dirs & TRAVERSE_FORWARD != 0 {
+            best = best.min((1.0 - t) * w + db);
         }
-        if dirs & TRAVERSE_BACKWARD != 0 {
-            best = best.min(t * w + self.dist[seg.a as usize] as f64);
+        if at.dirs & TRAVERSE_BACKWARD != 0 {
+            best = best.min(t * w + da);
         }
-        let first = self.on_segment.partition_point(|f| f.0 < snap.segment);
-        for &(_, tf, conn_f, _) in self.on_segment[first..]
-            .iter()
-            .take_while(|f| f.0 == snap.segment)
-        {
-            if dirs & TRAVERSE_FORWARD != 0 && tf >= t {
-                best = best.min((tf - t) * w + conn_f);
+        if self.marked(at.segment) {
+            let first = self.on_segment.partition_point(|f| f.0 < at.segment);
+            for &(_, tf, conn_f, _) in self.on_segment[first..]
+                .iter()
+                .take_while(|f| f.0 == at.segment)
+            {
+                if at.dirs & TRAVERSE_FORWARD != 0 && tf >= t {
+                    best = best.min((tf - t) * w + conn_f);
+                }
+                if at.dirs & TRAVERSE_BACKWARD != 0 && tf <= t {
+                    best = best.min((t - tf) * w + conn_f);
+                }
             }
-            if dirs & TRAVERSE_BACKWARD != 0 && tf <= t {
-                best = best.min((t - tf) * w + conn_f);
-            }
         }
-        let total = snap.connector_m as f64 / graph.connector_mps + best;
+        let total = at.conn_s as f64 + best;
         if total <= self.limit_s as f64 {
             (total / 60.0) as f32
         } else {
@@ -496,8 +597,9 @@ pub(crate) fn compute_slot(
                 net,
                 of_category().filter_map(|(i, p)| p.snaps[m].as_ref().map(|s| (i, s))),
                 slot.limit_minutes,
+                keep_state,
             );
-            let column = state.resident_minutes(graph, net, &study.resident_snaps);
+            let column = state.resident_minutes(&study.attachments[m]);
             (column, keep_state.then_some(state))
         }
         None => {

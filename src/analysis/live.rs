@@ -30,11 +30,11 @@ pub struct EditEffect {
 /// An assessment that follows edits of its facilities (see module docs).
 #[derive(Debug)]
 pub struct LiveAssessment {
-    profile: Profile,
-    study: Study,
+    pub(crate) profile: Profile,
+    pub(crate) study: Study,
     facilities: Vec<Option<Facility>>,
-    placed: Vec<Option<Placed>>,
-    states: Vec<Option<SlotState>>,
+    pub(crate) placed: Vec<Option<Placed>>,
+    pub(crate) states: Vec<Option<SlotState>>,
     assessment: Assessment,
 }
 
@@ -190,7 +190,7 @@ impl LiveAssessment {
                         {
                             state.add(graph, net, id, snap);
                         }
-                        state.resident_minutes(graph, net, &study.resident_snaps)
+                        state.resident_minutes(&study.attachments[m])
                     }
                     _ => engine::compute_slot(study, profile, slot, placed, false).0,
                 };

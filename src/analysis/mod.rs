@@ -4,22 +4,30 @@
 
 mod aggregate;
 mod assess;
+mod compare;
 mod demand;
 mod engine;
+mod facility_catchment;
 mod live;
 mod progress;
+mod redundancy;
 mod report_types;
+mod suggest;
 mod townships;
 
 pub use aggregate::BlindSpot;
 pub use assess::{Assessment, PhaseTimings, Routing, Slot, assess, facility_reach};
+pub use compare::{AreaDelta, CategoryDelta, Comparison, ResidentChange, TierDelta, compare};
 pub use demand::area_grid;
+pub use facility_catchment::{FacilityCatchment, facility_catchments};
 pub use live::{EditEffect, EditError, LiveAssessment};
 pub use progress::{Cancelled, Progress};
+pub use redundancy::{FacilityRedundancy, redundancy};
 pub use report_types::{
     AreaCoverage, CategoryCoverage, CoverageReport, MethodInfo, TierCoverage, TownshipCoverage,
 };
+pub use suggest::{SiteSuggestion, SuggestRequest, suggest_sites};
 pub use townships::TownshipIndex;
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

@@ -122,11 +122,28 @@ pub fn guess_from_name(path: &Path) -> Option<Import> {
     let has = |words: &[&str]| words.iter().any(|w| name.contains(w));
     if has(&["profile", "方案", "标准"]) {
         Some(Import::Profile)
-    } else if has(&["township", "boundar", "admin", "town", "乡镇", "边界", "行政区"]) {
+    } else if has(&[
+        "township",
+        "boundar",
+        "admin",
+        "town",
+        "乡镇",
+        "边界",
+        "行政区",
+    ]) {
         Some(Import::Layer(LayerKind::Townships))
     } else if has(&["road", "street", "network", "osm_line", "道路", "路网"]) {
         Some(Import::Layer(LayerKind::Roads))
-    } else if has(&["resident", "population", "demand", "building", "pop", "居民", "人口", "建筑"]) {
+    } else if has(&[
+        "resident",
+        "population",
+        "demand",
+        "building",
+        "pop",
+        "居民",
+        "人口",
+        "建筑",
+    ]) {
         Some(Import::Layer(LayerKind::Residents))
     } else if has(&["facilit", "poi", "service", "设施", "服务"]) {
         Some(Import::Layer(LayerKind::Facilities))
@@ -150,7 +167,10 @@ pub fn guess_from_content(bytes: &[u8]) -> Option<Import> {
         let feature = value
             .get("features")
             .and_then(|f| f.as_array())
-            .and_then(|f| f.iter().find(|f| f.get("geometry").is_some_and(|g| !g.is_null())))?;
+            .and_then(|f| {
+                f.iter()
+                    .find(|f| f.get("geometry").is_some_and(|g| !g.is_null()))
+            })?;
         let kind = feature.pointer("/geometry/type")?.as_str()?;
         let props = feature.get("properties");
         let has_prop = |k: &str| props.and_then(|p| p.get(k)).is_some();
@@ -164,9 +184,15 @@ pub fn guess_from_content(bytes: &[u8]) -> Option<Import> {
         }));
     }
     let header = trimmed.lines().next()?.to_lowercase();
-    if ["category", "类别", "类型", "type"].iter().any(|w| header.contains(w)) {
+    if ["category", "类别", "类型", "type"]
+        .iter()
+        .any(|w| header.contains(w))
+    {
         Some(Import::Layer(LayerKind::Facilities))
-    } else if ["population", "人口", "pop"].iter().any(|w| header.contains(w)) {
+    } else if ["population", "人口", "pop"]
+        .iter()
+        .any(|w| header.contains(w))
+    {
         Some(Import::Layer(LayerKind::Residents))
     } else {
         None
@@ -180,7 +206,10 @@ mod tests {
     #[test]
     fn scripted_dialogs_answer_in_order_and_record_questions() {
         let mut d = ScriptedDialogs::new([Some(PathBuf::from("a.geojson")), None]);
-        assert_eq!(d.pick(Import::Profile, Lang::Zh), Some(PathBuf::from("a.geojson")));
+        assert_eq!(
+            d.pick(Import::Profile, Lang::Zh),
+            Some(PathBuf::from("a.geojson"))
+        );
         assert_eq!(d.pick(Import::Layer(LayerKind::Roads), Lang::En), None);
         assert_eq!(d.pick(Import::Profile, Lang::En), None);
         assert_eq!(d.asked.len(), 3);
@@ -194,13 +223,28 @@ mod tests {
             )
         };
         let cases = [
-            (fc("Polygon", r#"{"name":"a"}"#), Import::Layer(LayerKind::Townships)),
+            (
+                fc("Polygon", r#"{"name":"a"}"#),
+                Import::Layer(LayerKind::Townships),
+            ),
             (fc("MultiLineString", "{}"), Import::Layer(LayerKind::Roads)),
-            (fc("Point", r#"{"category":"bank"}"#), Import::Layer(LayerKind::Facilities)),
-            (fc("Point", r#"{"population":3}"#), Import::Layer(LayerKind::Residents)),
+            (
+                fc("Point", r#"{"category":"bank"}"#),
+                Import::Layer(LayerKind::Facilities),
+            ),
+            (
+                fc("Point", r#"{"population":3}"#),
+                Import::Layer(LayerKind::Residents),
+            ),
             (r#"{"tiers":[]}"#.to_string(), Import::Profile),
-            ("name,category,lon,lat\n".to_string(), Import::Layer(LayerKind::Facilities)),
-            ("lon,lat,人口\n".to_string(), Import::Layer(LayerKind::Residents)),
+            (
+                "name,category,lon,lat\n".to_string(),
+                Import::Layer(LayerKind::Facilities),
+            ),
+            (
+                "lon,lat,人口\n".to_string(),
+                Import::Layer(LayerKind::Residents),
+            ),
         ];
         for (text, want) in cases {
             assert_eq!(guess_from_content(text.as_bytes()), Some(want), "{text}");

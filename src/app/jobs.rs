@@ -73,8 +73,10 @@ impl<T: Send + 'static> Job<T> {
                         ctx.request_repaint();
                     });
                 if let Err(e) = spawned {
-                    tx.send(Err(JobFailed(format!("could not start a worker thread: {e}"))))
-                        .ok();
+                    tx.send(Err(JobFailed(format!(
+                        "could not start a worker thread: {e}"
+                    ))))
+                    .ok();
                 }
             }
         }
@@ -189,7 +191,10 @@ mod tests {
         drop(job); // superseded
         let deadline = Instant::now() + Duration::from_secs(10);
         while !stopped.load(Ordering::SeqCst) {
-            assert!(Instant::now() < deadline, "the worker did not see the cancel");
+            assert!(
+                Instant::now() < deadline,
+                "the worker did not see the cancel"
+            );
             std::thread::sleep(Duration::from_millis(1));
         }
     }

@@ -44,7 +44,10 @@ impl Study {
 
     /// The file an input came from.
     pub fn file(&self, what: Import) -> Option<&str> {
-        self.files.iter().find(|(w, _)| *w == what).map(|(_, f)| f.as_str())
+        self.files
+            .iter()
+            .find(|(w, _)| *w == what)
+            .map(|(_, f)| f.as_str())
     }
 
     /// All loader warnings, with the input they belong to.
@@ -133,8 +136,7 @@ pub fn load_demo(progress: &Progress) -> Result<LoadOutcome, LoadFailure> {
     let profile = io::load_profile(&profile_path).map_err(|e| fail(Some(Import::Profile), e))?;
     progress.check().map_err(|_| LoadFailure::Cancelled)?;
     progress.phase("layers", 0.2);
-    let (layers, warnings) =
-        io::load_layers(&paths, &profile).map_err(|e| fail(None, e))?;
+    let (layers, warnings) = io::load_layers(&paths, &profile).map_err(|e| fail(None, e))?;
     progress.check().map_err(|_| LoadFailure::Cancelled)?;
     progress.phase("map", 0.9);
     let geometry = MapGeometry::build(&layers, &profile);
@@ -148,7 +150,11 @@ pub fn load_demo(progress: &Progress) -> Result<LoadOutcome, LoadFailure> {
     for (kind, path) in layer_files {
         let Some(path) = path else { continue };
         let name = file_name(path);
-        let mine = warnings.iter().filter(|w| w.file == name).cloned().collect();
+        let mine = warnings
+            .iter()
+            .filter(|w| w.file == name)
+            .cloned()
+            .collect();
         replaced.push((Import::Layer(kind), name, mine));
     }
     Ok(LoadOutcome {
@@ -216,7 +222,8 @@ pub fn import_files(
                 Vec::new()
             }
             Import::Layer(LayerKind::Townships) => {
-                let loaded = io::parse_townships(&name, &bytes, format().map_err(fail)?).map_err(fail)?;
+                let loaded =
+                    io::parse_townships(&name, &bytes, format().map_err(fail)?).map_err(fail)?;
                 layers.townships = loaded.items;
                 loaded.warnings
             }
@@ -229,12 +236,14 @@ pub fn import_files(
                 loaded.warnings
             }
             Import::Layer(LayerKind::Residents) => {
-                let loaded = io::parse_residents(&name, &bytes, format().map_err(fail)?).map_err(fail)?;
+                let loaded =
+                    io::parse_residents(&name, &bytes, format().map_err(fail)?).map_err(fail)?;
                 layers.residents = Some(loaded.items);
                 loaded.warnings
             }
             Import::Layer(LayerKind::Roads) => {
-                let loaded = io::parse_roads(&name, &bytes, format().map_err(fail)?).map_err(fail)?;
+                let loaded =
+                    io::parse_roads(&name, &bytes, format().map_err(fail)?).map_err(fail)?;
                 layers.roads = Some(loaded.items);
                 loaded.warnings
             }
@@ -311,7 +320,12 @@ pub fn facility_reach(
     let lines = analysis::facility_reach(assessment, profile, f, t);
     let segments = lines
         .iter()
-        .map(|l| [plane.project(l.start.x, l.start.y), plane.project(l.end.x, l.end.y)])
+        .map(|l| {
+            [
+                plane.project(l.start.x, l.start.y),
+                plane.project(l.end.x, l.end.y),
+            ]
+        })
         .collect();
     Some(Reach {
         facility,
@@ -328,7 +342,13 @@ mod tests {
 
     fn square(name: &str, x: f64) -> Township {
         let poly = geo::Polygon::new(
-            geo::LineString::from(vec![(x, 0.0), (x + 1.0, 0.0), (x + 1.0, 1.0), (x, 1.0), (x, 0.0)]),
+            geo::LineString::from(vec![
+                (x, 0.0),
+                (x + 1.0, 0.0),
+                (x + 1.0, 1.0),
+                (x, 1.0),
+                (x, 0.0),
+            ]),
             vec![],
         );
         Township {
@@ -339,7 +359,10 @@ mod tests {
     }
 
     fn profile() -> Profile {
-        Profile::from_json(r#"{"tiers":[{"id":"t5","minutes":5,"mode":"walk","categories":["shop"]}]}"#).unwrap()
+        Profile::from_json(
+            r#"{"tiers":[{"id":"t5","minutes":5,"mode":"walk","categories":["shop"]}]}"#,
+        )
+        .unwrap()
     }
 
     #[test]
@@ -347,7 +370,11 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("lifecircle-import-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let broken = dir.join("townships-broken.geojson");
-        std::fs::write(&broken, b"{\"type\": \"FeatureCollection\", \"features\": [").unwrap();
+        std::fs::write(
+            &broken,
+            b"{\"type\": \"FeatureCollection\", \"features\": [",
+        )
+        .unwrap();
         let base = Arc::new(Layers {
             townships: vec![square("A", 0.0)],
             ..Default::default()
@@ -391,7 +418,10 @@ mod tests {
         let outcome = import_files(
             base,
             profile(),
-            vec![ImportRequest { what: None, path: file }],
+            vec![ImportRequest {
+                what: None,
+                path: file,
+            }],
             &Progress::new(),
         )
         .unwrap_or_else(|e| panic!("{e:?}"));
@@ -415,7 +445,10 @@ mod tests {
         let g = study.generation;
         study.apply(outcome);
         assert_eq!(study.generation, g + 1);
-        assert_eq!(study.file(Import::Layer(LayerKind::Facilities)), Some("poi.geojson"));
+        assert_eq!(
+            study.file(Import::Layer(LayerKind::Facilities)),
+            Some("poi.geojson")
+        );
         std::fs::remove_dir_all(&dir).ok();
     }
 
@@ -428,11 +461,19 @@ mod tests {
         let err = import_files(
             Arc::new(Layers::default()),
             profile(),
-            vec![ImportRequest { what: None, path: file }],
+            vec![ImportRequest {
+                what: None,
+                path: file,
+            }],
             &Progress::new(),
         )
         .err();
-        assert_eq!(err, Some(LoadFailure::Unrecognised { file: "notes.txt".into() }));
+        assert_eq!(
+            err,
+            Some(LoadFailure::Unrecognised {
+                file: "notes.txt".into()
+            })
+        );
         std::fs::remove_dir_all(&dir).ok();
     }
 }

@@ -190,6 +190,27 @@ fn bent_path(a: P, b: P, step: f64, bend: f64, wiggle: f64, rng: &mut SplitMix64
         .collect()
 }
 
+/// A township boundary from `a` to `b`: points every 250 m meandering
+/// smoothly up to about 400 m off the straight line (not at the ends).
+fn boundary_path(a: P, b: P, rng: &mut SplitMix64) -> Vec<P> {
+    let d = b - a;
+    let len = norm(d);
+    let n = ((len / 250.0).ceil() as usize).max(1);
+    let side = p(-d.y / len, d.x / len);
+    let (f1, f2) = (rng.range_f64(0.8, 1.6), rng.range_f64(2.2, 3.4));
+    let (ph1, ph2) = (rng.range_f64(0.0, 2.0 * PI), rng.range_f64(0.0, 2.0 * PI));
+    (0..=n)
+        .map(|k| {
+            let t = k as f64 / n as f64;
+            let wave =
+                0.65 * (2.0 * PI * f1 * t + ph1).sin() + 0.35 * (2.0 * PI * f2 * t + ph2).sin();
+            let off =
+                400.0 * (PI * t).sin() * wave + 20.0 * (PI * t).sin() * rng.range_f64(-1.0, 1.0);
+            a + d * t + side * off
+        })
+        .collect()
+}
+
 // ---------------------------------------------------------------------------
 // Terrain: the river and the hills.
 
@@ -375,7 +396,7 @@ static TOWNS: [TownSpec; 9] = [
         short: "荷花",
         cell: (1, 1),
         kind: Kind::Subdistrict,
-        seat: SeatAt::River(0.50, 0.0),
+        seat: SeatAt::River(0.50, 250.0),
         grid: (22, 18, 110.0),
         villages: 5,
         seat_population: 12_000.0,
@@ -717,6 +738,8 @@ struct Builder {
     towns: Vec<Polygon<f64>>,
     seats: Vec<Seat>,
     villages: Vec<Village>,
+    /// Hamlets (自然村): like villages, without names or services.
+    hamlets: Vec<Village>,
     /// Motorway nodes (for interchanges).
     motorway: Vec<usize>,
     /// Nodes of rural connecting roads (farmsteads lie along them).
@@ -738,6 +761,7 @@ impl Builder {
             towns: Vec::new(),
             seats: Vec::new(),
             villages: Vec::new(),
+            hamlets: Vec::new(),
             motorway: Vec::new(),
             rural_nodes: Vec::new(),
             interchange: None,
@@ -755,6 +779,7 @@ impl Builder {
         self.villages();
         self.seat_roads();
         self.village_roads();
+        self.hamlets();
         self.net.node_crossings();
         self.net.cut_by_terrain(&self.terrain);
         self.used = vec![false; self.net.nodes.len()];
@@ -791,7 +816,7 @@ impl Builder {
                 *slot = q;
             }
         }
-        let edge = |a: P, b: P, rng: &mut SplitMix64| bent_path(a, b, 700.0, 0.0, 300.0, rng);
+        let edge = |a: P, b: P, rng: &mut SplitMix64| boundary_path(a, b, rng);
         // Horizontal edges [row][col] and vertical edges [col][row].
         let horiz: Vec<Vec<Vec<P>>> = (0..4)
             .map(|r| {
@@ -878,7 +903,7 @@ impl Builder {
             let class = |k: usize, mid: usize, n: usize| -> (&'static str, f64) {
                 if k == mid {
                     (if urban { "secondary" } else { "tertiary" }, 0.0)
-                } else if k % 4 == 0 && k != 0 && k != n {
+                } else if k.is_multiple_of(4) && k != 0 && k != n {
                     (if urban { "tertiary" } else { "residential" }, 0.0)
                 } else if spec.kind == Kind::Subdistrict && k.abs_diff(mid) == 1 {
                     ("living_street", 0.04)
@@ -913,10 +938,11 @@ impl Builder {
                     } else if i == mi + 3 {
                         spec_w.oneway = Oneway::Backward;
                     }
-                    if i == mi || i + 6 == mi {
+                    if i == mi || i + 7 == mi {
                         spec_w.bridge_ok = true;
                     }
                 }
+                let gap = if spec_w.bridge_ok { 0.0 } else { gap };
                 self.net.runs(&grid[i], &spec_w, gap, &mut self.rng);
             }
             let radius = hx.max(hy) * block;
@@ -1037,9 +1063,9 @@ impl Builder {
             nodes.extend(&lane[1..]);
         }
         let population = if big {
-            self.rng.range_f64(600.0, 1_100.0)
+            self.rng.range_f64(600.0, 1_000.0)
         } else {
-            self.rng.range_f64(120.0, 550.0)
+            self.rng.range_f64(120.0, 480.0)
         };
         self.villages.push(Village {
             town,
@@ -1257,7 +1283,7 @@ impl Builder {
         for (d, a, b, pts, na, nb) in cands {
             let (ra, rb) = (find(&mut parent, a), find(&mut parent, b));
             let tree = ra != rb;
-            if !tree && !(d < 2_600.0 && self.rng.chance(0.12)) {
+            if !(tree || (d < 2_600.0 && self.rng.chance(0.12))) {
                 continue;
             }
             parent[ra] = rb;
@@ -1288,6 +1314,99 @@ impl Builder {
             spec.name = name;
             let nodes = self.net.path(&pts, Some(na), Some(nb), spec);
             self.rural_nodes.extend(&nodes[1..nodes.len() - 1]);
+        }
+    }
+
+    /// Hamlets (自然村): a lane with a few houses tied by a short track or
+    /// lane to the nearest settlement or rural road, without services.
+    fn hamlets(&mut self) {
+        const PER_TOWN: usize = 8;
+        let mut anchors: Vec<usize> = self
+            .villages
+            .iter()
+            .flat_map(|v| v.nodes.iter().copied())
+            .collect();
+        anchors.extend(&self.rural_nodes);
+        anchors.extend(
+            self.seats
+                .iter()
+                .flat_map(|s| s.grid.iter().flatten().flatten().copied()),
+        );
+        let motorway: Vec<P> = self.motorway.iter().map(|&n| self.net.nodes[n]).collect();
+        for town in 0..TOWNS.len() {
+            let poly = self.towns[town].clone();
+            let (mut x0, mut y0, mut x1, mut y1) = (f64::MAX, f64::MAX, f64::MIN, f64::MIN);
+            for c in poly.exterior().0.iter() {
+                (x0, y0, x1, y1) = (x0.min(c.x), y0.min(c.y), x1.max(c.x), y1.max(c.y));
+            }
+            let mut placed = 0;
+            for _ in 0..3_000 {
+                if placed == PER_TOWN {
+                    break;
+                }
+                let q = p(self.rng.range_f64(x0, x1), self.rng.range_f64(y0, y1));
+                let t = &self.terrain;
+                let ok = poly.contains(&Point(q))
+                    && q.x > 600.0
+                    && q.x < t.w - 600.0
+                    && q.y > 600.0
+                    && q.y < t.h - 600.0
+                    && !t.in_hill(q, 300.0)
+                    && t.river_gap(q) > 250.0
+                    && self
+                        .seats
+                        .iter()
+                        .all(|s| dist(s.centre, q) > s.radius + 600.0)
+                    && self.villages.iter().all(|v| dist(v.centre, q) > 800.0)
+                    && self.hamlets.iter().all(|v| dist(v.centre, q) > 700.0)
+                    && motorway.windows(2).all(|m| seg_dist(q, m[0], m[1]) > 250.0);
+                if !ok {
+                    continue;
+                }
+                let mut near: Vec<(f64, usize)> = anchors
+                    .iter()
+                    .map(|&n| (dist(self.net.nodes[n], q), n))
+                    .filter(|x| x.0 < 2_500.0)
+                    .collect();
+                near.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+                let north = self.terrain.north_of_river(q);
+                let mut link = None;
+                for &(d, n) in near.iter().take(6) {
+                    let bend = self.rng.range_f64(-0.1, 0.1) * d;
+                    let pts = bent_path(q, self.net.nodes[n], 150.0, bend, 20.0, &mut self.rng);
+                    if pts.iter().all(|&x| {
+                        self.terrain.north_of_river(x) == north && !self.terrain.in_hill(x, 100.0)
+                    }) {
+                        link = Some((pts, n));
+                        break;
+                    }
+                }
+                let Some((pts, anchor)) = link else { continue };
+                let angle = self.rng.range_f64(0.0, PI);
+                let dir = p(angle.cos(), angle.sin());
+                let step = self.rng.range_f64(70.0, 90.0);
+                let lane: Vec<P> = (0..=self.rng.range_usize(2, 4))
+                    .map(|k| q + dir * (k as f64 * step))
+                    .collect();
+                let lane_class = *self.rng.pick(&["residential", "service", "track"]);
+                let nodes = self.net.path(&lane, None, None, WaySpec::new(lane_class));
+                let link_class = *self
+                    .rng
+                    .pick(&["track", "track", "unclassified", "service"]);
+                self.net
+                    .path(&pts, Some(nodes[0]), Some(anchor), WaySpec::new(link_class));
+                let population = self.rng.range_f64(30.0, 120.0);
+                self.hamlets.push(Village {
+                    town,
+                    name: String::new(),
+                    centre: q,
+                    main: nodes.clone(),
+                    nodes,
+                    population,
+                    big: false,
+                });
+                placed += 1;
+            }
         }
     }
 
@@ -1366,9 +1485,14 @@ impl Builder {
             scale_population(&mut buildings, spec.seat_population);
             points.extend(buildings);
         }
-        // Villages: houses along the main street and lanes.
-        for v in 0..self.villages.len() {
-            let nodes: Vec<usize> = self.villages[v]
+        // Villages and hamlets: houses along the main street and lanes.
+        for v in 0..self.villages.len() + self.hamlets.len() {
+            let village = match self.villages.get(v) {
+                Some(village) => village,
+                None => &self.hamlets[v - self.villages.len()],
+            };
+            let target = village.population;
+            let nodes: Vec<usize> = village
                 .nodes
                 .iter()
                 .copied()
@@ -1381,7 +1505,7 @@ impl Builder {
                     houses.push((q, self.rng.range_f64(0.5, 1.5)));
                 }
             }
-            scale_population(&mut houses, self.villages[v].population);
+            scale_population(&mut houses, target);
             points.extend(houses);
         }
         // Farmsteads along rural roads.
@@ -1629,8 +1753,8 @@ impl Builder {
                 for (j, n) in col.iter().enumerate() {
                     let Some(n) = *n else { continue };
                     let r = dist(self.net.nodes[n], s.centre) / s.radius;
-                    if i.abs_diff(mi) % 3 == 0
-                        && j.abs_diff(mj) % 3 == 0
+                    if i.abs_diff(mi).is_multiple_of(3)
+                        && j.abs_diff(mj).is_multiple_of(3)
                         && r <= reach
                         && self.used[n]
                     {
@@ -2293,12 +2417,54 @@ mod tests {
                     .join(" ")
             );
         }
+        let col = |ti: usize| -> Vec<f64> { shares.iter().map(|s| s[ti]).collect() };
+        let max = |v: &[f64]| v.iter().copied().fold(0.0, f64::max);
+        let min = |v: &[f64]| v.iter().copied().fold(1.0, f64::min);
+        let hehua = DEMO_TOWNSHIPS
+            .iter()
+            .position(|&t| t == "荷花街道")
+            .unwrap();
         for ti in 0..p.tiers.len() {
-            let col: Vec<f64> = shares.iter().map(|s| s[ti]).collect();
-            let (lo, hi) = col
-                .iter()
-                .fold((1.0f64, 0.0f64), |(lo, hi), &x| (lo.min(x), hi.max(x)));
-            assert!(hi - lo > 0.3, "tier {}: {col:?}", p.tiers[ti].id);
+            let c = col(ti);
+            assert!(max(&c) - min(&c) > 0.2, "tier {}: {c:?}", p.tiers[ti].id);
+        }
+        // 5 minutes on foot: the urban core does best, no township is complete.
+        let t5 = col(0);
+        assert_eq!(max(&t5), t5[hehua], "{t5:?}");
+        assert!(max(&t5) < 0.8, "{t5:?}");
+        // 15 minutes by bike: townships lacking a required category get 0.
+        let t15 = col(1);
+        assert!(t15[hehua] > 0.7 && min(&t15) == 0.0, "{t15:?}");
+        // 30 minutes by car: some townships nearly complete, remote ones not.
+        let t30 = col(2);
+        assert!(max(&t30) > 0.95 && min(&t30) < 0.8, "{t30:?}");
+    }
+
+    #[test]
+    fn the_river_is_crossed_only_on_a_few_bridges() {
+        let d = demo();
+        let t = Terrain::new();
+        let mut bridges: BTreeMap<&str, usize> = BTreeMap::new();
+        for r in d.layers.roads.as_deref().unwrap() {
+            for s in r.line.0.windows(2) {
+                if t.north_of_river(metres(s[0])) != t.north_of_river(metres(s[1])) {
+                    *bridges.entry(r.highway.as_deref().unwrap()).or_default() += 1;
+                }
+            }
+        }
+        let total: usize = bridges.values().sum();
+        eprintln!("river crossings by class: {bridges:?}");
+        assert!((5..=12).contains(&total), "{bridges:?}");
+        for class in bridges.keys() {
+            let ok = [
+                "motorway",
+                "motorway_link",
+                "trunk",
+                "primary",
+                "secondary",
+                "tertiary",
+            ];
+            assert!(ok.contains(class), "{bridges:?}");
         }
     }
 
@@ -2341,11 +2507,16 @@ mod tests {
         std::fs::remove_dir_all(&dir).unwrap();
     }
 
-    /// Rewrites the committed demo files: `cargo test --lib regenerate_demo_files -- --ignored`.
+    /// Rewrites the committed demo files in `data/` (or in the directory
+    /// named by `LIFECIRCLE_DEMO_OUT`):
+    /// `cargo test --lib regenerate_demo_files -- --ignored`.
     #[test]
     #[ignore]
     fn regenerate_demo_files() {
-        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("data");
+        let dir = std::env::var_os("LIFECIRCLE_DEMO_OUT").map_or_else(
+            || Path::new(env!("CARGO_MANIFEST_DIR")).join("data"),
+            PathBuf::from,
+        );
         let summary = write_demo(&dir).unwrap();
         eprintln!("{summary:#?}");
     }

@@ -238,9 +238,9 @@ pub fn synthetic_district(params: &SyntheticParams) -> Layers {
 /// column): primary every 20 lines, secondary every 10, else residential,
 /// with some one-way residential lines.
 fn line_class(k: usize) -> (&'static str, Oneway, Option<f64>) {
-    if k % 20 == 0 {
+    if k.is_multiple_of(20) {
         ("primary", Oneway::No, Some(70.0))
-    } else if k % 10 == 0 {
+    } else if k.is_multiple_of(10) {
         ("secondary", Oneway::No, None)
     } else if k % 10 == 3 {
         ("residential", Oneway::Forward, None)
@@ -373,6 +373,37 @@ mod tests {
         }
         let width_m = (hi - lo) * M_PER_DEG_LAT * 29f64.to_radians().cos();
         assert!((9_800.0..10_200.0).contains(&width_m), "{width_m}");
+    }
+
+    /// Times the benchmark size: `cargo test --release --lib
+    /// generate::synthetic -- --ignored --nocapture`.
+    #[test]
+    #[ignore]
+    fn benchmark_size_generates_and_writes_in_seconds() {
+        let p = SyntheticParams::benchmark();
+        let t0 = std::time::Instant::now();
+        let layers = synthetic_district(&p);
+        let generated = t0.elapsed();
+        let dir = std::env::temp_dir().join(format!("lifecircle-synthetic-{}", std::process::id()));
+        let t1 = std::time::Instant::now();
+        crate::generate::write_layers_geojson(&layers, &dir).unwrap();
+        let written = t1.elapsed();
+        let roads = layers.roads.as_ref().unwrap();
+        let vertices: usize = roads.iter().map(|r| r.line.0.len()).sum();
+        let mut bytes = 0;
+        for f in crate::generate::LAYER_FILES {
+            bytes += std::fs::metadata(dir.join(f)).unwrap().len();
+        }
+        std::fs::remove_dir_all(&dir).unwrap();
+        eprintln!(
+            "generated {} road lines ({vertices} vertices incl. repeats), {} residents, {} facilities in {generated:?}; \
+             wrote {:.0} MB in {written:?}",
+            roads.len(),
+            p.residents,
+            p.facilities,
+            bytes as f64 / 1e6
+        );
+        assert_eq!(layers.residents.as_ref().unwrap().len(), 1_000_000);
     }
 
     #[test]

@@ -6,7 +6,7 @@
 //! so readers see either the old file or the complete new one.
 
 use std::fs::{self, OpenOptions};
-use std::io::{self, Write as _};
+use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -23,6 +23,16 @@ use std::sync::atomic::{AtomicU64, Ordering};
 /// std::fs::remove_dir_all(&dir).unwrap();
 /// ```
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    write_atomic_with(path, |w| w.write_all(bytes))
+}
+
+/// Like [`write_atomic`], for output too large to build in memory first:
+/// `write` streams into a buffered temporary file, which replaces `path`
+/// only when `write` succeeded.
+pub fn write_atomic_with(
+    path: &Path,
+    write: impl FnOnce(&mut dyn io::Write) -> io::Result<()>,
+) -> io::Result<()> {
     let file_name = path.file_name().ok_or_else(|| {
         io::Error::new(
             io::ErrorKind::InvalidInput,
@@ -34,7 +44,7 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
         _ => Path::new("."),
     };
     let tmp = temp_path(dir, &file_name.to_string_lossy());
-    let written = write_synced(&tmp, bytes).and_then(|()| fs::rename(&tmp, path));
+    let written = write_synced(&tmp, write).and_then(|()| fs::rename(&tmp, path));
     if let Err(e) = written {
         // Best effort: the temporary file may not even exist.
         let _ = fs::remove_file(&tmp);
@@ -51,9 +61,14 @@ fn temp_path(dir: &Path, file_name: &str) -> PathBuf {
     dir.join(format!(".{file_name}.{}-{n}.tmp", std::process::id()))
 }
 
-fn write_synced(tmp: &Path, bytes: &[u8]) -> io::Result<()> {
-    let mut file = OpenOptions::new().write(true).create_new(true).open(tmp)?;
-    file.write_all(bytes)?;
+fn write_synced(
+    tmp: &Path,
+    write: impl FnOnce(&mut dyn io::Write) -> io::Result<()>,
+) -> io::Result<()> {
+    let file = OpenOptions::new().write(true).create_new(true).open(tmp)?;
+    let mut out = io::BufWriter::with_capacity(1 << 20, file);
+    write(&mut out)?;
+    let file = out.into_inner().map_err(|e| e.into_error())?;
     file.sync_all()
 }
 

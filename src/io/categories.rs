@@ -6,9 +6,14 @@
 //! [`CategoryMatcher`] accepts all three when built from a profile, and
 //! facilities whose category stays unknown are counted per value so the user
 //! sees one warning per misspelling, not one per facility.
+//!
+//! POIs imported from OSM or Amap are recognised by the rules of the
+//! profile's catalogue ([`crate::model::MatchRule`], see `mapping.rs`), and a
+//! user's own decisions ([`CategoryMapping`]) come first of all.
 
 use super::Source;
-use crate::model::{LoadWarning, Profile};
+use super::mapping::{Poi, RuleSet};
+use crate::model::{CategoryMapping, LoadWarning, Profile};
 use std::collections::HashMap;
 
 /// Maps a facility's `category` value to a profile category id.
@@ -29,6 +34,23 @@ pub struct CategoryMatcher {
     /// Lower-cased display name (or a `/`-separated part of one) → index;
     /// `None` when two categories share the name.
     by_name: HashMap<String, Option<usize>>,
+    /// The catalogue's rules for imported POIs.
+    rules: RuleSet,
+    /// The user's decisions, by exact raw value: an index, or `None` to skip.
+    overrides: HashMap<String, Option<usize>>,
+}
+
+/// What a facility record is, by [`CategoryMatcher::classify`].
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) enum Classified<'a> {
+    /// One or more profile ids (a POI may fill several categories).
+    Ids(Vec<&'a str>),
+    /// The user chose to skip records with this value.
+    Skipped,
+    /// A value nothing maps: counted per value for a warning.
+    Unknown(String),
+    /// No category value and nothing else to go by.
+    Missing,
 }
 
 impl CategoryMatcher {
@@ -48,9 +70,11 @@ impl CategoryMatcher {
     }
 
     /// Accepts the profile's category ids, and also their Chinese and English
-    /// display names from the profile's catalogue.
+    /// display names from the profile's catalogue; imported POIs are
+    /// recognised by the catalogue's rules.
     pub fn from_profile(profile: &Profile) -> Self {
         let mut m = Self::from_ids(&profile.category_ids());
+        m.rules = RuleSet::from_profile(profile, |id| m.by_id.get(&key(id)).copied());
         for info in &profile.categories {
             let Some(&index) = m.by_id.get(&key(&info.id)) else {
                 continue;
@@ -69,6 +93,64 @@ impl CategoryMatcher {
             }
         }
         m
+    }
+
+    /// Adds the user's decisions (see [`CategoryMapping`]); they take
+    /// precedence over everything else. A decision naming a category id the
+    /// matcher does not know is ignored.
+    pub fn with_mapping(mut self, mapping: &CategoryMapping) -> Self {
+        for (value, target) in &mapping.values {
+            let index = match target {
+                None => None,
+                Some(id) => match self.by_id.get(&key(id)) {
+                    Some(&i) => Some(i),
+                    None => continue,
+                },
+            };
+            self.overrides.insert(value.trim().to_string(), index);
+        }
+        self
+    }
+
+    /// Classifies one facility record: the user's mapping, then an exact id
+    /// or display name, then the catalogue's rules (OSM tags, Amap types,
+    /// name keywords), then the parts of an Amap type path.
+    pub(crate) fn classify<'a>(&'a self, poi: &Poi<'a>) -> Classified<'a> {
+        let raw = poi.category.map(str::trim).filter(|r| !r.is_empty());
+        let main_tag = if raw.is_none() { poi.main_tag() } else { None };
+        let value = raw.map(str::to_string).or(main_tag);
+        if let Some(v) = &value
+            && let Some(&decision) = self.overrides.get(v.as_str())
+        {
+            return match decision.and_then(|i| self.ids.get(i)) {
+                Some(id) => Classified::Ids(vec![id.as_str()]),
+                None => Classified::Skipped,
+            };
+        }
+        if let Some(raw) = raw {
+            if self.accepts_any() {
+                return Classified::Ids(vec![raw]);
+            }
+            if let Some(id) = self.lookup(raw).and_then(|i| self.ids.get(i)) {
+                return Classified::Ids(vec![id.as_str()]);
+            }
+        }
+        let matched: Vec<&str> = self
+            .rules
+            .matches(poi)
+            .into_iter()
+            .filter_map(|i| self.ids.get(i).map(String::as_str))
+            .collect();
+        if !matched.is_empty() {
+            return Classified::Ids(matched);
+        }
+        if let Some(id) = raw.and_then(|r| self.resolve(r)) {
+            return Classified::Ids(vec![id]);
+        }
+        match value {
+            Some(v) => Classified::Unknown(v),
+            None => Classified::Missing,
+        }
     }
 
     fn add_id(&mut self, id: &str) {
@@ -198,6 +280,37 @@ impl UnknownCategories {
     }
 }
 
+impl UnknownCategories {
+    /// One warning listing the most frequent unknown values with their
+    /// counts, e.g. `1,204 OSM POIs match no category of the profile and are
+    /// skipped: amenity=restaurant (300), shop=clothes (120), …`.
+    pub(crate) fn summary(&self, source: &Source, what: &str) -> Option<LoadWarning> {
+        const SHOWN: usize = 15;
+        if self.seen.is_empty() {
+            return None;
+        }
+        let total: usize = self.seen.iter().map(|(_, n, _)| n).sum();
+        let mut by_count: Vec<&(String, usize, usize)> = self.seen.iter().collect();
+        by_count.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        let mut listed: Vec<String> = by_count
+            .iter()
+            .take(SHOWN)
+            .map(|(v, n, _)| format!("{v} ({n})"))
+            .collect();
+        if by_count.len() > SHOWN {
+            listed.push(format!("and {} more kinds", by_count.len() - SHOWN));
+        }
+        Some(source.warning(
+            None,
+            None,
+            format!(
+                "{total} {what} match no category of the profile and are skipped: {}",
+                listed.join(", ")
+            ),
+        ))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -214,16 +327,19 @@ mod tests {
                 id: "kindergarten".into(),
                 name_zh: "幼儿园".into(),
                 name_en: "Kindergarten".into(),
+                ..CategoryInfo::default()
             },
             CategoryInfo {
                 id: "convenience_store".into(),
                 name_zh: "便利店/便民商店".into(),
                 name_en: "Convenience store".into(),
+                ..CategoryInfo::default()
             },
             CategoryInfo {
                 id: "community_service".into(),
                 name_zh: "社区服务站/居(村)委会".into(),
                 name_en: "Community service".into(),
+                ..CategoryInfo::default()
             },
         ];
         p

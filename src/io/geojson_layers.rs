@@ -13,15 +13,18 @@ use super::{LayerKind, LoadError, Loaded, Source};
 use crate::model::{Facility, LoadWarning, Resident, Road, Township};
 use geo::{Centroid as _, MultiPolygon, Point};
 use geojson::GeometryValue;
+use rayon::prelude::*;
+use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 use std::collections::HashMap;
 
-/// One feature as found in the file, before the layer's rules are applied.
+/// One feature as found in the file, before the layer's rules are applied;
+/// its geometry already read (or why it cannot be).
 struct RawFeature {
     /// 1-based position in the file.
     number: usize,
     properties: Map<String, Value>,
-    geometry: Option<Value>,
+    geometry: Result<GeometryValue, String>,
 }
 
 impl RawFeature {
@@ -32,12 +35,17 @@ impl RawFeature {
 
     /// The geometry, read by the `geojson` crate, or why it cannot be.
     fn geometry(&mut self) -> Result<GeometryValue, String> {
-        match self.geometry.take() {
-            None | Some(Value::Null) => Err("has no geometry".to_string()),
-            Some(value) => serde_json::from_value::<geojson::Geometry>(value)
-                .map(|g| g.value)
-                .map_err(|e| format!("has an invalid geometry ({e})")),
-        }
+        std::mem::replace(&mut self.geometry, Err("has no geometry".to_string()))
+    }
+}
+
+/// A geometry read from its JSON text by the `geojson` crate.
+fn parse_geometry(raw: Option<&RawValue>) -> Result<GeometryValue, String> {
+    match raw.map(RawValue::get) {
+        None | Some("null") => Err("has no geometry".to_string()),
+        Some(text) => serde_json::from_str::<geojson::Geometry>(text)
+            .map(|g| g.value)
+            .map_err(|e| format!("has an invalid geometry ({e})")),
     }
 }
 
@@ -51,51 +59,90 @@ const GEOMETRY_TYPES: [&str; 7] = [
     "GeometryCollection",
 ];
 
+/// The top level of a GeoJSON document, its parts left as JSON text.
+#[derive(serde::Deserialize)]
+struct RawRoot<'a> {
+    #[serde(rename = "type", default)]
+    kind: Option<String>,
+    #[serde(borrow, default)]
+    features: Option<&'a RawValue>,
+}
+
+/// A feature, its parts left as JSON text.
+#[derive(serde::Deserialize)]
+struct RawEntry<'a> {
+    #[serde(rename = "type", default)]
+    kind: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    properties: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    geometry: Option<&'a RawValue>,
+}
+
 /// Splits a GeoJSON document into features; entries of a FeatureCollection
-/// that are not Features become warnings.
+/// that are not Features become warnings. Features are read in parallel,
+/// each on its own, so a province-size file loads in seconds and one broken
+/// feature does not spoil the rest.
 fn read_features(
     source: &Source,
     text: &str,
 ) -> Result<(Vec<RawFeature>, Vec<LoadWarning>), LoadError> {
-    let root: Value = serde_json::from_str(text).map_err(|e| LoadError::Json {
+    let json_error = |e: serde_json::Error| LoadError::Json {
         message: e.to_string(),
         path: source.path.clone(),
-    })?;
+    };
     let not_geojson = |found: String| LoadError::NotGeoJson {
         found,
         path: source.path.clone(),
     };
-    let Value::Object(mut root) = root else {
-        return Err(not_geojson(json_kind(&root)));
+    let root: RawRoot<'_> = match serde_json::from_str(text) {
+        Ok(root) => root,
+        Err(e) => {
+            // Valid JSON but not an object: say what it is.
+            let value: Value = serde_json::from_str(text).map_err(json_error)?;
+            let _ = e;
+            return Err(not_geojson(json_kind(&value)));
+        }
     };
-    let kind = root
-        .get("type")
-        .and_then(Value::as_str)
-        .unwrap_or_default()
-        .to_string();
+    let kind = root.kind.clone().unwrap_or_default();
     let mut warnings = Vec::new();
     let features = match kind.as_str() {
         "FeatureCollection" => {
-            let Some(Value::Array(entries)) = root.remove("features") else {
-                return Err(not_geojson(
-                    "a FeatureCollection without a \"features\" list".to_string(),
-                ));
+            let entries: Vec<&RawValue> = match root.features.map(|f| serde_json::from_str(f.get()))
+            {
+                Some(Ok(entries)) => entries,
+                _ => {
+                    return Err(not_geojson(
+                        "a FeatureCollection without a \"features\" list".to_string(),
+                    ));
+                }
             };
-            let mut features = Vec::with_capacity(entries.len());
-            for (i, entry) in entries.into_iter().enumerate() {
-                match feature(i + 1, entry) {
+            let parsed: Vec<Result<RawFeature, String>> = entries
+                .par_iter()
+                .enumerate()
+                .map(|(i, entry)| feature(i + 1, entry))
+                .collect();
+            let mut features = Vec::with_capacity(parsed.len());
+            for (i, f) in parsed.into_iter().enumerate() {
+                match f {
                     Ok(f) => features.push(f),
                     Err(why) => warnings.push(source.warning(Some(i + 1), None, why)),
                 }
             }
             features
         }
-        "Feature" => vec![feature(1, Value::Object(root)).map_err(not_geojson)?],
-        t if GEOMETRY_TYPES.contains(&t) => vec![RawFeature {
-            number: 1,
-            properties: Map::new(),
-            geometry: Some(Value::Object(root)),
-        }],
+        "Feature" => {
+            let whole: &RawValue = serde_json::from_str(text).map_err(json_error)?;
+            vec![feature(1, whole).map_err(not_geojson)?]
+        }
+        t if GEOMETRY_TYPES.contains(&t) => {
+            let whole: &RawValue = serde_json::from_str(text).map_err(json_error)?;
+            vec![RawFeature {
+                number: 1,
+                properties: Map::new(),
+                geometry: parse_geometry(Some(whole)),
+            }]
+        }
         "Topology" => {
             return Err(not_geojson(
                 "TopoJSON (type \"Topology\"); convert it to GeoJSON".to_string(),
@@ -107,30 +154,37 @@ fn read_features(
     Ok((features, warnings))
 }
 
-fn feature(number: usize, value: Value) -> Result<RawFeature, String> {
-    let Value::Object(mut object) = value else {
-        return Err(format!(
-            "is {}, not a Feature; it is skipped",
-            json_kind(&value)
-        ));
+fn feature(number: usize, raw: &RawValue) -> Result<RawFeature, String> {
+    let entry: RawEntry<'_> = match serde_json::from_str(raw.get()) {
+        Ok(entry) => entry,
+        Err(_) => {
+            let value: Value = serde_json::from_str(raw.get()).unwrap_or(Value::Null);
+            return Err(format!(
+                "is {}, not a Feature; it is skipped",
+                json_kind(&value)
+            ));
+        }
     };
-    match object.get("type").and_then(Value::as_str) {
-        Some("Feature") => {}
-        Some(other) => {
+    match entry.kind.map(|k| serde_json::from_str::<Value>(k.get())) {
+        Some(Ok(Value::String(k))) if k == "Feature" => {}
+        Some(Ok(Value::String(other))) => {
             return Err(format!(
                 "has type {other:?}, not \"Feature\"; it is skipped"
             ));
         }
-        None => return Err("has no \"type\": \"Feature\"; it is skipped".to_string()),
+        _ => return Err("has no \"type\": \"Feature\"; it is skipped".to_string()),
     }
-    let properties = match object.remove("properties") {
-        Some(Value::Object(map)) => map,
+    let properties = match entry
+        .properties
+        .map(|p| serde_json::from_str::<Value>(p.get()))
+    {
+        Some(Ok(Value::Object(map))) => map,
         _ => Map::new(),
     };
     Ok(RawFeature {
         number,
         properties,
-        geometry: object.remove("geometry"),
+        geometry: parse_geometry(entry.geometry),
     })
 }
 
@@ -239,13 +293,7 @@ pub(crate) fn facilities(
         let location = f
             .geometry()
             .and_then(|g| single_point(&g, LayerKind::Facilities));
-        builder.add(
-            f.number,
-            f.label(fields::NAME),
-            fields::property(&f.properties, fields::CATEGORY),
-            fields::property(&f.properties, fields::CAPACITY),
-            location,
-        );
+        builder.add_properties(f.number, f.label(fields::NAME), &f.properties, location);
     }
     builder.finish()
 }

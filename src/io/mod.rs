@@ -10,20 +10,52 @@
 //! Formats follow METHOD.md: WGS84 lon/lat, UTF-8 (GBK/GB18030 and UTF-16
 //! with a byte order mark are recognised too). Each `load_*` function has a
 //! `parse_*` twin working on bytes, for tests and drag-and-drop.
+//!
+//! The files planners actually have are read too, through the `load_*_with`
+//! functions and an [`ImportOptions`] per file: Shapefiles (`.shp` with
+//! `.dbf`, `.prj`, `.cpg`; GBK attributes; CGCS2000 Gauss–Krüger, UTM, Web
+//! Mercator), OSM PBF extracts (roads, and POIs by the profile's tag rules),
+//! Excel sheets, and POI tables in GCJ-02/BD-09. Everything is converted to
+//! WGS84 on the way in; [`preview`] shows a file before it is imported and
+//! [`convert`] writes any of them as METHOD.md GeoJSON.
 
 mod atomic;
 mod categories;
+mod convert;
+mod coords;
+mod crs;
 mod csv_points;
+mod dbf;
+mod excel;
 mod fields;
 mod geojson_layers;
 mod geometry;
+mod import;
+mod mapping;
+mod options;
+mod osm_pbf;
+mod prj;
+mod project;
 mod records;
+mod reproject;
+mod shapefile;
+mod table;
 mod text;
 
-pub use atomic::write_atomic;
+pub use atomic::{write_atomic, write_atomic_with};
+pub use project::{ProjectError, load_project, recovery_path, save_project};
 pub use categories::CategoryMatcher;
+pub use convert::{ConvertError, ConvertSummary, convert, guess_layer};
+pub use coords::{
+    bd09_to_gcj02, bd09_to_wgs84, gcj02_to_bd09, gcj02_to_wgs84, outside_china, wgs84_to_bd09,
+    wgs84_to_gcj02,
+};
+pub use crs::{CoordinateSystem, Crs};
+pub use dbf::write_dbf;
+pub use options::{ColumnChoice, ImportOptions, PREVIEW_ROWS, Preview, parse_encoding};
 
 use crate::model::{Facility, Layers, LoadWarning, Profile, Resident, Road, Township};
+use import::Input;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
@@ -34,6 +66,13 @@ pub enum Format {
     GeoJson,
     /// A table with longitude/latitude columns (`.csv`); point layers only.
     Csv,
+    /// An Esri Shapefile (`.shp` with its `.dbf`, `.prj`, `.cpg`).
+    Shapefile,
+    /// An OpenStreetMap extract (`.osm.pbf`): roads and POIs.
+    OsmPbf,
+    /// A spreadsheet (`.xlsx`, `.xlsm`, `.xls`, `.xlsb`, `.ods`); point
+    /// layers only.
+    Excel,
 }
 
 impl Format {
@@ -41,8 +80,22 @@ impl Format {
     pub fn from_extension(extension: &str) -> Option<Format> {
         match extension.to_ascii_lowercase().as_str() {
             "geojson" | "json" => Some(Format::GeoJson),
-            "csv" => Some(Format::Csv),
+            "csv" | "tsv" => Some(Format::Csv),
+            "shp" => Some(Format::Shapefile),
+            "pbf" => Some(Format::OsmPbf),
+            "xlsx" | "xlsm" | "xls" | "xlsb" | "ods" => Some(Format::Excel),
             _ => None,
+        }
+    }
+
+    /// Name of the format in messages: "GeoJSON", "Shapefile" …
+    pub fn label(self) -> &'static str {
+        match self {
+            Format::GeoJson => "GeoJSON",
+            Format::Csv => "CSV",
+            Format::Shapefile => "Shapefile",
+            Format::OsmPbf => "OSM PBF",
+            Format::Excel => "Excel",
         }
     }
 
@@ -139,13 +192,44 @@ pub enum LoadError {
         source: std::io::Error,
     },
 
-    /// The extension is not `.geojson`, `.json` or `.csv`.
+    /// The extension is none of the supported formats.
     #[error(
-        "unsupported file type ({}): use GeoJSON (.geojson, .json) or CSV (.csv), e.g. exported from QGIS in EPSG:4326: {}",
+        "unsupported file type ({}): use GeoJSON (.geojson, .json), CSV (.csv), Excel (.xlsx, .xls), Shapefile (.shp) or OSM PBF (.osm.pbf): {}",
         describe_extension(.extension),
         .path.display()
     )]
     UnsupportedFormat { extension: String, path: PathBuf },
+
+    /// A format that cannot hold this layer (e.g. townships from OSM PBF).
+    #[error("{layer} cannot be read from {format} files ({advice}): {}", .path.display())]
+    NotForLayer {
+        layer: LayerKind,
+        format: &'static str,
+        advice: &'static str,
+        path: PathBuf,
+    },
+
+    /// A Shapefile, workbook or PBF file that cannot be read.
+    #[error("not a readable {what} ({message}): {}", .path.display())]
+    Unreadable {
+        what: &'static str,
+        message: String,
+        path: PathBuf,
+    },
+
+    /// The coordinate system of the file (from its `.prj`, its `crs`
+    /// member or the user's choice) cannot be converted to WGS84.
+    #[error("coordinate system not usable ({message}): {}", .path.display())]
+    Crs { message: String, path: PathBuf },
+
+    /// A column the user chose is not in the file.
+    #[error("no column {column:?} for the {what} (found {}): {}", describe_columns(.columns), .path.display())]
+    NoSuchColumn {
+        what: &'static str,
+        column: String,
+        columns: Vec<String>,
+        path: PathBuf,
+    },
 
     /// A GeoJSON file that is not JSON at all.
     #[error("not valid JSON ({message}): {}", .path.display())]
@@ -208,6 +292,10 @@ impl LoadError {
         match self {
             LoadError::Read { path, .. }
             | LoadError::UnsupportedFormat { path, .. }
+            | LoadError::NotForLayer { path, .. }
+            | LoadError::Unreadable { path, .. }
+            | LoadError::Crs { path, .. }
+            | LoadError::NoSuchColumn { path, .. }
             | LoadError::Json { path, .. }
             | LoadError::NotGeoJson { path, .. }
             | LoadError::CsvPointsOnly { path, .. }
@@ -221,8 +309,11 @@ impl LoadError {
 }
 
 fn describe_extension(extension: &str) -> String {
+    let sidecars = ["dbf", "shx", "prj", "cpg", "sbn", "sbx"];
     if extension.is_empty() {
         "the file name has no extension".to_string()
+    } else if sidecars.contains(&extension.to_ascii_lowercase().as_str()) {
+        format!("\".{extension}\" is part of a Shapefile; open its .shp")
     } else {
         format!("\".{extension}\"")
     }
@@ -331,33 +422,17 @@ fn read(path: &Path) -> Result<Vec<u8>, LoadError> {
     })
 }
 
-/// Decodes bytes and runs a layer reader on the text, adding a file-level
-/// warning when some bytes could not be decoded.
-fn with_text<T>(
-    source: &Source,
-    bytes: &[u8],
-    reader: impl FnOnce(&Source, &str) -> Result<Loaded<T>, LoadError>,
-) -> Result<Loaded<T>, LoadError> {
-    let decoded = text::decode(bytes);
-    let mut loaded = reader(source, &decoded.text)?;
-    if let Some(note) = decoded.note {
-        loaded.warnings.insert(0, source.warning(None, None, note));
-    }
-    Ok(loaded)
-}
-
 fn townships_from(
     source: &Source,
     bytes: &[u8],
     format: Format,
 ) -> Result<Loaded<Township>, LoadError> {
-    match format {
-        Format::GeoJson => with_text(source, bytes, geojson_layers::townships),
-        Format::Csv => Err(LoadError::CsvPointsOnly {
-            layer: LayerKind::Townships,
-            path: source.path.clone(),
-        }),
-    }
+    import::townships(
+        source,
+        Input::Bytes(bytes),
+        format,
+        &ImportOptions::default(),
+    )
 }
 
 fn facilities_from(
@@ -366,14 +441,8 @@ fn facilities_from(
     format: Format,
     categories: &CategoryMatcher,
 ) -> Result<Loaded<Facility>, LoadError> {
-    match format {
-        Format::GeoJson => with_text(source, bytes, |s, t| {
-            geojson_layers::facilities(s, t, categories)
-        }),
-        Format::Csv => with_text(source, bytes, |s, t| {
-            csv_points::facilities(s, t, categories)
-        }),
-    }
+    let options = ImportOptions::default();
+    import::facilities(source, Input::Bytes(bytes), format, &options, categories)
 }
 
 fn residents_from(
@@ -381,20 +450,21 @@ fn residents_from(
     bytes: &[u8],
     format: Format,
 ) -> Result<Loaded<Resident>, LoadError> {
-    match format {
-        Format::GeoJson => with_text(source, bytes, geojson_layers::residents),
-        Format::Csv => with_text(source, bytes, csv_points::residents),
-    }
+    import::residents(
+        source,
+        Input::Bytes(bytes),
+        format,
+        &ImportOptions::default(),
+    )
 }
 
 fn roads_from(source: &Source, bytes: &[u8], format: Format) -> Result<Loaded<Road>, LoadError> {
-    match format {
-        Format::GeoJson => with_text(source, bytes, geojson_layers::roads),
-        Format::Csv => Err(LoadError::CsvPointsOnly {
-            layer: LayerKind::Roads,
-            path: source.path.clone(),
-        }),
-    }
+    import::roads(
+        source,
+        Input::Bytes(bytes),
+        format,
+        &ImportOptions::default(),
+    )
 }
 
 fn profile_from(source: &Source, bytes: &[u8]) -> Result<Profile, LoadError> {
@@ -406,8 +476,57 @@ fn profile_from(source: &Source, bytes: &[u8]) -> Result<Profile, LoadError> {
 
 /// Township boundaries (GeoJSON Polygon/MultiPolygon with a unique `name`).
 pub fn load_townships(path: &Path) -> Result<Loaded<Township>, LoadError> {
+    load_townships_with(path, &ImportOptions::default())
+}
+
+/// Township boundaries from GeoJSON or a Shapefile, read with `options`.
+pub fn load_townships_with(
+    path: &Path,
+    options: &ImportOptions,
+) -> Result<Loaded<Township>, LoadError> {
     let format = Format::from_path(path)?;
-    townships_from(&Source::from_path(path), &read(path)?, format)
+    import::townships(&Source::from_path(path), Input::Path(path), format, options)
+}
+
+/// Facilities from any supported format, read with `options`; categories
+/// are resolved by `categories` (ids, names, the profile's rules for OSM
+/// tags, Amap types and name keywords) after the user's own mapping in
+/// `options.mapping`.
+pub fn load_facilities_with(
+    path: &Path,
+    options: &ImportOptions,
+    categories: &CategoryMatcher,
+) -> Result<Loaded<Facility>, LoadError> {
+    let format = Format::from_path(path)?;
+    import::facilities(
+        &Source::from_path(path),
+        Input::Path(path),
+        format,
+        options,
+        categories,
+    )
+}
+
+/// Residents from GeoJSON, a Shapefile, CSV or Excel, read with `options`.
+pub fn load_residents_with(
+    path: &Path,
+    options: &ImportOptions,
+) -> Result<Loaded<Resident>, LoadError> {
+    let format = Format::from_path(path)?;
+    import::residents(&Source::from_path(path), Input::Path(path), format, options)
+}
+
+/// Roads from GeoJSON, a Shapefile or an OSM extract, read with `options`.
+pub fn load_roads_with(path: &Path, options: &ImportOptions) -> Result<Loaded<Road>, LoadError> {
+    let format = Format::from_path(path)?;
+    import::roads(&Source::from_path(path), Input::Path(path), format, options)
+}
+
+/// What the import dialog shows before a file is imported: its columns,
+/// first rows, WGS84 extent, feature count, coordinate system and the
+/// columns that would be used (see [`Preview`]).
+pub fn preview(path: &Path, options: &ImportOptions) -> Result<Preview, LoadError> {
+    import::preview(path, options)
 }
 
 /// Facilities whose `category` is one of `known_categories` (an empty list
@@ -426,22 +545,19 @@ pub fn load_facilities_matching(
     path: &Path,
     categories: &CategoryMatcher,
 ) -> Result<Loaded<Facility>, LoadError> {
-    let format = Format::from_path(path)?;
-    facilities_from(&Source::from_path(path), &read(path)?, format, categories)
+    load_facilities_with(path, &ImportOptions::default(), categories)
 }
 
 /// Residents (demand points): Points, or polygons represented by their
 /// centroid; `population` >= 0, missing means 1.
 pub fn load_residents(path: &Path) -> Result<Loaded<Resident>, LoadError> {
-    let format = Format::from_path(path)?;
-    residents_from(&Source::from_path(path), &read(path)?, format)
+    load_residents_with(path, &ImportOptions::default())
 }
 
 /// Road lines (GeoJSON LineString/MultiLineString with optional `highway`,
 /// `oneway`, `maxspeed`); a MultiLineString gives one [`Road`] per line.
 pub fn load_roads(path: &Path) -> Result<Loaded<Road>, LoadError> {
-    let format = Format::from_path(path)?;
-    roads_from(&Source::from_path(path), &read(path)?, format)
+    load_roads_with(path, &ImportOptions::default())
 }
 
 /// An assessment profile (JSON, see `model::Profile`), validated.
@@ -537,21 +653,83 @@ pub fn load_layers_all(
     paths: &LayerPaths,
     profile: &Profile,
 ) -> Result<(Layers, Vec<LoadWarning>), Vec<LoadError>> {
+    load_layers_all_with(paths, &LayerOptions::default(), profile)
+}
+
+/// How each layer file of a study is read (see [`ImportOptions`]).
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct LayerOptions {
+    #[serde(default)]
+    pub townships: ImportOptions,
+    #[serde(default)]
+    pub facilities: ImportOptions,
+    #[serde(default)]
+    pub residents: ImportOptions,
+    #[serde(default)]
+    pub roads: ImportOptions,
+}
+
+impl LayerOptions {
+    /// The options of one layer.
+    pub fn get(&self, layer: LayerKind) -> &ImportOptions {
+        match layer {
+            LayerKind::Townships => &self.townships,
+            LayerKind::Facilities => &self.facilities,
+            LayerKind::Residents => &self.residents,
+            LayerKind::Roads => &self.roads,
+        }
+    }
+
+    /// The options of one layer, to change them.
+    pub fn get_mut(&mut self, layer: LayerKind) -> &mut ImportOptions {
+        match layer {
+            LayerKind::Townships => &mut self.townships,
+            LayerKind::Facilities => &mut self.facilities,
+            LayerKind::Residents => &mut self.residents,
+            LayerKind::Roads => &mut self.roads,
+        }
+    }
+}
+
+/// Like [`load_layers_all`], each file read with its layer's options.
+pub fn load_layers_all_with(
+    paths: &LayerPaths,
+    options: &LayerOptions,
+    profile: &Profile,
+) -> Result<(Layers, Vec<LoadWarning>), Vec<LoadError>> {
     let mut warnings = Vec::new();
     let mut errors = Vec::new();
-    let townships = take(load_townships(&paths.townships), &mut warnings, &mut errors);
+    let townships = take(
+        load_townships_with(&paths.townships, &options.townships),
+        &mut warnings,
+        &mut errors,
+    );
     let facilities = take(
-        load_facilities_matching(&paths.facilities, &CategoryMatcher::from_profile(profile)),
+        load_facilities_with(
+            &paths.facilities,
+            &options.facilities,
+            &CategoryMatcher::from_profile(profile),
+        ),
         &mut warnings,
         &mut errors,
     );
     // `Some(None)`: the optional layer was not given.
     let residents = match &paths.residents {
-        Some(p) => take(load_residents(p), &mut warnings, &mut errors).map(Some),
+        Some(p) => take(
+            load_residents_with(p, &options.residents),
+            &mut warnings,
+            &mut errors,
+        )
+        .map(Some),
         None => Some(None),
     };
     let roads = match &paths.roads {
-        Some(p) => take(load_roads(p), &mut warnings, &mut errors).map(Some),
+        Some(p) => take(
+            load_roads_with(p, &options.roads),
+            &mut warnings,
+            &mut errors,
+        )
+        .map(Some),
         None => Some(None),
     };
     match (townships, facilities, residents, roads) {

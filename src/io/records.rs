@@ -5,11 +5,13 @@
 //! a population that is a number >= 0. Keeping them in one place keeps the two
 //! formats from drifting apart.
 
-use super::categories::{CategoryMatcher, UnknownCategories};
+use super::categories::{CategoryMatcher, Classified, UnknownCategories};
 use super::fields::{self, Field};
+use super::mapping::Poi;
 use super::{LayerKind, LoadError, Loaded, Source};
 use crate::model::{Facility, LoadWarning, Resident};
 use geo::Point;
+use serde_json::{Map, Value};
 
 /// Collects facilities, skipping and explaining bad ones.
 pub(crate) struct FacilityBuilder<'a> {
@@ -46,13 +48,45 @@ impl<'a> FacilityBuilder<'a> {
             .push(self.source.warning(number, name, message));
     }
 
-    /// One facility record: feature `number` (1-based), its name, raw
-    /// category and capacity, and its location or why it has none.
-    pub(crate) fn add(
+    /// A facility from GeoJSON-like properties: `category`, `capacity`, an
+    /// Amap type code, and every text or number attribute as a tag (so OSM
+    /// exports and Geofabrik's `fclass` match the profile's tag rules).
+    pub(crate) fn add_properties(
         &mut self,
         number: usize,
         name: Option<String>,
-        category: Field,
+        properties: &Map<String, Value>,
+        location: Result<Point<f64>, String>,
+    ) {
+        let category = fields::text(&fields::property(properties, fields::CATEGORY));
+        let type_code = fields::text(&fields::property(properties, super::table::TYPE_CODE));
+        let owned: Vec<(&str, String)> = properties
+            .iter()
+            .filter_map(|(k, v)| match v {
+                Value::String(s) => Some((k.as_str(), s.trim().to_string())),
+                Value::Number(n) => Some((k.as_str(), n.to_string())),
+                _ => None,
+            })
+            .collect();
+        let tags: Vec<(&str, &str)> = owned.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let record = Record {
+            category: category.as_deref(),
+            type_code: type_code.as_deref(),
+            tags: &tags,
+        };
+        let capacity = fields::property(properties, fields::CAPACITY);
+        self.add_record(number, name, record, capacity, location);
+    }
+
+    /// One facility record: feature `number` (1-based), its name, what it
+    /// is (a category value, an Amap type code, OSM-like tags), its capacity
+    /// and its location or why it has none. A POI that fills several
+    /// categories becomes one facility per category.
+    pub(crate) fn add_record(
+        &mut self,
+        number: usize,
+        name: Option<String>,
+        record: Record,
         capacity: Field,
         location: Result<Point<f64>, String>,
     ) {
@@ -61,18 +95,27 @@ impl<'a> FacilityBuilder<'a> {
             Ok(p) => p,
             Err(why) => return self.warn(Some(number), label, format!("{why}; it is skipped")),
         };
-        let Some(raw) = fields::text(&category) else {
-            return self.warn(
-                Some(number),
-                label,
-                "has no category (the \"category\" value is missing or empty); it is skipped",
-            );
+        let poi = Poi {
+            category: record.category,
+            type_code: record.type_code,
+            name: label,
+            tags: record.tags,
         };
-        let Some(id) = self.matcher.resolve(&raw) else {
-            self.unknown.note(&raw, number);
-            return;
+        let ids: Vec<String> = match self.matcher.classify(&poi) {
+            Classified::Ids(ids) => ids.into_iter().map(str::to_string).collect(),
+            Classified::Skipped => return,
+            Classified::Unknown(value) => {
+                self.unknown.note(&value, number);
+                return;
+            }
+            Classified::Missing => {
+                return self.warn(
+                    Some(number),
+                    label,
+                    "has no category (the \"category\" value is missing or empty); it is skipped",
+                );
+            }
         };
-        let id = id.to_string();
         let capacity = match fields::capacity(&capacity) {
             Ok(c) => c,
             Err(why) => {
@@ -84,12 +127,15 @@ impl<'a> FacilityBuilder<'a> {
                 None
             }
         };
-        self.items.push(Facility {
-            category: id,
-            name: name.unwrap_or_default(),
-            capacity,
-            location,
-        });
+        let name = name.unwrap_or_default();
+        for id in ids {
+            self.items.push(Facility {
+                category: id,
+                name: name.clone(),
+                capacity,
+                location,
+            });
+        }
     }
 
     pub(crate) fn finish(mut self) -> Result<Loaded<Facility>, LoadError> {
@@ -98,6 +144,25 @@ impl<'a> FacilityBuilder<'a> {
         self.source
             .finish(LayerKind::Facilities, self.items, self.warnings)
     }
+
+    /// Like [`finish`](Self::finish), with the unknown values summed up in
+    /// one warning (for OSM extracts, where most POIs are of no interest).
+    pub(crate) fn finish_summarised(mut self, what: &str) -> Result<Loaded<Facility>, LoadError> {
+        if let Some(w) = self.unknown.summary(self.source, what) {
+            self.warnings.push(w);
+        }
+        self.source
+            .finish(LayerKind::Facilities, self.items, self.warnings)
+    }
+}
+
+/// What a facility record has besides its name: the raw category value, an
+/// Amap type code and OSM-like tags.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Record<'a> {
+    pub category: Option<&'a str>,
+    pub type_code: Option<&'a str>,
+    pub tags: &'a [(&'a str, &'a str)],
 }
 
 /// Collects residents (demand points), skipping and explaining bad ones.

@@ -35,10 +35,28 @@ fn format_follows_the_extension() {
         Format::GeoJson
     );
     assert_eq!(Format::from_path(Path::new("点.csv")).unwrap(), Format::Csv);
-    let err = Format::from_path(Path::new("data/roads.shp")).unwrap_err();
+    assert_eq!(
+        Format::from_path(Path::new("data/roads.shp")).unwrap(),
+        Format::Shapefile
+    );
+    assert_eq!(
+        Format::from_path(Path::new("zhejiang-latest.osm.pbf")).unwrap(),
+        Format::OsmPbf
+    );
+    assert_eq!(
+        Format::from_path(Path::new("设施.XLSX")).unwrap(),
+        Format::Excel
+    );
+    let err = Format::from_path(Path::new("data/roads.kml")).unwrap_err();
     assert_eq!(
         err.to_string(),
-        "unsupported file type (\".shp\"): use GeoJSON (.geojson, .json) or CSV (.csv), e.g. exported from QGIS in EPSG:4326: data/roads.shp"
+        "unsupported file type (\".kml\"): use GeoJSON (.geojson, .json), CSV (.csv), Excel (.xlsx, .xls), Shapefile (.shp) or OSM PBF (.osm.pbf): data/roads.kml"
+    );
+    let err = Format::from_path(Path::new("towns.dbf")).unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("part of a Shapefile; open its .shp"),
+        "{err}"
     );
     let err = Format::from_path(Path::new("roads")).unwrap_err();
     assert!(err.to_string().contains("no extension"), "{err}");

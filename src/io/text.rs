@@ -13,6 +13,8 @@ use std::borrow::Cow;
 pub(crate) struct Decoded<'a> {
     pub text: Cow<'a, str>,
     pub note: Option<String>,
+    /// The encoding the text was read with.
+    pub encoding: &'static Encoding,
 }
 
 /// Decodes `bytes`: a byte order mark (UTF-8, UTF-16LE, UTF-16BE) decides;
@@ -27,8 +29,20 @@ pub(crate) fn decode(bytes: &[u8]) -> Decoded<'_> {
         Ok(text) => Decoded {
             text: Cow::Borrowed(text),
             note: None,
+            encoding: UTF_8,
         },
         Err(_) => with_note(GB18030, GB18030.decode_without_bom_handling(bytes)),
+    }
+}
+
+/// Like [`decode`], but with `encoding` when the user chose one (a byte
+/// order mark still decides, being unambiguous).
+pub(crate) fn decode_with<'a>(bytes: &'a [u8], encoding: Option<&'static Encoding>) -> Decoded<'a> {
+    match encoding {
+        Some(encoding) if Encoding::for_bom(bytes).is_none() => {
+            with_note(encoding, encoding.decode_without_bom_handling(bytes))
+        }
+        _ => decode(bytes),
     }
 }
 
@@ -48,7 +62,11 @@ fn with_note<'a>(
             )
         }
     });
-    Decoded { text, note }
+    Decoded {
+        text,
+        note,
+        encoding,
+    }
 }
 
 #[cfg(test)]
@@ -96,6 +114,19 @@ mod tests {
         let decoded = decode(&bytes);
         assert_eq!(decoded.text, "a\u{fffd}b");
         assert!(decoded.note.unwrap().contains("not UTF-8"));
+    }
+
+    #[test]
+    fn an_explicit_encoding_is_used_unless_there_is_a_bom() {
+        let (gbk, _, _) = encoding_rs::GBK.encode("名称");
+        let decoded = decode_with(&gbk, Some(encoding_rs::GBK));
+        assert_eq!(decoded.text, "名称");
+        assert_eq!(decoded.encoding, encoding_rs::GBK);
+        // Big5 reads the same bytes as other characters, as asked.
+        assert_ne!(decode_with(&gbk, Some(encoding_rs::BIG5)).text, "名称");
+        let mut bom = vec![0xEF, 0xBB, 0xBF];
+        bom.extend_from_slice("名称".as_bytes());
+        assert_eq!(decode_with(&bom, Some(encoding_rs::GBK)).text, "名称");
     }
 
     #[test]

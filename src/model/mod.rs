@@ -4,10 +4,15 @@
 
 mod layout;
 mod profile;
+mod project;
 
 pub use layout::{Edit, FacilityId, Layout};
+pub use project::{LayerFiles, PROJECT_FORMAT, PROJECT_VERSION, Project, ViewState};
 
-pub use profile::{CategoryInfo, DriveSpeeds, Mode, ModeSpeed, Modes, Profile, ProfileError, Tier};
+pub use profile::{
+    CategoryInfo, CategoryMapping, DriveSpeeds, MatchRule, Mode, ModeSpeed, Modes, Profile,
+    ProfileError, Tier,
+};
 
 use geo::{MultiPolygon, Point};
 use serde::{Deserialize, Serialize};

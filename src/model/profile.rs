@@ -184,14 +184,70 @@ impl Tier {
     }
 }
 
-/// A catalogue entry: how a category id is shown to people.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+/// A catalogue entry: how a category id is shown to people, and how
+/// imported POIs (OSM, Amap/高德 exports) are recognised as this category.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct CategoryInfo {
     pub id: String,
     #[serde(default)]
     pub name_zh: String,
     #[serde(default)]
     pub name_en: String,
+    /// Ways a POI can belong to this category; any one rule suffices.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub rules: Vec<MatchRule>,
+}
+
+/// One way an imported POI can belong to a category. Every condition that is
+/// given must hold; a rule with no `osm`, `amap` or `name` condition matches
+/// nothing.
+///
+/// ```json
+/// {"amap": ["医疗保健服务;综合医院;卫生院"], "name": ["卫生室", "服务站"]}
+/// {"osm": ["amenity=school", "isced:level=1|primary"]}
+/// {"name": ["养老院", "敬老院"], "not_name": ["路", "街"]}
+/// ```
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MatchRule {
+    /// OSM tags that must all be present: `key=value`, `key=v1|v2` (any of
+    /// the values) or `key=*` (any value). Other attribute tables (e.g.
+    /// Geofabrik's `fclass=school`) are matched the same way.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub osm: Vec<String>,
+    /// Amap types of which one must match: a type path `大类;中类;小类` or a
+    /// contiguous part of one (`综合医院;卫生院`), or a 6-digit type code or
+    /// its leading digits (`141204`, `0901`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub amap: Vec<String>,
+    /// Keywords of which the POI's name must contain one.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub name: Vec<String>,
+    /// Keywords the POI's name must not contain.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub not_name: Vec<String>,
+}
+
+impl MatchRule {
+    /// Whether the rule has any condition that can select a POI.
+    pub fn is_usable(&self) -> bool {
+        !(self.osm.is_empty() && self.amap.is_empty() && self.name.is_empty())
+    }
+}
+
+/// A user's own decisions for imported category values that the profile's
+/// rules do not map, kept with the project: the raw value (a category text,
+/// an Amap type `大类;中类;小类`, or an OSM `key=value`) → a category id, or
+/// `None` to skip such POIs without a warning.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CategoryMapping {
+    pub values: BTreeMap<String, Option<String>>,
+}
+
+impl CategoryMapping {
+    /// Whether the user decided nothing.
+    pub fn is_empty(&self) -> bool {
+        self.values.is_empty()
+    }
 }
 
 /// Why a profile cannot be used.

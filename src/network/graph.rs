@@ -2,9 +2,8 @@
 //! (CSR), and the bounded multi-source Dijkstra that runs on it.
 
 use super::Network;
+use super::radix_heap::RadixHeap;
 use crate::model::{Mode, Oneway, Profile};
-use std::cmp::Reverse;
-use std::collections::BinaryHeap;
 
 /// Bit in [`ModeGraph::seg_dirs`]: the mode may travel from `a` to `b`.
 pub const TRAVERSE_FORWARD: u8 = 1;
@@ -123,36 +122,54 @@ impl ModeGraph {
     /// multi-source Dijkstra that only ever lowers values, recording in
     /// `owner` the label of the seed that gave each improved value. From an
     /// all-`INFINITY` start this is the plain search; from an existing state it
-    /// adds sources, touching only the nodes they improve.
+    /// adds sources, touching only the nodes they improve. Without `owner`,
+    /// labels are not kept.
     pub fn relax(
         &self,
         dist: &mut [f32],
-        owner: &mut [u32],
+        mut owner: Option<&mut [u32]>,
         seeds: &[(u32, f32, u32)],
         limit: f32,
     ) {
-        let mut heap: BinaryHeap<Reverse<u64>> = BinaryHeap::new();
+        let mut heap = RadixHeap::default();
         for &(node, secs, label) in seeds {
             if secs <= limit && secs < dist[node as usize] {
                 dist[node as usize] = secs;
-                owner[node as usize] = label;
-                heap.push(Reverse(pack(secs, node)));
+                if let Some(o) = owner.as_deref_mut() {
+                    o[node as usize] = label;
+                }
+                heap.push(secs, node);
             }
         }
-        while let Some(Reverse(key)) = heap.pop() {
-            let (secs, v) = unpack(key);
+        self.settle(dist, owner, limit, &mut heap, |_| {});
+    }
+
+    /// Dijkstra's main loop over incoming arcs: pop, skip stale entries,
+    /// lower neighbours (passing on `owner` labels), until the heap is empty.
+    fn settle(
+        &self,
+        dist: &mut [f32],
+        mut owner: Option<&mut [u32]>,
+        limit: f32,
+        heap: &mut RadixHeap,
+        mut on_settle: impl FnMut(u32),
+    ) {
+        while let Some((secs, v)) = heap.pop() {
             if secs > dist[v as usize] {
                 continue;
             }
-            let label = owner[v as usize];
+            on_settle(v);
+            let label = owner.as_ref().map(|o| o[v as usize]);
             let lo = self.in_offsets[v as usize] as usize;
             let hi = self.in_offsets[v as usize + 1] as usize;
             for (&u, &w) in self.in_from[lo..hi].iter().zip(&self.in_seconds[lo..hi]) {
                 let t = secs + w;
                 if t <= limit && t < dist[u as usize] {
                     dist[u as usize] = t;
-                    owner[u as usize] = label;
-                    heap.push(Reverse(pack(t, u)));
+                    if let (Some(o), Some(l)) = (owner.as_deref_mut(), label) {
+                        o[u as usize] = l;
+                    }
+                    heap.push(t, u);
                 }
             }
         }
@@ -163,40 +180,69 @@ impl ModeGraph {
     /// than `limit` seconds are `INFINITY`.
     pub fn times_to_seeds(&self, seeds: &[(u32, f32)], limit: f32) -> Vec<f32> {
         let mut best = vec![f32::INFINITY; self.node_count()];
-        let mut heap: BinaryHeap<Reverse<u64>> = BinaryHeap::new();
+        let mut heap = RadixHeap::default();
         for &(node, secs) in seeds {
             if secs <= limit && secs < best[node as usize] {
                 best[node as usize] = secs;
-                heap.push(Reverse(pack(secs, node)));
+                heap.push(secs, node);
             }
         }
-        while let Some(Reverse(key)) = heap.pop() {
-            let (secs, v) = unpack(key);
-            if secs > best[v as usize] {
-                continue;
-            }
-            let lo = self.in_offsets[v as usize] as usize;
-            let hi = self.in_offsets[v as usize + 1] as usize;
-            for (&u, &w) in self.in_from[lo..hi].iter().zip(&self.in_seconds[lo..hi]) {
-                let t = secs + w;
-                if t <= limit && t < best[u as usize] {
-                    best[u as usize] = t;
-                    heap.push(Reverse(pack(t, u)));
-                }
-            }
-        }
+        self.settle(&mut best, None, limit, &mut heap, |_| {});
         best
     }
 }
 
-/// Non-negative f32 bit patterns sort like their values, so a time and a node
-/// pack into one u64 heap key.
-fn pack(secs: f32, node: u32) -> u64 {
-    ((secs.to_bits() as u64) << 32) | node as u64
+/// Reusable memory for many small searches on one graph: only the nodes a
+/// search touched are reset before the next.
+#[derive(Clone, Debug, Default)]
+pub struct SearchBuffer {
+    dist: Vec<f32>,
+    touched: Vec<u32>,
+    heap: RadixHeap,
 }
 
-fn unpack(key: u64) -> (f32, u32) {
-    (f32::from_bits((key >> 32) as u32), key as u32)
+impl SearchBuffer {
+    /// Seconds from `node` to the seeds of the last search (`INFINITY`: not reached).
+    pub fn time(&self, node: u32) -> f32 {
+        self.dist
+            .get(node as usize)
+            .copied()
+            .unwrap_or(f32::INFINITY)
+    }
+
+    /// Nodes the last search reached, by node id.
+    pub fn reached(&self) -> &[u32] {
+        &self.touched
+    }
+}
+
+impl ModeGraph {
+    /// Like [`ModeGraph::times_to_seeds`], into `buf`, costing time in
+    /// proportion to what the search reaches rather than to the graph.
+    pub fn search(&self, seeds: &[(u32, f32)], limit: f32, buf: &mut SearchBuffer) {
+        if buf.dist.len() != self.node_count() {
+            buf.dist = vec![f32::INFINITY; self.node_count()];
+            buf.touched.clear();
+        }
+        for &v in &buf.touched {
+            buf.dist[v as usize] = f32::INFINITY;
+        }
+        buf.touched.clear();
+        buf.heap.clear();
+        for &(node, secs) in seeds {
+            if secs <= limit && secs < buf.dist[node as usize] {
+                buf.dist[node as usize] = secs;
+                buf.heap.push(secs, node);
+            }
+        }
+        let touched = &mut buf.touched;
+        self.settle(&mut buf.dist, None, limit, &mut buf.heap, |v| {
+            touched.push(v)
+        });
+        // A node settles once, except for equal-time duplicates.
+        buf.touched.sort_unstable();
+        buf.touched.dedup();
+    }
 }
 
 #[cfg(test)]
@@ -230,20 +276,27 @@ mod tests {
         assert_eq!(drive.arc_count(), 2);
         // 111.32 m at 30 km/h (residential) = 13.36 s.
         assert!((drive.seg_seconds[0] - 13.36).abs() < 0.01);
-        // Node 1 is the middle: both arcs lead into it, so from 0 and 2 one
-        // reaches 1, but from 1 nothing else.
-        let t = drive.times_to_seeds(&[(1, 0.0)], 100.0);
-        assert_eq!(t[1], 0.0);
-        assert!(t[0].is_finite() && t[2].is_finite());
-        let t = drive.times_to_seeds(&[(0, 0.0)], 100.0);
-        assert!(t[1].is_infinite() && t[2].is_infinite());
+        // Nodes are numbered along a space-filling curve: find them by place.
+        let node = |lon: f64| {
+            (0..net.node_count())
+                .find(|&v| net.node_lonlat[v][0] == lon)
+                .unwrap()
+        };
+        let (w, m, e) = (node(0.0), node(0.001), node(0.002));
+        // The middle node: both arcs lead into it, so from west and east one
+        // reaches it, but from it nothing else.
+        let t = drive.times_to_seeds(&[(m as u32, 0.0)], 100.0);
+        assert_eq!(t[m], 0.0);
+        assert!(t[w].is_finite() && t[e].is_finite());
+        let t = drive.times_to_seeds(&[(w as u32, 0.0)], 100.0);
+        assert!(t[m].is_infinite() && t[e].is_infinite());
         let walk = ModeGraph::build(&net, Mode::Walk, &p);
         assert_eq!(walk.arc_count(), 4);
-        let t = walk.times_to_seeds(&[(0, 0.0)], 1000.0);
+        let t = walk.times_to_seeds(&[(w as u32, 0.0)], 1000.0);
         // 222.64 m at 1 m/s.
-        assert!((t[2] - 222.64).abs() < 0.05, "{}", t[2]);
+        assert!((t[e] - 222.64).abs() < 0.05, "{}", t[e]);
         // Limit is inclusive and cuts.
-        let t = walk.times_to_seeds(&[(0, 0.0)], 200.0);
-        assert!(t[2].is_infinite() && t[1].is_finite());
+        let t = walk.times_to_seeds(&[(w as u32, 0.0)], 200.0);
+        assert!(t[e].is_infinite() && t[m].is_finite());
     }
 }

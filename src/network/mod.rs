@@ -7,9 +7,10 @@
 //! graph of a mode ([`ModeGraph`]) does (speeds), and is cheap to rebuild.
 
 mod graph;
+mod radix_heap;
 mod snap;
 
-pub use graph::{ModeGraph, TRAVERSE_BACKWARD, TRAVERSE_FORWARD};
+pub use graph::{ModeGraph, SearchBuffer, TRAVERSE_BACKWARD, TRAVERSE_FORWARD};
 pub use snap::{MAX_CONNECTOR_M, Snap};
 
 use crate::geodesy::LocalProjection;
@@ -17,6 +18,7 @@ use crate::model::{Mode, Oneway, Road};
 use rstar::RTree;
 use rstar::primitives::{GeomWithData, Line};
 use std::collections::HashMap;
+use std::hash::BuildHasherDefault;
 
 /// A segment between two consecutive vertices of a road line.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -64,7 +66,9 @@ impl Network {
     /// vertex with exactly the same coordinates; zero-length segments are
     /// dropped.
     pub fn build(roads: &[Road], projection: LocalProjection) -> Self {
-        let mut node_of: HashMap<(u64, u64), u32> = HashMap::new();
+        use rayon::prelude::*;
+        let mut node_of: HashMap<(u64, u64), u32, BuildHasherDefault<CoordHasher>> =
+            HashMap::with_capacity_and_hasher(roads.len() * 2, Default::default());
         let mut node_lonlat: Vec<[f64; 2]> = Vec::new();
         let mut segments = Vec::new();
         let mut infos = Vec::with_capacity(roads.len());
@@ -104,14 +108,23 @@ impl Network {
             }
         }
         drop(node_of);
-        let node_xy: Vec<[f64; 2]> = {
-            use rayon::prelude::*;
-            node_lonlat
-                .par_iter()
-                .map(|&[lon, lat]| projection.forward(lon, lat))
-                .collect()
-        };
+        let node_xy: Vec<[f64; 2]> = node_lonlat
+            .par_iter()
+            .map(|&[lon, lat]| projection.forward(lon, lat))
+            .collect();
+        // Number nodes along a space-filling curve, so that nodes near each
+        // other on the map are near each other in memory: searches and
+        // snapping then touch far fewer cache lines.
+        let order = spatial_order(&node_xy);
+        let mut new_id = vec![0u32; order.len()];
+        for (new, &old) in order.iter().enumerate() {
+            new_id[old as usize] = new as u32;
+        }
+        let node_xy: Vec<[f64; 2]> = order.iter().map(|&o| node_xy[o as usize]).collect();
+        let node_lonlat: Vec<[f64; 2]> = order.iter().map(|&o| node_lonlat[o as usize]).collect();
         for s in &mut segments {
+            s.a = new_id[s.a as usize];
+            s.b = new_id[s.b as usize];
             s.length_m = dist(node_xy[s.a as usize], node_xy[s.b as usize]);
         }
         segments.retain(|s| s.length_m > 0.0);
@@ -129,7 +142,7 @@ impl Network {
             .collect();
         let index = RTree::bulk_load(
             segments
-                .iter()
+                .par_iter()
                 .enumerate()
                 .map(|(i, s)| {
                     GeomWithData::new(
@@ -172,6 +185,63 @@ impl Network {
         let (a, b) = (self.node_xy[seg.a as usize], self.node_xy[seg.b as usize]);
         self.projection
             .inverse(a[0] + (b[0] - a[0]) * t, a[1] + (b[1] - a[1]) * t)
+    }
+}
+
+/// Indices of `points` sorted along a Z-order (Morton) curve over their
+/// bounding box: a cheap way to keep neighbours together.
+pub fn spatial_order(points: &[[f64; 2]]) -> Vec<u32> {
+    use rayon::prelude::*;
+    let (mut x0, mut y0, mut x1, mut y1) = (
+        f64::INFINITY,
+        f64::INFINITY,
+        f64::NEG_INFINITY,
+        f64::NEG_INFINITY,
+    );
+    for p in points {
+        x0 = x0.min(p[0]);
+        y0 = y0.min(p[1]);
+        x1 = x1.max(p[0]);
+        y1 = y1.max(p[1]);
+    }
+    let sx = if x1 > x0 { 65535.0 / (x1 - x0) } else { 0.0 };
+    let sy = if y1 > y0 { 65535.0 / (y1 - y0) } else { 0.0 };
+    let spread = |v: u32| -> u64 {
+        let mut v = v as u64 & 0xffff;
+        v = (v | (v << 8)) & 0x00ff_00ff;
+        v = (v | (v << 4)) & 0x0f0f_0f0f;
+        v = (v | (v << 2)) & 0x3333_3333;
+        (v | (v << 1)) & 0x5555_5555
+    };
+    let mut keyed: Vec<(u64, u32)> = points
+        .par_iter()
+        .enumerate()
+        .map(|(i, p)| {
+            let gx = ((p[0] - x0) * sx) as u32;
+            let gy = ((p[1] - y0) * sy) as u32;
+            ((spread(gx) | (spread(gy) << 1)) << 32 | i as u64, i as u32)
+        })
+        .collect();
+    keyed.par_sort_unstable_by_key(|k| k.0);
+    keyed.into_iter().map(|(_, i)| i).collect()
+}
+
+/// A fast hasher for coordinate bit patterns (the default SipHash is
+/// built to resist attacks, which road files are not).
+#[derive(Default)]
+pub(crate) struct CoordHasher(u64);
+
+impl std::hash::Hasher for CoordHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.write_u64(*b as u64);
+        }
+    }
+    fn write_u64(&mut self, v: u64) {
+        self.0 = (self.0.rotate_left(5) ^ v).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
     }
 }
 

@@ -3,6 +3,7 @@
 
 use super::Network;
 use crate::model::Mode;
+use rstar::PointDistance as _;
 
 /// The longest allowed straight connector from a point to the network.
 pub const MAX_CONNECTOR_M: f64 = 1000.0;
@@ -25,6 +26,35 @@ impl Network {
         let mut out = [None; 3];
         let mut wanted = modes;
         let max2 = MAX_CONNECTOR_M * MAX_CONNECTOR_M;
+        // Fast path: look in a small circle first; the nearest usable
+        // segment within it is the nearest of all. Cheaper than a
+        // nearest-neighbour walk for the many points close to a road.
+        for radius in [40.0, 160.0] {
+            let mut best: [Option<(f64, u32)>; 3] = [None; 3];
+            for item in self.index.locate_within_distance(xy, radius * radius) {
+                let d2 = item.geom().distance_2(&xy);
+                let usable = self.usable[item.data as usize] & wanted;
+                for m in Mode::ALL {
+                    if usable & (1 << m.index()) != 0 && best[m.index()].is_none_or(|b| d2 < b.0) {
+                        best[m.index()] = Some((d2, item.data));
+                    }
+                }
+            }
+            let all_found = Mode::ALL
+                .iter()
+                .all(|m| wanted & (1 << m.index()) == 0 || best[m.index()].is_some());
+            if all_found {
+                for m in Mode::ALL {
+                    if let Some((d2, s)) = best[m.index()] {
+                        out[m.index()] = Some(Snap {
+                            connector_m: d2.sqrt() as f32,
+                            ..self.snap_to(s, xy)
+                        });
+                    }
+                }
+                return out;
+            }
+        }
         for (item, d2) in self.index.nearest_neighbor_iter_with_distance_2(&xy) {
             if d2 > max2 || wanted == 0 {
                 break;
@@ -34,13 +64,9 @@ impl Network {
             if hit == 0 {
                 continue;
             }
-            let seg = &self.segments[s as usize];
-            let (a, b) = (self.node_xy[seg.a as usize], self.node_xy[seg.b as usize]);
-            let t = project_onto(a, b, xy);
             let snap = Snap {
-                segment: s,
-                t: t as f32,
                 connector_m: d2.sqrt() as f32,
+                ..self.snap_to(s, xy)
             };
             for m in Mode::ALL {
                 if hit & (1 << m.index()) != 0 {
@@ -50,6 +76,21 @@ impl Network {
             wanted &= !hit;
         }
         out
+    }
+}
+
+impl Network {
+    /// The attachment of `xy` to segment `s`.
+    fn snap_to(&self, s: u32, xy: [f64; 2]) -> Snap {
+        let seg = &self.segments[s as usize];
+        let (a, b) = (self.node_xy[seg.a as usize], self.node_xy[seg.b as usize]);
+        let t = project_onto(a, b, xy);
+        let p = [a[0] + (b[0] - a[0]) * t, a[1] + (b[1] - a[1]) * t];
+        Snap {
+            segment: s,
+            t: t as f32,
+            connector_m: super::dist(p, xy) as f32,
+        }
     }
 }
 

@@ -1,10 +1,25 @@
 //! Turning an assessment into files planners and scripts use: the
 //! `coverage.json` of METHOD.md's shape, a flat CSV table, and the blind
-//! spots as GeoJSON. Pure functions returning text; writing is the caller's.
+//! spots as GeoJSON (this file); the full report — workbook, HTML with maps,
+//! map images, resident GeoJSON, more CSV tables — in [`export`], written in
+//! one call by [`export::export`]. Pure functions returning text or bytes;
+//! writing is the caller's (or `export`'s, atomically).
+
+pub mod export;
+pub mod geojson;
+mod glyphs;
+pub mod html;
+pub mod map_image;
+mod tables;
+pub mod xlsx;
+
+pub use export::{
+    ComparisonInput, DataFile, ExportError, ExportInput, ExportRequest, Format, export,
+};
+pub use glyphs::FONT as MAP_FONT;
 
 use crate::analysis::{Assessment, CoverageReport, TownshipCoverage};
 use crate::model::{Profile, Township};
-use serde_json::{Value, json};
 
 /// Language of headers and names in reports.
 #[derive(
@@ -118,41 +133,83 @@ fn round3(x: f64) -> f64 {
 }
 
 /// Residents that are not complete for a tier, as a GeoJSON FeatureCollection
-/// of points with `tier`, `missing` (category ids), `population` and
-/// `township` (`null` outside every township).
+/// of points with `tier`, `minutes`, `missing` (category ids), `population`
+/// and `township` (`null` outside every township). Streamed: a district with
+/// a million blind spots does not need the whole text in memory.
+pub fn write_blind_spots_geojson(
+    out: &mut dyn std::io::Write,
+    assessment: &Assessment,
+    profile: &Profile,
+    townships: &[Township],
+) -> std::io::Result<()> {
+    // Names and tier ids as JSON text once, not per feature.
+    let quoted = |s: &str| serde_json::to_string(s).unwrap_or_else(|_| "\"\"".to_string());
+    let township_json: Vec<String> = townships.iter().map(|t| quoted(&t.name)).collect();
+    let tier_json: Vec<String> = profile.tiers.iter().map(|t| quoted(&t.id)).collect();
+    let category_json: Vec<Vec<String>> = profile
+        .tiers
+        .iter()
+        .map(|t| t.categories.iter().map(|c| quoted(c)).collect())
+        .collect();
+    out.write_all(b"{\"type\":\"FeatureCollection\",\"features\":[")?;
+    let mut first = true;
+    for b in &assessment.blind_spots {
+        let (Some(tier), Some(r)) = (
+            profile.tiers.get(b.tier as usize),
+            assessment.demand.get(b.resident as usize),
+        ) else {
+            continue;
+        };
+        let township = assessment
+            .resident_township
+            .get(b.resident as usize)
+            .copied()
+            .flatten()
+            .and_then(|t| township_json.get(t as usize))
+            .map_or("null", String::as_str);
+        let missing: Vec<&str> = category_json[b.tier as usize]
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| *i < 64 && b.missing & (1 << i) != 0)
+            .map(|(_, c)| c.as_str())
+            .collect();
+        if !first {
+            out.write_all(b",")?;
+        }
+        first = false;
+        write!(
+            out,
+            "\n{{\"type\":\"Feature\",\"properties\":{{\"tier\":{},\"minutes\":{},\"missing\":[{}],\"population\":{},\"township\":{}}},\"geometry\":{{\"type\":\"Point\",\"coordinates\":[{},{}]}}}}",
+            tier_json[b.tier as usize],
+            tier.minutes,
+            missing.join(","),
+            json_number(r.population),
+            township,
+            round7(r.location.x()),
+            round7(r.location.y()),
+        )?;
+    }
+    out.write_all(b"\n]}\n")
+}
+
+/// A finite number as JSON (`null` for NaN or infinity, which JSON lacks).
+fn json_number(x: f64) -> String {
+    if x.is_finite() {
+        format!("{x}")
+    } else {
+        "null".to_string()
+    }
+}
+
+/// [`write_blind_spots_geojson`] into a string (for small districts and tests).
 pub fn blind_spots_geojson(
     assessment: &Assessment,
     profile: &Profile,
     townships: &[Township],
 ) -> String {
-    let features: Vec<Value> = assessment
-        .blind_spots
-        .iter()
-        .filter_map(|b| {
-            let tier = profile.tiers.get(b.tier as usize)?;
-            let r = assessment.demand.get(b.resident as usize)?;
-            let township = assessment
-                .resident_township
-                .get(b.resident as usize)
-                .copied()
-                .flatten()
-                .and_then(|t| townships.get(t as usize))
-                .map(|t| t.name.clone());
-            Some(json!({
-                "type": "Feature",
-                "properties": {
-                    "tier": tier.id,
-                    "minutes": tier.minutes,
-                    "missing": b.missing_ids(tier).collect::<Vec<_>>(),
-                    "population": r.population,
-                    "township": township,
-                },
-                "geometry": {"type": "Point", "coordinates": [round7(r.location.x()), round7(r.location.y())]},
-            }))
-        })
-        .collect();
-    let fc = json!({"type": "FeatureCollection", "features": features});
-    serde_json::to_string(&fc).unwrap_or_default()
+    let mut bytes = Vec::new();
+    let _ = write_blind_spots_geojson(&mut bytes, assessment, profile, townships);
+    String::from_utf8_lossy(&bytes).into_owned()
 }
 
 fn round7(x: f64) -> f64 {

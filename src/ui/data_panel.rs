@@ -29,70 +29,90 @@ impl DataPanel {
         );
         ui.add_space(4.0);
         let layers = &study.layers;
-        egui::Grid::new("data_layers")
-            .num_columns(3)
-            .striped(true)
-            .spacing([8.0, 6.0])
-            .show(ui, |ui| {
-                for what in Import::ALL {
-                    let count = match what {
-                        Import::Layer(LayerKind::Townships) => Some(layers.townships.len()),
-                        Import::Layer(LayerKind::Facilities) => Some(layers.facilities.len()),
-                        Import::Layer(LayerKind::Residents) => layers.residents.as_ref().map(Vec::len),
-                        Import::Layer(LayerKind::Roads) => layers.roads.as_ref().map(Vec::len),
-                        Import::Profile => None,
-                    };
-                    ui.vertical(|ui| {
-                        ui.label(RichText::new(what.name(lang)).strong());
-                        let file = study.file(what).unwrap_or(lang.pick("（未导入）", "(none)"));
-                        ui.small(file);
-                    });
-                    let detail = match (what, count) {
-                        (Import::Profile, _) => study.profile.tiers.len().to_string() + lang.pick(" 个生活圈", " tiers"),
-                        (Import::Layer(LayerKind::Roads), Some(n)) => format!(
-                            "{} {}\n{} {}",
-                            lang.count(n as f64),
-                            lang.pick("条线", "lines"),
-                            lang.count(study.geometry.roads.segments as f64),
-                            lang.pick("段", "segments")
-                        ),
-                        (Import::Layer(LayerKind::Residents), Some(n)) => {
-                            let people: f64 = layers.residents.iter().flatten().map(|r| r.population).sum();
-                            format!(
-                                "{} {}\n{} {}",
-                                lang.count(n as f64),
-                                lang.pick("个点", "points"),
-                                lang.count(people),
-                                lang.pick("人", "people")
-                            )
-                        }
-                        (Import::Layer(LayerKind::Residents), None) => {
-                            lang.pick("无：按 100 米网格面积计", "none: 100 m area grid").to_string()
-                        }
-                        (Import::Layer(LayerKind::Roads), None) => {
-                            lang.pick("无：直线距离 × 绕行系数", "none: straight line × detour").to_string()
-                        }
-                        (_, Some(n)) => lang.count(n as f64),
-                        (_, None) => "–".to_string(),
-                    };
-                    ui.label(detail);
-                    let button = format!("{}{}…", lang.pick("导入", "Import "), what.name(lang));
-                    if ui.button(button).clicked() {
+        for what in Import::ALL {
+            let count = match what {
+                Import::Layer(LayerKind::Townships) => Some(layers.townships.len()),
+                Import::Layer(LayerKind::Facilities) => Some(layers.facilities.len()),
+                Import::Layer(LayerKind::Residents) => layers.residents.as_ref().map(Vec::len),
+                Import::Layer(LayerKind::Roads) => layers.roads.as_ref().map(Vec::len),
+                Import::Profile => None,
+            };
+            let detail = match (what, count) {
+                (Import::Profile, _) => format!(
+                    "{} {}",
+                    study.profile.tiers.len(),
+                    lang.pick("个生活圈", "tiers")
+                ),
+                (Import::Layer(LayerKind::Roads), Some(n)) => format!(
+                    "{} {} · {} {}",
+                    lang.count(n as f64),
+                    lang.pick("条线", "lines"),
+                    lang.count(study.geometry.roads.segments as f64),
+                    lang.pick("段", "segments")
+                ),
+                (Import::Layer(LayerKind::Residents), Some(n)) => {
+                    let people: f64 = layers
+                        .residents
+                        .iter()
+                        .flatten()
+                        .map(|r| r.population)
+                        .sum();
+                    format!(
+                        "{} {} · {} {}",
+                        lang.count(n as f64),
+                        lang.pick("个点", "points"),
+                        lang.count(people),
+                        lang.pick("人", "people")
+                    )
+                }
+                (Import::Layer(LayerKind::Residents), None) => lang
+                    .pick("无：按 100 米网格面积计", "none: 100 m area grid")
+                    .to_string(),
+                (Import::Layer(LayerKind::Roads), None) => lang
+                    .pick("无：直线距离 × 绕行系数", "none: straight line × detour")
+                    .to_string(),
+                (_, Some(n)) => lang.count(n as f64),
+                (_, None) => "–".to_string(),
+            };
+            ui.horizontal(|ui| {
+                ui.label(RichText::new(what.name(lang)).strong());
+                ui.label(detail);
+                ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                    if ui
+                        .button(format!(
+                            "{}{}…",
+                            lang.pick("导入", "Import "),
+                            what.name(lang)
+                        ))
+                        .clicked()
+                    {
                         actions.push(Action::Import(what));
                     }
-                    ui.end_row();
-                }
+                });
             });
+            let file = study
+                .file(what)
+                .unwrap_or(lang.pick("（未导入）", "(none)"));
+            ui.small(RichText::new(file).weak());
+            ui.add_space(2.0);
+        }
         ui.add_space(6.0);
-        if ui.button(lang.pick("重新载入示例数据", "Reload the demo district")).clicked() {
+        if ui
+            .button(lang.pick("重新载入示例数据", "Reload the demo district"))
+            .clicked()
+        {
             actions.push(Action::LoadDemo);
         }
 
         ui.separator();
         let total: usize = study.warnings.iter().map(|(_, w)| w.len()).sum();
         ui.label(
-            RichText::new(format!("{} ({})", lang.pick("导入警告", "Loader warnings"), lang.count(total as f64)))
-                .strong(),
+            RichText::new(format!(
+                "{} ({})",
+                lang.pick("导入警告", "Loader warnings"),
+                lang.count(total as f64)
+            ))
+            .strong(),
         );
         if total == 0 {
             ui.weak(lang.pick("没有警告。", "No warnings."));

@@ -11,6 +11,15 @@ use crate::app::project::{Results, Study};
 use eframe::egui;
 use egui::{Color32, RichText, Sense, Stroke, vec2};
 
+/// What the legend reads.
+pub struct LegendInputs<'a> {
+    pub lang: Lang,
+    pub study: &'a Study,
+    pub results: Option<&'a Results>,
+    /// Index of the selected tier.
+    pub tier: usize,
+}
+
 /// The legend panel (stateless; the options live in the app's settings).
 #[derive(Default)]
 pub struct Legend;
@@ -20,13 +29,16 @@ impl Legend {
     pub fn ui(
         &mut self,
         ui: &mut egui::Ui,
-        lang: Lang,
-        study: &Study,
-        results: Option<&Results>,
-        tier: usize,
+        input: &LegendInputs<'_>,
         options: &mut MapOptions,
         actions: &mut Vec<Action>,
     ) {
+        let LegendInputs {
+            lang,
+            study,
+            results,
+            tier,
+        } = *input;
         let zh = lang.is_chinese();
         let layers = &study.layers;
         if ui
@@ -40,7 +52,12 @@ impl Legend {
         // Townships.
         ui.horizontal(|ui| {
             swatch(ui, |p, r| {
-                p.rect_stroke(r.shrink(2.0), 0.0, Stroke::new(1.5, style::TOWNSHIP_OUTLINE), egui::StrokeKind::Middle);
+                p.rect_stroke(
+                    r.shrink(2.0),
+                    0.0,
+                    Stroke::new(1.5, style::TOWNSHIP_OUTLINE),
+                    egui::StrokeKind::Middle,
+                );
             });
             ui.checkbox(&mut options.townships, lang.pick("乡镇边界", "Townships"));
             ui.weak(lang.count(layers.townships.len() as f64));
@@ -49,7 +66,10 @@ impl Legend {
         // Roads.
         ui.horizontal(|ui| {
             swatch(ui, |p, r| {
-                p.line_segment([r.left_center(), r.right_center()], Stroke::new(2.5, style::ROAD_STYLES[4].color));
+                p.line_segment(
+                    [r.left_center(), r.right_center()],
+                    Stroke::new(2.5, style::ROAD_STYLES[4].color),
+                );
             });
             ui.checkbox(&mut options.roads, lang.pick("道路", "Roads"));
             ui.weak(lang.count(study.geometry.roads.segments as f64));
@@ -68,7 +88,10 @@ impl Legend {
                     let st = style::ROAD_STYLES[class];
                     ui.horizontal(|ui| {
                         swatch(ui, |p, r| {
-                            p.line_segment([r.left_center(), r.right_center()], Stroke::new(st.width, st.color));
+                            p.line_segment(
+                                [r.left_center(), r.right_center()],
+                                Stroke::new(st.width, st.color),
+                            );
                         });
                         ui.small(name);
                     });
@@ -87,10 +110,11 @@ impl Legend {
         if options.facilities {
             let profile = &study.profile;
             let ids = profile.category_ids();
+            // Marks carry the category's index in `category_ids()`.
             let mut counts = vec![0usize; ids.len()];
-            for f in &layers.facilities {
-                if let Some(i) = ids.iter().position(|c| *c == f.category) {
-                    counts[i] += 1;
+            for m in &study.geometry.facilities {
+                if let Some(c) = m.category.and_then(|c| counts.get_mut(c as usize)) {
+                    *c += 1;
                 }
             }
             egui::CollapsingHeader::new(lang.pick("按类别筛选", "Filter by category"))
@@ -108,8 +132,13 @@ impl Legend {
                     for (t_index, t) in profile.tiers.iter().enumerate() {
                         ui.label(RichText::new(t.display_name(zh)).strong());
                         for c in t.all_categories() {
-                            let Some(i) = ids.iter().position(|x| *x == c) else { continue };
-                            let first_tier = profile.tiers.iter().position(|t| t.all_categories().any(|x| x == c));
+                            let Some(i) = ids.iter().position(|x| *x == c) else {
+                                continue;
+                            };
+                            let first_tier = profile
+                                .tiers
+                                .iter()
+                                .position(|t| t.all_categories().any(|x| x == c));
                             if first_tier != Some(t_index) {
                                 continue;
                             }
@@ -149,7 +178,9 @@ impl Legend {
                 p.circle_filled(r.center() + vec2(4.0, 0.0), 4.0, style::RESIDENT);
             });
             ui.checkbox(&mut options.residents, lang.pick("居民点", "Residents"));
-            let n = results.map_or(layers.residents.as_ref().map_or(0, Vec::len), |r| r.assessment.demand.len());
+            let n = results.map_or(layers.residents.as_ref().map_or(0, Vec::len), |r| {
+                r.assessment.demand.len()
+            });
             ui.weak(lang.count(n as f64));
         });
         if options.residents {
@@ -164,7 +195,14 @@ impl Legend {
                 let w = r.width() / 4.0;
                 for (i, band) in style::RAMP.iter().enumerate() {
                     let x = r.min.x + i as f32 * w;
-                    p.rect_filled(egui::Rect::from_min_size(egui::pos2(x, r.min.y + 3.0), vec2(w, r.height() - 6.0)), 0.0, band.color);
+                    p.rect_filled(
+                        egui::Rect::from_min_size(
+                            egui::pos2(x, r.min.y + 3.0),
+                            vec2(w, r.height() - 6.0),
+                        ),
+                        0.0,
+                        band.color,
+                    );
                 }
             });
             ui.checkbox(&mut options.heat, lang.pick("覆盖热力", "Coverage heat"));
@@ -173,9 +211,9 @@ impl Legend {
             ui.indent("heat_options", |ui| {
                 let tier_def = study.profile.tiers.get(tier);
                 let label = |src: &HeatSource| match src {
-                    HeatSource::TierComplete => {
-                        lang.pick("全部必需设施（最晚一项）", "All required (the last one)").to_string()
-                    }
+                    HeatSource::TierComplete => lang
+                        .pick("全部必需设施（最晚一项）", "All required (the last one)")
+                        .to_string(),
                     HeatSource::Category(c) => study.profile.category_name(c, zh).to_string(),
                 };
                 let heat_label = ui.label(lang.pick("热力显示：", "Heat shows:"));
@@ -185,7 +223,10 @@ impl Legend {
                     .show_ui(ui, |ui| {
                         let mut choices = vec![HeatSource::TierComplete];
                         if let Some(t) = tier_def {
-                            choices.extend(t.all_categories().map(|c| HeatSource::Category(c.to_string())));
+                            choices.extend(
+                                t.all_categories()
+                                    .map(|c| HeatSource::Category(c.to_string())),
+                            );
                         }
                         for c in choices {
                             let text = label(&c);
@@ -203,19 +244,34 @@ impl Legend {
                     };
                     ramp_row(ui, band.color, text);
                 }
-                ramp_row(ui, style::UNREACHED, lang.pick("不可达（或超出计算上限）", "not reached (or beyond the limit)"));
+                ramp_row(
+                    ui,
+                    style::UNREACHED,
+                    lang.pick(
+                        "不可达（或超出计算上限）",
+                        "not reached (or beyond the limit)",
+                    ),
+                );
             });
         }
 
         // Blind spots of the selected tier.
         ui.horizontal(|ui| {
             swatch(ui, |p, r| {
-                p.circle(r.center(), 4.5, style::BLIND_SPOT, Stroke::new(1.0, Color32::WHITE));
+                p.circle(
+                    r.center(),
+                    4.5,
+                    style::BLIND_SPOT,
+                    Stroke::new(1.0, Color32::WHITE),
+                );
             });
             ui.checkbox(&mut options.blind_spots, lang.pick("盲区", "Blind spots"));
         });
         if let Some(r) = results
-            && let (Some(t), Some(cov)) = (r.profile.tiers.get(tier), r.assessment.report.total.tiers.get(tier))
+            && let (Some(t), Some(cov)) = (
+                r.profile.tiers.get(tier),
+                r.assessment.report.total.tiers.get(tier),
+            )
         {
             let total = r.assessment.report.total.population;
             let blind = total * (1.0 - cov.complete_share);

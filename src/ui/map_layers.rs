@@ -8,21 +8,31 @@
 //! screen grid of a few points per cell, so a frame stays cheap with a
 //! million residents or road segments.
 
-use eframe::egui;
 use super::map_transform::{GeoBounds, PlaneOrigin, PlaneToScreen};
 use super::style;
 use crate::analysis::Assessment;
 use crate::model::{Layers, Profile, Tier};
+use eframe::egui;
 use egui::epaint::{PathStroke, tessellator::Path};
 use egui::{Color32, Mesh, Pos2, Rect, pos2, vec2};
 
 /// Individual dots drawn before dots aggregate into grid cells.
-pub const MAX_DOTS: usize = 40_000;
+pub const MAX_DOTS: usize = 12_000;
 /// Individual heat squares drawn before they aggregate into grid cells.
 pub const MAX_SQUARES: usize = 120_000;
 /// Visible road lines drawn with anti-aliased strokes; beyond, plain quads
 /// and a screen occupancy grid for minor roads.
-pub const MAX_SMOOTH_LINES: usize = 20_000;
+pub const MAX_SMOOTH_LINES: usize = 6_000;
+/// Outline colour of facility symbols.
+const OUTLINE: Color32 = Color32::from_gray(30);
+/// Screen cell (points) of the dense-road occupancy grid.
+const OCCUPANCY_CELL: f32 = 5.0;
+/// Visible dots drawn as anti-aliased circles; up to [`MAX_DOTS`] they are
+/// plain octagons.
+pub const MAX_SMOOTH_DOTS: usize = 1_500;
+/// Visible facility symbols drawn in full; beyond, one small square per
+/// screen cell.
+pub const MAX_SYMBOLS: usize = 3_000;
 
 /// Road lines in plane coordinates.
 #[derive(Clone, Debug, Default)]
@@ -163,12 +173,14 @@ fn township_shape(boundary: &geo::MultiPolygon<f64>, plane: &PlaneOrigin) -> Tow
             rings.push(ring.0.iter().map(|c| plane.project(c.x, c.y)).collect());
         }
     }
-    let bounds = boundary.bounding_rect().map_or(GeoBounds::EMPTY, |r| GeoBounds {
-        min_lon: r.min().x,
-        min_lat: r.min().y,
-        max_lon: r.max().x,
-        max_lat: r.max().y,
-    });
+    let bounds = boundary
+        .bounding_rect()
+        .map_or(GeoBounds::EMPTY, |r| GeoBounds {
+            min_lon: r.min().x,
+            min_lat: r.min().y,
+            max_lon: r.max().x,
+            max_lat: r.max().y,
+        });
     let largest = boundary
         .0
         .iter()
@@ -193,10 +205,20 @@ fn road_geometry(roads: &[crate::model::Road], plane: &PlaneOrigin) -> RoadGeome
         if road.line.0.len() < 2 {
             continue;
         }
-        let mut bbox = [f32::INFINITY, f32::INFINITY, f32::NEG_INFINITY, f32::NEG_INFINITY];
+        let mut bbox = [
+            f32::INFINITY,
+            f32::INFINITY,
+            f32::NEG_INFINITY,
+            f32::NEG_INFINITY,
+        ];
         for c in &road.line.0 {
             let p = plane.project(c.x, c.y);
-            bbox = [bbox[0].min(p[0]), bbox[1].min(p[1]), bbox[2].max(p[0]), bbox[3].max(p[1])];
+            bbox = [
+                bbox[0].min(p[0]),
+                bbox[1].min(p[1]),
+                bbox[2].max(p[0]),
+                bbox[3].max(p[1]),
+            ];
             g.points.push(p);
         }
         g.segments += road.line.0.len() - 1;
@@ -225,11 +247,21 @@ pub struct PointGrid {
 impl PointGrid {
     /// Index `pos` with about four points per occupied cell.
     pub fn build(pos: &[[f32; 2]]) -> Self {
-        let mut b = [f32::INFINITY, f32::INFINITY, f32::NEG_INFINITY, f32::NEG_INFINITY];
+        let mut b = [
+            f32::INFINITY,
+            f32::INFINITY,
+            f32::NEG_INFINITY,
+            f32::NEG_INFINITY,
+        ];
         for p in pos.iter().filter(|p| p[0].is_finite() && p[1].is_finite()) {
-            b = [b[0].min(p[0]), b[1].min(p[1]), b[2].max(p[0]), b[3].max(p[1])];
+            b = [
+                b[0].min(p[0]),
+                b[1].min(p[1]),
+                b[2].max(p[0]),
+                b[3].max(p[1]),
+            ];
         }
-        if !(b[0] <= b[2]) {
+        if b[0] > b[2] {
             return Self::default();
         }
         let w = (b[2] - b[0]).max(1e-9);
@@ -277,7 +309,7 @@ impl PointGrid {
 
     /// The point of `pos` nearest to `p` within `radius` (plane units), if any.
     pub fn nearest(&self, pos: &[[f32; 2]], p: [f32; 2], radius: f32) -> Option<u32> {
-        if self.cols == 0 || !(radius > 0.0) {
+        if self.cols == 0 || radius.is_nan() || radius <= 0.0 {
             return None;
         }
         let reach = (radius / self.cell).ceil().min(64.0) as i64;
@@ -290,7 +322,9 @@ impl PointGrid {
                 for &i in &self.items[self.starts[c] as usize..self.starts[c + 1] as usize] {
                     let q = pos[i as usize];
                     let d = (q[0] - p[0]).powi(2) + (q[1] - p[1]).powi(2);
-                    if d <= radius * radius && best.is_none_or(|(bd, bi)| d < bd || (d == bd && i < bi)) {
+                    if d <= radius * radius
+                        && best.is_none_or(|(bd, bi)| d < bd || (d == bd && i < bi))
+                    {
                         best = Some((d, i));
                     }
                 }
@@ -321,8 +355,16 @@ impl DemandGeometry {
             .iter()
             .map(|r| plane.project(r.location.x(), r.location.y()))
             .collect();
-        let population: Vec<f32> = assessment.demand.iter().map(|r| r.population as f32).collect();
-        let mut sorted: Vec<f32> = population.iter().copied().filter(|p| p.is_finite()).collect();
+        let population: Vec<f32> = assessment
+            .demand
+            .iter()
+            .map(|r| r.population as f32)
+            .collect();
+        let mut sorted: Vec<f32> = population
+            .iter()
+            .copied()
+            .filter(|p| p.is_finite())
+            .collect();
         let reference_population = if sorted.is_empty() {
             1.0
         } else {
@@ -419,13 +461,24 @@ pub fn dots_mesh(
     }
     let mut mesh = Mesh::default();
     let mut path = Path::default();
-    if visible.len() <= MAX_DOTS {
-        mesh.reserve_triangles(visible.len() * 16);
+    if visible.len() <= MAX_SMOOTH_DOTS {
         for (s, pop) in visible {
             let r = dot_radius(pop, demand.reference_population);
             path.clear();
             path.add_circle(s, r);
             path.fill(feather, color, &mut mesh);
+        }
+        return mesh;
+    }
+    if visible.len() <= MAX_DOTS {
+        mesh.reserve_triangles(visible.len() * 6);
+        for (s, pop) in visible {
+            add_octagon(
+                &mut mesh,
+                s,
+                dot_radius(pop, demand.reference_population),
+                color,
+            );
         }
         return mesh;
     }
@@ -445,14 +498,24 @@ pub fn dots_mesh(
     for a in acc.iter().filter(|a| a[2] > 0.0) {
         let s = pos2(a[0] / a[2], a[1] / a[2]);
         let r = dot_radius(a[2], reference).min(4.0);
-        add_quad(&mut mesh, Rect::from_center_size(s, vec2(2.0 * r * 0.9, 2.0 * r * 0.9)), color);
+        add_quad(
+            &mut mesh,
+            Rect::from_center_size(s, vec2(2.0 * r * 0.9, 2.0 * r * 0.9)),
+            color,
+        );
     }
     mesh
 }
 
 /// Heat squares: one per demand point of side `side` points (at least 2),
 /// or per grid cell when many are visible.
-pub fn heat_mesh(demand: &DemandGeometry, values: &[f32], side: f32, t: &PlaneToScreen, rect: Rect) -> Mesh {
+pub fn heat_mesh(
+    demand: &DemandGeometry,
+    values: &[f32],
+    side: f32,
+    t: &PlaneToScreen,
+    rect: Rect,
+) -> Mesh {
     let side = side.max(2.0);
     let view = rect.expand(side);
     let mut visible: Vec<u32> = Vec::new();
@@ -468,7 +531,11 @@ pub fn heat_mesh(demand: &DemandGeometry, values: &[f32], side: f32, t: &PlaneTo
         for &i in &visible {
             let s = t.apply(demand.pos[i as usize]);
             let v = values.get(i as usize).copied().unwrap_or(f32::INFINITY);
-            add_quad(&mut mesh, Rect::from_center_size(s, vec2(side, side)), alpha(style::minutes_color(v)));
+            add_quad(
+                &mut mesh,
+                Rect::from_center_size(s, vec2(side, side)),
+                alpha(style::minutes_color(v)),
+            );
         }
         return mesh;
     }
@@ -503,9 +570,16 @@ pub fn heat_mesh(demand: &DemandGeometry, values: &[f32], side: f32, t: &PlaneTo
 /// All roads in one mesh, minor classes first; anti-aliased strokes when
 /// few lines are visible, plain quads with a screen occupancy grid for the
 /// minor classes otherwise. `zoom_width` scales the class widths.
-pub fn roads_mesh(g: &RoadGeometry, t: &PlaneToScreen, rect: Rect, feather: f32, zoom_width: f32) -> Mesh {
+pub fn roads_mesh(
+    g: &RoadGeometry,
+    t: &PlaneToScreen,
+    rect: Rect,
+    feather: f32,
+    zoom_width: f32,
+) -> Mesh {
     let view = t.plane_box(rect.expand(4.0));
-    let in_view = |b: &[f32; 4]| b[0] <= view[2] && view[0] <= b[2] && b[1] <= view[3] && view[1] <= b[3];
+    let in_view =
+        |b: &[f32; 4]| b[0] <= view[2] && view[0] <= b[2] && b[1] <= view[3] && view[1] <= b[3];
     let visible: Vec<u32> = g
         .draw_order
         .iter()
@@ -516,10 +590,14 @@ pub fn roads_mesh(g: &RoadGeometry, t: &PlaneToScreen, rect: Rect, feather: f32,
     let mut mesh = Mesh::default();
     let mut path = Path::default();
     let mut pts: Vec<Pos2> = Vec::new();
-    let occupancy_cell = 2.5;
-    let grid = ScreenGrid::new(rect.expand(4.0), occupancy_cell);
-    let mut occupied = if dense { vec![false; grid.len()] } else { Vec::new() };
-    let min_step = if dense { 2.0 } else { 0.75 };
+    // Dense: the highest class drawn in each screen cell, plus one (0 = none).
+    let grid = ScreenGrid::new(rect.expand(4.0), OCCUPANCY_CELL);
+    let mut drawn_rank = if dense {
+        vec![0u8; grid.len()]
+    } else {
+        Vec::new()
+    };
+    let min_step = if dense { 3.0 } else { 1.5 };
     for i in visible {
         let i = i as usize;
         let st = style::ROAD_STYLES[g.class[i] as usize];
@@ -531,7 +609,9 @@ pub fn roads_mesh(g: &RoadGeometry, t: &PlaneToScreen, rect: Rect, feather: f32,
             let s = t.apply(*p);
             let last = k + 1 == line.len();
             match pts.last() {
-                Some(q) if (s - *q).length_sq() < min_step * min_step && !(last && pts.len() == 1) => {
+                Some(q)
+                    if (s - *q).length_sq() < min_step * min_step && !(last && pts.len() == 1) =>
+                {
                     if last && let Some(q) = pts.last_mut() {
                         *q = s;
                     }
@@ -542,17 +622,19 @@ pub fn roads_mesh(g: &RoadGeometry, t: &PlaneToScreen, rect: Rect, feather: f32,
         if pts.len() < 2 {
             continue;
         }
-        if dense && st.rank <= 1 {
+        if dense {
+            // A short segment whose middle cell already shows this class
+            // (or a higher one) adds nothing visible at this scale.
+            let rank = st.rank + 1;
             for w in pts.windows(2) {
                 let (a, b) = (w[0], w[1]);
-                let ca = grid.index(a);
-                let cb = grid.index(b);
-                let seen = |c: Option<usize>| c.is_none_or(|c| occupied[c]);
-                if seen(ca) && seen(cb) && (b - a).length() < 2.0 * occupancy_cell {
+                let mid = grid.index(a + (b - a) * 0.5);
+                let covered = mid.is_none_or(|c| drawn_rank[c] >= rank);
+                if covered && (b - a).length() < 2.0 * OCCUPANCY_CELL {
                     continue;
                 }
-                for c in [ca, cb, grid.index(a + (b - a) * 0.5)].into_iter().flatten() {
-                    occupied[c] = true;
+                for c in [grid.index(a), mid, grid.index(b)].into_iter().flatten() {
+                    drawn_rank[c] = drawn_rank[c].max(rank);
                 }
                 add_segment_quad(&mut mesh, a, b, width.max(1.0), st.color);
             }
@@ -565,8 +647,63 @@ pub fn roads_mesh(g: &RoadGeometry, t: &PlaneToScreen, rect: Rect, feather: f32,
     mesh
 }
 
+/// Facility symbols (one per facility, or one small square per 6-point
+/// cell when symbols would pile up), filled with the category colour and
+/// outlined. `shown(mark)` filters; `selected` is drawn larger.
+pub fn facilities_mesh(
+    marks: &[FacilityMark],
+    shown: impl Fn(&FacilityMark) -> bool,
+    selected: Option<u32>,
+    t: &PlaneToScreen,
+    rect: Rect,
+    feather: f32,
+) -> Mesh {
+    let view = rect.expand(10.0);
+    let visible: Vec<(&FacilityMark, Pos2)> = marks
+        .iter()
+        .filter(|m| shown(m))
+        .map(|m| (m, t.apply(m.pos)))
+        .filter(|(_, s)| view.contains(*s))
+        .collect();
+    let dense = visible.len() > MAX_SYMBOLS;
+    let mut seen = std::collections::HashSet::new();
+    let grid = ScreenGrid::new(view, 6.0);
+    let mut mesh = Mesh::default();
+    let mut path = Path::default();
+    for (m, s) in visible {
+        let is_selected = selected == Some(m.index);
+        let fill = m
+            .category
+            .map_or(Color32::GRAY, |c| style::category_color(c as usize));
+        if dense && !is_selected {
+            // One small square per 6-point cell: the symbols would pile up anyway.
+            if seen.insert(grid.index(s)) {
+                add_quad(&mut mesh, Rect::from_center_size(s, vec2(4.0, 4.0)), fill);
+            }
+            continue;
+        }
+        let r = if is_selected { 7.5 } else { 4.5 };
+        let symbol = style::Symbol::for_tier(m.tier.map(|t| t as usize));
+        // A dark symbol one point larger under the coloured one: an outline
+        // for a third of the triangles of a stroked path.
+        path.clear();
+        path.add_line_loop(&symbol.outline(s, r + 1.2));
+        path.fill(feather, OUTLINE, &mut mesh);
+        path.clear();
+        path.add_line_loop(&symbol.outline(s, r));
+        path.fill(0.0, fill, &mut mesh);
+    }
+    mesh
+}
+
 /// Line segments (e.g. a facility's reach) as one anti-aliased mesh.
-pub fn lines_mesh(segments: &[[Pos2; 2]], width: f32, color: Color32, rect: Rect, feather: f32) -> Mesh {
+pub fn lines_mesh(
+    segments: &[[Pos2; 2]],
+    width: f32,
+    color: Color32,
+    rect: Rect,
+    feather: f32,
+) -> Mesh {
     let view = rect.expand(width + 2.0);
     let mut mesh = Mesh::default();
     let mut path = Path::default();
@@ -625,10 +762,21 @@ fn add_quad(mesh: &mut Mesh, rect: Rect, color: Color32) {
     mesh.add_colored_rect(rect, color);
 }
 
+fn add_octagon(mesh: &mut Mesh, c: Pos2, r: f32, color: Color32) {
+    let base = mesh.vertices.len() as u32;
+    for k in 0..8 {
+        let a = (k as f32 + 0.5) * std::f32::consts::FRAC_PI_4;
+        mesh.colored_vertex(c + vec2(a.cos(), a.sin()) * r, color);
+    }
+    for k in 1..7 {
+        mesh.add_triangle(base, base + k, base + k + 1);
+    }
+}
+
 fn add_segment_quad(mesh: &mut Mesh, a: Pos2, b: Pos2, width: f32, color: Color32) {
     let d = b - a;
     let len = d.length();
-    if !(len > 0.0) {
+    if len.is_nan() || len <= 0.0 {
         return;
     }
     let n = vec2(-d.y, d.x) / len * (width / 2.0);
@@ -672,7 +820,12 @@ mod tests {
             let brute = pts
                 .iter()
                 .enumerate()
-                .map(|(i, q)| ((q[0] - probe[0]).powi(2) + (q[1] - probe[1]).powi(2), i as u32))
+                .map(|(i, q)| {
+                    (
+                        (q[0] - probe[0]).powi(2) + (q[1] - probe[1]).powi(2),
+                        i as u32,
+                    )
+                })
                 .filter(|(d, _)| *d <= 0.3 * 0.3)
                 .min_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)))
                 .map(|(_, i)| i);
@@ -697,13 +850,28 @@ mod tests {
     #[test]
     fn many_dots_aggregate_into_a_bounded_mesh() {
         let n = 200_000;
-        let pts: Vec<[f32; 2]> = (0..n).map(|i| [(i % 500) as f32 * 0.2, (i / 500) as f32 * 0.25]).collect();
+        let pts: Vec<[f32; 2]> = (0..n)
+            .map(|i| [(i % 500) as f32 * 0.2, (i / 500) as f32 * 0.25])
+            .collect();
         let d = demand(&pts);
         let rect = Rect::from_min_size(Pos2::ZERO, vec2(100.0, 100.0));
         let mesh = dots_mesh(&d, None, Color32::RED, &identity(), rect, 1.0);
         let cells = (108.0f32 / 5.0).ceil().powi(2) as usize;
-        assert!(mesh.vertices.len() <= 4 * (cells + 50), "{} vertices", mesh.vertices.len());
+        assert!(
+            mesh.vertices.len() <= 4 * (cells + 50),
+            "{} vertices",
+            mesh.vertices.len()
+        );
         assert!(!mesh.is_empty());
+
+        // Between the limits: one plain octagon (8 vertices) per dot.
+        let n = MAX_SMOOTH_DOTS + 100;
+        let pts: Vec<[f32; 2]> = (0..n)
+            .map(|i| [(i % 100) as f32, (i / 100) as f32])
+            .collect();
+        let mesh = dots_mesh(&demand(&pts), None, Color32::RED, &identity(), rect, 1.0);
+        assert_eq!(mesh.vertices.len(), 8 * n);
+        assert!(mesh.is_valid());
     }
 
     #[test]
@@ -720,8 +888,14 @@ mod tests {
             let b = [b.r() as i32, b.g() as i32, b.b() as i32];
             a.iter().zip(b).all(|(x, y)| (x - y).abs() <= 2)
         };
-        assert!(close(unmultiplied(mesh.vertices[0].color), style::RAMP[0].color));
-        assert!(close(unmultiplied(mesh.vertices[4].color), style::UNREACHED));
+        assert!(close(
+            unmultiplied(mesh.vertices[0].color),
+            style::RAMP[0].color
+        ));
+        assert!(close(
+            unmultiplied(mesh.vertices[4].color),
+            style::UNREACHED
+        ));
 
         // 130k points in one spot: aggregated, one cell, majority reached in 12 min.
         let n = MAX_SQUARES + 10_000;
@@ -736,7 +910,10 @@ mod tests {
         };
         let mesh = heat_mesh(&d, &values, 4.0, &identity(), rect);
         assert_eq!(mesh.vertices.len(), 4);
-        assert!(close(unmultiplied(mesh.vertices[0].color), style::RAMP[1].color));
+        assert!(close(
+            unmultiplied(mesh.vertices[0].color),
+            style::RAMP[1].color
+        ));
     }
 
     #[test]
@@ -762,7 +939,11 @@ mod tests {
         let mesh = roads_mesh(&g, &identity(), rect, 1.0, 1.0);
         assert!(mesh.is_valid());
         // Far fewer than 90,000 quads: bounded by the occupancy grid.
-        assert!(mesh.vertices.len() < 4 * 3_000, "{} vertices", mesh.vertices.len());
+        assert!(
+            mesh.vertices.len() < 4 * 1_000,
+            "{} vertices",
+            mesh.vertices.len()
+        );
 
         // A single long line: anti-aliased stroke (more than 4 vertices).
         let g2 = RoadGeometry {
@@ -782,6 +963,46 @@ mod tests {
             k: 1.0,
         };
         assert!(roads_mesh(&g2, &far, rect, 1.0, 1.0).is_empty());
+    }
+
+    #[test]
+    fn facilities_are_filtered_culled_and_deduplicated_when_dense() {
+        let mark = |i: u32, x: f32, c: u16| FacilityMark {
+            index: i,
+            pos: [x, 50.0],
+            category: Some(c),
+            tier: Some(0),
+        };
+        let rect = Rect::from_min_size(Pos2::ZERO, vec2(100.0, 100.0));
+        let marks = vec![mark(0, 10.0, 0), mark(1, 60.0, 1), mark(2, 900.0, 0)];
+        let all = facilities_mesh(&marks, |_| true, None, &identity(), rect, 1.0);
+        let first = facilities_mesh(
+            &marks,
+            |m| m.category == Some(0),
+            None,
+            &identity(),
+            rect,
+            1.0,
+        );
+        assert!(all.is_valid() && !first.is_empty());
+        assert_eq!(all.vertices.len(), 2 * first.vertices.len());
+        // 10,000 facilities on one spot: one small square.
+        let many: Vec<FacilityMark> = (0..10_000).map(|i| mark(i, 50.0, (i % 2) as u16)).collect();
+        let dense = facilities_mesh(&many, |_| true, None, &identity(), rect, 1.0);
+        assert_eq!(dense.vertices.len(), 4);
+        // Spread over the view: bounded by the 6-point cells.
+        let spread: Vec<FacilityMark> = (0..10_000)
+            .map(|i| FacilityMark {
+                pos: [(i % 100) as f32, (i / 100) as f32],
+                ..mark(i, 0.0, 0)
+            })
+            .collect();
+        let dense = facilities_mesh(&spread, |_| true, None, &identity(), rect, 1.0);
+        assert!(
+            dense.vertices.len() <= 4 * 20 * 20,
+            "{}",
+            dense.vertices.len()
+        );
     }
 
     #[test]

@@ -173,7 +173,8 @@ impl MapTransform {
     pub fn new(rect: Rect, center: [f64; 2], points_per_degree: f64, reference_lat: f64) -> Self {
         Self {
             center,
-            points_per_degree: points_per_degree.clamp(MIN_POINTS_PER_DEGREE, MAX_POINTS_PER_DEGREE),
+            points_per_degree: points_per_degree
+                .clamp(MIN_POINTS_PER_DEGREE, MAX_POINTS_PER_DEGREE),
             cos_lat: reference_lat.to_radians().cos().max(0.01),
             rect,
         }
@@ -189,7 +190,8 @@ impl MapTransform {
         let inner = rect.shrink(margin.min(rect.width() / 3.0).min(rect.height() / 3.0));
         let w_deg = ((bounds.max_lon - bounds.min_lon) * plane.cos_lat).max(1e-6);
         let h_deg = (bounds.max_lat - bounds.min_lat).max(1e-6);
-        let ppd = (inner.width().max(1.0) as f64 / w_deg).min(inner.height().max(1.0) as f64 / h_deg);
+        let ppd =
+            (inner.width().max(1.0) as f64 / w_deg).min(inner.height().max(1.0) as f64 / h_deg);
         Self::new(rect, bounds.center(), ppd, reference_lat)
     }
 
@@ -341,7 +343,10 @@ mod tests {
         assert!((c - t.rect().center()).length() < 1e-3);
         for p in [[118.79, 28.91], [118.83, 28.88], [118.8, 28.9]] {
             let back = t.to_world(t.to_screen(p[0], p[1]));
-            assert!((back[0] - p[0]).abs() < 1e-6 && (back[1] - p[1]).abs() < 1e-6, "{p:?} -> {back:?}");
+            assert!(
+                (back[0] - p[0]).abs() < 1e-6 && (back[1] - p[1]).abs() < 1e-6,
+                "{p:?} -> {back:?}"
+            );
         }
     }
 
@@ -362,7 +367,10 @@ mod tests {
         let c = t.to_screen(118.8, lat);
         let north = (t.to_screen(118.8, lat + km_lat) - c).length();
         let east = (t.to_screen(118.8 + km_lon, lat) - c).length();
-        assert!((north - east).abs() / north < 1e-4, "north {north}, east {east}");
+        assert!(
+            (north - east).abs() / north < 1e-4,
+            "north {north}, east {east}"
+        );
         // And the scale agrees with metres_per_point.
         assert!((north as f64 * t.metres_per_point() - 1000.0).abs() < 0.5);
     }
@@ -442,9 +450,15 @@ mod tests {
     fn scale_bar_is_nice_and_fits() {
         for mpp in [0.37, 3.0, 12.5, 77.0, 1234.0] {
             let (m, pts) = scale_bar(mpp, 150.0);
-            assert!(pts <= 150.0 && pts > 150.0 / 5.0 - 1.0, "{mpp}: {m} m = {pts} pt");
+            assert!(
+                pts <= 150.0 && pts > 150.0 / 5.0 - 1.0,
+                "{mpp}: {m} m = {pts} pt"
+            );
             let lead = m / 10f64.powf(m.log10().floor());
-            assert!([1.0, 2.0, 5.0].iter().any(|l| (lead - l).abs() < 1e-9), "{m}");
+            assert!(
+                [1.0, 2.0, 5.0].iter().any(|l| (lead - l).abs() < 1e-9),
+                "{m}"
+            );
         }
         assert_eq!(scale_bar(0.0, 100.0), (0.0, 0.0));
     }

@@ -16,7 +16,9 @@ use super::style;
 use crate::app::Action;
 use crate::app::project::{Reach, Results, Study};
 use eframe::egui;
-use egui::{Align2, Color32, FontId, Mesh, Pos2, Rect, RichText, Sense, Shape, Stroke, Vec2, pos2, vec2};
+use egui::{
+    Align2, Color32, FontId, Mesh, Pos2, Rect, RichText, Sense, Shape, Stroke, Vec2, pos2, vec2,
+};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 use std::hash::{Hash, Hasher};
@@ -76,8 +78,8 @@ pub struct MapInputs<'a> {
 pub struct MapStats {
     /// Milliseconds spent rebuilding meshes in the last frame that rebuilt any.
     pub last_build_ms: f32,
-    /// Vertices in the map's meshes.
-    pub vertices: usize,
+    /// Vertices per mesh: heat, roads, residents, blind spots, reach, facilities.
+    pub vertices: [usize; 6],
 }
 
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -123,6 +125,7 @@ pub struct MapView {
     residents_mesh: CachedMesh,
     blind_mesh: CachedMesh,
     reach_mesh: CachedMesh,
+    facilities_mesh: CachedMesh,
     heat_values: Option<(u64, Arc<Vec<f32>>)>,
     /// Last rebuild figures.
     pub stats: MapStats,
@@ -187,7 +190,11 @@ impl MapView {
             }
             self.plane = Some(geometry.plane);
         }
-        if let Some(target) = self.fit.take().or(self.transform.is_none().then_some(FitTarget::All)) {
+        if let Some(target) = self
+            .fit
+            .take()
+            .or(self.transform.is_none().then_some(FitTarget::All))
+        {
             let bounds = match target {
                 FitTarget::All => geometry.bounds,
                 FitTarget::Bounds(b) => b,
@@ -216,140 +223,212 @@ impl MapView {
         let to_screen = t.plane_to_screen(&geometry.plane);
         let view = view_key(&t);
         let mpp = t.metres_per_point();
-        let results = input.results.filter(|r| r.demand.pos.len() == r.assessment.demand.len());
+        let results = input
+            .results
+            .filter(|r| r.demand.pos.len() == r.assessment.demand.len());
         let tier = results.and_then(|r| r.profile.tiers.get(input.tier));
         let options = input.options;
-        let mut meshes: Vec<Arc<Mesh>> = Vec::new();
+        // Vertices painted per layer: heat, roads, residents, blind, reach, facilities.
+        let mut painted = [0usize; 6];
 
-        // Heat.
-        if options.heat
-            && let (Some(r), Some(tier)) = (results, tier)
-        {
-            let values_key = hash_of((r.study_generation, Arc::as_ptr(&r.assessment) as usize, &tier.id, &options.heat_source));
-            if self.heat_values.as_ref().is_none_or(|(k, _)| *k != values_key) {
-                let values = map_layers::heat_values(&r.assessment, tier, &options.heat_source);
-                self.heat_values = Some((values_key, Arc::new(values)));
-            }
-            if let Some((_, values)) = &self.heat_values {
-                let cell_m = match r.assessment.demand_kind {
-                    crate::model::DemandKind::AreaHectares => 100.0,
-                    crate::model::DemandKind::People => 60.0,
-                };
-                let side = (cell_m / mpp) as f32;
-                let side = match r.assessment.demand_kind {
-                    crate::model::DemandKind::AreaHectares => side,
-                    crate::model::DemandKind::People => side.min(14.0),
-                };
-                let key = hash_of((view, values_key, side.to_bits()));
-                let demand = &r.demand;
-                meshes.push(self.heat_mesh.get(
-                    key,
-                    || map_layers::heat_mesh(demand, values, side, &to_screen, rect),
-                    &mut rebuilt,
-                ));
-            }
-        }
-
-        // Roads.
-        if options.roads && geometry.roads.lines() > 0 {
-            let zoom_width = (20.0 / mpp).powf(0.35).clamp(0.5, 2.0) as f32;
-            let key = hash_of((view, Arc::as_ptr(&geometry) as usize));
-            let roads = &geometry.roads;
-            meshes.push(self.roads_mesh.get(
-                key,
-                || map_layers::roads_mesh(roads, &to_screen, rect, feather, zoom_width),
-                &mut rebuilt,
-            ));
-        }
-        for m in meshes.drain(..) {
-            painter.add(Shape::Mesh(m));
-        }
-
-        // Townships.
         let hover = response.hover_pos().filter(|_| !response.dragged());
         let hovered = hover.and_then(|p| self.hit_test(p, &t, input, results));
-        if options.townships {
-            for (i, shape) in geometry.townships.iter().enumerate() {
-                let highlight = input.selected_township == Some(i) || hovered == Some(Hover::Township(i));
-                let stroke = if highlight {
-                    Stroke::new(3.0, style::TOWNSHIP_HIGHLIGHT)
-                } else {
-                    Stroke::new(1.4, style::TOWNSHIP_OUTLINE)
-                };
-                for ring in &shape.rings {
-                    let pts: Vec<Pos2> = ring.iter().map(|p| to_screen.apply(*p)).collect();
-                    if pts.len() > 2 && rect.intersects(Rect::from_points(&pts)) {
-                        painter.add(Shape::closed_line(pts, stroke));
+
+        // Roads are the biggest layer: at scale, build them on a second core
+        // while this thread builds the others. Painted in their place later.
+        let zoom_width = (20.0 / mpp).powf(0.35).clamp(0.5, 2.0) as f32;
+        let roads_key = hash_of((view, Arc::as_ptr(&geometry) as usize));
+        let roads_wanted = options.roads && geometry.roads.lines() > 0;
+        let roads_stale = roads_wanted && self.roads_mesh.key != roads_key;
+        let roads_geometry = Arc::clone(&geometry);
+        let build_roads = move || {
+            map_layers::roads_mesh(&roads_geometry.roads, &to_screen, rect, feather, zoom_width)
+        };
+        std::thread::scope(|scope| {
+            let roads_thread = (roads_stale && geometry.roads.segments > 50_000)
+                .then(|| scope.spawn(build_roads.clone()));
+
+            // Heat.
+            if options.heat
+                && let (Some(r), Some(tier)) = (results, tier)
+            {
+                let values_key = hash_of((
+                    r.study_generation,
+                    Arc::as_ptr(&r.assessment) as usize,
+                    &tier.id,
+                    &options.heat_source,
+                ));
+                if self
+                    .heat_values
+                    .as_ref()
+                    .is_none_or(|(k, _)| *k != values_key)
+                {
+                    let values = map_layers::heat_values(&r.assessment, tier, &options.heat_source);
+                    self.heat_values = Some((values_key, Arc::new(values)));
+                }
+                if let Some((_, values)) = &self.heat_values {
+                    let cell_m = match r.assessment.demand_kind {
+                        crate::model::DemandKind::AreaHectares => 100.0,
+                        crate::model::DemandKind::People => 60.0,
+                    };
+                    let side = (cell_m / mpp) as f32;
+                    let side = match r.assessment.demand_kind {
+                        crate::model::DemandKind::AreaHectares => side,
+                        crate::model::DemandKind::People => side.clamp(4.5, 14.0),
+                    };
+                    let key = hash_of((view, values_key, side.to_bits()));
+                    let demand = &r.demand;
+                    let mesh = self.heat_mesh.get(
+                        key,
+                        || map_layers::heat_mesh(demand, values, side, &to_screen, rect),
+                        &mut rebuilt,
+                    );
+                    painted[0] = mesh.vertices.len();
+                    painter.add(Shape::Mesh(mesh));
+                }
+            }
+
+            // Roads: a place in the paint order now, the mesh at the end.
+            let roads_slot = roads_wanted.then(|| painter.add(Shape::Noop));
+
+            // Townships.
+            if options.townships {
+                for (i, shape) in geometry.townships.iter().enumerate() {
+                    let highlight =
+                        input.selected_township == Some(i) || hovered == Some(Hover::Township(i));
+                    let stroke = if highlight {
+                        Stroke::new(3.0, style::TOWNSHIP_HIGHLIGHT)
+                    } else {
+                        Stroke::new(1.4, style::TOWNSHIP_OUTLINE)
+                    };
+                    for ring in &shape.rings {
+                        let pts: Vec<Pos2> = ring.iter().map(|p| to_screen.apply(*p)).collect();
+                        if pts.len() > 2 && rect.intersects(Rect::from_points(&pts)) {
+                            painter.add(Shape::closed_line(pts, stroke));
+                        }
                     }
                 }
             }
-        }
 
-        // A facility's reach.
-        if let Some(reach) = input.reach {
-            let key = hash_of((view, reach.id));
-            let segs = &reach.segments;
-            let mesh = self.reach_mesh.get(
-                key,
-                || {
-                    let screen: Vec<[Pos2; 2]> = segs
-                        .iter()
-                        .map(|[a, b]| [to_screen.apply(*a), to_screen.apply(*b)])
-                        .collect();
-                    map_layers::lines_mesh(&screen, 3.5, style::REACH, rect, feather)
-                },
-                &mut rebuilt,
-            );
-            painter.add(Shape::Mesh(mesh));
-        }
-
-        // Residents and blind spots.
-        if let Some(r) = results {
-            if options.residents {
-                let key = hash_of((view, Arc::as_ptr(&r.demand) as usize));
-                let demand = &r.demand;
-                let mesh = self.residents_mesh.get(
+            // A facility's reach.
+            if let Some(reach) = input.reach {
+                let key = hash_of((view, reach.id));
+                let segs = &reach.segments;
+                let mesh = self.reach_mesh.get(
                     key,
-                    || map_layers::dots_mesh(demand, None, style::RESIDENT, &to_screen, rect, feather),
+                    || {
+                        let screen: Vec<[Pos2; 2]> = segs
+                            .iter()
+                            .map(|[a, b]| [to_screen.apply(*a), to_screen.apply(*b)])
+                            .collect();
+                        map_layers::lines_mesh(&screen, 3.5, style::REACH, rect, feather)
+                    },
                     &mut rebuilt,
                 );
+                painted[4] = mesh.vertices.len();
                 painter.add(Shape::Mesh(mesh));
             }
-            if options.blind_spots
-                && let Some(list) = r.demand.blind_by_tier.get(input.tier)
-            {
-                let key = hash_of((view, Arc::as_ptr(&r.demand) as usize, input.tier));
-                let demand = &r.demand;
-                let mesh = self.blind_mesh.get(
+
+            // Residents and blind spots.
+            if let Some(r) = results {
+                if options.residents {
+                    let key = hash_of((view, Arc::as_ptr(&r.demand) as usize));
+                    let demand = &r.demand;
+                    let mesh = self.residents_mesh.get(
+                        key,
+                        || {
+                            map_layers::dots_mesh(
+                                demand,
+                                None,
+                                style::RESIDENT,
+                                &to_screen,
+                                rect,
+                                feather,
+                            )
+                        },
+                        &mut rebuilt,
+                    );
+                    painted[2] = mesh.vertices.len();
+                    painter.add(Shape::Mesh(mesh));
+                }
+                if options.blind_spots
+                    && let Some(list) = r.demand.blind_by_tier.get(input.tier)
+                {
+                    let key = hash_of((view, Arc::as_ptr(&r.demand) as usize, input.tier));
+                    let demand = &r.demand;
+                    let mesh = self.blind_mesh.get(
+                        key,
+                        || {
+                            map_layers::dots_mesh(
+                                demand,
+                                Some(list),
+                                style::BLIND_SPOT,
+                                &to_screen,
+                                rect,
+                                feather,
+                            )
+                        },
+                        &mut rebuilt,
+                    );
+                    painted[3] = mesh.vertices.len();
+                    painter.add(Shape::Mesh(mesh));
+                }
+            }
+
+            // Facilities.
+            if options.facilities {
+                let layers = &input.study.layers;
+                let hidden = &options.hidden_categories;
+                let key = hash_of((
+                    view,
+                    Arc::as_ptr(&geometry) as usize,
+                    hidden,
+                    input.selected_facility,
+                ));
+                let marks = &geometry.facilities;
+                let mesh = self.facilities_mesh.get(
                     key,
-                    || map_layers::dots_mesh(demand, Some(list), style::BLIND_SPOT, &to_screen, rect, feather),
+                    || {
+                        let shown = |m: &map_layers::FacilityMark| {
+                            layers
+                                .facilities
+                                .get(m.index as usize)
+                                .is_some_and(|f| !hidden.contains(&f.category))
+                        };
+                        map_layers::facilities_mesh(
+                            marks,
+                            shown,
+                            input.selected_facility,
+                            &to_screen,
+                            rect,
+                            feather,
+                        )
+                    },
                     &mut rebuilt,
                 );
+                painted[5] = mesh.vertices.len();
                 painter.add(Shape::Mesh(mesh));
+                if let Some(mark) = input.selected_facility.and_then(|i| marks.get(i as usize)) {
+                    let s = to_screen.apply(mark.pos);
+                    painter.circle_stroke(s, 11.5, Stroke::new(2.5, style::REACH));
+                }
             }
-        }
 
-        // Facilities.
-        if options.facilities {
-            let view_rect = rect.expand(10.0);
-            for mark in &geometry.facilities {
-                let Some(f) = input.study.layers.facilities.get(mark.index as usize) else { continue };
-                if options.hidden_categories.contains(&f.category) {
-                    continue;
+            if let Some(slot) = roads_slot {
+                if let Some(thread) = roads_thread {
+                    // A panic in the builder leaves the roads out, not the app.
+                    let mesh = thread.join().unwrap_or_default();
+                    self.roads_mesh = CachedMesh {
+                        key: roads_key,
+                        mesh: Arc::new(mesh),
+                    };
+                    rebuilt = true;
                 }
-                let s = to_screen.apply(mark.pos);
-                if !view_rect.contains(s) {
-                    continue;
-                }
-                let color = mark.category.map_or(Color32::GRAY, |c| style::category_color(c as usize));
-                let selected = input.selected_facility == Some(mark.index);
-                let r = if selected { 7.5 } else { 4.5 };
-                style::Symbol::for_tier(mark.tier.map(|t| t as usize)).paint(&painter, s, r, color);
-                if selected {
-                    painter.circle_stroke(s, r + 4.0, Stroke::new(2.5, style::REACH));
-                }
+                let mesh = self.roads_mesh.get(roads_key, build_roads, &mut rebuilt);
+                painted[1] = mesh.vertices.len();
+                painter.set(slot, Shape::Mesh(mesh));
             }
-        }
+        });
 
         // Township names.
         if options.townships {
@@ -362,18 +441,9 @@ impl MapView {
         }
 
         let build_ms = started.elapsed().as_secs_f32() * 1000.0;
+        self.stats.vertices = painted;
         if rebuilt {
             self.stats.last_build_ms = build_ms;
-            self.stats.vertices = [
-                &self.heat_mesh,
-                &self.roads_mesh,
-                &self.residents_mesh,
-                &self.blind_mesh,
-                &self.reach_mesh,
-            ]
-            .iter()
-            .map(|c| c.mesh.vertices.len())
-            .sum();
         }
 
         // Furniture: scale bar, north arrow, heat key, zoom buttons.
@@ -403,7 +473,7 @@ impl MapView {
         }
         // Keep the (possibly panned) view.
         response.widget_info(|| {
-            egui::WidgetInfo::labeled(egui::WidgetType::Other, true, lang.pick("地图", "Map"))
+            egui::WidgetInfo::labeled(egui::Role::Canvas, true, lang.pick("地图", "Map"))
         });
     }
 
@@ -413,7 +483,10 @@ impl MapView {
         let mut y = rect.min.y + 10.0;
         let mut button = |ui: &mut egui::Ui, text: &str, hover: &str| {
             let r = ui
-                .put(Rect::from_min_size(pos2(x, y), size), egui::Button::new(text))
+                .put(
+                    Rect::from_min_size(pos2(x, y), size),
+                    egui::Button::new(text),
+                )
                 .on_hover_text(hover);
             y += size.y + 4.0;
             r.clicked()
@@ -434,14 +507,22 @@ impl MapView {
         }
     }
 
-    fn hit_test(&self, p: Pos2, t: &MapTransform, input: &MapInputs<'_>, results: Option<&Results>) -> Option<Hover> {
+    fn hit_test(
+        &self,
+        p: Pos2,
+        t: &MapTransform,
+        input: &MapInputs<'_>,
+        results: Option<&Results>,
+    ) -> Option<Hover> {
         let geometry = &input.study.geometry;
         let to_screen = t.plane_to_screen(&geometry.plane);
         let options = input.options;
         if options.facilities {
             let mut best: Option<(f32, u32)> = None;
             for mark in &geometry.facilities {
-                let Some(f) = input.study.layers.facilities.get(mark.index as usize) else { continue };
+                let Some(f) = input.study.layers.facilities.get(mark.index as usize) else {
+                    continue;
+                };
                 if options.hidden_categories.contains(&f.category) {
                     continue;
                 }
@@ -459,13 +540,19 @@ impl MapView {
         {
             let k = to_screen.k.max(1e-9);
             let plane_p = [(p.x - to_screen.ox) / k, (to_screen.oy - p.y) / k];
-            let radius = if options.heat && !options.residents { 9.0 } else { 7.0 } / k;
+            let radius = if options.heat && !options.residents {
+                9.0
+            } else {
+                7.0
+            } / k;
             let found = if options.blind_spots && !options.residents && !options.heat {
                 let list = r.demand.blind_by_tier.get(input.tier);
                 list.and_then(|l| {
                     l.iter()
                         .map(|&i| (r.demand.pos[i as usize], i))
-                        .map(|(q, i)| ((q[0] - plane_p[0]).powi(2) + (q[1] - plane_p[1]).powi(2), i))
+                        .map(|(q, i)| {
+                            ((q[0] - plane_p[0]).powi(2) + (q[1] - plane_p[1]).powi(2), i)
+                        })
                         .filter(|(d, _)| *d <= radius * radius)
                         .min_by(|a, b| a.0.total_cmp(&b.0))
                         .map(|(_, i)| i)
@@ -500,7 +587,11 @@ fn township_at(input: &MapInputs<'_>, [lon, lat]: [f64; 2]) -> Option<usize> {
 fn label_with_halo(painter: &egui::Painter, at: Pos2, text: &str, size: f32, color: Color32) {
     let galley = painter.layout_no_wrap(text.to_string(), FontId::proportional(size), color);
     let rect = Align2::CENTER_CENTER.anchor_size(at, galley.size());
-    painter.rect_filled(rect.expand2(vec2(4.0, 1.0)), 4.0, Color32::from_white_alpha(170));
+    painter.rect_filled(
+        rect.expand2(vec2(4.0, 1.0)),
+        4.0,
+        Color32::from_white_alpha(170),
+    );
     painter.galley(rect.min, galley, color);
 }
 
@@ -516,15 +607,15 @@ fn paint_scale_bar(painter: &egui::Painter, rect: Rect, metres_per_point: f64) {
     } else {
         format!("{metres} m")
     };
-    let back = Rect::from_min_max(pos2(x0 - 6.0, y - 22.0), pos2(x0 + points + 8.0, y + 8.0));
+    let back = Rect::from_min_max(pos2(x0 - 6.0, y - 24.0), pos2(x0 + points + 8.0, y + 8.0));
     painter.rect_filled(back, 3.0, Color32::from_white_alpha(190));
     let stroke = Stroke::new(2.0, style::MAP_TEXT);
     painter.line_segment([pos2(x0, y), pos2(x0 + points, y)], stroke);
-    for x in [x0, x0 + points / 2.0, x0 + points] {
+    for x in [x0, x0 + points] {
         painter.line_segment([pos2(x, y - 5.0), pos2(x, y)], stroke);
     }
     painter.text(
-        pos2(x0 + points / 2.0, y - 6.0),
+        pos2(x0 + points / 2.0, y - 7.0),
         Align2::CENTER_BOTTOM,
         text,
         FontId::proportional(12.0),
@@ -534,12 +625,21 @@ fn paint_scale_bar(painter: &egui::Painter, rect: Rect, metres_per_point: f64) {
 
 fn paint_north_arrow(painter: &egui::Painter, rect: Rect, lang: Lang) {
     let c = pos2(rect.max.x - 28.0, rect.min.y + 42.0);
-    painter.circle(c, 17.0, Color32::from_white_alpha(190), Stroke::new(1.0, Color32::from_gray(120)));
+    painter.circle(
+        c,
+        17.0,
+        Color32::from_white_alpha(190),
+        Stroke::new(1.0, Color32::from_gray(120)),
+    );
     let tip = c + vec2(0.0, -13.0);
     let left = c + vec2(-7.0, 9.0);
     let right = c + vec2(7.0, 9.0);
     let mid = c + vec2(0.0, 4.0);
-    painter.add(Shape::convex_polygon(vec![tip, mid, left], style::MAP_TEXT, Stroke::NONE));
+    painter.add(Shape::convex_polygon(
+        vec![tip, mid, left],
+        style::MAP_TEXT,
+        Stroke::NONE,
+    ));
     painter.add(Shape::convex_polygon(
         vec![tip, right, mid],
         Color32::from_gray(150),
@@ -555,13 +655,7 @@ fn paint_north_arrow(painter: &egui::Painter, rect: Rect, lang: Lang) {
 }
 
 fn paint_heat_key(painter: &egui::Painter, rect: Rect, lang: Lang) {
-    let labels = [
-        "≤5",
-        "≤15",
-        "≤30",
-        ">30",
-        lang.pick("不可达", "none"),
-    ];
+    let labels = ["≤5", "≤15", "≤30", ">30", lang.pick("不可达", "none")];
     let colors = [
         style::RAMP[0].color,
         style::RAMP[1].color,
@@ -596,9 +690,17 @@ fn paint_heat_key(painter: &egui::Painter, rect: Rect, lang: Lang) {
 }
 
 fn paint_debug(painter: &egui::Painter, rect: Rect, text: &str, stats: &MapStats) {
+    let v = stats.vertices;
     let text = format!(
-        "{text}\nmesh rebuild {:.1} ms · {} vertices",
-        stats.last_build_ms, stats.vertices
+        "{text}\nmesh {:.1} ms · {} vertices\n(heat {} roads {} residents {} blind {} reach {} facilities {})",
+        stats.last_build_ms,
+        v.iter().sum::<usize>(),
+        v[0],
+        v[1],
+        v[2],
+        v[3],
+        v[4],
+        v[5]
     );
     let galley = painter.layout_no_wrap(text, FontId::monospace(12.0), Color32::WHITE);
     let at = pos2(rect.min.x + 60.0, rect.min.y + 10.0);
@@ -607,10 +709,16 @@ fn paint_debug(painter: &egui::Painter, rect: Rect, text: &str, stats: &MapStats
     painter.galley(at, galley, Color32::WHITE);
 }
 
-fn show_hover(ctx: &egui::Context, p: Pos2, hover: Hover, input: &MapInputs<'_>, results: Option<&Results>) {
+fn show_hover(
+    ctx: &egui::Context,
+    p: Pos2,
+    hover: Hover,
+    input: &MapInputs<'_>,
+    results: Option<&Results>,
+) {
     let lang = input.lang;
     let zh = lang.is_chinese();
-    egui::Area::new(egui::Id::new("map_hover"))
+    egui::Area::new(egui::Id::unique("lifecircle_map_hover"))
         .order(egui::Order::Tooltip)
         .fixed_pos(p + vec2(16.0, 16.0))
         .interactable(false)
@@ -619,7 +727,9 @@ fn show_hover(ctx: &egui::Context, p: Pos2, hover: Hover, input: &MapInputs<'_>,
                 ui.set_max_width(320.0);
                 match hover {
                     Hover::Facility(i) => {
-                        let Some(f) = input.study.layers.facilities.get(i as usize) else { return };
+                        let Some(f) = input.study.layers.facilities.get(i as usize) else {
+                            return;
+                        };
                         let profile = &input.study.profile;
                         let name = if f.name.is_empty() {
                             lang.pick("（未命名设施）", "(unnamed facility)")
@@ -633,15 +743,23 @@ fn show_hover(ctx: &egui::Context, p: Pos2, hover: Hover, input: &MapInputs<'_>,
                             profile.category_name(&f.category, zh)
                         ));
                         if let Some(c) = f.capacity {
-                            ui.label(format!("{}: {}", lang.pick("规模", "Capacity"), lang.count(c)));
+                            ui.label(format!(
+                                "{}: {}",
+                                lang.pick("规模", "Capacity"),
+                                lang.count(c)
+                            ));
                         }
                         ui.label(
-                            RichText::new(lang.pick("单击显示其可达范围", "Click to show what it reaches"))
-                                .weak(),
+                            RichText::new(
+                                lang.pick("单击显示其可达范围", "Click to show what it reaches"),
+                            )
+                            .weak(),
                         );
                     }
                     Hover::Township(i) => {
-                        let Some(t) = input.study.layers.townships.get(i) else { return };
+                        let Some(t) = input.study.layers.townships.get(i) else {
+                            return;
+                        };
                         ui.label(RichText::new(&t.name).strong());
                         let figures = results.and_then(|r| r.assessment.report.township(&t.name));
                         match (figures, results) {
@@ -671,10 +789,14 @@ fn show_hover(ctx: &egui::Context, p: Pos2, hover: Hover, input: &MapInputs<'_>,
                     }
                     Hover::Resident(i) => {
                         let Some(r) = results else { return };
-                        let Some(d) = r.assessment.demand.get(i as usize) else { return };
+                        let Some(d) = r.assessment.demand.get(i as usize) else {
+                            return;
+                        };
                         let kind = match r.assessment.demand_kind {
                             crate::model::DemandKind::People => lang.pick("居民点", "Residents"),
-                            crate::model::DemandKind::AreaHectares => lang.pick("网格", "Grid cell"),
+                            crate::model::DemandKind::AreaHectares => {
+                                lang.pick("网格", "Grid cell")
+                            }
                         };
                         ui.label(RichText::new(format!("{kind} #{}", i + 1)).strong());
                         ui.label(format!(

@@ -33,7 +33,9 @@ impl ProfilePanel {
             self.base = Some(profile.clone());
             self.draft = Some(profile.clone());
         }
-        let Some(draft) = self.draft.as_mut() else { return };
+        let Some(draft) = self.draft.as_mut() else {
+            return;
+        };
         let changed = draft != profile;
         let problem = draft.validate().err();
 
@@ -53,7 +55,10 @@ impl ProfilePanel {
             }
         });
         if let Some(p) = &problem {
-            ui.colored_label(super::style::MISSING_TEXT, format!("{}{p}", lang.pick("方案无效：", "Invalid profile: ")));
+            ui.colored_label(
+                super::style::MISSING_TEXT,
+                format!("{}{p}", lang.pick("方案无效：", "Invalid profile: ")),
+            );
         } else if changed {
             ui.weak(lang.pick("有未应用的修改。", "There are changes not applied yet."));
         }
@@ -63,49 +68,70 @@ impl ProfilePanel {
         ui.separator();
 
         ui.label(RichText::new(lang.pick("生活圈", "Life circles")).strong());
-        egui::Grid::new("tiers_grid").num_columns(3).spacing([8.0, 6.0]).show(ui, |ui| {
-            ui.weak(lang.pick("名称", "Name"));
-            ui.weak(lang.pick("阈值（分钟）", "Minutes"));
-            ui.weak(lang.pick("出行方式", "Mode"));
-            ui.end_row();
-            for (i, tier) in draft.tiers.iter_mut().enumerate() {
-                let name = ui.label(tier.display_name(zh).to_string());
-                ui.add(
-                    egui::DragValue::new(&mut tier.minutes)
-                        .range(1.0..=240.0)
-                        .speed(0.2)
-                        .max_decimals(1),
-                )
-                .labelled_by(name.id);
-                egui::ComboBox::from_id_salt(("tier_mode", i))
-                    .selected_text(lang.mode_name(tier.mode))
-                    .show_ui(ui, |ui| {
-                        for m in Mode::ALL {
-                            ui.selectable_value(&mut tier.mode, m, lang.mode_name(m));
-                        }
-                    })
-                    .response
-                    .labelled_by(name.id);
+        egui::Grid::new("tiers_grid")
+            .num_columns(3)
+            .spacing([8.0, 6.0])
+            .show(ui, |ui| {
+                ui.weak(lang.pick("名称", "Name"));
+                ui.weak(lang.pick("阈值（分钟）", "Minutes"));
+                ui.weak(lang.pick("出行方式", "Mode"));
                 ui.end_row();
-            }
-        });
+                for (i, tier) in draft.tiers.iter_mut().enumerate() {
+                    let name = ui.label(tier.display_name(zh).to_string());
+                    ui.add(
+                        egui::DragValue::new(&mut tier.minutes)
+                            .range(1.0..=240.0)
+                            .speed(0.2)
+                            .max_decimals(1),
+                    )
+                    .labelled_by(name.id);
+                    egui::ComboBox::from_id_salt(("tier_mode", i))
+                        .selected_text(lang.mode_name(tier.mode))
+                        .show_ui(ui, |ui| {
+                            for m in Mode::ALL {
+                                ui.selectable_value(&mut tier.mode, m, lang.mode_name(m));
+                            }
+                        })
+                        .response
+                        .labelled_by(name.id);
+                    ui.end_row();
+                }
+            });
         ui.add_space(6.0);
 
         ui.label(RichText::new(lang.pick("出行速度（公里/小时）", "Speeds (km/h)")).strong());
-        egui::Grid::new("speeds_grid").num_columns(2).spacing([8.0, 6.0]).show(ui, |ui| {
-            speed_row(ui, lang.pick("步行", "Walk"), &mut draft.modes.walk.speed_kmh, 1.0..=10.0);
-            speed_row(ui, lang.pick("慢行（骑行）", "Bike"), &mut draft.modes.bike.speed_kmh, 3.0..=40.0);
-            speed_row(
-                ui,
-                lang.pick("机动车（未分级道路）", "Drive (other roads)"),
-                &mut draft.modes.drive.other_kmh,
-                5.0..=120.0,
-            );
-            let label = ui.label(lang.pick("绕行系数（无路网时）", "Detour factor (no roads)"));
-            ui.add(egui::DragValue::new(&mut draft.detour_factor).range(1.0..=3.0).speed(0.01).max_decimals(2))
+        egui::Grid::new("speeds_grid")
+            .num_columns(2)
+            .spacing([8.0, 6.0])
+            .show(ui, |ui| {
+                speed_row(
+                    ui,
+                    lang.pick("步行", "Walk"),
+                    &mut draft.modes.walk.speed_kmh,
+                    1.0..=10.0,
+                );
+                speed_row(
+                    ui,
+                    lang.pick("慢行（骑行）", "Bike"),
+                    &mut draft.modes.bike.speed_kmh,
+                    3.0..=40.0,
+                );
+                speed_row(
+                    ui,
+                    lang.pick("机动车（未分级道路）", "Drive (other roads)"),
+                    &mut draft.modes.drive.other_kmh,
+                    5.0..=120.0,
+                );
+                let label = ui.label(lang.pick("绕行系数（无路网时）", "Detour factor (no roads)"));
+                ui.add(
+                    egui::DragValue::new(&mut draft.detour_factor)
+                        .range(1.0..=3.0)
+                        .speed(0.01)
+                        .max_decimals(2),
+                )
                 .labelled_by(label.id);
-            ui.end_row();
-        });
+                ui.end_row();
+            });
         ui.add_space(6.0);
 
         ui.label(RichText::new(lang.pick("设施类别", "Facility categories")).strong());
@@ -113,50 +139,79 @@ impl ProfilePanel {
             "必需：居民须在阈值内到达全部必需设施才算完整覆盖；可选：只统计，不影响完整率。",
             "Required: a resident is complete only when it reaches all of them; optional: reported only.",
         ));
-        let ids: Vec<String> = draft.category_ids().into_iter().map(str::to_string).collect();
-        let names: Vec<String> = ids.iter().map(|c| draft.category_name(c, zh).to_string()).collect();
+        let ids: Vec<String> = draft
+            .category_ids()
+            .into_iter()
+            .map(str::to_string)
+            .collect();
+        let names: Vec<String> = ids
+            .iter()
+            .map(|c| draft.category_name(c, zh).to_string())
+            .collect();
         for ti in 0..draft.tiers.len() {
-            let title = format!(
-                "{} ({} {}, {} {})",
-                draft.tiers[ti].display_name(zh),
-                draft.tiers[ti].categories.len(),
-                lang.pick("项必需", "required"),
-                draft.tiers[ti].optional.len(),
-                lang.pick("项可选", "optional"),
-            );
+            let t = &draft.tiers[ti];
+            let title = match lang {
+                Lang::Zh => format!(
+                    "{}（{} 项必需，{} 项可选）",
+                    t.display_name(zh),
+                    t.categories.len(),
+                    t.optional.len()
+                ),
+                Lang::En => format!(
+                    "{} ({} required, {} optional)",
+                    t.display_name(zh),
+                    t.categories.len(),
+                    t.optional.len()
+                ),
+            };
             egui::CollapsingHeader::new(title)
                 .id_salt(("tier_categories", ti))
                 .default_open(false)
                 .show(ui, |ui| {
                     let tier = &mut draft.tiers[ti];
-                    egui::Grid::new(("cat_grid", ti)).num_columns(2).striped(true).show(ui, |ui| {
-                        for (id, name) in ids.iter().zip(&names) {
-                            let role = if tier.categories.contains(id) {
-                                Role::Required
-                            } else if tier.optional.contains(id) {
-                                Role::Optional
-                            } else {
-                                Role::Unused
-                            };
-                            ui.label(name);
-                            let mut new = role;
-                            ui.horizontal(|ui| {
-                                ui.selectable_value(&mut new, Role::Required, lang.pick("必需", "required"));
-                                ui.selectable_value(&mut new, Role::Optional, lang.pick("可选", "optional"));
-                                ui.selectable_value(&mut new, Role::Unused, lang.pick("不用", "unused"));
-                            });
-                            if new != role {
-                                tier.categories.retain(|c| c != id);
-                                tier.optional.retain(|c| c != id);
-                                match new {
-                                    Role::Required => tier.categories.push(id.clone()),
-                                    Role::Optional => tier.optional.push(id.clone()),
-                                    Role::Unused => {}
+                    egui::Grid::new(("cat_grid", ti))
+                        .num_columns(2)
+                        .striped(true)
+                        .show(ui, |ui| {
+                            for (id, name) in ids.iter().zip(&names) {
+                                let role = if tier.categories.contains(id) {
+                                    Role::Required
+                                } else if tier.optional.contains(id) {
+                                    Role::Optional
+                                } else {
+                                    Role::Unused
+                                };
+                                ui.label(name);
+                                let mut new = role;
+                                ui.horizontal(|ui| {
+                                    ui.selectable_value(
+                                        &mut new,
+                                        Role::Required,
+                                        lang.pick("必需", "required"),
+                                    );
+                                    ui.selectable_value(
+                                        &mut new,
+                                        Role::Optional,
+                                        lang.pick("可选", "optional"),
+                                    );
+                                    ui.selectable_value(
+                                        &mut new,
+                                        Role::Unused,
+                                        lang.pick("不用", "unused"),
+                                    );
+                                });
+                                if new != role {
+                                    tier.categories.retain(|c| c != id);
+                                    tier.optional.retain(|c| c != id);
+                                    match new {
+                                        Role::Required => tier.categories.push(id.clone()),
+                                        Role::Optional => tier.optional.push(id.clone()),
+                                        Role::Unused => {}
+                                    }
                                 }
+                                ui.end_row();
                             }
-                            ui.end_row();
-                        }
-                    });
+                        });
                 });
         }
     }
@@ -164,7 +219,12 @@ impl ProfilePanel {
 
 fn speed_row(ui: &mut Ui, name: &str, value: &mut f64, range: std::ops::RangeInclusive<f64>) {
     let label = ui.label(name);
-    ui.add(egui::DragValue::new(value).range(range).speed(0.1).max_decimals(1))
-        .labelled_by(label.id);
+    ui.add(
+        egui::DragValue::new(value)
+            .range(range)
+            .speed(0.1)
+            .max_decimals(1),
+    )
+    .labelled_by(label.id);
     ui.end_row();
 }

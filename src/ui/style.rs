@@ -143,6 +143,39 @@ impl Symbol {
         }
     }
 
+    /// The symbol's outline points, centred at `c` with half-size `r`
+    /// (clockwise on screen); a circle is approximated by 12 points.
+    pub fn outline(self, c: egui::Pos2, r: f32) -> Vec<egui::Pos2> {
+        match self {
+            Symbol::Circle => (0..12)
+                .map(|i| {
+                    let a = i as f32 / 12.0 * std::f32::consts::TAU;
+                    c + egui::vec2(a.cos(), a.sin()) * r
+                })
+                .collect(),
+            Symbol::Square => {
+                let h = 0.85 * r;
+                vec![
+                    c + egui::vec2(-h, -h),
+                    c + egui::vec2(h, -h),
+                    c + egui::vec2(h, h),
+                    c + egui::vec2(-h, h),
+                ]
+            }
+            Symbol::Triangle => vec![
+                c + egui::vec2(0.0, -1.15 * r),
+                c + egui::vec2(1.05 * r, 0.75 * r),
+                c + egui::vec2(-1.05 * r, 0.75 * r),
+            ],
+            Symbol::Diamond => vec![
+                c + egui::vec2(0.0, -1.2 * r),
+                c + egui::vec2(1.2 * r, 0.0),
+                c + egui::vec2(0.0, 1.2 * r),
+                c + egui::vec2(-1.2 * r, 0.0),
+            ],
+        }
+    }
+
     /// Paint the symbol centred at `c` with half-size `r`.
     pub fn paint(self, painter: &egui::Painter, c: egui::Pos2, r: f32, fill: Color32) {
         let stroke = egui::Stroke::new(1.0, Color32::from_gray(30));
@@ -326,10 +359,15 @@ mod tests {
         let size = 64;
         let rgba = icon_rgba(size);
         assert_eq!(rgba.len(), (size * size * 4) as usize);
-        let at = |x: u32, y: u32| &rgba[((y * size + x) * 4) as usize..((y * size + x) * 4 + 4) as usize];
+        let at = |x: u32, y: u32| {
+            &rgba[((y * size + x) * 4) as usize..((y * size + x) * 4 + 4) as usize]
+        };
         assert_eq!(at(32, 32)[3], 255);
         assert_eq!(at(0, 0)[3], 0);
         // The outermost ring is the 30-minute colour.
-        assert_eq!(at(32, 1)[..3], [RAMP[2].color.r(), RAMP[2].color.g(), RAMP[2].color.b()]);
+        assert_eq!(
+            at(32, 1)[..3],
+            [RAMP[2].color.r(), RAMP[2].color.g(), RAMP[2].color.b()]
+        );
     }
 }

@@ -1,0 +1,519 @@
+//! Where would a new facility do the most good? Greedy maximal covering:
+//! candidate sites on the road network (or on a grid without roads),
+//! optionally inside one township; each pick is the site that covers the
+//! most people still uncovered for the category, existing facilities fixed.
+//! Gains are submodular, so picks are re-evaluated lazily (CELF).
+
+use super::engine::straight_line_speed_mps;
+use super::{Cancelled, LiveAssessment, Progress, TownshipIndex};
+use crate::model::Tier;
+use crate::network::{ModeGraph, Network, SearchBuffer, TRAVERSE_BACKWARD, TRAVERSE_FORWARD};
+use geo::Point;
+use rayon::prelude::*;
+use std::cmp::Ordering;
+use std::collections::BinaryHeap;
+
+/// What to suggest sites for.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SuggestRequest {
+    /// Index into the profile's tiers.
+    pub tier: usize,
+    /// Categories to place (one, or every required category of the tier).
+    pub categories: Vec<String>,
+    /// How many sites at most.
+    pub k: usize,
+    /// Only candidates inside this township (index into the townships).
+    pub township: Option<u32>,
+    /// Candidates are thinned to at most this many, evenly over the area.
+    pub max_candidates: usize,
+}
+
+/// One suggested site, in the order picked.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SiteSuggestion {
+    /// 1 for the first pick.
+    pub rank: usize,
+    pub category: String,
+    /// Lon/lat of the site (a road vertex with a road network).
+    pub location: Point<f64>,
+    /// People (or hectares) newly covered by this site, given the sites
+    /// picked before it.
+    pub gained: f64,
+    /// Township containing the site.
+    pub township: Option<u32>,
+}
+
+/// A candidate site: where it is and whom (uncovered) it would cover.
+struct Candidate {
+    lonlat: [f64; 2],
+    category: usize,
+    covers: Vec<u32>,
+}
+
+/// Suggest up to `k` sites (see module docs). Returns fewer when no
+/// candidate covers anybody new.
+pub fn suggest_sites(
+    live: &LiveAssessment,
+    request: &SuggestRequest,
+    progress: &Progress,
+) -> Result<Vec<SiteSuggestion>, Cancelled> {
+    let Some(tier) = live.profile.tiers.get(request.tier) else {
+        return Ok(Vec::new());
+    };
+    let study = &live.study;
+    let a = live.assessment();
+    let index = TownshipIndex::new(&study.townships);
+    let population: Vec<f64> = a.demand.iter().map(|r| r.population).collect();
+    progress.phase("candidates", 0.0);
+    let mut candidates: Vec<Candidate> = Vec::new();
+    for (ci, category) in request.categories.iter().enumerate() {
+        progress.check()?;
+        let Some(column) = a.minutes_for(tier, category) else {
+            continue;
+        };
+        let limit = tier.minutes as f32;
+        // People outside every township are not the district's to serve.
+        let uncovered: Vec<bool> = column
+            .iter()
+            .zip(&a.resident_township)
+            .map(|(m, t)| t.is_some() && !(*m <= limit))
+            .collect();
+        let found = match study.graph(tier.mode) {
+            Some((graph, net)) => network_candidates(
+                live, graph, net, tier, &uncovered, request, &index, progress,
+            )?,
+            None => grid_candidates(live, tier, &uncovered, request, &index),
+        };
+        candidates.extend(found.into_iter().map(|(lonlat, covers)| Candidate {
+            lonlat,
+            category: ci,
+            covers,
+        }));
+    }
+    progress.phase("greedy", 0.9);
+    // CELF: a max-heap of (possibly stale) gains.
+    #[derive(PartialEq)]
+    struct Entry(f64, usize);
+    impl Eq for Entry {}
+    impl PartialOrd for Entry {
+        fn partial_cmp(&self, o: &Self) -> Option<Ordering> {
+            Some(self.cmp(o))
+        }
+    }
+    impl Ord for Entry {
+        fn cmp(&self, o: &Self) -> Ordering {
+            self.0.total_cmp(&o.0).then(o.1.cmp(&self.1))
+        }
+    }
+    let gain = |c: &Candidate, covered: &[Vec<bool>]| -> f64 {
+        c.covers
+            .iter()
+            .filter(|&&r| !covered[c.category][r as usize])
+            .map(|&r| population[r as usize])
+            .fold(0.0, |s, p| s + p)
+    };
+    let mut covered = vec![vec![false; population.len()]; request.categories.len()];
+    let mut heap: BinaryHeap<Entry> = candidates
+        .iter()
+        .enumerate()
+        .map(|(i, c)| Entry(gain(c, &covered), i))
+        .collect();
+    let mut picks = Vec::new();
+    while picks.len() < request.k {
+        let Some(Entry(stale, i)) = heap.pop() else {
+            break;
+        };
+        let fresh = gain(&candidates[i], &covered);
+        if fresh <= 0.0 {
+            if stale <= 0.0 {
+                break;
+            }
+            continue;
+        }
+        if heap.peek().is_some_and(|top| top.0 > fresh) {
+            heap.push(Entry(fresh, i));
+            continue;
+        }
+        let c = &candidates[i];
+        for &r in &c.covers {
+            covered[c.category][r as usize] = true;
+        }
+        picks.push(SiteSuggestion {
+            rank: picks.len() + 1,
+            category: request.categories[c.category].clone(),
+            location: Point::new(c.lonlat[0], c.lonlat[1]),
+            gained: fresh,
+            township: index.locate(c.lonlat),
+        });
+    }
+    progress.phase("done", 1.0);
+    Ok(picks)
+}
+
+/// Keep at most `max` items, one per cell of an even grid over their
+/// positions (the one nearest the cell's centre), growing the cell until
+/// few enough remain.
+fn thin<T: Copy>(items: Vec<(T, [f64; 2])>, max: usize) -> Vec<(T, [f64; 2])> {
+    if items.len() <= max || max == 0 {
+        return items;
+    }
+    let (mut x0, mut y0, mut x1, mut y1) = (
+        f64::INFINITY,
+        f64::INFINITY,
+        f64::NEG_INFINITY,
+        f64::NEG_INFINITY,
+    );
+    for (_, p) in &items {
+        x0 = x0.min(p[0]);
+        y0 = y0.min(p[1]);
+        x1 = x1.max(p[0]);
+        y1 = y1.max(p[1]);
+    }
+    let mut cell = (((x1 - x0) * (y1 - y0)) / max as f64).sqrt().max(1.0);
+    loop {
+        let mut best: std::collections::HashMap<(i64, i64), (T, [f64; 2], f64)> =
+            std::collections::HashMap::new();
+        for &(t, p) in &items {
+            let key = (
+                ((p[0] - x0) / cell).floor() as i64,
+                ((p[1] - y0) / cell).floor() as i64,
+            );
+            let cx = x0 + (key.0 as f64 + 0.5) * cell;
+            let cy = y0 + (key.1 as f64 + 0.5) * cell;
+            let d = (p[0] - cx).powi(2) + (p[1] - cy).powi(2);
+            let e = best.entry(key).or_insert((t, p, f64::INFINITY));
+            if d < e.2 {
+                *e = (t, p, d);
+            }
+        }
+        if best.len() <= max {
+            let mut out: Vec<(T, [f64; 2])> = best.into_values().map(|(t, p, _)| (t, p)).collect();
+            out.sort_by(|a, b| a.1[0].total_cmp(&b.1[0]).then(a.1[1].total_cmp(&b.1[1])));
+            return out;
+        }
+        cell *= 1.25;
+    }
+}
+
+/// Road vertices the mode can use, and whom each would cover.
+#[allow(clippy::too_many_arguments)]
+fn network_candidates(
+    live: &LiveAssessment,
+    graph: &ModeGraph,
+    net: &Network,
+    tier: &Tier,
+    uncovered: &[bool],
+    request: &SuggestRequest,
+    index: &TownshipIndex,
+    progress: &Progress,
+) -> Result<Vec<([f64; 2], Vec<u32>)>, Cancelled> {
+    let m = tier.mode.index();
+    let snaps = &live.study.resident_snaps;
+    // Uncovered residents listed at both ends of their segment.
+    let n = net.node_count();
+    let mut count = vec![0u32; n + 1];
+    for (r, s) in snaps.iter().enumerate() {
+        if let (true, Some(snap)) = (uncovered[r], s[m]) {
+            let seg = &net.segments[snap.segment as usize];
+            count[seg.a as usize + 1] += 1;
+            count[seg.b as usize + 1] += 1;
+        }
+    }
+    for i in 0..n {
+        count[i + 1] += count[i];
+    }
+    let mut fill = count.clone();
+    let mut at_node = vec![0u32; count[n] as usize];
+    for (r, s) in snaps.iter().enumerate() {
+        if let (true, Some(snap)) = (uncovered[r], s[m]) {
+            let seg = &net.segments[snap.segment as usize];
+            for v in [seg.a, seg.b] {
+                at_node[fill[v as usize] as usize] = r as u32;
+                fill[v as usize] += 1;
+            }
+        }
+    }
+    if at_node.is_empty() {
+        return Ok(Vec::new());
+    }
+    // Candidate vertices: on a road the mode may use, inside the township.
+    let mut usable_node = vec![false; n];
+    for (s, seg) in net.segments.iter().enumerate() {
+        if graph.seg_dirs[s] != 0 {
+            usable_node[seg.a as usize] = true;
+            usable_node[seg.b as usize] = true;
+        }
+    }
+    let eligible: Vec<(u32, [f64; 2])> = (0..n as u32)
+        .filter(|&v| usable_node[v as usize])
+        .filter(|&v| {
+            request
+                .township
+                .is_none_or(|t| index.locate(net.node_lonlat[v as usize]) == Some(t))
+        })
+        .map(|v| (v, net.node_xy[v as usize]))
+        .collect();
+    let chosen = thin(eligible, request.max_candidates);
+    let limit_s = (tier.minutes * 60.0) as f32;
+    let total = chosen.len().max(1);
+    let done = std::sync::atomic::AtomicUsize::new(0);
+    chosen
+        .par_iter()
+        .map_init(
+            || (SearchBuffer::default(), Vec::<u32>::new()),
+            |(buf, seen), &(v, _)| {
+                progress.check()?;
+                graph.search(&[(v, 0.0)], limit_s, buf);
+                let mut covers = Vec::new();
+                for &u in buf.reached() {
+                    let lo = count[u as usize] as usize;
+                    let hi = count[u as usize + 1] as usize;
+                    for &r in &at_node[lo..hi] {
+                        if seen.last() == Some(&r) {
+                            continue;
+                        }
+                        let Some(snap) = snaps[r as usize][m] else {
+                            continue;
+                        };
+                        let s = snap.segment as usize;
+                        let seg = &net.segments[s];
+                        let (t, w, dirs) = (
+                            snap.t as f64,
+                            graph.seg_seconds[s] as f64,
+                            graph.seg_dirs[s],
+                        );
+                        let mut best = f64::INFINITY;
+                        if t == 0.0 {
+                            best = buf.time(seg.a) as f64;
+                        } else if t == 1.0 {
+                            best = buf.time(seg.b) as f64;
+                        }
+                        if dirs & TRAVERSE_FORWARD != 0 {
+                            best = best.min((1.0 - t) * w + buf.time(seg.b) as f64);
+                        }
+                        if dirs & TRAVERSE_BACKWARD != 0 {
+                            best = best.min(t * w + buf.time(seg.a) as f64);
+                        }
+                        let total = snap.connector_m as f64 / graph.connector_mps + best;
+                        if total <= limit_s as f64 {
+                            covers.push(r);
+                        }
+                    }
+                }
+                covers.sort_unstable();
+                covers.dedup();
+                seen.clear();
+                let d = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+                progress.set(0.85 * d as f32 / total as f32);
+                Ok((net.node_lonlat[v as usize], covers))
+            },
+        )
+        .filter(|r| r.as_ref().map_or(true, |(_, c)| !c.is_empty()))
+        .collect()
+}
+
+/// Without roads: grid points (500 m) over the townships, covering the
+/// uncovered residents within the straight-line reach.
+fn grid_candidates(
+    live: &LiveAssessment,
+    tier: &Tier,
+    uncovered: &[bool],
+    request: &SuggestRequest,
+    index: &TownshipIndex,
+) -> Vec<([f64; 2], Vec<u32>)> {
+    let study = &live.study;
+    let speed = straight_line_speed_mps(&live.profile, tier.mode);
+    let reach_m = tier.minutes * 60.0 * speed / live.profile.detour_factor;
+    let points: Vec<rstar::primitives::GeomWithData<[f64; 2], u32>> = study
+        .resident_xy
+        .iter()
+        .enumerate()
+        .filter(|(r, _)| uncovered[*r])
+        .map(|(r, xy)| rstar::primitives::GeomWithData::new(*xy, r as u32))
+        .collect();
+    if points.is_empty() {
+        return Vec::new();
+    }
+    let tree = rstar::RTree::bulk_load(points);
+    let (mut x0, mut y0, mut x1, mut y1) = (
+        f64::INFINITY,
+        f64::INFINITY,
+        f64::NEG_INFINITY,
+        f64::NEG_INFINITY,
+    );
+    for xy in &study.resident_xy {
+        x0 = x0.min(xy[0]);
+        y0 = y0.min(xy[1]);
+        x1 = x1.max(xy[0]);
+        y1 = y1.max(xy[1]);
+    }
+    let step = 500.0;
+    let mut grid = Vec::new();
+    let mut y = y0;
+    while y <= y1 {
+        let mut x = x0;
+        while x <= x1 {
+            let lonlat = study.projection.inverse(x, y);
+            let inside = match request.township {
+                Some(t) => index.locate(lonlat) == Some(t),
+                None => index.locate(lonlat).is_some(),
+            };
+            if inside {
+                grid.push(((), [x, y]));
+            }
+            x += step;
+        }
+        y += step;
+    }
+    thin(grid, request.max_candidates)
+        .into_iter()
+        .map(|((), xy)| {
+            let covers: Vec<u32> = tree
+                .locate_within_distance(xy, reach_m * reach_m)
+                .map(|p| p.data)
+                .collect();
+            (study.projection.inverse(xy[0], xy[1]), covers)
+        })
+        .filter(|(_, c)| !c.is_empty())
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Edit, Facility};
+
+    fn request(tier: usize, category: &str, k: usize) -> SuggestRequest {
+        SuggestRequest {
+            tier,
+            categories: vec![category.to_string()],
+            k,
+            township: None,
+            max_candidates: 10_000,
+        }
+    }
+
+    /// Population covered for (tier, category) in a live assessment.
+    fn covered(live: &LiveAssessment, tier: usize, category: &str) -> f64 {
+        live.assessment().report.total.tiers[tier]
+            .category(category)
+            .unwrap()
+            .covered_population
+    }
+
+    fn add_site(live: &mut LiveAssessment, s: &SiteSuggestion) {
+        let id = live.next_id();
+        live.apply(&Edit::Add {
+            id,
+            facility: Facility {
+                category: s.category.clone(),
+                name: format!("suggested {}", s.rank),
+                capacity: None,
+                location: s.location,
+            },
+        })
+        .unwrap();
+    }
+
+    /// Greedy against brute force on seeded random networks: the first pick
+    /// is the best single site, every reported gain is what adding the site
+    /// really gains, and two greedy picks get at least (1 − 1/e) of the best pair.
+    #[test]
+    fn greedy_matches_brute_force_on_small_cases() {
+        for seed in [2u64, 4, 6, 9] {
+            let (layers, profile) = crate::analysis::tests::random_case(seed);
+            let live = LiveAssessment::new(&layers, &profile, &Progress::new()).unwrap();
+            for (tier, category) in [(0usize, "a"), (1, "a"), (2, "b")] {
+                let base = covered(&live, tier, category);
+                let picks =
+                    suggest_sites(&live, &request(tier, category, 2), &Progress::new()).unwrap();
+                // Every site's gain, checked by really adding it.
+                let mut after = LiveAssessment::new(&layers, &profile, &Progress::new()).unwrap();
+                let mut so_far = base;
+                for p in &picks {
+                    add_site(&mut after, p);
+                    let now = covered(&after, tier, category);
+                    assert!(
+                        (now - so_far - p.gained).abs() < 1e-6,
+                        "seed {seed} tier {tier}: {p:?}, real gain {}",
+                        now - so_far
+                    );
+                    so_far = now;
+                }
+                // Brute force over every usable road vertex (the candidates).
+                let Some((graph, net)) = live.study.graph(profile.tiers[tier].mode) else {
+                    continue;
+                };
+                let sites: Vec<[f64; 2]> = (0..net.node_count())
+                    .filter(|&v| {
+                        net.segments.iter().enumerate().any(|(s, seg)| {
+                            graph.seg_dirs[s] != 0 && (seg.a as usize == v || seg.b as usize == v)
+                        })
+                    })
+                    .map(|v| net.node_lonlat[v])
+                    .collect();
+                let gain_of = |set: &[[f64; 2]]| {
+                    let mut l = LiveAssessment::new(&layers, &profile, &Progress::new()).unwrap();
+                    for (i, p) in set.iter().enumerate() {
+                        add_site(
+                            &mut l,
+                            &SiteSuggestion {
+                                rank: i + 1,
+                                category: category.into(),
+                                location: Point::new(p[0], p[1]),
+                                gained: 0.0,
+                                township: None,
+                            },
+                        );
+                    }
+                    covered(&l, tier, category) - base
+                };
+                let singles: Vec<f64> = sites.iter().map(|s| gain_of(&[*s])).collect();
+                let best_single = singles.iter().copied().fold(0.0, f64::max);
+                let first = picks.first().map_or(0.0, |p| p.gained);
+                assert!(
+                    (first - best_single).abs() < 1e-6,
+                    "seed {seed} tier {tier}: greedy first {first}, best single {best_single}"
+                );
+                // Best pair among the ten best singles and the greedy picks.
+                let mut order: Vec<usize> = (0..sites.len()).collect();
+                order.sort_by(|&x, &y| singles[y].total_cmp(&singles[x]));
+                let top: Vec<[f64; 2]> = order.iter().take(10).map(|&i| sites[i]).collect();
+                let mut best_pair: f64 = 0.0;
+                for i in 0..top.len() {
+                    for j in i + 1..top.len() {
+                        best_pair = best_pair.max(gain_of(&[top[i], top[j]]));
+                    }
+                }
+                let greedy_total: f64 = picks.iter().map(|p| p.gained).sum();
+                assert!(
+                    greedy_total >= (1.0 - 1.0 / std::f64::consts::E) * best_pair - 1e-6,
+                    "seed {seed} tier {tier}: greedy {greedy_total} vs best pair {best_pair}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn restricting_to_a_township_keeps_sites_inside() {
+        let (layers, profile) = crate::analysis::tests::tiny_case();
+        let live = LiveAssessment::new(&layers, &profile, &Progress::new()).unwrap();
+        let mut req = request(0, "shop", 3);
+        req.township = Some(0);
+        let picks = suggest_sites(&live, &req, &Progress::new()).unwrap();
+        // R2 (30 people, West) is the only one a West site can newly cover
+        // within 5 minutes; R3 is unreachable.
+        assert_eq!(picks.len(), 1);
+        assert_eq!(picks[0].gained, 30.0);
+        assert_eq!(picks[0].township, Some(0));
+    }
+
+    #[test]
+    fn thinning_keeps_at_most_max() {
+        let items: Vec<(u32, [f64; 2])> = (0..1000)
+            .map(|i| (i, [(i % 40) as f64 * 10.0, (i / 40) as f64 * 10.0]))
+            .collect();
+        let kept = thin(items, 100);
+        assert!(kept.len() <= 100 && kept.len() > 50, "{}", kept.len());
+    }
+}

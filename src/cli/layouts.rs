@@ -1,0 +1,289 @@
+//! `lifecircle compare` and `lifecircle suggest`: layouts on the command line.
+//!
+//! A layout is named either by a facilities file, by `baseline` (the
+//! `--facilities` layer, or the project's), or, with `--project`, by the
+//! name of one of the project's layouts.
+
+use super::{InputArgs, LoadedStudy, load_study, write_outputs};
+use crate::analysis::{
+    Comparison, LiveAssessment, Progress, SuggestRequest, assess, compare, suggest_sites,
+};
+use crate::io;
+use crate::model::{Facility, Layers, Project};
+use crate::report::{self, Lang};
+use clap::Args;
+use serde_json::json;
+use std::path::{Path, PathBuf};
+
+/// Where the layers come from: a project, or the input flags (demo by default).
+#[derive(Debug, Args, Clone)]
+pub struct StudyArgs {
+    /// A project file (`.lifecircle.json`); its layers, profile and layouts.
+    #[arg(long, conflicts_with_all = ["townships", "facilities", "residents", "roads", "profile"])]
+    pub project: Option<PathBuf>,
+    #[command(flatten)]
+    pub input: InputArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct CompareArgs {
+    #[command(flatten)]
+    pub study: StudyArgs,
+    /// Layout A: `baseline`, a facilities file, or a project layout's name.
+    #[arg(long)]
+    pub a: String,
+    /// Layout B, likewise.
+    #[arg(long)]
+    pub b: String,
+    #[arg(long, value_enum, default_value_t = Lang::Zh)]
+    pub lang: Lang,
+    /// Output folder: compare.json and changes.geojson.
+    #[arg(long)]
+    pub out: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct SuggestArgs {
+    #[command(flatten)]
+    pub study: StudyArgs,
+    /// Tier id, e.g. t15.
+    #[arg(long)]
+    pub tier: String,
+    /// Category id, or `all` for every required category of the tier.
+    #[arg(long, default_value = "all")]
+    pub category: String,
+    /// How many sites.
+    #[arg(short = 'k', long = "sites", default_value_t = 5)]
+    pub k: usize,
+    /// Only sites inside this township (its name).
+    #[arg(long)]
+    pub township: Option<String>,
+    /// Layout to start from (default: baseline).
+    #[arg(long, default_value = "baseline")]
+    pub layout: String,
+    #[arg(long, value_enum, default_value_t = Lang::Zh)]
+    pub lang: Lang,
+    /// Output folder for suggestions.geojson (optional).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+}
+
+/// The study's layers, profile and (with a project) the project.
+fn open_study(args: &StudyArgs) -> Result<(LoadedStudy, Option<Project>), Vec<String>> {
+    match &args.project {
+        None => Ok((load_study(&args.input)?, None)),
+        Some(path) => {
+            let project = io::load_project(path).map_err(|e| vec![e.to_string()])?;
+            let missing = |what: &str| format!("the project names no {what} file: {}", path.display());
+            let l = &project.layers;
+            let paths = io::LayerPaths {
+                townships: l.townships.clone().ok_or_else(|| vec![missing("townships")])?,
+                facilities: l.facilities.clone().ok_or_else(|| vec![missing("facilities")])?,
+                residents: l.residents.clone(),
+                roads: l.roads.clone(),
+            };
+            let (layers, warnings) = io::load_layers_all(&paths, &project.profile)
+                .map_err(|errors| errors.iter().map(|e| e.to_string()).collect::<Vec<_>>())?;
+            let study = LoadedStudy {
+                layers,
+                profile: project.profile.clone(),
+                warnings,
+            };
+            Ok((study, Some(project)))
+        }
+    }
+}
+
+/// The facilities of a layout named on the command line.
+fn layout_facilities(name: &str, study: &LoadedStudy, project: Option<&Project>) -> Result<Vec<Facility>, Vec<String>> {
+    if name == "baseline" {
+        return Ok(study.layers.facilities.clone());
+    }
+    if let Some(layout) = project.and_then(|p| p.layouts.iter().find(|l| l.name == name)) {
+        let start = match &layout.facilities_file {
+            Some(f) => load_facilities_file(Path::new(f), study)?,
+            None => study.layers.facilities.clone(),
+        };
+        return Ok(layout.facility_table(&start).into_iter().flatten().collect());
+    }
+    let path = Path::new(name);
+    if path.exists() {
+        return load_facilities_file(path, study);
+    }
+    let known: Vec<&str> = project.map(|p| p.layouts.iter().map(|l| l.name.as_str()).collect()).unwrap_or_default();
+    Err(vec![format!(
+        "layout {name:?} is neither `baseline`, a facilities file, nor a project layout{}",
+        if known.is_empty() { String::new() } else { format!(" ({})", known.join(", ")) }
+    )])
+}
+
+fn load_facilities_file(path: &Path, study: &LoadedStudy) -> Result<Vec<Facility>, Vec<String>> {
+    let matcher = io::CategoryMatcher::from_profile(&study.profile);
+    let loaded = io::load_facilities_matching(path, &matcher).map_err(|e| vec![e.to_string()])?;
+    for w in &loaded.warnings {
+        eprintln!("warning: {w}");
+    }
+    Ok(loaded.items)
+}
+
+fn with_facilities(layers: &Layers, facilities: Vec<Facility>) -> Layers {
+    Layers {
+        facilities,
+        ..layers.clone()
+    }
+}
+
+/// `lifecircle compare`.
+pub fn run_compare(args: &CompareArgs) -> Result<(), Vec<String>> {
+    let (study, project) = open_study(&args.study)?;
+    let a_facilities = layout_facilities(&args.a, &study, project.as_ref())?;
+    let b_facilities = layout_facilities(&args.b, &study, project.as_ref())?;
+    let progress = Progress::new();
+    let a = assess(&with_facilities(&study.layers, a_facilities), &study.profile, &progress)
+        .map_err(|e| vec![e.to_string()])?;
+    let b = assess(&with_facilities(&study.layers, b_facilities), &study.profile, &progress)
+        .map_err(|e| vec![e.to_string()])?;
+    let delta = compare(&a, &b, &study.profile);
+    let doc = json!({
+        "a": {"layout": args.a, "coverage": a.report},
+        "b": {"layout": args.b, "coverage": b.report},
+        "delta": delta,
+    });
+    let changes = changes_geojson(&delta, &b, &study);
+    write_outputs(
+        &args.out,
+        &[
+            ("compare.json", serde_json::to_string_pretty(&doc).unwrap_or_default()),
+            ("changes.geojson", changes),
+        ],
+    )?;
+    let zh = args.lang.is_chinese();
+    println!("{}", args.lang.pick("完整覆盖率变化 (百分点):", "Complete share change (percentage points):"));
+    for (t, tier) in delta.total.tiers.iter().zip(&study.profile.tiers) {
+        println!(
+            "  {}: {:+.2}  (+{} / -{})",
+            tier.display_name(zh),
+            t.delta_pp,
+            t.newly_complete.round(),
+            t.no_longer_complete.round()
+        );
+    }
+    Ok(())
+}
+
+/// Residents whose completeness changed, as points (green/red on a map).
+fn changes_geojson(delta: &Comparison, b: &crate::analysis::Assessment, study: &LoadedStudy) -> String {
+    let features: Vec<serde_json::Value> = delta
+        .changes
+        .iter()
+        .filter_map(|c| {
+            let r = b.demand.get(c.resident as usize)?;
+            let tier = study.profile.tiers.get(c.tier as usize)?;
+            Some(json!({
+                "type": "Feature",
+                "properties": {
+                    "tier": tier.id,
+                    "change": if c.gained { "newly_complete" } else { "no_longer_complete" },
+                    "population": r.population,
+                },
+                "geometry": {"type": "Point", "coordinates": [r.location.x(), r.location.y()]},
+            }))
+        })
+        .collect();
+    serde_json::to_string(&json!({"type": "FeatureCollection", "features": features})).unwrap_or_default()
+}
+
+/// `lifecircle suggest`.
+pub fn run_suggest(args: &SuggestArgs) -> Result<(), Vec<String>> {
+    let (study, project) = open_study(&args.study)?;
+    let profile = &study.profile;
+    let Some(tier_index) = profile.tiers.iter().position(|t| t.id == args.tier) else {
+        let ids: Vec<&str> = profile.tiers.iter().map(|t| t.id.as_str()).collect();
+        return Err(vec![format!("no tier {:?} in the profile (tiers: {})", args.tier, ids.join(", "))]);
+    };
+    let tier = &profile.tiers[tier_index];
+    let categories = if args.category == "all" {
+        tier.categories.clone()
+    } else if tier.all_categories().any(|c| c == args.category) {
+        vec![args.category.clone()]
+    } else {
+        return Err(vec![format!(
+            "tier {:?} has no category {:?} (it has: {})",
+            tier.id,
+            args.category,
+            tier.all_categories().collect::<Vec<_>>().join(", ")
+        )]);
+    };
+    let township = match &args.township {
+        None => None,
+        Some(name) => Some(
+            study
+                .layers
+                .townships
+                .iter()
+                .position(|t| &t.name == name)
+                .ok_or_else(|| vec![format!("no township named {name:?}")])? as u32,
+        ),
+    };
+    let facilities = layout_facilities(&args.layout, &study, project.as_ref())?;
+    let layers = with_facilities(&study.layers, facilities);
+    let progress = Progress::new();
+    let live = LiveAssessment::new(&layers, profile, &progress).map_err(|e| vec![e.to_string()])?;
+    let request = SuggestRequest {
+        tier: tier_index,
+        categories,
+        k: args.k,
+        township,
+        max_candidates: 3000,
+    };
+    let picks = suggest_sites(&live, &request, &progress).map_err(|e| vec![e.to_string()])?;
+    let zh = args.lang.is_chinese();
+    let before = live.assessment().report.total.tiers[tier_index].complete_share;
+    println!(
+        "{} {}: {} {:.1}%",
+        tier.display_name(zh),
+        args.lang.pick("现状完整覆盖率", "complete share now"),
+        "",
+        before * 100.0
+    );
+    if picks.is_empty() {
+        println!("{}", args.lang.pick("没有能新增覆盖的候选点。", "No candidate site covers anybody new."));
+    }
+    for p in &picks {
+        let town = p
+            .township
+            .and_then(|t| study.layers.townships.get(t as usize))
+            .map_or("-", |t| t.name.as_str());
+        println!(
+            "  {}. {} {} ({:.6}, {:.6}) +{}",
+            p.rank,
+            profile.category_name(&p.category, zh),
+            town,
+            p.location.x(),
+            p.location.y(),
+            p.gained.round()
+        );
+    }
+    if let Some(out) = &args.out {
+        let features: Vec<serde_json::Value> = picks
+            .iter()
+            .map(|p| {
+                json!({
+                    "type": "Feature",
+                    "properties": {
+                        "rank": p.rank,
+                        "category": p.category,
+                        "name": format!("{} {}", args.lang.pick("建议", "suggested"), p.rank),
+                        "gained": p.gained,
+                        "township": p.township.and_then(|t| study.layers.townships.get(t as usize)).map(|t| t.name.clone()),
+                    },
+                    "geometry": {"type": "Point", "coordinates": [p.location.x(), p.location.y()]},
+                })
+            })
+            .collect();
+        let text = serde_json::to_string_pretty(&json!({"type": "FeatureCollection", "features": features})).unwrap_or_default();
+        write_outputs(out, &[("suggestions.geojson", text)])?;
+    }
+    let _ = report::coverage_json;
+    Ok(())
+}

@@ -1,0 +1,150 @@
+//! `lifecircle report`: the full report of a study — workbook, HTML with
+//! maps, map images, GeoJSON, CSV tables and `coverage.json` — through
+//! [`crate::report::export`], the same call the app's Export menu makes.
+
+use super::{InputArgs, load_study};
+use crate::analysis::{Progress, assess};
+use crate::io;
+use crate::model::Layers;
+use crate::report::{self, ComparisonInput, DataFile, ExportInput, ExportRequest, Format, Lang};
+use clap::Args;
+use std::path::PathBuf;
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// Output folder (created if missing).
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Kinds of files, comma-separated (default: all).
+    #[arg(long, value_enum, value_delimiter = ',')]
+    pub format: Vec<Format>,
+    /// Language of headers, labels and maps.
+    #[arg(long, value_enum, default_value_t = Lang::Zh)]
+    pub lang: Lang,
+    /// Also draw one map per township and tier.
+    #[arg(long)]
+    pub township_maps: bool,
+    /// Width of map images in pixels (2480 = A4 width at 300 dpi).
+    #[arg(long, default_value_t = ExportRequest::PRINT_WIDTH_PX)]
+    pub map_width: u32,
+    /// Report title (default: 生活圈评估报告 / Life-circle assessment report).
+    #[arg(long)]
+    pub title: Option<String>,
+    /// Facilities of another layout to compare with (adds comparison tables).
+    #[arg(long)]
+    pub compare: Option<PathBuf>,
+    /// Name of that layout (default: the file name).
+    #[arg(long, requires = "compare")]
+    pub compare_label: Option<String>,
+}
+
+/// `lifecircle report`.
+pub fn run_report(args: &ReportArgs) -> Result<(), Vec<String>> {
+    let study = load_study(&args.input)?;
+    for w in &study.warnings {
+        eprintln!("warning: {w}");
+    }
+    let (layers, profile) = (&study.layers, &study.profile);
+    let assessment = assess(layers, profile, &Progress::new()).map_err(|e| vec![e.to_string()])?;
+    let other = match &args.compare {
+        None => None,
+        Some(path) => {
+            let matcher = io::CategoryMatcher::from_profile(profile);
+            let loaded =
+                io::load_facilities_matching(path, &matcher).map_err(|e| vec![e.to_string()])?;
+            for w in &loaded.warnings {
+                eprintln!("warning: {w}");
+            }
+            let layers_b = Layers {
+                facilities: loaded.items,
+                ..layers.clone()
+            };
+            let b =
+                assess(&layers_b, profile, &Progress::new()).map_err(|e| vec![e.to_string()])?;
+            let label = args.compare_label.clone().unwrap_or_else(|| {
+                path.file_stem()
+                    .map_or("B".into(), |s| s.to_string_lossy().into_owned())
+            });
+            Some((b.report, label))
+        }
+    };
+    let warnings: Vec<String> = study.warnings.iter().map(|w| w.to_string()).collect();
+    let data_files = data_files(&args.input, layers);
+    let input = ExportInput {
+        layers,
+        profile,
+        assessment: &assessment,
+        warnings: &warnings,
+        data_files: &data_files,
+        comparison: other.as_ref().map(|(report, label)| ComparisonInput {
+            base_label: args.lang.pick("现状", "baseline").into(),
+            label: label.clone(),
+            report,
+        }),
+        redundancy: None,
+    };
+    let request = ExportRequest {
+        formats: args.format.clone(),
+        lang: args.lang,
+        dir: args.out.clone(),
+        township_maps: args.township_maps,
+        map_width_px: args.map_width,
+        title: args.title.clone(),
+    };
+    let written =
+        report::export(&request, &input, &Progress::new()).map_err(|e| vec![e.to_string()])?;
+    print!(
+        "{}",
+        report::summary_text(&assessment.report, profile, args.lang)
+    );
+    println!(
+        "{} {} {} → {}",
+        args.lang.pick("已写入", "wrote"),
+        written.len(),
+        args.lang.pick("个文件", "files"),
+        args.out.display()
+    );
+    Ok(())
+}
+
+/// The input files as the method sheet lists them.
+fn data_files(input: &InputArgs, layers: &Layers) -> Vec<DataFile> {
+    let any_layer = input.townships.is_some()
+        || input.facilities.is_some()
+        || input.residents.is_some()
+        || input.roads.is_some();
+    let paths = if any_layer {
+        io::LayerPaths {
+            townships: input.townships.clone().unwrap_or_default(),
+            facilities: input.facilities.clone().unwrap_or_default(),
+            residents: input.residents.clone(),
+            roads: input.roads.clone(),
+        }
+    } else {
+        io::demo_layer_paths()
+    };
+    let file = |kind: &str, path: PathBuf, features: Option<usize>| DataFile {
+        kind: kind.into(),
+        path,
+        features,
+    };
+    let mut out = vec![
+        file("townships", paths.townships, Some(layers.townships.len())),
+        file(
+            "facilities",
+            paths.facilities,
+            Some(layers.facilities.len()),
+        ),
+    ];
+    if let (Some(p), Some(r)) = (paths.residents, &layers.residents) {
+        out.push(file("residents", p, Some(r.len())));
+    }
+    if let (Some(p), Some(r)) = (paths.roads, &layers.roads) {
+        out.push(file("roads", p, Some(r.len())));
+    }
+    let profile = input.profile.clone().unwrap_or_else(io::demo_profile_path);
+    out.push(file("profile", profile, None));
+    out
+}

@@ -1,0 +1,478 @@
+//! Reading any supported format into a layer, with the [`ImportOptions`] of
+//! the file: the dispatch behind `load_*_with`, `parse_*` and [`preview`].
+
+use super::categories::CategoryMatcher;
+use super::options::{ColumnChoice, ImportOptions, PREVIEW_ROWS, Preview};
+use super::table::Bbox;
+use super::{
+    Format, LayerKind, LoadError, Loaded, Source, csv_points, excel, fields, geojson_layers,
+    osm_pbf, reproject, shapefile, table, text,
+};
+use crate::model::{Facility, Resident, Road, Township};
+use serde_json::Value;
+use std::borrow::Cow;
+use std::io::Read;
+use std::path::Path;
+
+/// Where a file's bytes come from. Shapefiles need a path (their `.dbf`
+/// and `.prj` lie beside the `.shp`); PBF files are streamed from a path.
+#[derive(Clone, Copy)]
+pub(crate) enum Input<'a> {
+    Path(&'a Path),
+    Bytes(&'a [u8]),
+}
+
+impl<'a> Input<'a> {
+    fn bytes(self) -> Result<Cow<'a, [u8]>, LoadError> {
+        match self {
+            Input::Bytes(b) => Ok(Cow::Borrowed(b)),
+            Input::Path(p) => std::fs::read(p)
+                .map(Cow::Owned)
+                .map_err(|source| LoadError::Read {
+                    path: p.to_path_buf(),
+                    source,
+                }),
+        }
+    }
+
+    /// Opens the stream anew for each pass over a PBF file.
+    fn opener(self) -> impl Fn() -> std::io::Result<Box<dyn Read + Send + 'a>> + Sync + 'a {
+        move || -> std::io::Result<Box<dyn Read + Send + 'a>> {
+            match self {
+                Input::Bytes(b) => Ok(Box::new(std::io::Cursor::new(b))),
+                Input::Path(p) => Ok(Box::new(std::io::BufReader::with_capacity(
+                    1 << 20,
+                    std::fs::File::open(p)?,
+                ))),
+            }
+        }
+    }
+}
+
+fn shapefile_path<'a>(source: &Source, input: Input<'a>) -> Result<&'a Path, LoadError> {
+    match input {
+        Input::Path(p) => Ok(p),
+        Input::Bytes(_) => Err(LoadError::Unreadable {
+            what: "Shapefile",
+            message: "a Shapefile comes with its .dbf and .prj; open it from its folder, not as a single file"
+                .to_string(),
+            path: source.path.clone(),
+        }),
+    }
+}
+
+/// GeoJSON text in WGS84 with the chosen attributes in place, and what
+/// happened on the way (the decoding note first).
+struct Features<'t> {
+    text: Cow<'t, str>,
+    notes: Vec<String>,
+    dropped: std::collections::HashMap<usize, String>,
+    system: String,
+    encoding: Option<&'static encoding_rs::Encoding>,
+}
+
+fn geojson_features<'t>(
+    source: &Source,
+    decoded: &'t text::Decoded<'t>,
+    options: &ImportOptions,
+) -> Result<Features<'t>, LoadError> {
+    let prepared =
+        reproject::prepare_geojson(source, &decoded.text, options.crs, &options.columns)?;
+    let mut notes: Vec<String> = decoded.note.iter().cloned().collect();
+    notes.extend(prepared.notes);
+    Ok(Features {
+        text: prepared.text,
+        notes,
+        dropped: prepared.dropped,
+        system: prepared.system,
+        encoding: Some(decoded.encoding),
+    })
+}
+
+/// What a preview shows of a Shapefile besides its features.
+struct ShapefileTable {
+    columns: Vec<String>,
+    first_rows: Vec<Vec<String>>,
+    count: usize,
+    bbox: Option<[f64; 4]>,
+}
+
+fn shapefile_features(
+    source: &Source,
+    input: Input,
+    options: &ImportOptions,
+) -> Result<(Features<'static>, ShapefileTable), LoadError> {
+    let read = shapefile::read(source, shapefile_path(source, input)?, options)?;
+    let features = Features {
+        text: Cow::Owned(read.text),
+        notes: read.notes,
+        dropped: read.dropped,
+        system: read.system,
+        encoding: Some(read.encoding),
+    };
+    let table = ShapefileTable {
+        columns: read.columns,
+        first_rows: read.first_rows,
+        count: read.count,
+        bbox: read.bbox,
+    };
+    Ok((features, table))
+}
+
+/// Runs a GeoJSON layer reader on the features of a GeoJSON file or a
+/// Shapefile.
+fn via_features<T>(
+    source: &Source,
+    input: Input,
+    format: Format,
+    options: &ImportOptions,
+    reader: impl Fn(&Source, &str) -> Result<Loaded<T>, LoadError>,
+) -> Result<Loaded<T>, LoadError> {
+    match format {
+        Format::Shapefile => {
+            let (f, _) = shapefile_features(source, input, options)?;
+            reproject::finish(source, reader(source, &f.text), f.notes, &f.dropped)
+        }
+        _ => {
+            let bytes = input.bytes()?;
+            let decoded = text::decode_with(&bytes, options.encoding);
+            let f = geojson_features(source, &decoded, options)?;
+            reproject::finish(source, reader(source, &f.text), f.notes, &f.dropped)
+        }
+    }
+}
+
+/// A CSV or Excel table, with the decoding note as its first warning.
+fn read_table(
+    source: &Source,
+    input: Input,
+    format: Format,
+    options: &ImportOptions,
+) -> Result<table::Table, LoadError> {
+    let bytes = input.bytes()?;
+    match format {
+        Format::Excel => excel::read_table(source, &bytes, options).map(|(_, t)| t),
+        _ => {
+            let decoded = text::decode_with(&bytes, options.encoding);
+            let mut table = csv_points::read_table(source, &decoded.text)?;
+            if let Some(note) = decoded.note {
+                table.warnings.insert(0, source.warning(None, None, note));
+            }
+            Ok(table)
+        }
+    }
+}
+
+fn not_for(layer: LayerKind, format: Format, advice: &'static str, source: &Source) -> LoadError {
+    match format {
+        Format::Csv => LoadError::CsvPointsOnly {
+            layer,
+            path: source.path.clone(),
+        },
+        _ => LoadError::NotForLayer {
+            layer,
+            format: format.label(),
+            advice,
+            path: source.path.clone(),
+        },
+    }
+}
+
+pub(crate) fn townships(
+    source: &Source,
+    input: Input,
+    format: Format,
+    options: &ImportOptions,
+) -> Result<Loaded<Township>, LoadError> {
+    match format {
+        Format::GeoJson | Format::Shapefile => {
+            via_features(source, input, format, options, geojson_layers::townships)
+        }
+        Format::Csv | Format::Excel => Err(not_for(
+            LayerKind::Townships,
+            format,
+            "a table holds points only; use GeoJSON or a Shapefile of the boundaries",
+            source,
+        )),
+        Format::OsmPbf => Err(not_for(
+            LayerKind::Townships,
+            format,
+            "use the township boundaries as GeoJSON or a Shapefile",
+            source,
+        )),
+    }
+}
+
+pub(crate) fn facilities(
+    source: &Source,
+    input: Input,
+    format: Format,
+    options: &ImportOptions,
+    matcher: &CategoryMatcher,
+) -> Result<Loaded<Facility>, LoadError> {
+    let with_mapping;
+    let matcher = if options.mapping.is_empty() {
+        matcher
+    } else {
+        with_mapping = matcher.clone().with_mapping(&options.mapping);
+        &with_mapping
+    };
+    match format {
+        Format::GeoJson | Format::Shapefile => {
+            via_features(source, input, format, options, |s, t| {
+                geojson_layers::facilities(s, t, matcher)
+            })
+        }
+        Format::Csv | Format::Excel => {
+            let table = read_table(source, input, format, options)?;
+            table::facilities(source, &table, options, matcher)
+        }
+        Format::OsmPbf => osm_pbf::facilities(source, &input.opener(), matcher),
+    }
+}
+
+pub(crate) fn residents(
+    source: &Source,
+    input: Input,
+    format: Format,
+    options: &ImportOptions,
+) -> Result<Loaded<Resident>, LoadError> {
+    match format {
+        Format::GeoJson | Format::Shapefile => {
+            via_features(source, input, format, options, geojson_layers::residents)
+        }
+        Format::Csv | Format::Excel => {
+            let table = read_table(source, input, format, options)?;
+            table::residents(source, &table, options)
+        }
+        Format::OsmPbf => Err(not_for(
+            LayerKind::Residents,
+            format,
+            "OSM has no population; use a table or GeoJSON of residents (e.g. WorldPop cells)",
+            source,
+        )),
+    }
+}
+
+pub(crate) fn roads(
+    source: &Source,
+    input: Input,
+    format: Format,
+    options: &ImportOptions,
+) -> Result<Loaded<Road>, LoadError> {
+    match format {
+        Format::GeoJson | Format::Shapefile => {
+            via_features(source, input, format, options, geojson_layers::roads)
+        }
+        Format::Csv | Format::Excel => Err(not_for(
+            LayerKind::Roads,
+            format,
+            "a table holds points only; use GeoJSON, a Shapefile or an OSM extract",
+            source,
+        )),
+        Format::OsmPbf => roads_pbf(source, input),
+    }
+}
+
+fn roads_pbf(source: &Source, input: Input) -> Result<Loaded<Road>, LoadError> {
+    osm_pbf::roads(source, &input.opener())
+}
+
+/// Text of an attribute value for a preview table.
+fn cell(value: Option<&Value>) -> String {
+    match value {
+        None | Some(Value::Null) => String::new(),
+        Some(Value::String(s)) => s.clone(),
+        Some(other) => other.to_string(),
+    }
+}
+
+/// Every position under a geometry, into a bounding box.
+fn extend_bbox(bbox: &mut Bbox, value: &Value) {
+    match value {
+        Value::Array(items) if items.len() >= 2 && items.iter().take(2).all(Value::is_number) => {
+            bbox.add(
+                items[0].as_f64().unwrap_or(f64::NAN),
+                items[1].as_f64().unwrap_or(f64::NAN),
+            );
+        }
+        Value::Array(items) => items.iter().for_each(|v| extend_bbox(bbox, v)),
+        Value::Object(o) => {
+            if let Some(c) = o.get("coordinates") {
+                extend_bbox(bbox, c);
+            }
+            if let Some(g) = o.get("geometries") {
+                extend_bbox(bbox, g);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// The first attribute among `aliases` present in `columns`.
+fn guess(columns: &[String], aliases: &[&str]) -> Option<String> {
+    let normalized: Vec<String> = columns.iter().map(|c| fields::normalize_key(c)).collect();
+    fields::column(&normalized, aliases).and_then(|i| columns.get(i).cloned())
+}
+
+fn feature_preview(
+    source: &Source,
+    format: Format,
+    f: &Features,
+    options: &ImportOptions,
+) -> Preview {
+    let mut preview = Preview {
+        format,
+        columns: Vec::new(),
+        first_rows: Vec::new(),
+        bbox: None,
+        feature_count: 0,
+        crs: f.system.clone(),
+        encoding: f.encoding.map(|e| e.name().to_string()),
+        guessed: ColumnChoice::default(),
+        sheets: Vec::new(),
+        warnings: f
+            .notes
+            .iter()
+            .map(|n| source.warning(None, None, n.clone()))
+            .collect(),
+    };
+    let root: Value = match serde_json::from_str(&f.text) {
+        Ok(v) => v,
+        Err(e) => {
+            preview
+                .warnings
+                .push(source.warning(None, None, format!("not valid JSON ({e})")));
+            return preview;
+        }
+    };
+    let features: Vec<&Value> = match root.get("features").and_then(Value::as_array) {
+        Some(list) => list.iter().collect(),
+        None => vec![&root],
+    };
+    preview.feature_count = features.len();
+    let mut bbox = Bbox::default();
+    for feature in &features {
+        if let Some(props) = feature.get("properties").and_then(Value::as_object) {
+            for k in props.keys() {
+                if !preview.columns.contains(k) {
+                    preview.columns.push(k.clone());
+                }
+            }
+        }
+        extend_bbox(&mut bbox, feature.get("geometry").unwrap_or(feature));
+    }
+    preview.bbox = bbox.get();
+    preview.first_rows = features
+        .iter()
+        .take(PREVIEW_ROWS)
+        .map(|f| {
+            let props = f.get("properties");
+            preview
+                .columns
+                .iter()
+                .map(|c| cell(props.and_then(|p| p.get(c))))
+                .collect()
+        })
+        .collect();
+    let chosen = &options.columns;
+    preview.guessed = ColumnChoice {
+        lon: None,
+        lat: None,
+        category: chosen
+            .category
+            .clone()
+            .or_else(|| guess(&preview.columns, fields::CATEGORY)),
+        name: chosen
+            .name
+            .clone()
+            .or_else(|| guess(&preview.columns, fields::NAME)),
+        population: chosen
+            .population
+            .clone()
+            .or_else(|| guess(&preview.columns, fields::POPULATION)),
+    };
+    if !f.dropped.is_empty() {
+        preview.warnings.push(source.warning(
+            None,
+            None,
+            format!(
+                "{} features have coordinates that cannot be converted",
+                f.dropped.len()
+            ),
+        ));
+    }
+    preview
+}
+
+/// What an import dialog shows before the user commits (see [`Preview`]).
+pub(crate) fn preview(path: &Path, options: &ImportOptions) -> Result<Preview, LoadError> {
+    let format = Format::from_path(path)?;
+    let source = Source::from_path(path);
+    let input = Input::Path(path);
+    match format {
+        Format::GeoJson => {
+            let bytes = input.bytes()?;
+            let decoded = text::decode_with(&bytes, options.encoding);
+            let f = geojson_features(&source, &decoded, options)?;
+            Ok(feature_preview(&source, format, &f, options))
+        }
+        Format::Shapefile => {
+            let (f, read) = shapefile_features(&source, input, options)?;
+            let mut p = feature_preview(&source, format, &f, options);
+            p.columns = read.columns;
+            p.first_rows = read.first_rows;
+            p.feature_count = read.count;
+            p.bbox = read.bbox;
+            Ok(p)
+        }
+        Format::Csv | Format::Excel => {
+            let bytes = input.bytes()?;
+            let (sheets, encoding) = match format {
+                Format::Excel => (excel::sheet_names(&source, &bytes)?, None),
+                _ => (
+                    Vec::new(),
+                    Some(
+                        text::decode_with(&bytes, options.encoding)
+                            .encoding
+                            .name()
+                            .to_string(),
+                    ),
+                ),
+            };
+            let table = read_table(&source, input, format, options)?;
+            let t = table::preview(&source, &table, options);
+            Ok(Preview {
+                format,
+                columns: t.columns,
+                first_rows: t.first_rows,
+                bbox: t.bbox,
+                feature_count: t.rows,
+                crs: t.crs,
+                encoding,
+                guessed: t.guessed,
+                sheets,
+                warnings: t.warnings,
+            })
+        }
+        Format::OsmPbf => {
+            let s = osm_pbf::summary(&source, &input.opener())?;
+            Ok(Preview {
+                format,
+                columns: Vec::new(),
+                first_rows: Vec::new(),
+                bbox: s.bbox,
+                feature_count: s.roads + s.pois,
+                crs: "WGS 84 longitude/latitude (OSM)".to_string(),
+                encoding: Some("UTF-8".to_string()),
+                guessed: ColumnChoice::default(),
+                sheets: Vec::new(),
+                warnings: vec![source.warning(
+                    None,
+                    None,
+                    format!("{} road ways and {} objects with POI tags", s.roads, s.pois),
+                )],
+            })
+        }
+    }
+}

@@ -1,0 +1,464 @@
+//! Writing a whole report in one call, for `lifecircle report` and the
+//! app's Export menu: the workbook, the HTML report with its maps, the map
+//! images, GeoJSON and CSV tables and `coverage.json`.
+//!
+//! Everything is computed in memory first; only then are the files written,
+//! each atomically ([`crate::io::write_atomic`]). A failure before writing
+//! leaves the folder as it was.
+
+use super::{Lang, geojson, html, map_image, tables, xlsx};
+use crate::analysis::{
+    Assessment, Cancelled, CoverageReport, FacilityCatchment, Progress, facility_catchments,
+};
+use crate::model::{Layers, Profile};
+use rayon::prelude::*;
+use std::path::{Path, PathBuf};
+
+/// A kind of output file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, clap::ValueEnum)]
+pub enum Format {
+    /// `report.xlsx`: summary, one sheet per tier, blind spots, facilities,
+    /// method (and comparison).
+    Xlsx,
+    /// `report.html`: one self-contained file with tables and maps, ready to
+    /// print to PDF.
+    Html,
+    /// `maps/*.png`: district maps per tier (and per township on request).
+    Png,
+    /// `blind_spots.geojson` and `residents.geojson` (minutes per category).
+    Geojson,
+    /// `coverage.csv`, `blind_spots.csv`, `facilities.csv` (and
+    /// `comparison.csv`).
+    Csv,
+    /// `coverage.json`, as `lifecircle assess` writes it.
+    Json,
+}
+
+impl Format {
+    /// Every format, in the order files are listed.
+    pub const ALL: [Format; 6] = [
+        Format::Xlsx,
+        Format::Html,
+        Format::Png,
+        Format::Geojson,
+        Format::Csv,
+        Format::Json,
+    ];
+}
+
+/// What to write, and where.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ExportRequest {
+    /// Output kinds; empty means all.
+    pub formats: Vec<Format>,
+    /// Language of headers, labels and names.
+    pub lang: Lang,
+    /// Output folder (created if missing).
+    pub dir: PathBuf,
+    /// Also draw one map per township and tier.
+    pub township_maps: bool,
+    /// Width of map images in pixels; 2480 is an A4 page width at 300 dpi.
+    /// Clamped to 400–8000.
+    pub map_width_px: u32,
+    /// Report title; `None`: "生活圈评估报告" / "Life-circle assessment report".
+    pub title: Option<String>,
+}
+
+impl ExportRequest {
+    /// Width of print-resolution maps: A4 width at 300 dpi.
+    pub const PRINT_WIDTH_PX: u32 = 2480;
+
+    /// All formats into `dir`, in Chinese, district maps at print resolution.
+    pub fn new(dir: impl Into<PathBuf>) -> Self {
+        Self {
+            formats: Format::ALL.to_vec(),
+            lang: Lang::Zh,
+            dir: dir.into(),
+            township_maps: false,
+            map_width_px: Self::PRINT_WIDTH_PX,
+            title: None,
+        }
+    }
+
+    fn wants(&self, format: Format) -> bool {
+        self.formats.is_empty() || self.formats.contains(&format)
+    }
+}
+
+/// An input file of the study, for the method sheet.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DataFile {
+    /// Layer: "townships", "facilities", "residents", "roads" or "profile"
+    /// (shown translated), or any other label (shown as it is).
+    pub kind: String,
+    pub path: PathBuf,
+    /// Features (or rows) used from it; `None` for files without features
+    /// (the profile).
+    pub features: Option<usize>,
+}
+
+/// A second layout's figures to compare with the assessment's.
+#[derive(Clone, Debug)]
+pub struct ComparisonInput<'a> {
+    /// Name of the assessed layout, e.g. "现状" (baseline).
+    pub base_label: String,
+    /// Name of the other layout, e.g. "方案一".
+    pub label: String,
+    /// Its figures (same townships, tiers and categories are matched by name
+    /// and id).
+    pub report: &'a CoverageReport,
+}
+
+/// The study and its assessment.
+#[derive(Clone, Debug)]
+pub struct ExportInput<'a> {
+    pub layers: &'a Layers,
+    pub profile: &'a Profile,
+    /// The assessment of `layers` against `profile`.
+    pub assessment: &'a Assessment,
+    /// Problems found while loading, listed before the assessment's own.
+    pub warnings: &'a [String],
+    /// Input files, for the method sheet.
+    pub data_files: &'a [DataFile],
+    /// Another layout to compare with.
+    pub comparison: Option<ComparisonInput<'a>>,
+    /// Per facility (same order as `layers.facilities`): `true` when it is
+    /// redundant (removing it leaves coverage unchanged). `None`: not known.
+    pub redundancy: Option<&'a [bool]>,
+}
+
+/// Why a report could not be written.
+#[derive(Debug, thiserror::Error)]
+pub enum ExportError {
+    #[error("the export was cancelled")]
+    Cancelled,
+    #[error("could not create the output folder ({source}): {}", .path.display())]
+    CreateDir {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("could not write ({source}): {}", .path.display())]
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("could not build the workbook: {0}")]
+    Xlsx(String),
+    #[error("could not draw a map: {0}")]
+    Map(#[from] map_image::MapError),
+}
+
+impl From<Cancelled> for ExportError {
+    fn from(_: Cancelled) -> Self {
+        ExportError::Cancelled
+    }
+}
+
+/// Everything the writers read: the inputs plus what the export derived.
+pub struct ReportData<'a> {
+    pub input: &'a ExportInput<'a>,
+    pub lang: Lang,
+    pub title: String,
+    /// Day of the report, `YYYY-MM-DD` (UTC).
+    pub date: String,
+    /// The figures with the loading warnings in front of the assessment's.
+    pub report: CoverageReport,
+    /// Per facility catchments; `None` when not computed.
+    pub catchments: Option<Vec<FacilityCatchment>>,
+}
+
+impl<'a> ReportData<'a> {
+    /// Gather the data of a report (without facility catchments).
+    pub fn new(input: &'a ExportInput<'a>, lang: Lang, title: Option<&str>) -> Self {
+        let mut report = input.assessment.report.clone();
+        let mut warnings = input.warnings.to_vec();
+        warnings.append(&mut report.warnings);
+        report.warnings = warnings;
+        Self {
+            input,
+            lang,
+            title: title
+                .map(str::to_string)
+                .unwrap_or_else(|| default_title(lang).to_string()),
+            date: today(),
+            report,
+            catchments: None,
+        }
+    }
+
+    /// Whether demand is people (else hectares of area).
+    pub fn people(&self) -> bool {
+        self.report.method.demand == "people"
+    }
+}
+
+/// The default report title.
+pub fn default_title(lang: Lang) -> &'static str {
+    lang.pick("生活圈评估报告", "Life-circle assessment report")
+}
+
+/// A drawn map: which tier and township, and the PNG.
+#[derive(Clone, Debug)]
+pub struct MapImage {
+    /// Index into `Profile::tiers`.
+    pub tier: usize,
+    /// Index into `Layers::townships`; `None`: the whole district.
+    pub township: Option<usize>,
+    /// File name under `maps/`.
+    pub file: String,
+    pub png: Vec<u8>,
+}
+
+/// Write the report files of `request` for `input` and return their paths.
+/// Progress goes from 0 to 1; cancelling stops before anything is written.
+pub fn export(
+    request: &ExportRequest,
+    input: &ExportInput<'_>,
+    progress: &Progress,
+) -> Result<Vec<PathBuf>, ExportError> {
+    progress.phase("report", 0.0);
+    let mut data = ReportData::new(input, request.lang, request.title.as_deref());
+    if request.wants(Format::Xlsx) || request.wants(Format::Csv) {
+        progress.phase("facilities", 0.02);
+        data.catchments = Some(facility_catchments(input.layers, input.profile, progress)?);
+    }
+    progress.check()?;
+
+    let mut maps = Vec::new();
+    if request.wants(Format::Png) || request.wants(Format::Html) {
+        progress.phase("maps", 0.3);
+        maps = draw_maps(&data, request, progress)?;
+    }
+
+    progress.phase("tables", 0.8);
+    let (a, p, t) = (input.assessment, input.profile, &input.layers.townships);
+    let mut files: Vec<(String, Content<'_>)> = Vec::new();
+    if request.wants(Format::Xlsx) {
+        let bytes = xlsx::workbook(&data).map_err(|e| ExportError::Xlsx(e.to_string()))?;
+        files.push(("report.xlsx".into(), Content::Bytes(bytes)));
+    }
+    progress.check()?;
+    if request.wants(Format::Html) {
+        let html = html::document(&data, &maps).into_bytes();
+        files.push(("report.html".into(), Content::Bytes(html)));
+    }
+    if request.wants(Format::Png) {
+        for m in &maps {
+            files.push((format!("maps/{}", m.file), Content::Bytes(m.png.clone())));
+        }
+    }
+    progress.check()?;
+    // The large per-resident files are streamed at writing time.
+    if request.wants(Format::Geojson) {
+        files.push((
+            "blind_spots.geojson".into(),
+            Content::Stream(Box::new(move |w| {
+                super::write_blind_spots_geojson(w, a, p, t)
+            })),
+        ));
+        files.push((
+            "residents.geojson".into(),
+            Content::Stream(Box::new(move |w| {
+                geojson::write_residents_geojson(w, a, p, t)
+            })),
+        ));
+    }
+    if request.wants(Format::Csv) {
+        let coverage = super::coverage_csv(&data.report, p, request.lang);
+        files.push(("coverage.csv".into(), Content::Bytes(coverage.into_bytes())));
+        let d = &data;
+        files.push((
+            "blind_spots.csv".into(),
+            Content::Stream(Box::new(move |w| tables::write_blind_spots_csv(w, d))),
+        ));
+        let facilities = tables::csv(&tables::facilities(&data));
+        files.push((
+            "facilities.csv".into(),
+            Content::Bytes(facilities.into_bytes()),
+        ));
+        if let Some(t) = tables::comparison(&data) {
+            files.push((
+                "comparison.csv".into(),
+                Content::Bytes(tables::csv(&t).into_bytes()),
+            ));
+        }
+    }
+    if request.wants(Format::Json) {
+        let json = super::coverage_json(&data.report).into_bytes();
+        files.push(("coverage.json".into(), Content::Bytes(json)));
+    }
+    progress.check()?;
+
+    progress.phase("write", 0.95);
+    let written = write_files(&request.dir, files)?;
+    progress.phase("done", 1.0);
+    Ok(written)
+}
+
+/// What goes into one file: bytes made beforehand, or a writer that streams
+/// them (for files with a line per resident).
+enum Content<'a> {
+    Bytes(Vec<u8>),
+    Stream(Box<dyn FnOnce(&mut dyn std::io::Write) -> std::io::Result<()> + 'a>),
+}
+
+/// The district map of every tier, and with `township_maps` one per
+/// township and tier, drawn in parallel.
+fn draw_maps(
+    data: &ReportData<'_>,
+    request: &ExportRequest,
+    progress: &Progress,
+) -> Result<Vec<MapImage>, ExportError> {
+    let input = data.input;
+    let tiers = input.profile.tiers.len();
+    let mut jobs: Vec<(usize, Option<usize>)> = (0..tiers).map(|t| (t, None)).collect();
+    if request.township_maps {
+        for township in 0..input.layers.townships.len() {
+            jobs.extend((0..tiers).map(|t| (t, Some(township))));
+        }
+    }
+    let done = std::sync::atomic::AtomicUsize::new(0);
+    jobs.par_iter()
+        .map(|&(tier, township)| {
+            progress.check()?;
+            let options = map_image::MapOptions {
+                tier,
+                township,
+                width_px: request.map_width_px,
+                lang: data.lang,
+                title: data.title.clone(),
+                date: data.date.clone(),
+            };
+            let png =
+                map_image::render_map(input.layers, input.profile, input.assessment, &options)?
+                    .to_png()?;
+            let n = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+            progress.set(0.3 + 0.5 * n as f32 / jobs.len().max(1) as f32);
+            Ok(MapImage {
+                tier,
+                township,
+                file: map_file_name(input, tier, township),
+                png,
+            })
+        })
+        .collect()
+}
+
+/// `district_t5.png`, or `03_石梁镇_t5.png` for a township (numbered in
+/// file order; characters not allowed in file names become `_`).
+pub fn map_file_name(input: &ExportInput<'_>, tier: usize, township: Option<usize>) -> String {
+    let tier_id = input
+        .profile
+        .tiers
+        .get(tier)
+        .map_or_else(|| format!("tier{tier}"), |t| safe_file_part(&t.id));
+    match township {
+        None => format!("district_{tier_id}.png"),
+        Some(i) => {
+            let name = input
+                .layers
+                .townships
+                .get(i)
+                .map_or(String::new(), |t| safe_file_part(&t.name));
+            format!("{:02}_{name}_{tier_id}.png", i + 1)
+        }
+    }
+}
+
+/// A name made safe for file names on Windows, macOS and Linux.
+fn safe_file_part(name: &str) -> String {
+    let s: String = name
+        .chars()
+        .map(|c| {
+            if c.is_control() || "/\\:*?\"<>|".contains(c) {
+                '_'
+            } else {
+                c
+            }
+        })
+        .take(60)
+        .collect();
+    let s = s.trim().trim_matches('.').to_string();
+    if s.is_empty() { "_".into() } else { s }
+}
+
+/// Write `files` (names relative to `dir`, `/` for subfolders), each
+/// atomically.
+fn write_files(dir: &Path, files: Vec<(String, Content<'_>)>) -> Result<Vec<PathBuf>, ExportError> {
+    let create = |path: &Path| {
+        std::fs::create_dir_all(path).map_err(|source| ExportError::CreateDir {
+            path: path.to_path_buf(),
+            source,
+        })
+    };
+    create(dir)?;
+    let mut written = Vec::with_capacity(files.len());
+    for (name, content) in files {
+        let path = name
+            .split('/')
+            .fold(dir.to_path_buf(), |p, part| p.join(part));
+        if let Some(parent) = path.parent() {
+            create(parent)?;
+        }
+        let result = match content {
+            Content::Bytes(bytes) => crate::io::write_atomic(&path, &bytes),
+            Content::Stream(write) => crate::io::write_atomic_with(&path, write),
+        };
+        result.map_err(|source| ExportError::Write {
+            path: path.clone(),
+            source,
+        })?;
+        written.push(path);
+    }
+    Ok(written)
+}
+
+/// Today's date (UTC) as `YYYY-MM-DD`.
+pub fn today() -> String {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    civil_date((secs / 86_400) as i64)
+}
+
+/// The proleptic Gregorian date of a day count since 1970-01-01
+/// (H. Hinnant's `civil_from_days`).
+///
+/// ```
+/// use lifecircle::report::export::civil_date;
+/// assert_eq!(civil_date(0), "1970-01-01");
+/// assert_eq!(civil_date(19_782), "2024-02-29");
+/// ```
+pub fn civil_date(days: i64) -> String {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!("{year:04}-{month:02}-{day:02}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_names_are_safe() {
+        assert_eq!(safe_file_part("a/b:c"), "a_b_c");
+        assert_eq!(safe_file_part(" .. "), "_");
+        assert_eq!(safe_file_part("航埠镇"), "航埠镇");
+    }
+
+    #[test]
+    fn dates() {
+        assert_eq!(civil_date(0), "1970-01-01");
+        assert_eq!(civil_date(-1), "1969-12-31");
+        assert_eq!(civil_date(11_016), "2000-02-29");
+        assert_eq!(civil_date(20_000), "2024-10-04");
+        assert_eq!(today().len(), 10);
+    }
+}

@@ -1,0 +1,407 @@
+//! The Excel workbook (`report.xlsx`): a summary sheet (township × tier
+//! complete share and blind-spot population, coloured against the 100 %
+//! goal), one sheet per tier (township × category share, mean and
+//! 90th-percentile minutes), the blind spots, the facilities with the people
+//! within each tier, the method, and a comparison sheet when a second layout
+//! is given.
+//!
+//! Cells hold the exact numbers of `coverage.json` (shares as fractions);
+//! only their number format rounds what is shown.
+
+use super::Lang;
+use super::export::ReportData;
+use super::tables::{self, Cell, Table};
+use rust_xlsxwriter::{
+    Color, ConditionalFormat3ColorScale, ConditionalFormatType, Format, FormatAlign, FormatBorder,
+    Workbook, Worksheet, XlsxError,
+};
+
+/// Rows of the blind-spot sheet at most (Excel holds 1,048,576 rows, and a
+/// workbook is built in memory); all of them are in `blind_spots.csv`.
+pub const MAX_BLIND_SPOT_ROWS: usize = 200_000;
+
+/// Colours of the goal scale, as in the app: red (far), yellow (70 %),
+/// green (the 100 % goal).
+const FAR: u32 = 0xFABEBE;
+const NEAR: u32 = 0xFFE28C;
+const MET: u32 = 0xBEE4C0;
+
+/// The workbook of a report, as the bytes of an `.xlsx` file.
+pub fn workbook(d: &ReportData<'_>) -> Result<Vec<u8>, XlsxError> {
+    let lang = d.lang;
+    let formats = Formats::new(d.people());
+    let mut names = SheetNames::default();
+    let mut wb = Workbook::new();
+    let mut notes: Vec<String> = Vec::new();
+
+    // Summary.
+    let ws = wb.add_worksheet();
+    ws.set_name(names.unique(lang.pick("汇总", "Summary")))?;
+    ws.write_string_with_format(0, 0, &d.title, &formats.title)?;
+    ws.write_string(1, 0, subtitle(d))?;
+    let table = tables::summary(d);
+    let end = write_table(ws, 3, &table, &formats)?;
+    let columns = table.headers.len();
+    ws.set_freeze_panes(5, 1)?;
+    let mut row = end + 1;
+    for (k, v) in [
+        (
+            lang.pick("区外人口", "outside every township"),
+            d.report.outside_population,
+        ),
+        (
+            lang.pick("无路可达人口", "unreachable (no road within 1 km)"),
+            d.report.unreachable_population,
+        ),
+    ] {
+        ws.write_string(row, 0, k)?;
+        ws.write_number_with_format(row, 1, v, &formats.count[0])?;
+        row += 1;
+    }
+    ws.write_string(
+        row,
+        0,
+        lang.pick(
+            "颜色：目标 100% 覆盖；绿色 ≥95%，黄色 ≥70%，红色 <70%",
+            "Colours: goal 100 %; green ≥ 95 %, yellow ≥ 70 %, red < 70 %",
+        ),
+    )?;
+    print_setup(ws, columns, 3, 4);
+
+    // One sheet per tier.
+    for (i, tier) in d.report.total.tiers.iter().enumerate() {
+        let name = tables::tier_name(d, i, tier);
+        let ws = wb.add_worksheet();
+        ws.set_name(names.unique(&name))?;
+        ws.write_string_with_format(
+            0,
+            0,
+            format!(
+                "{name} · {} {} · {}",
+                tables::plain_number(tier.minutes, 2),
+                lang.pick("分钟", "min"),
+                tables::mode_name(lang, tier.mode)
+            ),
+            &formats.title,
+        )?;
+        let table = tables::tier_detail(d, i);
+        write_table(ws, 2, &table, &formats)?;
+        ws.set_freeze_panes(4, 1)?;
+        print_setup(ws, table.headers.len(), 2, 3);
+    }
+
+    // Blind spots.
+    let (table, cut) = tables::blind_spots(d, Some(MAX_BLIND_SPOT_ROWS));
+    let ws = wb.add_worksheet();
+    ws.set_name(names.unique(lang.pick("盲区", "Blind spots")))?;
+    let note = if cut {
+        let n = format!(
+            "{} {MAX_BLIND_SPOT_ROWS} {}",
+            lang.pick("盲区过多，仅列出前", "Too many blind spots; only the first"),
+            lang.pick(
+                "个；全部见 blind_spots.csv",
+                "are listed; see blind_spots.csv"
+            )
+        );
+        notes.push(n.clone());
+        n
+    } else {
+        lang.pick(
+            "未在生活圈内覆盖全部必配设施类别的居民点",
+            "Residents that do not reach every required category of a tier",
+        )
+        .to_string()
+    };
+    ws.write_string(0, 0, note)?;
+    write_table(ws, 1, &table, &formats)?;
+    ws.set_freeze_panes(2, 0)?;
+    print_setup(ws, table.headers.len(), 1, 1);
+
+    // Facilities.
+    let ws = wb.add_worksheet();
+    ws.set_name(names.unique(lang.pick("设施", "Facilities")))?;
+    ws.write_string(
+        0,
+        0,
+        lang.pick(
+            "可达人口：到该设施的出行时间在生活圈阈值内的人口（仅计乡镇内）；空白表示该生活圈不含此类别",
+            "People within: those whose travel time to this facility is within the tier's minutes (inside townships); blank where the tier does not list the category",
+        ),
+    )?;
+    let table = tables::facilities(d);
+    write_table(ws, 1, &table, &formats)?;
+    ws.set_freeze_panes(2, 2)?;
+    print_setup(ws, table.headers.len(), 1, 1);
+
+    // Comparison.
+    if let Some(table) = tables::comparison(d) {
+        let ws = wb.add_worksheet();
+        ws.set_name(names.unique(lang.pick("方案对比", "Comparison")))?;
+        if let Some(c) = &d.input.comparison {
+            ws.write_string(
+                0,
+                0,
+                format!(
+                    "{} − {} ({})",
+                    c.label,
+                    c.base_label,
+                    lang.pick("差值为百分点", "difference in percentage points")
+                ),
+            )?;
+        }
+        write_table(ws, 1, &table, &formats)?;
+        ws.set_freeze_panes(2, 1)?;
+        print_setup(ws, table.headers.len(), 1, 1);
+    }
+
+    // Method.
+    let ws = wb.add_worksheet();
+    ws.set_name(names.unique(lang.pick("方法说明", "Method")))?;
+    let table = tables::method(d, &notes);
+    write_table(ws, 0, &table, &formats)?;
+    ws.set_column_width(0, 34)?;
+    ws.set_column_width(1, 100)?;
+    for r in 0..table.rows.len() {
+        if let Some(Cell::Text(v)) = table.rows[r].get(1) {
+            ws.write_string_with_format(r as u32 + 1, 1, v, &formats.wrap)?;
+        }
+    }
+    print_setup(ws, 2, 0, 0);
+
+    wb.save_to_buffer()
+}
+
+/// Profile, demand and date, under the title.
+fn subtitle(d: &ReportData<'_>) -> String {
+    let lang = d.lang;
+    format!(
+        "{}: {} · {} · {}",
+        lang.pick("评估方案", "Profile"),
+        d.input.profile.name,
+        if d.people() {
+            lang.pick("按人口", "by population")
+        } else {
+            lang.pick("按面积(公顷)", "by area (ha)")
+        },
+        d.date
+    )
+}
+
+/// A4, landscape, about 14 columns a page wide, header rows repeated.
+fn print_setup(ws: &mut Worksheet, columns: usize, first_header: u32, last_header: u32) {
+    ws.set_paper_size(9);
+    ws.set_landscape();
+    ws.set_print_fit_to_pages(columns.div_ceil(14).max(1) as u16, 0);
+    let _ = ws.set_repeat_rows(first_header, last_header);
+}
+
+/// Cell formats; `count[1]`, `share[1]` … are the bold variants.
+struct Formats {
+    title: Format,
+    group: Format,
+    header: Format,
+    wrap: Format,
+    text: [Format; 2],
+    count: [Format; 2],
+    share: [Format; 2],
+    minutes: [Format; 2],
+    coord: [Format; 2],
+    delta: [Format; 2],
+    int: [Format; 2],
+}
+
+impl Formats {
+    fn new(people: bool) -> Self {
+        let pair = |num: &str| {
+            let f = Format::new().set_num_format(num);
+            let bold = f
+                .clone()
+                .set_bold()
+                .set_border_top(FormatBorder::Thin)
+                .set_background_color(Color::RGB(0xF2F2F2));
+            [f, bold]
+        };
+        let header = Format::new()
+            .set_bold()
+            .set_text_wrap()
+            .set_align(FormatAlign::Center)
+            .set_align(FormatAlign::VerticalCenter)
+            .set_background_color(Color::RGB(0xE8EEF4))
+            .set_border(FormatBorder::Thin);
+        Self {
+            title: Format::new().set_bold().set_font_size(14),
+            group: header.clone().set_background_color(Color::RGB(0xD5DEE8)),
+            header,
+            wrap: Format::new()
+                .set_text_wrap()
+                .set_align(FormatAlign::VerticalCenter),
+            text: pair("@"),
+            count: pair(if people { "#,##0" } else { "#,##0.00" }),
+            share: pair("0.0%"),
+            minutes: pair("0.0"),
+            coord: pair("0.000000"),
+            delta: pair("+0.0%;-0.0%;0.0%"),
+            int: pair("0"),
+        }
+    }
+}
+
+/// Write `table` from row `first` on; returns the row after it.
+fn write_table(
+    ws: &mut Worksheet,
+    first: u32,
+    table: &Table,
+    f: &Formats,
+) -> Result<u32, XlsxError> {
+    let mut row = first;
+    if !table.groups.is_empty() {
+        let mut col: u16 = 0;
+        for (label, span) in &table.groups {
+            let span = (*span).max(1) as u16;
+            if span > 1 {
+                ws.merge_range(row, col, row, col + span - 1, label, &f.group)?;
+            } else {
+                ws.write_string_with_format(row, col, label, &f.group)?;
+            }
+            col += span;
+        }
+        row += 1;
+    }
+    for (c, h) in table.headers.iter().enumerate() {
+        ws.write_string_with_format(row, c as u16, h, &f.header)?;
+    }
+    ws.set_row_height(row, 30)?;
+    row += 1;
+    let first_data = row;
+    for (i, cells) in table.rows.iter().enumerate() {
+        let b = usize::from(table.total_last && i + 1 == table.rows.len());
+        for (c, cell) in cells.iter().enumerate() {
+            let c = c as u16;
+            match cell {
+                Cell::Text(s) => ws.write_string_with_format(row, c, s, &f.text[b])?,
+                Cell::Count(x) => ws.write_number_with_format(row, c, *x, &f.count[b])?,
+                Cell::Share(x) => ws.write_number_with_format(row, c, *x, &f.share[b])?,
+                Cell::Minutes(Some(x)) => ws.write_number_with_format(row, c, *x, &f.minutes[b])?,
+                Cell::Coord(x) => ws.write_number_with_format(row, c, *x, &f.coord[b])?,
+                Cell::Delta(x) => ws.write_number_with_format(row, c, *x, &f.delta[b])?,
+                Cell::Int(n) => ws.write_number_with_format(row, c, *n as f64, &f.int[b])?,
+                Cell::Minutes(None) | Cell::Empty => ws.write_blank(row, c, &f.text[b])?,
+            };
+        }
+        row += 1;
+    }
+    // Colour scale on every column of shares, against the goal.
+    if row > first_data {
+        let scale = ConditionalFormat3ColorScale::new()
+            .set_minimum(ConditionalFormatType::Number, 0)
+            .set_midpoint(ConditionalFormatType::Number, 0.7)
+            .set_maximum(ConditionalFormatType::Number, 1)
+            .set_minimum_color(Color::RGB(FAR))
+            .set_midpoint_color(Color::RGB(NEAR))
+            .set_maximum_color(Color::RGB(MET));
+        for c in 0..table.headers.len() {
+            let column = table.rows.iter().filter_map(|r| r.get(c));
+            let shares = column.clone().any(|x| matches!(x, Cell::Share(_)));
+            let only = column
+                .clone()
+                .all(|x| matches!(x, Cell::Share(_) | Cell::Empty));
+            if shares && only {
+                ws.add_conditional_format(first_data, c as u16, row - 1, c as u16, &scale)?;
+            }
+        }
+    }
+    for (c, h) in table.headers.iter().enumerate() {
+        let widest = table
+            .rows
+            .iter()
+            .take(2_000)
+            .filter_map(|r| match r.get(c) {
+                Some(Cell::Text(s)) => Some(display_width(s)),
+                Some(Cell::Coord(_)) => Some(11),
+                _ => None,
+            })
+            .max()
+            .unwrap_or(0);
+        let header = if table.groups.is_empty() {
+            display_width(h) / 2 + 2
+        } else {
+            display_width(h).min(12)
+        };
+        ws.set_column_width(c as u16, widest.max(header).clamp(9, 40) as f64)?;
+    }
+    Ok(row)
+}
+
+/// Width of text in Excel character units: wide (CJK) characters count two.
+fn display_width(s: &str) -> usize {
+    s.chars()
+        .map(|c| if (c as u32) < 0x1100 { 1 } else { 2 })
+        .sum()
+}
+
+/// Excel sheet names: at most 31 characters, none of `[]:*?/\`, unique
+/// regardless of case.
+#[derive(Default)]
+struct SheetNames {
+    used: Vec<String>,
+}
+
+impl SheetNames {
+    fn unique(&mut self, wanted: &str) -> String {
+        let clean: String = wanted
+            .chars()
+            .filter(|c| !"[]:*?/\\".contains(*c) && !c.is_control())
+            .collect();
+        let clean = clean.trim().trim_matches('\'').to_string();
+        let base = if clean.is_empty() {
+            "Sheet".to_string()
+        } else {
+            clean
+        };
+        let mut n = 1;
+        loop {
+            let suffix = if n == 1 {
+                String::new()
+            } else {
+                format!(" ({n})")
+            };
+            let keep = 31 - suffix.chars().count();
+            let name: String = base.chars().take(keep).collect::<String>() + &suffix;
+            let lower = name.to_lowercase();
+            if lower != "history" && !self.used.contains(&lower) {
+                self.used.push(lower);
+                return name;
+            }
+            n += 1;
+        }
+    }
+}
+
+/// Name of a language's summary sheet (for readers of the workbook).
+pub fn summary_sheet_name(lang: Lang) -> &'static str {
+    lang.pick("汇总", "Summary")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sheet_names_are_valid_and_unique() {
+        let mut n = SheetNames::default();
+        assert_eq!(n.unique("5分钟邻里生活圈"), "5分钟邻里生活圈");
+        assert_eq!(n.unique("a/b[c]"), "abc");
+        assert_eq!(n.unique("ABC"), "ABC (2)");
+        let long = "x".repeat(40);
+        assert_eq!(n.unique(&long).chars().count(), 31);
+        assert_eq!(n.unique(&long), format!("{} (2)", "x".repeat(27)));
+        assert_eq!(n.unique("  "), "Sheet");
+        assert_eq!(n.unique("History"), "History (2)");
+    }
+
+    #[test]
+    fn wide_characters_count_double() {
+        assert_eq!(display_width("ab"), 2);
+        assert_eq!(display_width("航埠镇"), 6);
+    }
+}

@@ -63,7 +63,7 @@ pub enum Command {
 }
 
 /// Input layers and profile; with no layer flags, the demo district.
-#[derive(Debug, Args, Clone)]
+#[derive(Debug, Args, Clone, Default)]
 pub struct InputArgs {
     /// Township boundaries (GeoJSON polygons with `name`).
     #[arg(long)]

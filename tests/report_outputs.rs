@@ -199,6 +199,10 @@ fn workbook_numbers_equal_the_assessment() {
         text(&s, h + 2 + areas.len() as u32, 0),
         "outside every township"
     );
+    let outside = num(&s, h + 2 + areas.len() as u32, 2);
+    assert_eq!(outside, Some(a.report.outside_population));
+    let unreachable = num(&s, h + 3 + areas.len() as u32, 2);
+    assert_eq!(unreachable, Some(a.report.unreachable_population));
 
     // One sheet per tier: complete share, then share, mean and p90 per category.
     for (t, tier) in profile.tiers.iter().enumerate() {
@@ -328,7 +332,13 @@ fn comparison_sheet_holds_both_values_and_the_difference() {
         report: &b.report,
     });
     export(
-        &request(&out, &[Format::Xlsx, Format::Csv], Lang::En, 400, false),
+        &request(
+            &out,
+            &[Format::Xlsx, Format::Csv, Format::Html],
+            Lang::En,
+            400,
+            false,
+        ),
         &inp,
         &Progress::new(),
     )
@@ -361,6 +371,14 @@ fn comparison_sheet_holds_both_values_and_the_difference() {
     assert!(fell, "removing kindergartens lowers some share");
     let csv = std::fs::read_to_string(out.join("comparison.csv")).unwrap();
     assert_eq!(csv.lines().count() as u32, row - h);
+    // The HTML compares the complete shares: a row per area and tier.
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    let section = html.split("<section class=\"comparison\">").nth(1).unwrap();
+    let section = section.split("</section>").next().unwrap();
+    let tiers = d.study.profile.tiers.len();
+    let areas = d.study.layers.townships.len() + 1;
+    assert_eq!(section.matches("<tr>").count(), 1 + areas * tiers);
+    assert!(section.contains("<th>no kindergartens</th>"));
 }
 
 /// Distinct colours and the share of pixels that are not white.

@@ -8,6 +8,7 @@ use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT as _, Queryable as _};
 use lifecircle::app::LifeCircleApp;
 use lifecircle::app::files::ScriptedDialogs;
+use lifecircle::ui::i18n::Lang;
 
 const TOWNSHIPS: [&str; 9] = [
     "航埠镇",
@@ -29,7 +30,7 @@ fn demo_harness() -> Harness<'static, LifeCircleApp> {
     harness.run_ok();
     let app = harness.state();
     assert!(
-        app.message().is_none_or(|m| !m.is_error),
+        app.message().is_none_or(|m| !m.is_error()),
         "{:?}",
         app.message()
     );
@@ -160,12 +161,14 @@ fn importing_a_broken_file_shows_its_error_and_keeps_the_previous_data() {
 
     let app = harness.state();
     let message = app.message().expect("no error message");
-    assert!(message.is_error);
-    assert!(message.text.contains("无法导入"), "{}", message.text);
+    assert!(message.is_error());
+    let text = message.text(app.settings().lang);
+    assert!(text.contains("无法导入"), "{text}");
+    assert!(text.contains("乡镇-broken.geojson"), "{text}");
     assert!(
-        message.text.contains("乡镇-broken.geojson"),
-        "{}",
-        message.text
+        message
+            .text(Lang::En)
+            .starts_with("Could not import Townships")
     );
     harness.get_by_label_contains("无法导入");
     assert_eq!(app.study().layers.townships.len(), townships_before);

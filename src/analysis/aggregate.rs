@@ -3,6 +3,7 @@
 
 use super::{AreaCoverage, CategoryCoverage, TierCoverage};
 use crate::model::{Profile, Resident, Tier};
+use rayon::prelude::*;
 
 /// A resident that is not complete for a tier (盲区).
 #[derive(Clone, Debug, PartialEq)]
@@ -46,6 +47,26 @@ pub(crate) fn area_figures(
     members: &[u32],
 ) -> AreaCoverage {
     let population = add_up(members.iter().map(|&r| residents[r as usize].population));
+    let mut timed: Vec<(f32, f64)> = Vec::with_capacity(members.len());
+    let tiers = profile
+        .tiers
+        .iter()
+        .zip(tiers)
+        .map(|(tier, cols)| tier_figures(tier, cols, residents, members, population, &mut timed))
+        .collect();
+    AreaCoverage { population, tiers }
+}
+
+/// Figures of one tier for the residents in `members`, whose population is
+/// `population`; `timed` is scratch memory.
+pub(crate) fn tier_figures(
+    tier: &Tier,
+    cols: &TierColumns<'_>,
+    residents: &[Resident],
+    members: &[u32],
+    population: f64,
+    timed: &mut Vec<(f32, f64)>,
+) -> TierCoverage {
     let share = |covered: f64| {
         if population > 0.0 {
             covered / population
@@ -53,51 +74,43 @@ pub(crate) fn area_figures(
             0.0
         }
     };
-    let mut out = Vec::with_capacity(profile.tiers.len());
-    let mut timed: Vec<(f32, f64)> = Vec::with_capacity(members.len());
-    for (tier, cols) in profile.tiers.iter().zip(tiers) {
-        let limit = tier.minutes as f32;
-        let mut categories = Vec::with_capacity(cols.categories.len());
-        for &(id, minutes, _) in &cols.categories {
-            timed.clear();
-            timed.extend(
-                members
-                    .iter()
-                    .map(|&r| (minutes[r as usize], residents[r as usize].population))
-                    .filter(|&(m, _)| m <= limit),
-            );
-            let covered = add_up(timed.iter().map(|&(_, p)| p));
-            let (mean, p90) = mean_and_p90(&mut timed, covered);
-            categories.push(CategoryCoverage {
-                id: id.to_string(),
-                covered_population: covered,
-                covered_share: share(covered),
-                mean_minutes: mean,
-                p90_minutes: p90,
-            });
-        }
-        let complete = add_up(
+    let limit = tier.minutes as f32;
+    let mut categories = Vec::with_capacity(cols.categories.len());
+    for &(id, minutes, _) in &cols.categories {
+        timed.clear();
+        timed.extend(
             members
                 .iter()
-                .filter(|&&r| {
-                    cols.categories
-                        .iter()
-                        .filter(|c| c.2)
-                        .all(|&(_, m, _)| m[r as usize] <= limit)
-                })
-                .map(|&r| residents[r as usize].population),
+                .map(|&r| (minutes[r as usize], residents[r as usize].population))
+                .filter(|&(m, _)| m <= limit),
         );
-        out.push(TierCoverage {
-            id: tier.id.clone(),
-            minutes: tier.minutes,
-            mode: tier.mode,
-            complete_share: share(complete),
-            categories,
+        let covered = add_up(timed.iter().map(|&(_, p)| p));
+        let (mean, p90) = mean_and_p90(timed, covered);
+        categories.push(CategoryCoverage {
+            id: id.to_string(),
+            covered_population: covered,
+            covered_share: share(covered),
+            mean_minutes: mean,
+            p90_minutes: p90,
         });
     }
-    AreaCoverage {
-        population,
-        tiers: out,
+    let complete = add_up(
+        members
+            .iter()
+            .filter(|&&r| {
+                cols.categories
+                    .iter()
+                    .filter(|c| c.2)
+                    .all(|&(_, m, _)| m[r as usize] <= limit)
+            })
+            .map(|&r| residents[r as usize].population),
+    );
+    TierCoverage {
+        id: tier.id.clone(),
+        minutes: tier.minutes,
+        mode: tier.mode,
+        complete_share: share(complete),
+        categories,
     }
 }
 
@@ -146,10 +159,23 @@ pub(crate) fn blind_spots(
     tiers: &[TierColumns<'_>],
     residents: usize,
 ) -> Vec<BlindSpot> {
-    let mut out = Vec::new();
-    for (ti, (tier, cols)) in profile.tiers.iter().zip(tiers).enumerate() {
-        let limit = tier.minutes as f32;
-        for r in 0..residents {
+    (0..profile.tiers.len())
+        .into_par_iter()
+        .flat_map_iter(|ti| tier_blind_spots(profile, tiers, ti, residents))
+        .collect()
+}
+
+/// Blind spots of tier `ti`, in resident order.
+pub(crate) fn tier_blind_spots(
+    profile: &Profile,
+    tiers: &[TierColumns<'_>],
+    ti: usize,
+    residents: usize,
+) -> Vec<BlindSpot> {
+    let limit = profile.tiers[ti].minutes as f32;
+    let cols = &tiers[ti];
+    (0..residents)
+        .filter_map(|r| {
             // Required categories come first in the columns, in profile order.
             let missing = cols
                 .categories
@@ -158,16 +184,13 @@ pub(crate) fn blind_spots(
                 .enumerate()
                 .filter(|(_, c)| c.2 && c.1[r] > limit)
                 .fold(0u64, |bits, (i, _)| bits | (1 << i));
-            if missing != 0 {
-                out.push(BlindSpot {
-                    resident: r as u32,
-                    tier: ti as u32,
-                    missing,
-                });
-            }
-        }
-    }
-    out
+            (missing != 0).then_some(BlindSpot {
+                resident: r as u32,
+                tier: ti as u32,
+                missing,
+            })
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -616,16 +616,13 @@ pub(crate) fn compute_slot(
     }
 }
 
-/// Figures, blind spots and the method record from the minute columns.
-pub(crate) fn figures(
-    study: &Study,
-    profile: &Profile,
+/// The minute columns each tier reads, required categories first.
+fn tier_columns<'a>(
+    profile: &'a Profile,
     slots: &[Slot],
-    minutes: &[Vec<f32>],
-    facility_count: usize,
-    mut warnings: Vec<String>,
-) -> (CoverageReport, Vec<BlindSpot>) {
-    let tier_columns: Vec<TierColumns<'_>> = profile
+    minutes: &'a [Vec<f32>],
+) -> Vec<TierColumns<'a>> {
+    profile
         .tiers
         .iter()
         .map(|t| TierColumns {
@@ -641,10 +638,14 @@ pub(crate) fn figures(
                 })
                 .collect(),
         })
-        .collect();
-    let demand = &study.demand;
+        .collect()
+}
+
+/// Residents per township, residents in any township, and the population
+/// outside every township.
+fn members_of(study: &Study) -> (Vec<Vec<u32>>, Vec<u32>, f64) {
     let mut members: Vec<Vec<u32>> = vec![Vec::new(); study.townships.len()];
-    let mut inside = Vec::with_capacity(demand.len());
+    let mut inside = Vec::with_capacity(study.demand.len());
     let mut outside_population = 0.0;
     for (r, owner) in study.resident_township.iter().enumerate() {
         match owner {
@@ -652,9 +653,86 @@ pub(crate) fn figures(
                 members[*t as usize].push(r as u32);
                 inside.push(r as u32);
             }
-            None => outside_population += demand[r].population,
+            None => outside_population += study.demand[r].population,
         }
     }
+    (members, inside, outside_population)
+}
+
+/// Bring `report` and `blind_spots` up to date after the columns in
+/// `touched` changed: only the tiers that read them are recomputed.
+pub(crate) fn refresh_figures(
+    study: &Study,
+    profile: &Profile,
+    slots: &[Slot],
+    minutes: &[Vec<f32>],
+    touched: &[usize],
+    report: &mut CoverageReport,
+    blind_spots: &mut Vec<BlindSpot>,
+) {
+    let affected: Vec<usize> = profile
+        .tiers
+        .iter()
+        .enumerate()
+        .filter(|(_, t)| {
+            touched.iter().any(|&s| {
+                slots[s].mode == t.mode && t.all_categories().any(|c| c == slots[s].category)
+            })
+        })
+        .map(|(i, _)| i)
+        .collect();
+    if affected.is_empty() {
+        return;
+    }
+    let columns = tier_columns(profile, slots, minutes);
+    let (members, inside, _) = members_of(study);
+    let demand = &study.demand;
+    let mut areas: Vec<(&mut super::AreaCoverage, &[u32])> = report
+        .townships
+        .iter_mut()
+        .zip(&members)
+        .map(|(t, m)| (&mut t.figures, m.as_slice()))
+        .collect();
+    areas.push((&mut report.total, inside.as_slice()));
+    areas.par_iter_mut().for_each(|(area, m)| {
+        let mut timed = Vec::new();
+        for &ti in &affected {
+            let population = area.population;
+            area.tiers[ti] = aggregate::tier_figures(
+                &profile.tiers[ti],
+                &columns[ti],
+                demand,
+                m,
+                population,
+                &mut timed,
+            );
+        }
+    });
+    let fresh: Vec<Vec<BlindSpot>> = affected
+        .par_iter()
+        .map(|&ti| aggregate::tier_blind_spots(profile, &columns, ti, demand.len()))
+        .collect();
+    let mut kept: Vec<BlindSpot> = blind_spots
+        .drain(..)
+        .filter(|b| !affected.contains(&(b.tier as usize)))
+        .collect();
+    kept.extend(fresh.into_iter().flatten());
+    kept.sort_by_key(|b| (b.tier, b.resident));
+    *blind_spots = kept;
+}
+
+/// Figures, blind spots and the method record from the minute columns.
+pub(crate) fn figures(
+    study: &Study,
+    profile: &Profile,
+    slots: &[Slot],
+    minutes: &[Vec<f32>],
+    facility_count: usize,
+    mut warnings: Vec<String>,
+) -> (CoverageReport, Vec<BlindSpot>) {
+    let tier_columns = tier_columns(profile, slots, minutes);
+    let demand = &study.demand;
+    let (members, inside, outside_population) = members_of(study);
     let (townships, total): (Vec<TownshipCoverage>, AreaCoverage) = rayon::join(
         || {
             study

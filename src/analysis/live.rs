@@ -200,16 +200,16 @@ impl LiveAssessment {
         for (si, column) in updates {
             self.assessment.minutes[si] = column;
         }
-        let (report, blind_spots) = engine::figures(
+        engine::refresh_figures(
             &self.study,
             &self.profile,
             &self.assessment.slots,
             &self.assessment.minutes,
-            self.facilities.iter().flatten().count(),
-            Self::warnings_for(&self.study, &self.placed),
+            &touched,
+            &mut self.assessment.report,
+            &mut self.assessment.blind_spots,
         );
-        self.assessment.report = report;
-        self.assessment.blind_spots = blind_spots;
+        self.assessment.report.method.facilities = self.facilities.iter().flatten().count();
         Ok(EditEffect {
             columns: touched.len(),
             seconds: clock.elapsed().as_secs_f64(),
@@ -306,6 +306,8 @@ mod tests {
                     }
                 }
                 assert_eq!(live.assessment().blind_spots, fresh.blind_spots);
+                assert_eq!(live.assessment().report.townships, fresh.report.townships);
+                assert_eq!(live.assessment().report.total, fresh.report.total);
             }
         }
     }

@@ -128,11 +128,76 @@ pub enum Action {
     DismissMessage,
 }
 
-/// A status-bar message.
+/// A status-bar message, worded in the current language when shown.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Message {
-    pub text: String,
-    pub is_error: bool,
+pub enum Message {
+    /// These files were loaded.
+    Loaded(Vec<String>),
+    /// A file could not be used; the previous data stay.
+    ImportFailed {
+        what: Option<Import>,
+        file: String,
+        /// The loader's explanation (English, ends with the path).
+        problem: String,
+    },
+    /// A dropped file whose content could not be told.
+    Unrecognised(String),
+    /// The profile is not usable.
+    InvalidProfile(String),
+    /// The user cancelled the running work.
+    Cancelled,
+    /// A job failed unexpectedly.
+    Failed { task: Task, problem: String },
+}
+
+/// The kinds of background work, for messages.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Task {
+    Load,
+    Assess,
+    Reach,
+}
+
+impl Message {
+    /// Whether the message reports a problem (shown in red).
+    pub fn is_error(&self) -> bool {
+        !matches!(self, Message::Loaded(_) | Message::Cancelled)
+    }
+
+    /// The message in `lang`.
+    pub fn text(&self, lang: Lang) -> String {
+        match self {
+            Message::Loaded(files) => format!("{}{}", lang.pick("已载入：", "Loaded: "), files.join(", ")),
+            Message::ImportFailed { what, file, problem } => {
+                let what = what.map_or(lang.pick("数据", "data"), |w| w.name(lang));
+                format!(
+                    "{} {what} {file}{}{problem}{}",
+                    lang.pick("无法导入", "Could not import"),
+                    lang.pick("：", ": "),
+                    lang.pick("（保留原有数据）", " (the previous data stay)")
+                )
+            }
+            Message::Unrecognised(file) => format!(
+                "{}{file}",
+                lang.pick(
+                    "无法判断文件内容（乡镇、设施、居民、道路或方案），请用“文件”菜单导入：",
+                    "Could not tell what the file holds (townships, facilities, residents, roads or profile); import it from the File menu: "
+                )
+            ),
+            Message::InvalidProfile(problem) => {
+                format!("{}{problem}", lang.pick("方案无效：", "Invalid profile: "))
+            }
+            Message::Cancelled => lang.pick("已取消。", "Cancelled.").to_string(),
+            Message::Failed { task, problem } => {
+                let task = match task {
+                    Task::Load => lang.pick("载入失败", "Loading failed"),
+                    Task::Assess => lang.pick("评估失败", "Assessment failed"),
+                    Task::Reach => lang.pick("可达范围计算失败", "Reach failed"),
+                };
+                format!("{task}{}{problem}", lang.pick("：", ": "))
+            }
+        }
+    }
 }
 
 /// Rolling frame times for the debug overlay.
@@ -415,21 +480,13 @@ impl LifeCircleApp {
                     self.study.set_profile(profile);
                     self.start_assess();
                 }
-                Err(e) => {
-                    self.message = Some(Message {
-                        text: format!("{}{e}", lang.pick("方案无效：", "Invalid profile: ")),
-                        is_error: true,
-                    })
-                }
+                Err(e) => self.message = Some(Message::InvalidProfile(e.to_string())),
             },
             Action::Reassess => self.start_assess(),
             Action::Cancel => {
                 let cancelled = self.load_job.take().is_some() | self.assess_job.take().is_some();
                 if cancelled {
-                    self.message = Some(Message {
-                        text: lang.pick("已取消。", "Cancelled.").to_string(),
-                        is_error: false,
-                    });
+                    self.message = Some(Message::Cancelled);
                 }
             }
             Action::SetLang(l) => self.settings.lang = l,
@@ -496,16 +553,15 @@ impl LifeCircleApp {
         }));
     }
 
-    fn failed(&mut self, what: &str, e: JobFailed) {
-        self.message = Some(Message {
-            text: format!("{what}: {e}"),
-            is_error: true,
+    fn failed(&mut self, task: Task, e: JobFailed) {
+        self.message = Some(Message::Failed {
+            task,
+            problem: e.to_string(),
         });
     }
 
     /// Take the results of finished jobs (and start what follows them).
     fn poll_jobs(&mut self, ctx: &egui::Context) {
-        let lang = self.settings.lang;
         // Inline jobs finish inside `spawn`; loop so a load and the
         // assessment it starts both land in this call.
         for _ in 0..4 {
@@ -526,14 +582,7 @@ impl LifeCircleApp {
                         if std::mem::take(&mut self.fit_after_load) {
                             self.map.fit_all();
                         }
-                        self.message = Some(Message {
-                            text: format!(
-                                "{}{}",
-                                lang.pick("已载入：", "Loaded: "),
-                                names.join(", ")
-                            ),
-                            is_error: false,
-                        });
+                        self.message = Some(Message::Loaded(names));
                         self.start_assess();
                     }
                     Ok(Err(LoadFailure::Cancelled)) => {}
@@ -542,31 +591,16 @@ impl LifeCircleApp {
                         file,
                         message,
                     })) => {
-                        let what = what
-                            .map(|w| w.name(lang))
-                            .unwrap_or(lang.pick("数据", "data"));
-                        self.message = Some(Message {
-                            text: format!(
-                                "{} {what} {file}: {message}{}",
-                                lang.pick("无法导入", "Could not import"),
-                                lang.pick("（保留原有数据）", " (the previous data stay)")
-                            ),
-                            is_error: true,
+                        self.message = Some(Message::ImportFailed {
+                            what,
+                            file,
+                            problem: message,
                         });
                     }
                     Ok(Err(LoadFailure::Unrecognised { file })) => {
-                        self.message = Some(Message {
-                            text: format!(
-                                "{}{file}",
-                                lang.pick(
-                                    "无法判断文件内容（乡镇、设施、居民、道路或方案），请用“文件”菜单导入：",
-                                    "Could not tell what the file holds (townships, facilities, residents, roads or profile); import it from the File menu: "
-                                )
-                            ),
-                            is_error: true,
-                        });
+                        self.message = Some(Message::Unrecognised(file));
                     }
-                    Err(e) => self.failed(lang.pick("载入失败", "Loading failed"), e),
+                    Err(e) => self.failed(Task::Load, e),
                 }
             }
             if let Some(job) = &mut self.assess_job
@@ -583,7 +617,7 @@ impl LifeCircleApp {
                     }
                     Ok(Ok(_)) => {} // an older study; a newer run follows
                     Ok(Err(Cancelled)) => {}
-                    Err(e) => self.failed(lang.pick("评估失败", "Assessment failed"), e),
+                    Err(e) => self.failed(Task::Assess, e),
                 }
             }
             if let Some(job) = &mut self.reach_job
@@ -596,7 +630,7 @@ impl LifeCircleApp {
                         self.reach = reach
                     }
                     Ok(_) => {}
-                    Err(e) => self.failed(lang.pick("可达范围计算失败", "Reach failed"), e),
+                    Err(e) => self.failed(Task::Reach, e),
                 }
             }
             if !progressed {
@@ -754,13 +788,14 @@ impl LifeCircleApp {
                 ui.separator();
             }
             if let Some(m) = &self.message {
-                let color = if m.is_error {
+                let color = if m.is_error() {
                     Color32::from_rgb(190, 20, 20)
                 } else {
                     ui.visuals().text_color()
                 };
-                ui.add(egui::Label::new(RichText::new(&m.text).color(color)).truncate())
-                    .on_hover_text(&m.text);
+                let text = m.text(lang);
+                ui.add(egui::Label::new(RichText::new(&text).color(color)).truncate())
+                    .on_hover_text(&text);
                 if ui
                     .small_button("×")
                     .on_hover_text(lang.pick("关闭消息", "Dismiss"))

@@ -135,12 +135,27 @@ pub fn document(d: &ReportData<'_>, maps: &[MapImage]) -> String {
         h.push_str("</section>\n");
     }
 
-    if let Some(t) = tables::comparison(d) {
+    if let Some(mut t) = tables::comparison(d) {
         section(
             &mut h,
             "comparison",
             lang.pick("方案对比", "Comparison of layouts"),
         );
+        // Complete shares only; every category is compared in the workbook.
+        let complete = lang.pick("完整覆盖率", "complete share");
+        t.rows
+            .retain(|r| matches!(r.get(2), Some(Cell::Text(m)) if m == complete));
+        t.headers.remove(2);
+        for r in &mut t.rows {
+            r.remove(2);
+        }
+        h.push_str(&format!(
+            "<p>{}</p>\n",
+            esc(lang.pick(
+                "各乡镇完整覆盖率对比；差值为百分点，各类设施的对比见 Excel。",
+                "Complete share per township; the difference is in percentage points. Every category is compared in the workbook."
+            ))
+        ));
         table(&mut h, &t, d);
         h.push_str("</section>\n");
     }
@@ -215,7 +230,11 @@ fn group_thousands(s: &str) -> String {
 
 /// A table with goal colours on shares.
 fn table(h: &mut String, t: &Table, d: &ReportData<'_>) {
-    h.push_str("<table>\n<thead>\n");
+    h.push_str(if t.headers.len() > 9 {
+        "<table class=\"wide\">\n<thead>\n"
+    } else {
+        "<table>\n<thead>\n"
+    });
     if !t.groups.is_empty() {
         h.push_str("<tr>");
         for (label, span) in &t.groups {
@@ -324,7 +343,9 @@ p { margin: 4pt 0; }
 .card-note { font-size: 8pt; color: #444; }
 table { border-collapse: collapse; width: 100%; margin: 4pt 0 8pt 0; font-size: 8pt; }
 th, td { border: 0.5pt solid #b8c0cc; padding: 2pt 3pt; }
-th { background: #e8eef4; font-weight: bold; text-align: center; vertical-align: bottom; }
+th { background: #e8eef4; font-weight: bold; text-align: center; vertical-align: bottom; overflow-wrap: anywhere; }
+table.wide { font-size: 7pt; }
+table.wide th, table.wide td { padding: 1.5pt 2pt; }
 td:first-child { white-space: nowrap; }
 td.num { text-align: right; white-space: nowrap; font-variant-numeric: tabular-nums; }
 tr.total td { font-weight: bold; background: #f2f2f2; }

@@ -54,8 +54,8 @@ pub fn workbook(d: &ReportData<'_>) -> Result<Vec<u8>, XlsxError> {
             d.report.unreachable_population,
         ),
     ] {
-        ws.write_string(row, 0, k)?;
-        ws.write_number_with_format(row, 1, v, &formats.count[0])?;
+        ws.merge_range(row, 0, row, 1, k, &formats.text[0])?;
+        ws.write_number_with_format(row, 2, v, &formats.count[0])?;
         row += 1;
     }
     ws.write_string(
@@ -193,6 +193,10 @@ fn print_setup(ws: &mut Worksheet, columns: usize, first_header: u32, last_heade
     ws.set_landscape();
     ws.set_print_fit_to_pages(columns.div_ceil(14).max(1) as u16, 0);
     let _ = ws.set_repeat_rows(first_header, last_header);
+    // Names in the first column on every page of a wide sheet.
+    if columns > 14 {
+        let _ = ws.set_repeat_columns(0, 0);
+    }
 }
 
 /// Cell formats; `count[1]`, `share[1]` … are the bold variants.
@@ -265,6 +269,7 @@ fn write_table(
             }
             col += span;
         }
+        ws.set_row_height(row, 30)?;
         row += 1;
     }
     for (c, h) in table.headers.iter().enumerate() {

@@ -89,7 +89,7 @@ pub fn redundancy(
                         .zip(&a.demand)
                         .zip(&a.resident_township)
                         .filter(|(((now, then), _), t)| {
-                            t.is_some() && **now <= limit && !(**then <= limit)
+                            t.is_some() && **now <= limit && **then > limit
                         })
                         .map(|(((_, _), r), _)| r.population)
                         .fold(0.0, |s, p| s + p);

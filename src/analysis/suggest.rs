@@ -43,6 +43,9 @@ pub struct SiteSuggestion {
     pub township: Option<u32>,
 }
 
+/// A candidate site's lon/lat and the uncovered residents it would cover.
+type SiteCover = ([f64; 2], Vec<u32>);
+
 /// A candidate site: where it is and whom (uncovered) it would cover.
 struct Candidate {
     lonlat: [f64; 2],
@@ -76,7 +79,7 @@ pub fn suggest_sites(
         let uncovered: Vec<bool> = column
             .iter()
             .zip(&a.resident_township)
-            .map(|(m, t)| t.is_some() && !(*m <= limit))
+            .map(|(m, t)| t.is_some() && *m > limit)
             .collect();
         let found = match study.graph(tier.mode) {
             Some((graph, net)) => network_candidates(
@@ -206,7 +209,7 @@ fn network_candidates(
     request: &SuggestRequest,
     index: &TownshipIndex,
     progress: &Progress,
-) -> Result<Vec<([f64; 2], Vec<u32>)>, Cancelled> {
+) -> Result<Vec<SiteCover>, Cancelled> {
     let m = tier.mode.index();
     let snaps = &live.study.resident_snaps;
     // Uncovered residents listed at both ends of their segment.
@@ -320,7 +323,7 @@ fn grid_candidates(
     uncovered: &[bool],
     request: &SuggestRequest,
     index: &TownshipIndex,
-) -> Vec<([f64; 2], Vec<u32>)> {
+) -> Vec<SiteCover> {
     let study = &live.study;
     let speed = straight_line_speed_mps(&live.profile, tier.mode);
     let reach_m = tier.minutes * 60.0 * speed / live.profile.detour_factor;

@@ -546,13 +546,10 @@ fn brute_force_minutes(
             let mut dist = vec![f64::INFINITY; nodes.len()];
             let mut done = vec![false; nodes.len()];
             dist[start] = conn;
-            loop {
-                let Some(u) = (0..nodes.len())
-                    .filter(|&i| !done[i] && dist[i].is_finite())
-                    .min_by(|&x, &y| dist[x].total_cmp(&dist[y]))
-                else {
-                    break;
-                };
+            while let Some(u) = (0..nodes.len())
+                .filter(|&i| !done[i] && dist[i].is_finite())
+                .min_by(|&x, &y| dist[x].total_cmp(&dist[y]))
+            {
                 done[u] = true;
                 for &(x, y, w) in &arcs {
                     if x == u && dist[u] + w < dist[y] {

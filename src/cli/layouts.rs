@@ -10,7 +10,7 @@ use crate::analysis::{
 };
 use crate::io;
 use crate::model::{Facility, Layers, Project};
-use crate::report::{self, Lang};
+use crate::report::Lang;
 use clap::Args;
 use serde_json::json;
 use std::path::{Path, PathBuf};
@@ -74,11 +74,18 @@ fn open_study(args: &StudyArgs) -> Result<(LoadedStudy, Option<Project>), Vec<St
         None => Ok((load_study(&args.input)?, None)),
         Some(path) => {
             let project = io::load_project(path).map_err(|e| vec![e.to_string()])?;
-            let missing = |what: &str| format!("the project names no {what} file: {}", path.display());
+            let missing =
+                |what: &str| format!("the project names no {what} file: {}", path.display());
             let l = &project.layers;
             let paths = io::LayerPaths {
-                townships: l.townships.clone().ok_or_else(|| vec![missing("townships")])?,
-                facilities: l.facilities.clone().ok_or_else(|| vec![missing("facilities")])?,
+                townships: l
+                    .townships
+                    .clone()
+                    .ok_or_else(|| vec![missing("townships")])?,
+                facilities: l
+                    .facilities
+                    .clone()
+                    .ok_or_else(|| vec![missing("facilities")])?,
                 residents: l.residents.clone(),
                 roads: l.roads.clone(),
             };
@@ -95,7 +102,11 @@ fn open_study(args: &StudyArgs) -> Result<(LoadedStudy, Option<Project>), Vec<St
 }
 
 /// The facilities of a layout named on the command line.
-fn layout_facilities(name: &str, study: &LoadedStudy, project: Option<&Project>) -> Result<Vec<Facility>, Vec<String>> {
+fn layout_facilities(
+    name: &str,
+    study: &LoadedStudy,
+    project: Option<&Project>,
+) -> Result<Vec<Facility>, Vec<String>> {
     if name == "baseline" {
         return Ok(study.layers.facilities.clone());
     }
@@ -104,16 +115,26 @@ fn layout_facilities(name: &str, study: &LoadedStudy, project: Option<&Project>)
             Some(f) => load_facilities_file(Path::new(f), study)?,
             None => study.layers.facilities.clone(),
         };
-        return Ok(layout.facility_table(&start).into_iter().flatten().collect());
+        return Ok(layout
+            .facility_table(&start)
+            .into_iter()
+            .flatten()
+            .collect());
     }
     let path = Path::new(name);
     if path.exists() {
         return load_facilities_file(path, study);
     }
-    let known: Vec<&str> = project.map(|p| p.layouts.iter().map(|l| l.name.as_str()).collect()).unwrap_or_default();
+    let known: Vec<&str> = project
+        .map(|p| p.layouts.iter().map(|l| l.name.as_str()).collect())
+        .unwrap_or_default();
     Err(vec![format!(
         "layout {name:?} is neither `baseline`, a facilities file, nor a project layout{}",
-        if known.is_empty() { String::new() } else { format!(" ({})", known.join(", ")) }
+        if known.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", known.join(", "))
+        }
     )])
 }
 
@@ -139,10 +160,18 @@ pub fn run_compare(args: &CompareArgs) -> Result<(), Vec<String>> {
     let a_facilities = layout_facilities(&args.a, &study, project.as_ref())?;
     let b_facilities = layout_facilities(&args.b, &study, project.as_ref())?;
     let progress = Progress::new();
-    let a = assess(&with_facilities(&study.layers, a_facilities), &study.profile, &progress)
-        .map_err(|e| vec![e.to_string()])?;
-    let b = assess(&with_facilities(&study.layers, b_facilities), &study.profile, &progress)
-        .map_err(|e| vec![e.to_string()])?;
+    let a = assess(
+        &with_facilities(&study.layers, a_facilities),
+        &study.profile,
+        &progress,
+    )
+    .map_err(|e| vec![e.to_string()])?;
+    let b = assess(
+        &with_facilities(&study.layers, b_facilities),
+        &study.profile,
+        &progress,
+    )
+    .map_err(|e| vec![e.to_string()])?;
     let delta = compare(&a, &b, &study.profile);
     let doc = json!({
         "a": {"layout": args.a, "coverage": a.report},
@@ -153,12 +182,21 @@ pub fn run_compare(args: &CompareArgs) -> Result<(), Vec<String>> {
     write_outputs(
         &args.out,
         &[
-            ("compare.json", serde_json::to_string_pretty(&doc).unwrap_or_default()),
+            (
+                "compare.json",
+                serde_json::to_string_pretty(&doc).unwrap_or_default(),
+            ),
             ("changes.geojson", changes),
         ],
     )?;
     let zh = args.lang.is_chinese();
-    println!("{}", args.lang.pick("完整覆盖率变化 (百分点):", "Complete share change (percentage points):"));
+    println!(
+        "{}",
+        args.lang.pick(
+            "完整覆盖率变化 (百分点):",
+            "Complete share change (percentage points):"
+        )
+    );
     for (t, tier) in delta.total.tiers.iter().zip(&study.profile.tiers) {
         println!(
             "  {}: {:+.2}  (+{} / -{})",
@@ -172,7 +210,11 @@ pub fn run_compare(args: &CompareArgs) -> Result<(), Vec<String>> {
 }
 
 /// Residents whose completeness changed, as points (green/red on a map).
-fn changes_geojson(delta: &Comparison, b: &crate::analysis::Assessment, study: &LoadedStudy) -> String {
+fn changes_geojson(
+    delta: &Comparison,
+    b: &crate::analysis::Assessment,
+    study: &LoadedStudy,
+) -> String {
     let features: Vec<serde_json::Value> = delta
         .changes
         .iter()
@@ -190,7 +232,8 @@ fn changes_geojson(delta: &Comparison, b: &crate::analysis::Assessment, study: &
             }))
         })
         .collect();
-    serde_json::to_string(&json!({"type": "FeatureCollection", "features": features})).unwrap_or_default()
+    serde_json::to_string(&json!({"type": "FeatureCollection", "features": features}))
+        .unwrap_or_default()
 }
 
 /// `lifecircle suggest`.
@@ -199,7 +242,11 @@ pub fn run_suggest(args: &SuggestArgs) -> Result<(), Vec<String>> {
     let profile = &study.profile;
     let Some(tier_index) = profile.tiers.iter().position(|t| t.id == args.tier) else {
         let ids: Vec<&str> = profile.tiers.iter().map(|t| t.id.as_str()).collect();
-        return Err(vec![format!("no tier {:?} in the profile (tiers: {})", args.tier, ids.join(", "))]);
+        return Err(vec![format!(
+            "no tier {:?} in the profile (tiers: {})",
+            args.tier,
+            ids.join(", ")
+        )]);
     };
     let tier = &profile.tiers[tier_index];
     let categories = if args.category == "all" {
@@ -240,14 +287,19 @@ pub fn run_suggest(args: &SuggestArgs) -> Result<(), Vec<String>> {
     let zh = args.lang.is_chinese();
     let before = live.assessment().report.total.tiers[tier_index].complete_share;
     println!(
-        "{} {}: {} {:.1}%",
+        "{} {}: {:.1}%",
         tier.display_name(zh),
         args.lang.pick("现状完整覆盖率", "complete share now"),
-        "",
         before * 100.0
     );
     if picks.is_empty() {
-        println!("{}", args.lang.pick("没有能新增覆盖的候选点。", "No candidate site covers anybody new."));
+        println!(
+            "{}",
+            args.lang.pick(
+                "没有能新增覆盖的候选点。",
+                "No candidate site covers anybody new."
+            )
+        );
     }
     for p in &picks {
         let town = p
@@ -281,9 +333,11 @@ pub fn run_suggest(args: &SuggestArgs) -> Result<(), Vec<String>> {
                 })
             })
             .collect();
-        let text = serde_json::to_string_pretty(&json!({"type": "FeatureCollection", "features": features})).unwrap_or_default();
+        let text = serde_json::to_string_pretty(
+            &json!({"type": "FeatureCollection", "features": features}),
+        )
+        .unwrap_or_default();
         write_outputs(out, &[("suggestions.geojson", text)])?;
     }
-    let _ = report::coverage_json;
     Ok(())
 }

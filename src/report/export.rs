@@ -2,8 +2,10 @@
 //! app's Export menu: the workbook, the HTML report with its maps, the map
 //! images, GeoJSON and CSV tables and `coverage.json`.
 //!
-//! Everything is computed in memory first; only then are the files written,
-//! each atomically ([`crate::io::write_atomic`]). A failure before writing
+//! Everything is computed first — except the files with a line per
+//! resident (GeoJSON, blind-spot CSV), which are streamed while writing —
+//! and only then are the files written, each atomically
+//! ([`crate::io::write_atomic`]). A failure or cancellation before writing
 //! leaves the folder as it was.
 
 use super::{Lang, geojson, html, map_image, tables, xlsx};
@@ -299,8 +301,11 @@ pub fn export(
 /// them (for files with a line per resident).
 enum Content<'a> {
     Bytes(Vec<u8>),
-    Stream(Box<dyn FnOnce(&mut dyn std::io::Write) -> std::io::Result<()> + 'a>),
+    Stream(Writer<'a>),
 }
+
+/// Streams a file's contents.
+type Writer<'a> = Box<dyn FnOnce(&mut dyn std::io::Write) -> std::io::Result<()> + 'a>;
 
 /// The district map of every tier, and with `township_maps` one per
 /// township and tier, drawn in parallel.

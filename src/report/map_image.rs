@@ -267,7 +267,8 @@ pub fn render_map(
         scale: (frame_w / (x1 - x0)).min(frame_h / (y1 - y0)),
         frame,
     };
-    let legend = legend_items(layers, profile, ti, lang);
+    let people = assessment.report.method.demand == "people";
+    let legend = legend_items(layers, profile, ti, lang, people);
     let legend_layout = LegendLayout::new(&legend, &text, frame_w, u);
     let legend_top = frame.y1 + 18.0 * u;
     let footer_base = legend_top + legend_layout.height + 16.0 * u;
@@ -375,6 +376,9 @@ pub fn render_map(
             continue;
         };
         let p = view.px(f.location.x(), f.location.y());
+        if !(p.0.is_finite() && p.1.is_finite()) {
+            continue;
+        }
         let color = PALETTE[k % PALETTE.len()];
         if k < tier.categories.len() {
             let dot = Circle::new(p, 3.4 * u).to_path(0.1);
@@ -451,7 +455,6 @@ pub fn render_map(
         TEXT,
     );
     let (share, blind_total) = area_figures(layers, assessment, ti, options.township);
-    let people = assessment.report.method.demand == "people";
     let subtitle = format!(
         "{} · {} {}{} · {} {:.1}% · {} {} {}",
         tier.display_name(zh),
@@ -721,6 +724,7 @@ fn legend_items(
     profile: &Profile,
     tier: usize,
     lang: Lang,
+    people: bool,
 ) -> Vec<(Swatch, String)> {
     let zh = lang.is_chinese();
     let mut items = vec![
@@ -747,15 +751,19 @@ fn legend_items(
             lang.pick("其他道路", "other roads").into(),
         ));
     }
-    items.push((
-        Swatch::Dot(COMPLETE, 1.6),
-        lang.pick("完整覆盖的居民点", "complete residents").into(),
-    ));
-    items.push((
-        Swatch::Dot(BLIND_SPOT, 3.2),
-        lang.pick("盲区（按人口）", "blind spots (by population)")
-            .into(),
-    ));
+    let (complete, blind) = if people {
+        (
+            lang.pick("完整覆盖的居民点", "complete residents"),
+            lang.pick("盲区（按人口）", "blind spots (by population)"),
+        )
+    } else {
+        (
+            lang.pick("完整覆盖的网格", "complete grid cells"),
+            lang.pick("盲区（按面积）", "blind spots (by area)"),
+        )
+    };
+    items.push((Swatch::Dot(COMPLETE, 1.6), complete.into()));
+    items.push((Swatch::Dot(BLIND_SPOT, 3.2), blind.into()));
     if let Some(t) = profile.tiers.get(tier) {
         for (k, c) in t.all_categories().enumerate() {
             let color = PALETTE[k % PALETTE.len()];
@@ -865,6 +873,47 @@ mod tests {
         assert_eq!(nice_length(430.0), 200.0);
         assert_eq!(nice_length(0.0), 1.0);
         assert_eq!(nice_length(f64::NAN), 1.0);
+    }
+
+    /// The hand-worked case of `analysis::tests::tiny_case`: R2 and R3 are
+    /// blind spots of the 5-minute tier, drawn red; bad indices are errors.
+    #[test]
+    fn draws_the_tiny_case() {
+        use crate::analysis::{Progress, assess};
+        let (layers, profile) = crate::analysis::tests::tiny_case();
+        let a = assess(&layers, &profile, &Progress::new()).unwrap();
+        let mut options = MapOptions {
+            tier: 0,
+            township: None,
+            width_px: 1000,
+            lang: Lang::En,
+            title: "Tiny".into(),
+            date: "2024-01-01".into(),
+        };
+        let map = render_map(&layers, &profile, &a, &options).unwrap();
+        assert_eq!(map.width, 1000);
+        assert_eq!(map.rgba.len(), (map.width * map.height * 4) as usize);
+        let red = map
+            .rgba
+            .chunks_exact(4)
+            .filter(|p| p[0] > 150 && p[1] < 80 && p[2] < 90)
+            .count();
+        assert!(red > 10, "{red} red pixels");
+        let png = map.to_png().unwrap();
+        assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
+        options.tier = 9;
+        assert!(matches!(
+            render_map(&layers, &profile, &a, &options),
+            Err(MapError::NoTier(9))
+        ));
+        options.tier = 1;
+        options.township = Some(5);
+        assert!(matches!(
+            render_map(&layers, &profile, &a, &options),
+            Err(MapError::NoTownship(5))
+        ));
+        options.township = Some(1);
+        assert!(render_map(&layers, &profile, &a, &options).is_ok());
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! Turning an assessment into files planners and scripts use: the
 //! `coverage.json` of METHOD.md's shape, a flat CSV table, and the blind
 //! spots as GeoJSON (this file); the full report — workbook, HTML with maps,
-//! map images, resident GeoJSON, more CSV tables — in [`export`], written in
+//! map images, resident GeoJSON, more CSV tables — in [`export`](mod@export), written in
 //! one call by [`export::export`]. Pure functions returning text or bytes;
 //! writing is the caller's (or `export`'s, atomically).
 

@@ -8,7 +8,6 @@
 //! Cells hold the exact numbers of `coverage.json` (shares as fractions);
 //! only their number format rounds what is shown.
 
-use super::Lang;
 use super::export::ReportData;
 use super::tables::{self, Cell, Table};
 use rust_xlsxwriter::{
@@ -50,7 +49,7 @@ pub fn workbook(d: &ReportData<'_>) -> Result<Vec<u8>, XlsxError> {
             d.report.outside_population,
         ),
         (
-            lang.pick("无路可达人口", "unreachable (no road within 1 km)"),
+            lang.pick("无路可达人口", "unreachable (no road)"),
             d.report.unreachable_population,
         ),
     ] {
@@ -159,11 +158,22 @@ pub fn workbook(d: &ReportData<'_>) -> Result<Vec<u8>, XlsxError> {
     ws.set_name(names.unique(lang.pick("方法说明", "Method")))?;
     let table = tables::method(d, &notes);
     write_table(ws, 0, &table, &formats)?;
-    ws.set_column_width(0, 34)?;
-    ws.set_column_width(1, 100)?;
-    for r in 0..table.rows.len() {
-        if let Some(Cell::Text(v)) = table.rows[r].get(1) {
-            ws.write_string_with_format(r as u32 + 1, 1, v, &formats.wrap)?;
+    let (key_width, value_width) = (36usize, 100usize);
+    ws.set_column_width(0, key_width as f64)?;
+    ws.set_column_width(1, value_width as f64)?;
+    // Wrapped text, with row heights set: spreadsheet programs do not all
+    // grow rows to fit on opening.
+    for (r, cells) in table.rows.iter().enumerate() {
+        let row = r as u32 + 1;
+        let mut lines = 1;
+        for (c, width) in [(0u16, key_width), (1, value_width)] {
+            if let Some(Cell::Text(v)) = cells.get(c as usize) {
+                ws.write_string_with_format(row, c, v, &formats.wrap)?;
+                lines = lines.max(display_width(v).div_ceil(width - 2).max(1));
+            }
+        }
+        if lines > 1 {
+            ws.set_row_height(row, 15.0 * lines as f64)?;
         }
     }
     print_setup(ws, 2, 0, 0);
@@ -236,9 +246,7 @@ impl Formats {
             title: Format::new().set_bold().set_font_size(14),
             group: header.clone().set_background_color(Color::RGB(0xD5DEE8)),
             header,
-            wrap: Format::new()
-                .set_text_wrap()
-                .set_align(FormatAlign::VerticalCenter),
+            wrap: Format::new().set_text_wrap().set_align(FormatAlign::Top),
             text: pair("@"),
             count: pair(if people { "#,##0" } else { "#,##0.00" }),
             share: pair("0.0%"),
@@ -282,6 +290,19 @@ fn write_table(
         let b = usize::from(table.total_last && i + 1 == table.rows.len());
         for (c, cell) in cells.iter().enumerate() {
             let c = c as u16;
+            // Excel cells hold at most 32,767 characters and no NaN.
+            let cell = match cell {
+                Cell::Text(s) if s.chars().count() > 32_000 => {
+                    &Cell::Text(s.chars().take(32_000).collect())
+                }
+                Cell::Count(x) | Cell::Share(x) | Cell::Coord(x) | Cell::Delta(x)
+                    if !x.is_finite() =>
+                {
+                    &Cell::Empty
+                }
+                Cell::Minutes(Some(x)) if !x.is_finite() => &Cell::Empty,
+                other => other,
+            };
             match cell {
                 Cell::Text(s) => ws.write_string_with_format(row, c, s, &f.text[b])?,
                 Cell::Count(x) => ws.write_number_with_format(row, c, *x, &f.count[b])?,
@@ -328,7 +349,7 @@ fn write_table(
             .max()
             .unwrap_or(0);
         let header = if table.groups.is_empty() {
-            display_width(h) / 2 + 2
+            (display_width(h) + 2).min(20)
         } else {
             display_width(h).min(12)
         };
@@ -382,11 +403,6 @@ impl SheetNames {
     }
 }
 
-/// Name of a language's summary sheet (for readers of the workbook).
-pub fn summary_sheet_name(lang: Lang) -> &'static str {
-    lang.pick("汇总", "Summary")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -402,6 +418,25 @@ mod tests {
         assert_eq!(n.unique(&long), format!("{} (2)", "x".repeat(27)));
         assert_eq!(n.unique("  "), "Sheet");
         assert_eq!(n.unique("History"), "History (2)");
+    }
+
+    /// Values Excel cannot hold are left blank or cut, not refused.
+    #[test]
+    fn odd_values_still_make_a_workbook() {
+        let table = Table {
+            groups: vec![("g".into(), 3)],
+            headers: vec!["a".into(), "b".into(), "c".into()],
+            rows: vec![vec![
+                Cell::Text("x".repeat(40_000)),
+                Cell::Share(f64::NAN),
+                Cell::Minutes(Some(f64::INFINITY)),
+            ]],
+            total_last: true,
+        };
+        let mut wb = Workbook::new();
+        let ws = wb.add_worksheet();
+        assert_eq!(write_table(ws, 0, &table, &Formats::new(true)).unwrap(), 3);
+        assert!(wb.save_to_buffer().is_ok());
     }
 
     #[test]

@@ -77,12 +77,15 @@ pub enum LeftTab {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct Settings {
+    /// The interface language.
     pub lang: Lang,
+    /// Map layers and their options.
     pub map: MapOptions,
     /// Id of the selected tier.
     pub tier: Option<String>,
     /// Show the frame-time overlay.
     pub show_debug: bool,
+    /// The tab open in the left panel.
     pub left_tab: LeftTab,
 }
 
@@ -113,6 +116,7 @@ pub enum Action {
     Reassess,
     /// Stop the running load or assessment.
     Cancel,
+    /// Switch the interface language.
     SetLang(Lang),
     /// Select a tier by index.
     SelectTier(usize),
@@ -135,7 +139,9 @@ pub enum Message {
     Loaded(Vec<String>),
     /// A file could not be used; the previous data stay.
     ImportFailed {
+        /// What the file was imported as, when known.
         what: Option<Import>,
+        /// The file name.
         file: String,
         /// The loader's explanation (English, ends with the path).
         problem: String,
@@ -147,14 +153,22 @@ pub enum Message {
     /// The user cancelled the running work.
     Cancelled,
     /// A job failed unexpectedly.
-    Failed { task: Task, problem: String },
+    Failed {
+        /// What was running.
+        task: Task,
+        /// The panic message.
+        problem: String,
+    },
 }
 
 /// The kinds of background work, for messages.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Task {
+    /// Loading or importing files.
     Load,
+    /// Assessing the study.
     Assess,
+    /// A facility's reach.
     Reach,
 }
 

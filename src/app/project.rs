@@ -17,12 +17,15 @@ use std::time::Instant;
 /// wrong with them, and their map geometry.
 #[derive(Clone)]
 pub struct Study {
+    /// The input layers.
     pub layers: Arc<Layers>,
+    /// The assessment profile.
     pub profile: Profile,
     /// File name each input came from, per [`Import`] (in `Import::ALL` order).
     pub files: Vec<(Import, String)>,
     /// Loader warnings per input.
     pub warnings: Vec<(Import, Vec<LoadWarning>)>,
+    /// The layers projected for the map.
     pub geometry: Arc<MapGeometry>,
     /// Bumped whenever layers or profile change.
     pub generation: u64,
@@ -86,9 +89,11 @@ impl Study {
 pub struct LoadOutcome {
     /// The complete layers after the load.
     pub layers: Layers,
+    /// The profile after the load.
     pub profile: Profile,
     /// Each input that was read: what, file name, its warnings.
     pub replaced: Vec<(Import, String, Vec<LoadWarning>)>,
+    /// The layers projected for the map.
     pub geometry: MapGeometry,
 }
 
@@ -105,7 +110,10 @@ pub enum LoadFailure {
         message: String,
     },
     /// A dropped file whose content could not be told.
-    Unrecognised { file: String },
+    Unrecognised {
+        /// The file name.
+        file: String,
+    },
     /// The user cancelled.
     Cancelled,
 }
@@ -113,7 +121,9 @@ pub enum LoadFailure {
 /// One file to import; `what: None` guesses from name and content.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ImportRequest {
+    /// What to import the file as; `None`: guess.
     pub what: Option<Import>,
+    /// The file.
     pub path: PathBuf,
 }
 
@@ -262,7 +272,9 @@ pub fn import_files(
 
 /// An assessment and what the map needs of it.
 pub struct Results {
+    /// The engine's result.
     pub assessment: Arc<Assessment>,
+    /// The demand points projected for the map.
     pub demand: Arc<DemandGeometry>,
     /// The profile that was assessed.
     pub profile: Profile,
@@ -300,6 +312,7 @@ pub struct Reach {
     pub facility: u32,
     /// Index into the assessed profile's tiers.
     pub tier: usize,
+    /// Reached road pieces as plane-coordinate segments.
     pub segments: Vec<[[f32; 2]; 2]>,
     /// Bumped per computation, for map caches.
     pub id: u64,

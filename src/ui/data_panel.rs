@@ -76,20 +76,14 @@ impl DataPanel {
             };
             ui.horizontal(|ui| {
                 ui.label(RichText::new(what.name(lang)).strong());
-                ui.label(detail);
                 ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-                    if ui
-                        .button(format!(
-                            "{}{}…",
-                            lang.pick("导入", "Import "),
-                            what.name(lang)
-                        ))
-                        .clicked()
-                    {
+                    let button = format!("{}{}…", lang.pick("导入", "Import "), what.name(lang));
+                    if ui.button(button).clicked() {
                         actions.push(Action::Import(what));
                     }
                 });
             });
+            ui.label(detail);
             let file = study
                 .file(what)
                 .unwrap_or(lang.pick("（未导入）", "(none)"));

@@ -13,8 +13,11 @@ use egui::{Color32, RichText, Sense, Stroke, vec2};
 
 /// What the legend reads.
 pub struct LegendInputs<'a> {
+    /// Interface language.
     pub lang: Lang,
+    /// The study on screen.
     pub study: &'a Study,
+    /// The latest assessment, if any.
     pub results: Option<&'a Results>,
     /// Index of the selected tier.
     pub tier: usize,

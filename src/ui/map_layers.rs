@@ -20,8 +20,8 @@ use egui::{Color32, Mesh, Pos2, Rect, pos2, vec2};
 pub const MAX_DOTS: usize = 12_000;
 /// Individual heat squares drawn before they aggregate into grid cells.
 pub const MAX_SQUARES: usize = 120_000;
-/// Visible road lines drawn with anti-aliased strokes; beyond, plain quads
-/// and a screen occupancy grid for minor roads.
+/// Visible road lines drawn as joined strokes; beyond, plain quads and a
+/// screen occupancy grid.
 pub const MAX_SMOOTH_LINES: usize = 6_000;
 /// Outline colour of facility symbols.
 const OUTLINE: Color32 = Color32::from_gray(30);
@@ -29,7 +29,10 @@ const OUTLINE: Color32 = Color32::from_gray(30);
 const OCCUPANCY_CELL: f32 = 5.0;
 /// Visible dots drawn as anti-aliased circles; up to [`MAX_DOTS`] they are
 /// plain octagons.
-pub const MAX_SMOOTH_DOTS: usize = 1_500;
+pub const MAX_SMOOTH_DOTS: usize = 500;
+/// Visible road lines or facility symbols drawn anti-aliased; beyond, the
+/// same shapes without the feathered edge (a third of the triangles).
+pub const MAX_AA_ITEMS: usize = 400;
 /// Visible facility symbols drawn in full; beyond, one small square per
 /// screen cell.
 pub const MAX_SYMBOLS: usize = 3_000;
@@ -80,6 +83,7 @@ pub struct TownshipShape {
 pub struct FacilityMark {
     /// Index into `Layers::facilities`.
     pub index: u32,
+    /// Plane coordinates.
     pub pos: [f32; 2],
     /// Index of the category in `Profile::category_ids()` (`None`: not in the profile).
     pub category: Option<u16>,
@@ -91,11 +95,15 @@ pub struct FacilityMark {
 /// profile changes.
 #[derive(Clone, Debug)]
 pub struct MapGeometry {
+    /// The plane all coordinates are in.
     pub plane: PlaneOrigin,
     /// Box of all layers.
     pub bounds: GeoBounds,
+    /// Township outlines, in `Layers::townships` order.
     pub townships: Vec<TownshipShape>,
+    /// All road lines.
     pub roads: RoadGeometry,
+    /// One mark per facility, in `Layers::facilities` order.
     pub facilities: Vec<FacilityMark>,
 }
 
@@ -338,10 +346,13 @@ impl PointGrid {
 /// assessment.
 #[derive(Clone, Debug, Default)]
 pub struct DemandGeometry {
+    /// Plane coordinates per demand point.
     pub pos: Vec<[f32; 2]>,
+    /// Population (or hectares) per demand point.
     pub population: Vec<f32>,
     /// 99th percentile of the population per point (dot size reference).
     pub reference_population: f32,
+    /// Index for hover look-ups.
     pub grid: PointGrid,
     /// Per tier: the demand points that are blind spots of that tier.
     pub blind_by_tier: Vec<Vec<u32>>,
@@ -518,36 +529,42 @@ pub fn heat_mesh(
 ) -> Mesh {
     let side = side.max(2.0);
     let view = rect.expand(side);
-    let mut visible: Vec<u32> = Vec::new();
-    for (i, p) in demand.pos.iter().enumerate() {
-        if view.contains(t.apply(*p)) {
-            visible.push(i as u32);
-        }
-    }
-    let mut mesh = Mesh::default();
+    let value = |i: usize| values.get(i).copied().unwrap_or(f32::INFINITY);
     let alpha = |c: Color32| Color32::from_rgba_unmultiplied(c.r(), c.g(), c.b(), 200);
-    if visible.len() <= MAX_SQUARES {
-        mesh.reserve_triangles(visible.len() * 2);
-        for &i in &visible {
-            let s = t.apply(demand.pos[i as usize]);
-            let v = values.get(i as usize).copied().unwrap_or(f32::INFINITY);
-            add_quad(
-                &mut mesh,
-                Rect::from_center_size(s, vec2(side, side)),
-                alpha(style::minutes_color(v)),
-            );
+    // Count first (cheap) so neither path needs a list of visible points.
+    let visible = if demand.pos.len() <= MAX_SQUARES {
+        demand.pos.len()
+    } else {
+        demand
+            .pos
+            .iter()
+            .filter(|p| view.contains(t.apply(**p)))
+            .count()
+    };
+    let mut mesh = Mesh::default();
+    if visible <= MAX_SQUARES {
+        mesh.reserve_triangles(visible * 2);
+        mesh.reserve_vertices(visible * 4);
+        for (i, p) in demand.pos.iter().enumerate() {
+            let s = t.apply(*p);
+            if view.contains(s) {
+                let color = alpha(style::minutes_color(value(i)));
+                add_quad(
+                    &mut mesh,
+                    Rect::from_center_size(s, vec2(side, side)),
+                    color,
+                );
+            }
         }
         return mesh;
     }
-    let cell = side.max(3.0);
-    let cells = ScreenGrid::new(view, cell);
+    let cells = ScreenGrid::new(view, side.max(3.0));
     // population, population × minutes (reached), population not reached
     let mut acc = vec![[0.0f32; 3]; cells.len()];
-    for &i in &visible {
-        let i = i as usize;
-        if let Some(c) = cells.index(t.apply(demand.pos[i])) {
+    for (i, p) in demand.pos.iter().enumerate() {
+        if let Some(c) = cells.index(t.apply(*p)) {
             let w = demand.population[i].max(1e-3);
-            let v = values.get(i).copied().unwrap_or(f32::INFINITY);
+            let v = value(i);
             acc[c][0] += w;
             if v.is_finite() {
                 acc[c][1] += w * v;
@@ -587,6 +604,13 @@ pub fn roads_mesh(
         .filter(|&i| in_view(&g.bbox[i as usize]))
         .collect();
     let dense = visible.len() > MAX_SMOOTH_LINES;
+    // Anti-aliasing doubles the triangles, thin ones, which software
+    // renderers pay dearly for: only when few lines are visible.
+    let feather = if visible.len() <= MAX_AA_ITEMS {
+        feather
+    } else {
+        0.0
+    };
     let mut mesh = Mesh::default();
     let mut path = Path::default();
     let mut pts: Vec<Pos2> = Vec::new();
@@ -666,6 +690,11 @@ pub fn facilities_mesh(
         .filter(|(_, s)| view.contains(*s))
         .collect();
     let dense = visible.len() > MAX_SYMBOLS;
+    let feather = if visible.len() <= MAX_AA_ITEMS {
+        feather
+    } else {
+        0.0
+    };
     let mut seen = std::collections::HashSet::new();
     let grid = ScreenGrid::new(view, 6.0);
     let mut mesh = Mesh::default();
@@ -944,6 +973,25 @@ mod tests {
             "{} vertices",
             mesh.vertices.len()
         );
+
+        // Many visible lines, but not dense: joined strokes without
+        // anti-aliasing, two vertices per point.
+        let n = MAX_AA_ITEMS + 100;
+        let mut g3 = RoadGeometry {
+            line_start: vec![0],
+            ..Default::default()
+        };
+        for i in 0..n {
+            let y = 5.0 + i as f32 * 90.0 / n as f32;
+            g3.points.extend([[5.0, y], [95.0, y]]);
+            g3.line_start.push(g3.points.len() as u32);
+            g3.class.push(1);
+            g3.bbox.push([5.0, y, 95.0, y]);
+            g3.segments += 1;
+        }
+        g3.draw_order = (0..n as u32).collect();
+        let mesh = roads_mesh(&g3, &identity(), rect, 1.0, 1.0);
+        assert_eq!(mesh.vertices.len(), 4 * n);
 
         // A single long line: anti-aliased stroke (more than 4 vertices).
         let g2 = RoadGeometry {

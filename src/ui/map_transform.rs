@@ -22,9 +22,13 @@ const MIN_POINTS_PER_DEGREE: f64 = 0.5;
 /// A lon/lat bounding box.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct GeoBounds {
+    /// West edge (degrees).
     pub min_lon: f64,
+    /// South edge (degrees).
     pub min_lat: f64,
+    /// East edge (degrees).
     pub max_lon: f64,
+    /// North edge (degrees).
     pub max_lat: f64,
 }
 
@@ -98,7 +102,9 @@ impl GeoBounds {
 /// 1 cm resolution within 100 km of the origin).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct PlaneOrigin {
+    /// Longitude of the origin.
     pub lon0: f64,
+    /// Latitude of the origin.
     pub lat0: f64,
     /// cos(reference latitude).
     pub cos_lat: f64,
@@ -132,8 +138,11 @@ impl PlaneOrigin {
 /// `screen = (ox + k·x, oy − k·y)`.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct PlaneToScreen {
+    /// Screen x of the plane origin.
     pub ox: f32,
+    /// Screen y of the plane origin.
     pub oy: f32,
+    /// Screen points per plane unit (degree of latitude).
     pub k: f32,
 }
 

@@ -29,11 +29,17 @@ use std::time::Instant;
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct MapOptions {
+    /// Township outlines and names.
     pub townships: bool,
+    /// Roads by class.
     pub roads: bool,
+    /// Facility symbols.
     pub facilities: bool,
+    /// Residents as dots sized by population.
     pub residents: bool,
+    /// Coverage heat (minutes on the 5/15/30 ramp).
     pub heat: bool,
+    /// Blind spots of the selected tier.
     pub blind_spots: bool,
     /// Facility categories not drawn.
     pub hidden_categories: BTreeSet<String>,
@@ -58,16 +64,22 @@ impl Default for MapOptions {
 
 /// Everything the map reads in a frame.
 pub struct MapInputs<'a> {
+    /// Interface language.
     pub lang: Lang,
+    /// The study on screen.
     pub study: &'a Study,
     /// The current assessment, if any (it may be of an older study while a
     /// new one runs).
     pub results: Option<&'a Results>,
     /// Index of the selected tier.
     pub tier: usize,
+    /// Layer switches.
     pub options: &'a MapOptions,
+    /// Township chosen in the results table (highlighted).
     pub selected_township: Option<usize>,
+    /// Facility clicked on the map.
     pub selected_facility: Option<u32>,
+    /// What the selected facility reaches.
     pub reach: Option<&'a Reach>,
     /// Debug overlay text, when the overlay is on.
     pub debug: Option<String>,
@@ -249,6 +261,7 @@ impl MapView {
                 .then(|| scope.spawn(build_roads.clone()));
 
             // Heat.
+            let mut heat_job = None;
             if options.heat
                 && let (Some(r), Some(tier)) = (results, tier)
             {
@@ -277,14 +290,18 @@ impl MapView {
                         crate::model::DemandKind::People => side.clamp(4.5, 14.0),
                     };
                     let key = hash_of((view, values_key, side.to_bits()));
-                    let demand = &r.demand;
-                    let mesh = self.heat_mesh.get(
-                        key,
-                        || map_layers::heat_mesh(demand, values, side, &to_screen, rect),
-                        &mut rebuilt,
-                    );
-                    painted[0] = mesh.vertices.len();
-                    painter.add(Shape::Mesh(mesh));
+                    let demand = Arc::clone(&r.demand);
+                    let values = Arc::clone(values);
+                    let build =
+                        move || map_layers::heat_mesh(&demand, &values, side, &to_screen, rect);
+                    if self.heat_mesh.key != key && r.demand.pos.len() > 50_000 {
+                        // Big: on a third thread, painted in its place below.
+                        heat_job = Some((key, painter.add(Shape::Noop), scope.spawn(build)));
+                    } else {
+                        let mesh = self.heat_mesh.get(key, build, &mut rebuilt);
+                        painted[0] = mesh.vertices.len();
+                        painter.add(Shape::Mesh(mesh));
+                    }
                 }
             }
 
@@ -414,6 +431,16 @@ impl MapView {
                 }
             }
 
+            if let Some((key, slot, thread)) = heat_job {
+                let mesh = Arc::new(thread.join().unwrap_or_default());
+                self.heat_mesh = CachedMesh {
+                    key,
+                    mesh: Arc::clone(&mesh),
+                };
+                rebuilt = true;
+                painted[0] = mesh.vertices.len();
+                painter.set(slot, Shape::Mesh(mesh));
+            }
             if let Some(slot) = roads_slot {
                 if let Some(thread) = roads_thread {
                     // A panic in the builder leaves the roads out, not the app.
@@ -608,7 +635,7 @@ fn paint_scale_bar(painter: &egui::Painter, rect: Rect, metres_per_point: f64) {
         format!("{metres} m")
     };
     let back = Rect::from_min_max(pos2(x0 - 6.0, y - 24.0), pos2(x0 + points + 8.0, y + 8.0));
-    painter.rect_filled(back, 3.0, Color32::from_white_alpha(190));
+    painter.rect_filled(back, 3.0, Color32::from_white_alpha(235));
     let stroke = Stroke::new(2.0, style::MAP_TEXT);
     painter.line_segment([pos2(x0, y), pos2(x0 + points, y)], stroke);
     for x in [x0, x0 + points] {
@@ -668,7 +695,7 @@ fn paint_heat_key(painter: &egui::Painter, rect: Rect, lang: Lang) {
     let x0 = rect.max.x - total - 14.0;
     let y = rect.max.y - 30.0;
     let back = Rect::from_min_max(pos2(x0 - 6.0, y - 20.0), pos2(rect.max.x - 8.0, y + 22.0));
-    painter.rect_filled(back, 3.0, Color32::from_white_alpha(200));
+    painter.rect_filled(back, 3.0, Color32::from_white_alpha(235));
     painter.text(
         pos2(x0, y - 18.0),
         Align2::LEFT_TOP,
@@ -826,11 +853,20 @@ fn show_hover(
                                     .copied()
                                     .unwrap_or(f32::INFINITY);
                                 let ok = m as f64 <= tier.minutes;
-                                let text = format!(
-                                    "{}: {}",
-                                    r.profile.category_name(c, zh),
-                                    lang.minutes(m as f64)
-                                );
+                                // Minutes are computed up to a limit; past it
+                                // (or with no road near) they are infinite.
+                                let limit = r
+                                    .assessment
+                                    .slot(tier.mode, c)
+                                    .map(|s| r.assessment.slots[s].limit_minutes);
+                                let time = match limit {
+                                    Some(l) if m.is_infinite() => match lang {
+                                        Lang::Zh => format!("{l} 分钟内不可达"),
+                                        Lang::En => format!("not within {l} min"),
+                                    },
+                                    _ => lang.minutes(m as f64),
+                                };
+                                let text = format!("{}: {time}", r.profile.category_name(c, zh));
                                 if ok {
                                     ui.label(text);
                                 } else {

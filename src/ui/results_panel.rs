@@ -19,7 +19,9 @@ pub enum SortKey {
     /// File order.
     #[default]
     File,
+    /// Township name.
     Name,
+    /// Population (or hectares).
     Population,
     /// Complete share of the tier with this index.
     Complete(usize),
@@ -30,7 +32,9 @@ pub enum SortKey {
 /// The results panel: the table's sort order.
 #[derive(Default)]
 pub struct ResultsPanel {
+    /// Column sorted by.
     pub sort: SortKey,
+    /// Largest first.
     pub descending: bool,
 }
 
@@ -366,10 +370,11 @@ fn complete_chart(
                 .width(0.7)
         })
         .collect();
-    let height = (rows.len() as f32 * 24.0 + 50.0).clamp(120.0, 420.0);
+    // 20 points per township: the panel scrolls for long lists.
+    let height = (rows.len() as f32 * 20.0 + 50.0).max(120.0);
     let n = names.len();
     Plot::new("complete_chart")
-        .height(height.min(ui.available_height().max(120.0)))
+        .height(height)
         .allow_drag(false)
         .allow_zoom(false)
         .allow_scroll(false)

@@ -126,9 +126,13 @@ impl GoalStatus {
 /// A facility symbol.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Symbol {
+    /// 5-minute tier categories.
     Circle,
+    /// 15-minute tier categories.
     Square,
+    /// 30-minute tier categories.
     Triangle,
+    /// Any other tier, or no tier.
     Diamond,
 }
 
@@ -234,6 +238,7 @@ pub fn category_color(index: usize) -> Color32 {
 pub struct RoadStyle {
     /// Width in points at a close zoom.
     pub width: f32,
+    /// Line colour.
     pub color: Color32,
     /// Drawing order: higher classes are drawn last (on top).
     pub rank: u8,

@@ -314,6 +314,23 @@ impl Study {
     }
 }
 
+/// `(id, attachment)` by mode `m` of the placed facilities of `category`,
+/// leaving out facility `except` (pass `u32::MAX` to keep all).
+pub(crate) fn attached_of<'a>(
+    placed: &'a [Option<Placed>],
+    category: &'a str,
+    m: usize,
+    except: u32,
+) -> impl Iterator<Item = (u32, &'a Snap)> + 'a {
+    placed
+        .iter()
+        .enumerate()
+        .filter(move |(i, _)| *i as u32 != except)
+        .filter_map(|(i, p)| p.as_ref().map(|p| (i as u32, p)))
+        .filter(move |(_, p)| p.category == category)
+        .filter_map(move |(i, p)| p.snaps[m].as_ref().map(|s| (i, s)))
+}
+
 /// Dijkstra seeds of a facility attached at `snap`: `(node, seconds from the
 /// node to the facility)`. From `a` one travels forward to the attachment
 /// point, from `b` backward; attached at a vertex, the vertex itself.
@@ -582,20 +599,13 @@ pub(crate) fn compute_slot(
     placed: &[Option<Placed>],
     keep_state: bool,
 ) -> (Vec<f32>, Option<SlotState>) {
-    let of_category = || {
-        placed
-            .iter()
-            .enumerate()
-            .filter_map(|(i, p)| p.as_ref().map(|p| (i as u32, p)))
-            .filter(|(_, p)| p.category == slot.category)
-    };
     match study.graph(slot.mode) {
         Some((graph, net)) => {
             let m = slot.mode.index();
             let state = SlotState::build(
                 graph,
                 net,
-                of_category().filter_map(|(i, p)| p.snaps[m].as_ref().map(|s| (i, s))),
+                attached_of(placed, &slot.category, m, u32::MAX),
                 slot.limit_minutes,
                 keep_state,
             );
@@ -603,7 +613,12 @@ pub(crate) fn compute_slot(
             (column, keep_state.then_some(state))
         }
         None => {
-            let sources: Vec<[f64; 2]> = of_category().map(|(_, p)| p.xy).collect();
+            let sources: Vec<[f64; 2]> = placed
+                .iter()
+                .flatten()
+                .filter(|p| p.category == slot.category)
+                .map(|p| p.xy)
+                .collect();
             let column = straight_line_minutes(
                 &sources,
                 &study.resident_xy,

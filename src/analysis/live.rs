@@ -176,13 +176,7 @@ impl LiveAssessment {
                         if let Some(b) = before.as_ref().filter(|b| b.category == slot.category)
                             && b.snaps[m].is_some()
                         {
-                            let remaining = placed
-                                .iter()
-                                .enumerate()
-                                .filter(|(i, _)| *i != id as usize)
-                                .filter_map(|(i, p)| p.as_ref().map(|p| (i as u32, p)))
-                                .filter(|(_, p)| p.category == slot.category)
-                                .filter_map(|(i, p)| p.snaps[m].as_ref().map(|s| (i, s)));
+                            let remaining = engine::attached_of(placed, &slot.category, m, id);
                             state.remove(graph, net, id, remaining);
                         }
                         if let Some(a) = after.as_ref().filter(|a| a.category == slot.category)

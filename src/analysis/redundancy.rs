@@ -59,14 +59,8 @@ pub fn redundancy(
                                 continue;
                             }
                             let mut copy = state.clone();
-                            let remaining = live
-                                .placed
-                                .iter()
-                                .enumerate()
-                                .filter(|(i, _)| *i != id as usize)
-                                .filter_map(|(i, p)| p.as_ref().map(|p| (i as u32, p)))
-                                .filter(|(_, p)| p.category == slot.category)
-                                .filter_map(|(i, p)| p.snaps[m].as_ref().map(|s| (i, s)));
+                            let remaining =
+                                super::engine::attached_of(&live.placed, &slot.category, m, id);
                             copy.remove(graph, net, id, remaining);
                             copy.resident_minutes(&live.study.attachments[m])
                         }

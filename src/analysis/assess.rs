@@ -25,7 +25,8 @@ pub struct Slot {
 /// Wall-clock seconds per phase, for benchmarks and the debug overlay.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct PhaseTimings {
-    /// Projection, demand points and township lookup.
+    /// Projection, demand points and township lookup (runs at the same
+    /// time as `build`).
     pub prepare: f64,
     /// Road graph, segment index and timed graphs per mode.
     pub build: f64,

@@ -147,10 +147,6 @@ fn layer_bounds(layers: &Layers) -> [f64; 4] {
     if b[0] > b[2] { [0.0; 4] } else { b }
 }
 
-fn lap(clock: &Instant, before: f64) -> f64 {
-    clock.elapsed().as_secs_f64() - before
-}
-
 /// Project, build demand and the network, and snap residents.
 pub(crate) fn prepare(
     layers: &Layers,
@@ -158,48 +154,41 @@ pub(crate) fn prepare(
     progress: &Progress,
     timings: &mut PhaseTimings,
 ) -> Result<Study, Cancelled> {
-    let clock = Instant::now();
     let mut warnings = Vec::new();
     progress.phase("prepare", 0.0);
     let projection = LocalProjection::for_bounds(layer_bounds(layers));
-    let (demand, resident_township, demand_kind) = match &layers.residents {
-        Some(residents) => {
-            let index = TownshipIndex::new(&layers.townships);
-            let owners = residents
-                .par_iter()
-                .map(|r| index.locate([r.location.x(), r.location.y()]))
-                .collect();
-            (residents.clone(), owners, DemandKind::People)
-        }
-        None => {
-            warnings.push(
-                "No residents layer: demand is a 100 m grid clipped to each township and weighted by area (hectares), not people."
-                    .to_string(),
-            );
-            let (d, o) = area_grid(&layers.townships, &projection);
-            (d, o, DemandKind::AreaHectares)
-        }
-    };
-    let resident_xy: Vec<[f64; 2]> = demand
-        .par_iter()
-        .map(|r| projection.forward(r.location.x(), r.location.y()))
-        .collect();
-    // Demand in Z-order: neighbours on the map sit together in memory, which
-    // makes snapping and reading search results several times faster on
-    // large districts than in file order.
-    let order = crate::network::spatial_order(&resident_xy);
-    let demand: Vec<Resident> = order.iter().map(|&i| demand[i as usize]).collect();
-    let resident_township: Vec<Option<u32>> = order
-        .iter()
-        .map(|&i| resident_township[i as usize])
-        .collect();
-    let resident_xy: Vec<[f64; 2]> = order.iter().map(|&i| resident_xy[i as usize]).collect();
     let used: Vec<Mode> = Mode::ALL
         .into_iter()
         .filter(|m| profile.tiers.iter().any(|t| t.mode == *m))
         .collect();
     let modes_bits = used.iter().fold(0u8, |b, m| b | (1 << m.index()));
-    timings.prepare = lap(&clock, 0.0);
+    // Demand and the road network do not depend on each other: build both
+    // at once.
+    let (demand_part, network_part) = rayon::join(
+        || {
+            let clock = Instant::now();
+            let part = prepare_demand(layers, &projection);
+            (part, clock.elapsed().as_secs_f64())
+        },
+        || {
+            let clock = Instant::now();
+            let part = layers
+                .roads
+                .as_ref()
+                .map(|roads| build_network(roads, projection, &used, profile));
+            (part, clock.elapsed().as_secs_f64())
+        },
+    );
+    let ((demand, resident_township, resident_xy, demand_kind), prepare_s) = demand_part;
+    let (network_part, build_s) = network_part;
+    timings.prepare = prepare_s;
+    timings.build = build_s;
+    if demand_kind == DemandKind::AreaHectares {
+        warnings.push(
+            "No residents layer: demand is a 100 m grid clipped to each township and weighted by area (hectares), not people."
+                .to_string(),
+        );
+    }
     progress.check()?;
 
     let mut study = Study {
@@ -216,22 +205,14 @@ pub(crate) fn prepare(
         warnings,
         townships: layers.townships.clone(),
     };
-    let Some(roads) = &layers.roads else {
+    let Some((network, graphs)) = network_part else {
         study.warnings.push(format!(
             "No road layer: travel times are straight-line distance × detour factor {} (METHOD.md step 9).",
             profile.detour_factor
         ));
         return Ok(study);
     };
-    progress.phase("build", 0.1);
-    let network = Arc::new(Network::build(roads, projection));
-    let mut graphs: [Option<ModeGraph>; 3] = Default::default();
-    for m in &used {
-        graphs[m.index()] = Some(ModeGraph::build(&network, *m, profile));
-    }
-    timings.build = lap(&clock, timings.prepare);
-    progress.check()?;
-
+    let clock = Instant::now();
     progress.phase("snap", 0.25);
     study.resident_snaps = study
         .resident_xy
@@ -256,8 +237,70 @@ pub(crate) fn prepare(
         }
     }
     study.routing = Some(Arc::new(Routing { network, graphs }));
-    timings.snap = lap(&clock, timings.prepare + timings.build);
+    timings.snap = clock.elapsed().as_secs_f64();
     Ok(study)
+}
+
+type DemandPart = (Vec<Resident>, Vec<Option<u32>>, Vec<[f64; 2]>, DemandKind);
+
+/// Demand points (residents, or the area grid), their townships and
+/// projected positions, in Z-order.
+fn prepare_demand(layers: &Layers, projection: &LocalProjection) -> DemandPart {
+    let (demand, resident_township, demand_kind) = match &layers.residents {
+        Some(residents) => {
+            let index = TownshipIndex::new(&layers.townships);
+            let owners = residents
+                .par_iter()
+                .map(|r| index.locate([r.location.x(), r.location.y()]))
+                .collect();
+            (residents.clone(), owners, DemandKind::People)
+        }
+        None => {
+            let (d, o) = area_grid(&layers.townships, projection);
+            (d, o, DemandKind::AreaHectares)
+        }
+    };
+    let resident_xy: Vec<[f64; 2]> = demand
+        .par_iter()
+        .map(|r| projection.forward(r.location.x(), r.location.y()))
+        .collect();
+    // Demand in Z-order: neighbours on the map sit together in memory, which
+    // makes snapping and reading search results several times faster on
+    // large districts than in file order.
+    let order = crate::network::spatial_order(&resident_xy);
+    let demand: Vec<Resident> = order.iter().map(|&i| demand[i as usize]).collect();
+    let resident_township: Vec<Option<u32>> = order
+        .iter()
+        .map(|&i| resident_township[i as usize])
+        .collect();
+    let resident_xy: Vec<[f64; 2]> = order.iter().map(|&i| resident_xy[i as usize]).collect();
+    (demand, resident_township, resident_xy, demand_kind)
+}
+
+/// The road graph, its segment index and the timed graph of each mode used.
+fn build_network(
+    roads: &[crate::model::Road],
+    projection: LocalProjection,
+    used: &[Mode],
+    profile: &Profile,
+) -> (Arc<Network>, [Option<ModeGraph>; 3]) {
+    let network = Arc::new(Network::build(roads, projection));
+    // The segment index (for snapping) and the timed graphs build side by side.
+    let ((), built) = rayon::join(
+        || {
+            network.index();
+        },
+        || {
+            used.par_iter()
+                .map(|m| (m.index(), ModeGraph::build(&network, *m, profile)))
+                .collect::<Vec<_>>()
+        },
+    );
+    let mut graphs: [Option<ModeGraph>; 3] = Default::default();
+    for (i, g) in built {
+        graphs[i] = Some(g);
+    }
+    (network, graphs)
 }
 
 impl Study {

@@ -58,7 +58,9 @@ pub struct Network {
     pub classes: Vec<String>,
     /// Per segment, bit `mode.index()` set when the mode may use it.
     pub usable: Vec<u8>,
-    index: SegmentIndex,
+    /// Built on first use (see [`Network::index`]), so that building it can
+    /// overlap with other work.
+    index: std::sync::OnceLock<SegmentIndex>,
 }
 
 impl Network {
@@ -140,18 +142,6 @@ impl Network {
                     .fold(0u8, |bits, m| bits | (1 << m.index()))
             })
             .collect();
-        let index = RTree::bulk_load(
-            segments
-                .par_iter()
-                .enumerate()
-                .map(|(i, s)| {
-                    GeomWithData::new(
-                        Line::new(node_xy[s.a as usize], node_xy[s.b as usize]),
-                        i as u32,
-                    )
-                })
-                .collect(),
-        );
         Self {
             projection,
             node_xy,
@@ -160,8 +150,27 @@ impl Network {
             roads: infos,
             classes,
             usable,
-            index,
+            index: std::sync::OnceLock::new(),
         }
+    }
+
+    /// The `rstar` index of segments, built on first use (thread-safe).
+    pub(crate) fn index(&self) -> &SegmentIndex {
+        use rayon::prelude::*;
+        self.index.get_or_init(|| {
+            RTree::bulk_load(
+                self.segments
+                    .par_iter()
+                    .enumerate()
+                    .map(|(i, s)| {
+                        GeomWithData::new(
+                            Line::new(self.node_xy[s.a as usize], self.node_xy[s.b as usize]),
+                            i as u32,
+                        )
+                    })
+                    .collect(),
+            )
+        })
     }
 
     pub fn node_count(&self) -> usize {

@@ -31,7 +31,7 @@ impl Network {
         // nearest-neighbour walk for the many points close to a road.
         for radius in [40.0, 160.0] {
             let mut best: [Option<(f64, u32)>; 3] = [None; 3];
-            for item in self.index.locate_within_distance(xy, radius * radius) {
+            for item in self.index().locate_within_distance(xy, radius * radius) {
                 let d2 = item.geom().distance_2(&xy);
                 let usable = self.usable[item.data as usize] & wanted;
                 for m in Mode::ALL {
@@ -55,7 +55,7 @@ impl Network {
                 return out;
             }
         }
-        for (item, d2) in self.index.nearest_neighbor_iter_with_distance_2(&xy) {
+        for (item, d2) in self.index().nearest_neighbor_iter_with_distance_2(&xy) {
             if d2 > max2 || wanted == 0 {
                 break;
             }

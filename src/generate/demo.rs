@@ -12,9 +12,10 @@
 
 use super::rng::SplitMix64;
 use super::write::{CollectionMeta, LAYER_FILES, round7, write_layers_with};
-use crate::model::{Facility, Layers, Oneway, Resident, Road, Township};
+use crate::model::{Facility, Layers, Mode, Oneway, Profile, Resident, Road, Township};
 use geo::{Contains as _, Coord, LineString, MultiPolygon, Point, Polygon};
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::cmp::Reverse;
+use std::collections::{BTreeMap, BTreeSet, BinaryHeap, HashMap};
 use std::f64::consts::PI;
 use std::path::{Path, PathBuf};
 
@@ -289,6 +290,197 @@ impl Terrain {
             y: round7(LAT0 + q.y / M_PER_DEG_LAT),
         }
     }
+
+    /// Lon/lat back to the local plane.
+    fn metres(&self, c: Coord<f64>) -> P {
+        p(
+            (c.x - LON0) * self.m_per_deg_lon,
+            (c.y - LAT0) * M_PER_DEG_LAT,
+        )
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Travel times, to site services and dwellings so that the designed coverage
+// holds (and to check it in the tests).
+
+/// Share of a tier's threshold the generator aims within, so that the
+/// assessment's own projection (slightly different scale) agrees.
+const MARGIN: f64 = 0.98;
+
+/// Cell size of the segment index used for snapping, metres.
+const SNAP_CELL: f64 = 500.0;
+
+/// The finished road layer as a graph of one travel mode, as METHOD.md
+/// reads it: vertices joined where lines share exact coordinates, points
+/// attached by a straight connector (at most 1 km, at the mode's speed; for
+/// `drive` the walking speed) to the nearest point of the nearest usable
+/// segment. Times in seconds.
+struct TravelGraph {
+    xy: Vec<P>,
+    /// Vertex of each distinct coordinate (bits of lon, lat).
+    ids: HashMap<(u64, u64), usize>,
+    /// Reversed adjacency: `rev[b]` holds `(a, seconds)` for each usable a → b.
+    rev: Vec<Vec<(usize, f64)>>,
+    /// (from, to, seconds forward or None, seconds backward or None).
+    segs: Vec<(usize, usize, Option<f64>, Option<f64>)>,
+    cells: HashMap<(i64, i64), Vec<usize>>,
+    connector_mps: f64,
+}
+
+impl TravelGraph {
+    fn new(roads: &[Road], mode: Mode, profile: &Profile, terrain: &Terrain) -> Self {
+        let key = |c: Coord<f64>| (c.x.to_bits(), c.y.to_bits());
+        let mut ids: HashMap<(u64, u64), usize> = HashMap::new();
+        let mut xy = Vec::new();
+        let mut segs = Vec::new();
+        for r in roads {
+            let h = r.highway.as_deref();
+            if !mode.allows(h) {
+                continue;
+            }
+            let mps = profile
+                .constant_speed_mps(mode)
+                .unwrap_or_else(|| profile.modes.drive.speed_kmh(h, r.maxspeed_kmh) / 3.6);
+            let mut prev = None;
+            for &c in &r.line.0 {
+                let id = *ids.entry(key(c)).or_insert_with(|| {
+                    xy.push(terrain.metres(c));
+                    xy.len() - 1
+                });
+                if let Some(a) = prev
+                    && a != id
+                {
+                    let secs = dist(xy[a], xy[id]) / mps;
+                    let (fw, bw) = match (mode, r.oneway) {
+                        (Mode::Drive, Oneway::Forward) => (Some(secs), None),
+                        (Mode::Drive, Oneway::Backward) => (None, Some(secs)),
+                        _ => (Some(secs), Some(secs)),
+                    };
+                    segs.push((a, id, fw, bw));
+                }
+                prev = Some(id);
+            }
+        }
+        let mut rev = vec![Vec::new(); xy.len()];
+        let mut cells: HashMap<(i64, i64), Vec<usize>> = HashMap::new();
+        let cell = |v: f64| (v / SNAP_CELL).floor() as i64;
+        for (k, &(a, b, fw, bw)) in segs.iter().enumerate() {
+            if let Some(s) = fw {
+                rev[b].push((a, s));
+            }
+            if let Some(s) = bw {
+                rev[a].push((b, s));
+            }
+            let (pa, pb) = (xy[a], xy[b]);
+            for gx in cell(pa.x.min(pb.x))..=cell(pa.x.max(pb.x)) {
+                for gy in cell(pa.y.min(pb.y))..=cell(pa.y.max(pb.y)) {
+                    cells.entry((gx, gy)).or_default().push(k);
+                }
+            }
+        }
+        let connector_mps = profile
+            .constant_speed_mps(mode)
+            .unwrap_or(profile.modes.walk.speed_kmh / 3.6);
+        Self {
+            xy,
+            ids,
+            rev,
+            segs,
+            cells,
+            connector_mps,
+        }
+    }
+
+    /// The vertex at lon/lat `c`, if a usable road has one there.
+    fn vertex(&self, c: Coord<f64>) -> Option<usize> {
+        self.ids.get(&(c.x.to_bits(), c.y.to_bits())).copied()
+    }
+
+    /// Nearest segment within 1,000 m: (segment, fraction along it, distance).
+    fn snap(&self, q: P) -> Option<(usize, f64, f64)> {
+        let (gx, gy) = (
+            (q.x / SNAP_CELL).floor() as i64,
+            (q.y / SNAP_CELL).floor() as i64,
+        );
+        let mut best: Option<(usize, f64, f64)> = None;
+        for dx in -2..=2 {
+            for dy in -2..=2 {
+                for &k in self.cells.get(&(gx + dx, gy + dy)).into_iter().flatten() {
+                    let (a, b) = (self.xy[self.segs[k].0], self.xy[self.segs[k].1]);
+                    let d = b - a;
+                    let l2 = (d.x * d.x + d.y * d.y).max(1e-12);
+                    let t = (((q - a).x * d.x + (q - a).y * d.y) / l2).clamp(0.0, 1.0);
+                    let e = dist(q, a + d * t);
+                    if e <= 1_000.0 && best.is_none_or(|b| e < b.2 || (e == b.2 && k < b.0)) {
+                        best = Some((k, t, e));
+                    }
+                }
+            }
+        }
+        best
+    }
+
+    /// Seconds from each vertex within `bound` to the nearest of `targets`,
+    /// in the order they are settled.
+    fn search(&self, targets: &[P], bound: f64) -> Vec<(usize, f64)> {
+        let mut best: HashMap<usize, f64> = HashMap::new();
+        let mut heap = BinaryHeap::new();
+        let mut push = |heap: &mut BinaryHeap<(Reverse<u64>, usize)>, n: usize, t: f64| {
+            if t <= bound && best.get(&n).is_none_or(|&b| t < b) {
+                best.insert(n, t);
+                heap.push((Reverse(t.to_bits()), n));
+            }
+        };
+        for &q in targets {
+            let Some((k, t, e)) = self.snap(q) else {
+                continue;
+            };
+            let (a, b, fw, bw) = self.segs[k];
+            let conn = e / self.connector_mps;
+            // A facility at q is reached from a by the forward direction of
+            // the segment, from b by its backward direction.
+            if let Some(s) = fw {
+                push(&mut heap, a, conn + t * s);
+            }
+            if let Some(s) = bw {
+                push(&mut heap, b, conn + (1.0 - t) * s);
+            }
+        }
+        let mut done = Vec::new();
+        let mut settled = std::collections::HashSet::new();
+        while let Some((Reverse(bits), n)) = heap.pop() {
+            let t = f64::from_bits(bits);
+            if !settled.insert(n) {
+                continue;
+            }
+            done.push((n, t));
+            for &(m, s) in &self.rev[n] {
+                push(&mut heap, m, t + s);
+            }
+        }
+        done
+    }
+
+    /// Seconds from every vertex to the nearest of `targets`.
+    fn times_to(&self, targets: &[P]) -> Vec<f64> {
+        let mut times = vec![f64::INFINITY; self.xy.len()];
+        for (n, t) in self.search(targets, f64::INFINITY) {
+            times[n] = t;
+        }
+        times
+    }
+
+    /// Seconds from `q` to the nearest target, given `times_to` output.
+    fn time_from(&self, q: P, times: &[f64]) -> f64 {
+        let Some((k, t, e)) = self.snap(q) else {
+            return f64::INFINITY;
+        };
+        let (a, b, fw, bw) = self.segs[k];
+        let via_b = fw.map_or(f64::INFINITY, |s| (1.0 - t) * s + times[b]);
+        let via_a = bw.map_or(f64::INFINITY, |s| t * s + times[a]);
+        e / self.connector_mps + via_a.min(via_b)
+    }
 }
 
 // ---------------------------------------------------------------------------
@@ -328,6 +520,19 @@ struct TownSpec {
     /// Required 15-minute categories the township lacks (its blind spots).
     lacks: &'static [&'static str],
     police: bool,
+    /// Hamlets (自然村) without services.
+    hamlets: usize,
+    /// Villages and hamlets lie within this distance (m) of the seat, on its
+    /// side of the river, each village with its own road to the seat, so
+    /// that the seat's services are within reach of the whole township.
+    compact: Option<f64>,
+    /// Tiers (profile ids) the township is designed to be complete for: no
+    /// resident lacks a required service. Walking tiers get neighbourhood
+    /// service clusters sited until every resident is served; for the other
+    /// tiers the township is laid out within reach, and scattered dwellings
+    /// (hamlet houses, farmsteads) only stand where the services are in
+    /// reach. The others keep their gaps.
+    complete: &'static [&'static str],
 }
 
 static TOWNS: [TownSpec; 9] = [
@@ -338,10 +543,13 @@ static TOWNS: [TownSpec; 9] = [
         kind: Kind::Town,
         seat: SeatAt::River(0.17, 1_300.0),
         grid: (12, 9, 120.0),
-        villages: 10,
+        villages: 8,
         seat_population: 4_500.0,
         lacks: &[],
         police: true,
+        hamlets: 8,
+        compact: Some(3_800.0),
+        complete: &["t30"],
     },
     TownSpec {
         name: "七里乡",
@@ -354,6 +562,9 @@ static TOWNS: [TownSpec; 9] = [
         seat_population: 1_200.0,
         lacks: &["farmers_market", "junior_middle_school"],
         police: false,
+        hamlets: 8,
+        compact: None,
+        complete: &[],
     },
     TownSpec {
         name: "九华乡",
@@ -366,6 +577,9 @@ static TOWNS: [TownSpec; 9] = [
         seat_population: 2_200.0,
         lacks: &[],
         police: true,
+        hamlets: 8,
+        compact: Some(3_800.0),
+        complete: &["t30"],
     },
     TownSpec {
         name: "石梁镇",
@@ -373,11 +587,14 @@ static TOWNS: [TownSpec; 9] = [
         cell: (0, 0),
         kind: Kind::Town,
         seat: SeatAt::Frac(0.19, 0.18),
-        grid: (12, 8, 120.0),
-        villages: 10,
-        seat_population: 3_800.0,
+        grid: (10, 8, 95.0),
+        villages: 2,
+        seat_population: 5_000.0,
         lacks: &[],
         police: true,
+        hamlets: 0,
+        compact: Some(2_400.0),
+        complete: &["t5", "t15", "t30"],
     },
     TownSpec {
         name: "石室乡",
@@ -390,6 +607,9 @@ static TOWNS: [TownSpec; 9] = [
         seat_population: 1_600.0,
         lacks: &["elderly_care_home"],
         police: false,
+        hamlets: 8,
+        compact: Some(3_800.0),
+        complete: &["t30"],
     },
     TownSpec {
         name: "荷花街道",
@@ -397,11 +617,14 @@ static TOWNS: [TownSpec; 9] = [
         cell: (1, 1),
         kind: Kind::Subdistrict,
         seat: SeatAt::River(0.50, 250.0),
-        grid: (22, 18, 110.0),
-        villages: 5,
-        seat_population: 12_000.0,
+        grid: (15, 13, 95.0),
+        villages: 0,
+        seat_population: 15_000.0,
         lacks: &[],
         police: true,
+        hamlets: 0,
+        compact: None,
+        complete: &["t5", "t15", "t30"],
     },
     TownSpec {
         name: "沟溪乡",
@@ -414,6 +637,9 @@ static TOWNS: [TownSpec; 9] = [
         seat_population: 1_500.0,
         lacks: &["farmers_market"],
         police: true,
+        hamlets: 8,
+        compact: None,
+        complete: &[],
     },
     TownSpec {
         name: "万田乡",
@@ -426,6 +652,9 @@ static TOWNS: [TownSpec; 9] = [
         seat_population: 2_000.0,
         lacks: &[],
         police: true,
+        hamlets: 6,
+        compact: Some(2_300.0),
+        complete: &["t15", "t30"],
     },
     TownSpec {
         name: "华墅乡",
@@ -438,6 +667,9 @@ static TOWNS: [TownSpec; 9] = [
         seat_population: 2_000.0,
         lacks: &[],
         police: true,
+        hamlets: 8,
+        compact: None,
+        complete: &[],
     },
 ];
 
@@ -694,6 +926,8 @@ struct Seat {
     grid: Vec<Vec<Option<usize>>>,
     /// Name of the row `j` streets.
     row_names: Vec<String>,
+    /// Name of the column `i` streets.
+    col_names: Vec<String>,
     /// Half the larger side of the grid, metres.
     radius: f64,
 }
@@ -725,6 +959,14 @@ const VILLAGE_SECOND: [&str; 20] = [
     "坞", "岭", "塘", "溪", "坑", "源", "山", "畈", "垄", "湾", "埠", "口", "桥", "店", "头", "庄",
     "田", "弄", "底", "坂",
 ];
+/// Community names for service clusters once the street names are taken.
+const COMMUNITY_NAMES: [&str; 12] = [
+    "东苑", "西苑", "南苑", "北苑", "新苑", "花苑", "锦苑", "康苑", "和苑", "安苑", "翠苑", "福苑",
+];
+/// Farmsteads (3–9 people) scattered along rural roads.
+const FARMSTEADS: usize = 260;
+/// Services of a cluster stand this many metres (min, max) from its corner.
+const CLUSTER_OFFSET: (f64, f64) = (2.0, 6.0);
 const CHINESE_ORDINALS: [&str; 10] = ["一", "二", "三", "四", "五", "六", "七", "八", "九", "十"];
 
 // ---------------------------------------------------------------------------
@@ -749,7 +991,19 @@ struct Builder {
     used: Vec<bool>,
     facilities: Vec<Facility>,
     facility_names: BTreeSet<String>,
+    /// Community names given to service clusters.
+    communities: BTreeSet<String>,
     residents: Vec<Resident>,
+    /// Per resident: position on the local plane (from its rounded lon/lat),
+    /// township, and whether it is a scattered dwelling (a hamlet house).
+    resident_at: Vec<(P, usize, bool)>,
+    /// The finished road layer and its names (set once the network is done).
+    roads: Vec<Road>,
+    road_names: Vec<Option<String>>,
+    /// The default profile, which the demo's gaps are designed against.
+    profile: Profile,
+    /// Per tier of the profile: the road graph of its mode.
+    graphs: Vec<TravelGraph>,
 }
 
 impl Builder {
@@ -768,7 +1022,14 @@ impl Builder {
             used: Vec::new(),
             facilities: Vec::new(),
             facility_names: BTreeSet::new(),
+            communities: BTreeSet::new(),
             residents: Vec::new(),
+            resident_at: Vec::new(),
+            roads: Vec::new(),
+            road_names: Vec::new(),
+            profile: Profile::from_json(super::DEFAULT_PROFILE_JSON)
+                .expect("the default profile is valid"),
+            graphs: Vec::new(),
         }
     }
 
@@ -788,9 +1049,247 @@ impl Builder {
                 self.used[n] = true;
             }
         }
+        self.finish_roads();
         self.residents();
         self.facilities();
+        for tier in 0..self.profile.tiers.len() {
+            self.complete_walk_tier(tier);
+        }
+        self.scattered_residents();
         self.into_district()
+    }
+
+    /// The road layer as written (lon/lat, 7 decimals) and each tier's graph.
+    fn finish_roads(&mut self) {
+        let t = &self.terrain;
+        for w in &self.net.ways {
+            let mut coords: Vec<Coord<f64>> = w
+                .nodes
+                .iter()
+                .map(|&n| t.lonlat(self.net.nodes[n]))
+                .collect();
+            coords.dedup();
+            if coords.len() < 2 {
+                continue;
+            }
+            self.roads.push(Road {
+                line: LineString(coords),
+                highway: Some(w.spec.highway.to_string()),
+                oneway: w.spec.oneway,
+                maxspeed_kmh: w.spec.maxspeed,
+            });
+            self.road_names.push(w.spec.name.clone());
+        }
+        self.graphs = self
+            .profile
+            .tiers
+            .iter()
+            .map(|tier| TravelGraph::new(&self.roads, tier.mode, &self.profile, t))
+            .collect();
+    }
+
+    /// Whether the township is designed complete for a walking tier.
+    fn walk_designed(&self, town: usize) -> bool {
+        (0..self.profile.tiers.len())
+            .any(|t| self.profile.tiers[t].mode == Mode::Walk && self.designed_complete(town, t))
+    }
+
+    /// Whether the township is designed complete for a driving tier: its
+    /// village roads and lanes are paved (村村通), drivable at speed.
+    fn paved(&self, town: usize) -> bool {
+        (0..self.profile.tiers.len())
+            .any(|t| self.profile.tiers[t].mode == Mode::Drive && self.designed_complete(town, t))
+    }
+
+    /// Whether the township is designed complete for `tier`.
+    fn designed_complete(&self, town: usize, tier: usize) -> bool {
+        TOWNS[town]
+            .complete
+            .contains(&self.profile.tiers[tier].id.as_str())
+    }
+
+    /// Per required category of `tier`: seconds from every vertex of its
+    /// graph to the nearest facility of the category.
+    fn category_times(&self, tier: usize) -> Vec<Vec<f64>> {
+        let g = &self.graphs[tier];
+        self.profile.tiers[tier]
+            .categories
+            .iter()
+            .map(|c| {
+                let targets: Vec<P> = self
+                    .facilities
+                    .iter()
+                    .filter(|f| &f.category == c)
+                    .map(|f| self.terrain.metres(f.location.0))
+                    .collect();
+                g.times_to(&targets)
+            })
+            .collect()
+    }
+
+    /// Required categories of `tier` (indices) that `q` does not reach
+    /// within [`MARGIN`] of the threshold, given `category_times` output.
+    fn missing(&self, tier: usize, times: &[Vec<f64>], q: P) -> Vec<usize> {
+        let limit = MARGIN * self.profile.tiers[tier].minutes * 60.0;
+        let g = &self.graphs[tier];
+        (0..times.len())
+            .filter(|&c| g.time_from(q, &times[c]) > limit)
+            .collect()
+    }
+
+    /// Walking tiers of the townships designed complete for them:
+    /// neighbourhood service clusters (社区服务站, 卫生服务站, 幼儿园 … at one
+    /// street corner) until every resident reaches each required service.
+    /// A cluster holds the services missing around it.
+    fn complete_walk_tier(&mut self, tier: usize) {
+        if self.profile.tiers[tier].mode != Mode::Walk {
+            return;
+        }
+        let towns: Vec<usize> = (0..TOWNS.len())
+            .filter(|&t| self.designed_complete(t, tier))
+            .collect();
+        let members: Vec<usize> = (0..self.residents.len())
+            .filter(|&r| towns.contains(&self.resident_at[r].1))
+            .collect();
+        if members.is_empty() {
+            return;
+        }
+        let g = &self.graphs[tier];
+        let speed = g.connector_mps;
+        // A cluster's services stand within CLUSTER_OFFSET of its corner:
+        // at most twice that on foot between a service and the corner.
+        let bound =
+            MARGIN * self.profile.tiers[tier].minutes * 60.0 - 2.0 * CLUSTER_OFFSET.1 / speed;
+        // Corners within reach of each member, and members within reach of each corner.
+        let mut corners: Vec<Vec<usize>> = Vec::with_capacity(members.len());
+        let mut served: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
+        for (m, &r) in members.iter().enumerate() {
+            let mut near: Vec<usize> = g
+                .search(&[self.resident_at[r].0], bound)
+                .into_iter()
+                .map(|x| x.0)
+                .collect();
+            near.sort_unstable();
+            for &v in &near {
+                served.entry(v).or_default().push(m);
+            }
+            corners.push(near);
+        }
+        // Set cover. Seats first get clusters on a diamond lattice of street
+        // corners (each corner of the grid is at most two blocks from one:
+        // the perfect code i + 8j ≡ 0 mod 13), then whoever is left gets
+        // the corner serving most of them, greedily; clusters the others
+        // make redundant are dropped.
+        let times = self.category_times(tier);
+        let lacking: Vec<Vec<usize>> = members
+            .iter()
+            .map(|&r| self.missing(tier, &times, self.resident_at[r].0))
+            .collect();
+        let mut open: BTreeSet<usize> = (0..members.len())
+            .filter(|&m| !lacking[m].is_empty() && !corners[m].is_empty())
+            .collect();
+        let mut chosen: Vec<usize> = Vec::new();
+        for s in &self.seats {
+            if !towns.contains(&s.town) {
+                continue;
+            }
+            for (i, col) in s.grid.iter().enumerate() {
+                for (j, n) in col.iter().enumerate() {
+                    let Some(n) = *n else { continue };
+                    if (i + 8 * j) % 13 != 0 {
+                        continue;
+                    }
+                    let at = self.terrain.lonlat(self.net.nodes[n]);
+                    let Some(v) = g.vertex(at) else { continue };
+                    if served
+                        .get(&v)
+                        .is_some_and(|ms| ms.iter().any(|m| open.contains(m)))
+                    {
+                        chosen.push(v);
+                    }
+                }
+            }
+        }
+        for v in &chosen {
+            for m in &served[v] {
+                open.remove(m);
+            }
+        }
+        loop {
+            let gain = |ms: &Vec<usize>| ms.iter().filter(|m| open.contains(m)).count();
+            let Some((&v, ms)) = served
+                .iter()
+                .filter(|(_, ms)| gain(ms) > 0)
+                .max_by(|a, b| gain(a.1).cmp(&gain(b.1)).then(b.0.cmp(a.0)))
+            else {
+                break;
+            };
+            for m in ms {
+                open.remove(m);
+            }
+            chosen.push(v);
+        }
+        let mut times_served = vec![0usize; members.len()];
+        for v in &chosen {
+            for &m in &served[v] {
+                times_served[m] += 1;
+            }
+        }
+        for k in (0..chosen.len()).rev() {
+            let v = chosen[k];
+            if served[&v]
+                .iter()
+                .filter(|&&m| !lacking[m].is_empty())
+                .all(|&m| times_served[m] >= 2)
+            {
+                for &m in &served[&v] {
+                    times_served[m] -= 1;
+                }
+                chosen.remove(k);
+            }
+        }
+        let mut sited = BTreeSet::new();
+        for &v in &chosen {
+            let needed: BTreeSet<usize> = served[&v]
+                .iter()
+                .flat_map(|&m| lacking[m].iter().copied())
+                .collect();
+            self.place_cluster(tier, v, &needed);
+            sited.insert(v);
+        }
+        // Whoever a cluster's exact position still leaves unserved gets
+        // one more, greedily.
+        for _ in 0..100 {
+            let times = self.category_times(tier);
+            let lacking: Vec<Vec<usize>> = members
+                .iter()
+                .map(|&r| self.missing(tier, &times, self.resident_at[r].0))
+                .collect();
+            let best = served
+                .iter()
+                .filter(|(v, _)| !sited.contains(*v))
+                .map(|(&v, ms)| (v, ms.iter().filter(|&&m| !lacking[m].is_empty()).count()))
+                .filter(|x| x.1 > 0)
+                .max_by(|a, b| a.1.cmp(&b.1).then(b.0.cmp(&a.0)));
+            let Some((v, _)) = best else { break };
+            let needed: BTreeSet<usize> = served[&v]
+                .iter()
+                .flat_map(|&m| lacking[m].iter().copied())
+                .collect();
+            self.place_cluster(tier, v, &needed);
+            sited.insert(v);
+        }
+    }
+
+    /// Places the `needed` services (category indices of `tier`) as a
+    /// cluster at vertex `v` of the tier's graph.
+    fn place_cluster(&mut self, tier: usize, v: usize, needed: &BTreeSet<usize>) {
+        let corner = self.graphs[tier].xy[v];
+        let categories: Vec<String> = needed
+            .iter()
+            .map(|&c| self.profile.tiers[tier].categories[c].clone())
+            .collect();
+        self.service_cluster(corner, &categories);
     }
 
     fn town_at(&self, q: P) -> Option<usize> {
@@ -839,6 +1338,9 @@ impl Builder {
             ring.extend(vert[c + 1][r].iter().skip(1));
             ring.extend(horiz[r + 1][c].iter().rev().skip(1));
             ring.extend(vert[c][r].iter().rev().skip(1));
+            // As written: rounded to 7 decimals of lon/lat.
+            let t = &self.terrain;
+            let ring = ring.into_iter().map(|q| t.metres(t.lonlat(q))).collect();
             self.towns.push(Polygon::new(LineString(ring), vec![]));
         }
     }
@@ -900,6 +1402,9 @@ impl Builder {
                 })
                 .collect();
             let urban = spec.kind != Kind::Xiang;
+            // Streets end blind now and then, except where every resident
+            // is to walk to a service cluster.
+            let gaps = if self.walk_designed(town) { 0.0 } else { 1.0 };
             let class = |k: usize, mid: usize, n: usize| -> (&'static str, f64) {
                 if k == mid {
                     (if urban { "secondary" } else { "tertiary" }, 0.0)
@@ -915,6 +1420,7 @@ impl Builder {
             };
             for j in 0..=ny {
                 let (highway, gap) = class(j, mj, ny);
+                let gap = gap * gaps;
                 let mut spec_w = WaySpec::new(highway).named(row_names[j].clone());
                 if j == mj {
                     spec_w.maxspeed = Some(40.0);
@@ -927,6 +1433,7 @@ impl Builder {
             }
             for i in 0..=nx {
                 let (highway, gap) = class(i, mi, nx);
+                let gap = gap * gaps;
                 let mut spec_w = WaySpec::new(highway).named(col_names[i].clone());
                 if i == mi {
                     spec_w.maxspeed = Some(40.0);
@@ -951,6 +1458,7 @@ impl Builder {
                 centre,
                 grid,
                 row_names,
+                col_names,
                 radius,
             });
         }
@@ -980,6 +1488,15 @@ impl Builder {
             noded: false,
         };
         self.motorway = self.net.path(&pts, None, None, spec);
+    }
+
+    /// Whether `q` may hold a village or hamlet of `town`: anywhere, unless
+    /// the township is compact (see [`TownSpec::compact`]).
+    fn within_compact(&self, town: usize, q: P) -> bool {
+        TOWNS[town].compact.is_none_or(|r| {
+            let c = self.seats[town].centre;
+            dist(c, q) <= r && self.terrain.north_of_river(q) == self.terrain.north_of_river(c)
+        })
     }
 
     /// Village sites, avoiding hills, the river banks, seats, the
@@ -1012,7 +1529,8 @@ impl Builder {
                         .iter()
                         .all(|s| dist(s.centre, q) > s.radius + 1_000.0)
                     && self.villages.iter().all(|v| dist(v.centre, q) > 1_500.0)
-                    && motorway.windows(2).all(|m| seg_dist(q, m[0], m[1]) > 450.0);
+                    && motorway.windows(2).all(|m| seg_dist(q, m[0], m[1]) > 450.0)
+                    && self.within_compact(town, q);
                 if !ok {
                     continue;
                 }
@@ -1034,13 +1552,29 @@ impl Builder {
 
     /// A village: a main street through `centre` and a few lanes off it.
     fn village_at(&mut self, town: usize, centre: P, name: String) {
+        // Villages of a township walking to service clusters stay small.
+        let small = self.walk_designed(town);
+        let paved = self.paved(town);
         let rng = &mut self.rng;
-        let big = rng.chance(0.18);
+        let big = !small && rng.chance(0.18);
         let angle = rng.range_f64(0.0, PI);
         let dir = p(angle.cos(), angle.sin());
         let side = p(-dir.y, dir.x);
-        let half = rng.range_usize(2, if big { 5 } else { 4 });
-        let step = rng.range_f64(90.0, 120.0);
+        let half = rng.range_usize(
+            2,
+            if big {
+                5
+            } else if small {
+                3
+            } else {
+                4
+            },
+        );
+        let step = if small {
+            rng.range_f64(80.0, 100.0)
+        } else {
+            rng.range_f64(90.0, 120.0)
+        };
         let pts: Vec<P> = (0..=2 * half)
             .map(|k| {
                 centre + dir * ((k as f64 - half as f64) * step) + side * rng.range_f64(-10.0, 10.0)
@@ -1053,11 +1587,18 @@ impl Builder {
             let rng = &mut self.rng;
             let at = main[1 + rng.below(main.len() - 2)];
             let sign = if rng.chance(0.5) { 1.0 } else { -1.0 };
-            let len = rng.range_f64(150.0, 350.0);
+            let len = if small {
+                rng.range_f64(100.0, 180.0)
+            } else {
+                rng.range_f64(150.0, 350.0)
+            };
             let start = self.net.nodes[at];
             let lane_dir = side * sign + dir * rng.range_f64(-0.3, 0.3);
             let end = start + lane_dir * (len / norm(lane_dir));
-            let class = *rng.pick(&["service", "service", "track", "path"]);
+            let class = match *rng.pick(&["service", "service", "track", "path"]) {
+                "track" | "path" if paved => "service",
+                class => class,
+            };
             let pts = bent_path(start, end, 80.0, 0.0, 12.0, rng);
             let lane = self.net.path(&pts, Some(at), None, WaySpec::new(class));
             nodes.extend(&lane[1..]);
@@ -1283,11 +1824,14 @@ impl Builder {
         for (d, a, b, pts, na, nb) in cands {
             let (ra, rb) = (find(&mut parent, a), find(&mut parent, b));
             let tree = ra != rb;
-            if !(tree || (d < 2_600.0 && self.rng.chance(0.12))) {
+            // Villages of a compact township have their own road to the seat.
+            let own_seat = a < ns && self.villages[b - ns].town == a && TOWNS[a].compact.is_some();
+            if !(tree || own_seat || (d < 2_600.0 && self.rng.chance(0.12))) {
                 continue;
             }
             parent[ra] = rb;
             let vb = &self.villages[b - ns];
+            let paved = self.paved(vb.town) || (a >= ns && self.paved(self.villages[a - ns].town));
             let (highway, name) = if a < ns {
                 (
                     "tertiary",
@@ -1297,7 +1841,7 @@ impl Builder {
                         vb.name.trim_end_matches('村')
                     )),
                 )
-            } else if self.rng.chance(0.6) {
+            } else if self.rng.chance(0.6) || paved {
                 let va = &self.villages[a - ns];
                 (
                     "unclassified",
@@ -1320,7 +1864,6 @@ impl Builder {
     /// Hamlets (自然村): a lane with a few houses tied by a short track or
     /// lane to the nearest settlement or rural road, without services.
     fn hamlets(&mut self) {
-        const PER_TOWN: usize = 8;
         let mut anchors: Vec<usize> = self
             .villages
             .iter()
@@ -1333,7 +1876,7 @@ impl Builder {
                 .flat_map(|s| s.grid.iter().flatten().flatten().copied()),
         );
         let motorway: Vec<P> = self.motorway.iter().map(|&n| self.net.nodes[n]).collect();
-        for town in 0..TOWNS.len() {
+        for (town, spec) in TOWNS.iter().enumerate() {
             let poly = self.towns[town].clone();
             let (mut x0, mut y0, mut x1, mut y1) = (f64::MAX, f64::MAX, f64::MIN, f64::MIN);
             for c in poly.exterior().0.iter() {
@@ -1341,7 +1884,7 @@ impl Builder {
             }
             let mut placed = 0;
             for _ in 0..3_000 {
-                if placed == PER_TOWN {
+                if placed == spec.hamlets {
                     break;
                 }
                 let q = p(self.rng.range_f64(x0, x1), self.rng.range_f64(y0, y1));
@@ -1359,7 +1902,8 @@ impl Builder {
                         .all(|s| dist(s.centre, q) > s.radius + 600.0)
                     && self.villages.iter().all(|v| dist(v.centre, q) > 800.0)
                     && self.hamlets.iter().all(|v| dist(v.centre, q) > 700.0)
-                    && motorway.windows(2).all(|m| seg_dist(q, m[0], m[1]) > 250.0);
+                    && motorway.windows(2).all(|m| seg_dist(q, m[0], m[1]) > 250.0)
+                    && self.within_compact(town, q);
                 if !ok {
                     continue;
                 }
@@ -1431,11 +1975,10 @@ impl Builder {
         self.net.nodes[n] + p(a.cos(), a.sin()) * d
     }
 
-    /// Residents: buildings in the seats' blocks, along village lanes and
-    /// scattered farmsteads; three hamlets deep in the hills are beyond
-    /// reach of any road.
+    /// Residents: buildings in the seats' blocks and houses along village
+    /// and hamlet lanes (scattered dwellings come after the facilities).
     fn residents(&mut self) {
-        let mut points: Vec<(P, f64)> = Vec::new();
+        let mut points: Vec<(P, f64, usize, bool)> = Vec::new();
         // Seats: buildings inside blocks whose four corners are on the network.
         for seat in 0..self.seats.len() {
             let spec = &TOWNS[self.seats[seat].town];
@@ -1445,6 +1988,9 @@ impl Builder {
                 Kind::Xiang => (2, 4),
             };
             let mut buildings = Vec::new();
+            // Where everyone is to walk to a service cluster, buildings
+            // front the streets (no deep courtyards).
+            let street_front = self.walk_designed(self.seats[seat].town);
             let grid = &self.seats[seat].grid;
             for i in 0..grid.len() - 1 {
                 for j in 0..grid[0].len() - 1 {
@@ -1465,12 +2011,23 @@ impl Builder {
                     if c.iter().any(|&q| self.terrain.north_of_river(q) != north) {
                         continue; // the river runs through this block
                     }
+                    let centre = (c[0] + c[1] + c[2] + c[3]) * 0.25;
                     for _ in 0..self.rng.range_usize(per_block.0, per_block.1) {
-                        let (u, v) = (self.rng.range_f64(0.2, 0.8), self.rng.range_f64(0.2, 0.8));
-                        let q = c[0] * ((1.0 - u) * (1.0 - v))
-                            + c[1] * (u * (1.0 - v))
-                            + c[2] * (u * v)
-                            + c[3] * ((1.0 - u) * v);
+                        let q = if street_front {
+                            // Along the block's streets, set back a little.
+                            let side = self.rng.below(4);
+                            let (a, b) = (c[side], c[(side + 1) % 4]);
+                            let e = a + (b - a) * self.rng.range_f64(0.15, 0.85);
+                            let inward = centre - e;
+                            e + inward * (self.rng.range_f64(8.0, 22.0) / norm(inward))
+                        } else {
+                            let (u, v) =
+                                (self.rng.range_f64(0.2, 0.8), self.rng.range_f64(0.2, 0.8));
+                            c[0] * ((1.0 - u) * (1.0 - v))
+                                + c[1] * (u * (1.0 - v))
+                                + c[2] * (u * v)
+                                + c[3] * ((1.0 - u) * v)
+                        };
                         let r = dist(q, self.seats[seat].centre) / self.seats[seat].radius;
                         // Denser towards the centre; the 街道's old town most of all.
                         let density = match spec.kind {
@@ -1483,15 +2040,16 @@ impl Builder {
                 }
             }
             scale_population(&mut buildings, spec.seat_population);
-            points.extend(buildings);
+            let town = self.seats[seat].town;
+            points.extend(buildings.into_iter().map(|(q, w)| (q, w, town, false)));
         }
         // Villages and hamlets: houses along the main street and lanes.
         for v in 0..self.villages.len() + self.hamlets.len() {
-            let village = match self.villages.get(v) {
-                Some(village) => village,
-                None => &self.hamlets[v - self.villages.len()],
+            let (village, scattered) = match self.villages.get(v) {
+                Some(village) => (village, false),
+                None => (&self.hamlets[v - self.villages.len()], true),
             };
-            let target = village.population;
+            let (target, town) = (village.population, village.town);
             let nodes: Vec<usize> = village
                 .nodes
                 .iter()
@@ -1506,8 +2064,60 @@ impl Builder {
                 }
             }
             scale_population(&mut houses, target);
-            points.extend(houses);
+            points.extend(houses.into_iter().map(|(q, w)| (q, w, town, scattered)));
         }
+        // Settlements end at their township's border.
+        for (q, population, town, scattered) in points {
+            if self.town_at(self.terrain.metres(self.terrain.lonlat(q))) == Some(town) {
+                self.resident(q, population, scattered);
+            }
+        }
+    }
+
+    /// Adds a resident at `q` if it lies in a township.
+    fn resident(&mut self, q: P, population: f64, scattered: bool) {
+        let location = self.terrain.lonlat(q);
+        let at = self.terrain.metres(location);
+        if let Some(town) = self.town_at(at) {
+            self.residents.push(Resident {
+                location: Point(location),
+                population,
+            });
+            self.resident_at.push((at, town, scattered));
+        }
+    }
+
+    /// Whether a dwelling at `q` in `town` reaches, within [`MARGIN`], every
+    /// service of the tiers the township is designed complete for.
+    fn served_as_designed(&self, town: usize, q: P, times: &[Vec<Vec<f64>>]) -> bool {
+        (0..self.profile.tiers.len())
+            .filter(|&tier| self.designed_complete(town, tier))
+            .all(|tier| self.missing(tier, &times[tier], q).is_empty())
+    }
+
+    /// Scattered dwellings: in the townships designed complete for a tier,
+    /// hamlet houses stand and farmsteads are built only where that tier's
+    /// services are in reach. Farmsteads lie along rural roads; three
+    /// hamlets deep in the hills are beyond reach of any road.
+    fn scattered_residents(&mut self) {
+        let times: Vec<Vec<Vec<f64>>> = (0..self.profile.tiers.len())
+            .map(|tier| self.category_times(tier))
+            .collect();
+        let keep: Vec<bool> = self
+            .resident_at
+            .iter()
+            .map(|&(q, town, scattered)| !scattered || self.served_as_designed(town, q, &times))
+            .collect();
+        let mut k = 0;
+        self.residents.retain(|_| {
+            k += 1;
+            keep[k - 1]
+        });
+        let mut k = 0;
+        self.resident_at.retain(|_| {
+            k += 1;
+            keep[k - 1]
+        });
         // Farmsteads along rural roads.
         let rural: Vec<usize> = self
             .rural_nodes
@@ -1515,10 +2125,23 @@ impl Builder {
             .copied()
             .filter(|&n| self.used[n])
             .collect();
-        for _ in 0..260 {
+        let mut placed = 0;
+        for _ in 0..20_000 {
+            if placed == FARMSTEADS {
+                break;
+            }
             let n = rural[self.rng.below(rural.len())];
             let q = self.near(n, 30.0, 120.0);
-            points.push((q, self.rng.range_usize(3, 9) as f64));
+            let population = self.rng.range_usize(3, 9) as f64;
+            let at = self.terrain.metres(self.terrain.lonlat(q));
+            let Some(town) = self.town_at(at) else {
+                continue;
+            };
+            if !self.served_as_designed(town, at, &times) {
+                continue;
+            }
+            self.resident(q, population, true);
+            placed += 1;
         }
         // Hamlets in the hills, more than 1 km from any road.
         for k in 0..self.terrain.hills.len() {
@@ -1527,15 +2150,8 @@ impl Builder {
                 self.rng.range_f64(-200.0, 200.0),
                 self.rng.range_f64(-200.0, 200.0),
             );
-            points.push((q, self.rng.range_usize(25, 45) as f64));
-        }
-        for (q, population) in points {
-            if self.town_at(q).is_some() {
-                self.residents.push(Resident {
-                    location: Point(self.terrain.lonlat(q)),
-                    population,
-                });
-            }
+            let population = self.rng.range_usize(25, 45) as f64;
+            self.resident(q, population, true);
         }
     }
 
@@ -1631,13 +2247,20 @@ impl Builder {
         let hangbu = self.seat_of("航埠镇");
         let shiliang = self.seat_of("石梁镇");
         let huashu = self.seat_of("华墅乡");
-        let district: [(usize, &str, &str, Option<f64>, f64); 14] = [
+        let district: [(usize, &str, &str, Option<f64>, f64); 15] = [
             (
                 hehua,
                 "general_hospital",
                 "莲溪区人民医院",
                 Some(600.0),
                 0.5,
+            ),
+            (
+                shiliang,
+                "general_hospital",
+                "莲溪区中医院",
+                Some(200.0),
+                0.6,
             ),
             (
                 hangbu,
@@ -1719,6 +2342,123 @@ impl Builder {
         }
     }
 
+    /// A community name (社区) for a service cluster at grid corner (i, j) of
+    /// `seat`, unique in the district: after its row street, else its column
+    /// street, else a stock name; "石梁解放" outside the 街道.
+    fn community(&mut self, seat: usize, i: usize, j: usize) -> String {
+        let s = &self.seats[seat];
+        let spec = &TOWNS[s.town];
+        let local = |name: &str| -> String {
+            let head: String = name.chars().take(2).collect();
+            if spec.kind == Kind::Subdistrict || head == spec.short {
+                head
+            } else {
+                format!("{}{head}", spec.short)
+            }
+        };
+        let community = [local(&s.row_names[j]), local(&s.col_names[i])]
+            .into_iter()
+            .chain(COMMUNITY_NAMES.iter().map(|c| local(c)))
+            .find(|c| !self.communities.contains(c))
+            .unwrap_or_else(|| local(&s.row_names[j]));
+        self.communities.insert(community.clone());
+        community
+    }
+
+    /// A neighbourhood service cluster of `categories` at street corner
+    /// `corner`, named after the seat's streets or the nearest village.
+    fn service_cluster(&mut self, corner: P, categories: &[String]) {
+        let seat = self
+            .seats
+            .iter()
+            .position(|s| dist(s.centre, corner) <= 1.15 * s.radius);
+        let names: Vec<(String, String)> = if let Some(seat) = seat {
+            let s = &self.seats[seat];
+            let (mut bi, mut bj, mut bd) = (0, 0, f64::MAX);
+            for (i, col) in s.grid.iter().enumerate() {
+                for (j, n) in col.iter().enumerate() {
+                    if let Some(n) = *n {
+                        let d = dist(self.net.nodes[n], corner);
+                        if d < bd {
+                            (bi, bj, bd) = (i, j, d);
+                        }
+                    }
+                }
+            }
+            let street = s.row_names[bj].clone();
+            let community = self.community(seat, bi, bj);
+            let spec = &TOWNS[self.seats[seat].town];
+            let shop = if spec.kind == Kind::Subdistrict {
+                format!("{street}便利店")
+            } else {
+                format!("{}{street}便利店", spec.short)
+                    .replace(&format!("{0}{0}", spec.short), spec.short)
+            };
+            categories
+                .iter()
+                .map(|c| {
+                    let name = match c.as_str() {
+                        "community_service" => format!("{community}社区服务站"),
+                        "elderly_day_care" => format!("{community}社区居家养老服务照料中心"),
+                        "health_station" => format!("{community}社区卫生服务站"),
+                        "outdoor_fitness" => format!("{community}健身广场"),
+                        "convenience_store" => shop.clone(),
+                        "kindergarten" => format!("{community}幼儿园"),
+                        other => format!("{community}{}", self.profile.category_name(other, true)),
+                    };
+                    (c.clone(), name)
+                })
+                .collect()
+        } else {
+            // The nearest village; away from its centre (or where the
+            // village has the service already), a section (片) of it.
+            let village = self
+                .villages
+                .iter()
+                .min_by(|a, b| dist(a.centre, corner).total_cmp(&dist(b.centre, corner)));
+            let (village, near_centre, section) = village.map_or((String::new(), true, ""), |v| {
+                let d = corner - v.centre;
+                let section = if d.x.abs() > d.y.abs() {
+                    if d.x > 0.0 { "东片" } else { "西片" }
+                } else if d.y > 0.0 {
+                    "北片"
+                } else {
+                    "南片"
+                };
+                (v.name.clone(), norm(d) < 150.0, section)
+            });
+            categories
+                .iter()
+                .map(|c| {
+                    let name = |place: &str| match c.as_str() {
+                        "community_service" if place == village => format!("{village}村委会"),
+                        "community_service" => format!("{place}便民服务站"),
+                        "elderly_day_care" => format!("{place}居家养老服务照料中心"),
+                        "health_station" => format!("{place}卫生室"),
+                        "outdoor_fitness" => format!("{place}健身点"),
+                        "convenience_store" => format!("{place}便民小店"),
+                        "kindergarten" => format!("{place}幼儿园"),
+                        other => format!("{place}{}", self.profile.category_name(other, true)),
+                    };
+                    let plain = name(&village);
+                    if near_centre && !self.facility_names.contains(&plain) {
+                        (c.clone(), plain)
+                    } else {
+                        (c.clone(), name(&format!("{village}{section}")))
+                    }
+                })
+                .collect()
+        };
+        for (category, name) in names {
+            let capacity =
+                (category == "kindergarten").then(|| self.rng.range_usize(3, 10) as f64 * 30.0);
+            let a = self.rng.range_f64(0.0, 2.0 * PI);
+            let d = self.rng.range_f64(CLUSTER_OFFSET.0, CLUSTER_OFFSET.1);
+            let q = corner + p(a.cos(), a.sin()) * d;
+            self.facility(&category, name, capacity, q);
+        }
+    }
+
     fn seat_facilities(&mut self, seat: usize) {
         let spec = &TOWNS[self.seats[seat].town];
         let (town, short, kind) = (spec.name, spec.short, spec.kind);
@@ -1740,12 +2480,15 @@ impl Builder {
         // 5-minute: neighbourhood centres (邻里中心) every third street
         // crossing in the core, each with the six required services, so
         // the core is complete and the outskirts are not.
+        let walk_designed = self.walk_designed(self.seats[seat].town);
         let reach = match kind {
+            // Service clusters are sited to cover everyone instead.
+            _ if walk_designed => -1.0,
             Kind::Subdistrict => 0.56,
             Kind::Town => 0.55,
-            Kind::Xiang => 0.2,
+            Kind::Xiang => 0.3,
         };
-        let centres: Vec<(usize, String)> = {
+        let centres: Vec<(usize, usize, usize, String)> = {
             let s = &self.seats[seat];
             let (mi, mj) = (s.grid.len() / 2, s.grid[0].len() / 2);
             let mut out = Vec::new();
@@ -1758,15 +2501,15 @@ impl Builder {
                         && r <= reach
                         && self.used[n]
                     {
-                        out.push((n, s.row_names[j].clone()));
+                        out.push((n, i, j, s.row_names[j].clone()));
                     }
                 }
             }
             out
         };
         let mut kindergartens = 0;
-        for (n, street) in centres {
-            let prefix = local(&street);
+        for (n, i, j, street) in centres {
+            let prefix = self.community(seat, i, j);
             let services = [
                 ("community_service", format!("{prefix}社区服务站")),
                 (
@@ -1981,34 +2724,14 @@ impl Builder {
                 }
             })
             .collect();
-        let mut roads = Vec::with_capacity(self.net.ways.len());
-        let mut road_names = Vec::with_capacity(self.net.ways.len());
-        for w in &self.net.ways {
-            let mut coords: Vec<Coord<f64>> = w
-                .nodes
-                .iter()
-                .map(|&n| t.lonlat(self.net.nodes[n]))
-                .collect();
-            coords.dedup();
-            if coords.len() < 2 {
-                continue;
-            }
-            roads.push(Road {
-                line: LineString(coords),
-                highway: Some(w.spec.highway.to_string()),
-                oneway: w.spec.oneway,
-                maxspeed_kmh: w.spec.maxspeed,
-            });
-            road_names.push(w.spec.name.clone());
-        }
         DemoDistrict {
             layers: Layers {
                 townships,
                 facilities: self.facilities,
                 residents: Some(self.residents),
-                roads: Some(roads),
+                roads: Some(self.roads),
             },
-            road_names,
+            road_names: self.road_names,
         }
     }
 }
@@ -2029,7 +2752,6 @@ fn scale_population(points: &mut [(P, f64)], total: f64) {
 mod tests {
     use super::*;
     use crate::model::{Mode, Profile};
-    use std::collections::BinaryHeap;
 
     fn demo() -> &'static DemoDistrict {
         static DEMO: std::sync::OnceLock<DemoDistrict> = std::sync::OnceLock::new();
@@ -2042,163 +2764,17 @@ mod tests {
 
     /// Lon/lat → local metres (the generator's own plane).
     fn metres(c: Coord<f64>) -> P {
-        let t = Terrain::new();
-        p((c.x - LON0) * t.m_per_deg_lon, (c.y - LAT0) * M_PER_DEG_LAT)
+        Terrain::new().metres(c)
     }
 
     fn key(c: Coord<f64>) -> (u64, u64) {
         (c.x.to_bits(), c.y.to_bits())
     }
 
-    /// Road graph of one mode: vertices joined where lines share exact
-    /// coordinates, a grid of usable segments for snapping, and reversed
-    /// adjacency (seconds) so a search from facilities gives resident →
-    /// facility times.
-    struct Graph {
-        xy: Vec<P>,
-        rev: Vec<Vec<(usize, f64)>>,
-        /// (from, to, seconds forward or None, seconds backward or None)
-        segs: Vec<(usize, usize, Option<f64>, Option<f64>)>,
-        cells: HashMap<(i64, i64), Vec<usize>>,
-        walk_mps: f64,
-    }
-
-    const CELL: f64 = 500.0;
-
-    impl Graph {
-        fn new(roads: &[Road], mode: Mode, profile: &Profile) -> Self {
-            let mut ids: HashMap<(u64, u64), usize> = HashMap::new();
-            let mut xy = Vec::new();
-            let mut segs = Vec::new();
-            for r in roads {
-                let h = r.highway.as_deref();
-                if !mode.allows(h) {
-                    continue;
-                }
-                let mps = profile
-                    .constant_speed_mps(mode)
-                    .unwrap_or_else(|| profile.modes.drive.speed_kmh(h, r.maxspeed_kmh) / 3.6);
-                let mut prev = None;
-                for &c in &r.line.0 {
-                    let id = *ids.entry(key(c)).or_insert_with(|| {
-                        xy.push(metres(c));
-                        xy.len() - 1
-                    });
-                    if let Some(a) = prev {
-                        let secs = dist(xy[a], xy[id]) / mps;
-                        let (fw, bw) = match (mode, r.oneway) {
-                            (Mode::Drive, Oneway::Forward) => (Some(secs), None),
-                            (Mode::Drive, Oneway::Backward) => (None, Some(secs)),
-                            _ => (Some(secs), Some(secs)),
-                        };
-                        segs.push((a, id, fw, bw));
-                    }
-                    prev = Some(id);
-                }
-            }
-            let mut rev = vec![Vec::new(); xy.len()];
-            let mut cells: HashMap<(i64, i64), Vec<usize>> = HashMap::new();
-            for (k, &(a, b, fw, bw)) in segs.iter().enumerate() {
-                if let Some(s) = fw {
-                    rev[b].push((a, s));
-                }
-                if let Some(s) = bw {
-                    rev[a].push((b, s));
-                }
-                let (pa, pb) = (xy[a], xy[b]);
-                for gx in
-                    (pa.x.min(pb.x) / CELL).floor() as i64..=(pa.x.max(pb.x) / CELL).floor() as i64
-                {
-                    for gy in (pa.y.min(pb.y) / CELL).floor() as i64
-                        ..=(pa.y.max(pb.y) / CELL).floor() as i64
-                    {
-                        cells.entry((gx, gy)).or_default().push(k);
-                    }
-                }
-            }
-            let walk_mps = profile.modes.walk.speed_kmh / 3.6;
-            Self {
-                xy,
-                rev,
-                segs,
-                cells,
-                walk_mps,
-            }
-        }
-
-        /// Nearest segment within 1,000 m: (segment, fraction along it, distance).
-        fn snap(&self, q: P) -> Option<(usize, f64, f64)> {
-            let (gx, gy) = ((q.x / CELL).floor() as i64, (q.y / CELL).floor() as i64);
-            let mut best: Option<(usize, f64, f64)> = None;
-            for dx in -2..=2 {
-                for dy in -2..=2 {
-                    for &k in self.cells.get(&(gx + dx, gy + dy)).into_iter().flatten() {
-                        let (a, b) = (self.xy[self.segs[k].0], self.xy[self.segs[k].1]);
-                        let d = b - a;
-                        let l2 = (d.x * d.x + d.y * d.y).max(1e-12);
-                        let t = (((q - a).x * d.x + (q - a).y * d.y) / l2).clamp(0.0, 1.0);
-                        let e = dist(q, a + d * t);
-                        if e <= 1_000.0 && best.is_none_or(|b| e < b.2) {
-                            best = Some((k, t, e));
-                        }
-                    }
-                }
-            }
-            best
-        }
-
-        /// Seconds from every vertex to the nearest of `targets`.
-        fn times_to(&self, targets: &[P]) -> Vec<f64> {
-            let mut time = vec![f64::INFINITY; self.xy.len()];
-            let mut heap = BinaryHeap::new();
-            let push = |heap: &mut BinaryHeap<(std::cmp::Reverse<u64>, usize)>,
-                        time: &mut [f64],
-                        n: usize,
-                        t: f64| {
-                if t < time[n] {
-                    time[n] = t;
-                    heap.push((std::cmp::Reverse(t.to_bits()), n));
-                }
-            };
-            for &q in targets {
-                let Some((k, t, e)) = self.snap(q) else {
-                    continue;
-                };
-                let (a, b, fw, bw) = self.segs[k];
-                let conn = e / self.walk_mps;
-                if let Some(s) = fw {
-                    push(&mut heap, &mut time, a, conn + t * s);
-                }
-                if let Some(s) = bw {
-                    push(&mut heap, &mut time, b, conn + (1.0 - t) * s);
-                }
-            }
-            while let Some((std::cmp::Reverse(bits), n)) = heap.pop() {
-                let t = f64::from_bits(bits);
-                if t > time[n] {
-                    continue;
-                }
-                for &(m, s) in &self.rev[n] {
-                    push(&mut heap, &mut time, m, t + s);
-                }
-            }
-            time
-        }
-
-        /// Seconds from `q` to the nearest target, given `times_to` output.
-        fn time_from(&self, q: P, times: &[f64]) -> f64 {
-            let Some((k, t, e)) = self.snap(q) else {
-                return f64::INFINITY;
-            };
-            let (a, b, fw, bw) = self.segs[k];
-            let via_b = fw.map_or(f64::INFINITY, |s| (1.0 - t) * s + times[b]);
-            let via_a = bw.map_or(f64::INFINITY, |s| t * s + times[a]);
-            e / self.walk_mps + via_a.min(via_b)
-        }
-    }
-
-    /// Per township (file order) and tier: share of population complete.
-    fn complete_shares(d: &DemoDistrict, profile: &Profile) -> Vec<Vec<f64>> {
+    /// Per township (file order) and tier: share of population that
+    /// reaches every required category within `factor` × the threshold.
+    fn complete_shares(d: &DemoDistrict, profile: &Profile, factor: f64) -> Vec<Vec<f64>> {
+        let terrain = Terrain::new();
         let roads = d.layers.roads.as_deref().unwrap();
         let residents = d.layers.residents.as_deref().unwrap();
         let towns: Vec<Polygon<f64>> = d
@@ -2217,7 +2793,7 @@ mod tests {
             .collect();
         let mut shares = vec![vec![0.0; profile.tiers.len()]; towns.len()];
         for (ti, tier) in profile.tiers.iter().enumerate() {
-            let g = Graph::new(roads, tier.mode, profile);
+            let g = TravelGraph::new(roads, tier.mode, profile, &terrain);
             let mut complete = vec![true; residents.len()];
             for c in &tier.categories {
                 let targets: Vec<P> = d
@@ -2229,7 +2805,7 @@ mod tests {
                     .collect();
                 let times = g.times_to(&targets);
                 for (k, r) in residents.iter().enumerate() {
-                    if g.time_from(metres(r.location.0), &times) > tier.minutes * 60.0 {
+                    if g.time_from(metres(r.location.0), &times) > factor * tier.minutes * 60.0 {
                         complete[k] = false;
                     }
                 }
@@ -2279,7 +2855,7 @@ mod tests {
             }
         }
         let hospitals = s.facilities_per_category["general_hospital"];
-        assert_eq!(hospitals, 2);
+        assert_eq!(hospitals, 3);
         let roads = l.roads.as_deref().unwrap();
         assert_eq!(roads.len(), d.road_names.len());
         assert!(roads.iter().all(|r| r.line.0.len() >= 2));
@@ -2357,7 +2933,8 @@ mod tests {
     #[test]
     fn residents_live_near_roads_except_the_hill_hamlets() {
         let d = demo();
-        let g = Graph::new(d.layers.roads.as_deref().unwrap(), Mode::Bike, &profile());
+        let roads = d.layers.roads.as_deref().unwrap();
+        let g = TravelGraph::new(roads, Mode::Bike, &profile(), &Terrain::new());
         let residents = d.layers.residents.as_deref().unwrap();
         let far: Vec<_> = residents
             .iter()
@@ -2376,6 +2953,14 @@ mod tests {
                     .iter()
                     .any(|t| t.contains(&Point(metres(r.location.0))))
             );
+        }
+        // The unreachable hill hamlets lie in townships left with gaps.
+        for r in &far {
+            let town = towns
+                .iter()
+                .position(|t| t.contains(&Point(metres(r.location.0))))
+                .unwrap();
+            assert!(TOWNS[town].complete.is_empty(), "{}", TOWNS[town].name);
         }
         // Seats lie in their own townships.
         let b = {
@@ -2407,7 +2992,7 @@ mod tests {
     #[test]
     fn every_tier_has_blind_spots_in_some_townships_only() {
         let p = profile();
-        let shares = complete_shares(demo(), &p);
+        let shares = complete_shares(demo(), &p, 1.0);
         for (t, s) in DEMO_TOWNSHIPS.iter().zip(&shares) {
             eprintln!(
                 "{t}\t{}",
@@ -2417,27 +3002,39 @@ mod tests {
                     .join(" ")
             );
         }
-        let col = |ti: usize| -> Vec<f64> { shares.iter().map(|s| s[ti]).collect() };
-        let max = |v: &[f64]| v.iter().copied().fold(0.0, f64::max);
-        let min = |v: &[f64]| v.iter().copied().fold(1.0, f64::min);
-        let hehua = DEMO_TOWNSHIPS
-            .iter()
-            .position(|&t| t == "荷花街道")
-            .unwrap();
-        for ti in 0..p.tiers.len() {
-            let c = col(ti);
-            assert!(max(&c) - min(&c) > 0.2, "tier {}: {c:?}", p.tiers[ti].id);
+        // Within the margin the generator aims at, so that the assessment's
+        // own projection cannot tip anybody over a threshold.
+        let strict = complete_shares(demo(), &p, MARGIN);
+        for (ti, tier) in p.tiers.iter().enumerate() {
+            let col: Vec<f64> = shares.iter().map(|s| s[ti]).collect();
+            // Each tier: at least two townships without blind spots and at
+            // least two with real gaps.
+            let full = col.iter().filter(|&&x| x == 1.0).count();
+            let gaps = col.iter().filter(|&&x| x < 0.95).count();
+            assert!(full >= 2 && gaps >= 2, "tier {}: {col:?}", tier.id);
+            for (k, spec) in TOWNS.iter().enumerate() {
+                let designed = spec.complete.contains(&tier.id.as_str());
+                assert_eq!(
+                    col[k] == 1.0,
+                    designed,
+                    "tier {} in {}: {}",
+                    tier.id,
+                    spec.name,
+                    col[k]
+                );
+                if designed {
+                    assert_eq!(strict[k][ti], 1.0, "tier {} in {}", tier.id, spec.name);
+                }
+            }
         }
-        // 5 minutes on foot: the urban core does best, no township is complete.
-        let t5 = col(0);
-        assert_eq!(max(&t5), t5[hehua], "{t5:?}");
-        assert!(max(&t5) < 0.8, "{t5:?}");
-        // 15 minutes by bike: townships lacking a required category get 0.
-        let t15 = col(1);
-        assert!(t15[hehua] > 0.7 && min(&t15) == 0.0, "{t15:?}");
-        // 30 minutes by car: some townships nearly complete, remote ones not.
-        let t30 = col(2);
-        assert!(max(&t30) > 0.95 && min(&t30) < 0.8, "{t30:?}");
+        // The designed gaps: 15 minutes by bike, townships lacking a required
+        // category get nothing; 30 minutes by car, the far corners fall short.
+        let at = |name: &str| DEMO_TOWNSHIPS.iter().position(|&t| t == name).unwrap();
+        assert_eq!(shares[at("七里乡")][1], 0.0);
+        assert_eq!(shares[at("沟溪乡")][1], 0.0);
+        for town in ["七里乡", "沟溪乡", "华墅乡"] {
+            assert!(shares[at(town)][2] < 0.95, "{town}: {:?}", shares[at(town)]);
+        }
     }
 
     #[test]

@@ -21,7 +21,7 @@ pub use glyphs::FONT as MAP_FONT;
 use crate::analysis::{Assessment, CoverageReport, TownshipCoverage};
 use crate::model::{Profile, Township};
 
-/// Language of headers and names in reports.
+/// Language of the interface, the reports and their headers.
 #[derive(
     Clone,
     Copy,
@@ -29,20 +29,27 @@ use crate::model::{Profile, Township};
     Default,
     PartialEq,
     Eq,
+    Hash,
     clap::ValueEnum,
     serde::Serialize,
     serde::Deserialize,
 )]
 pub enum Lang {
-    /// 中文
+    /// Simplified Chinese (the default: the users are Chinese planners).
     #[default]
     Zh,
-    /// English
+    /// English.
     En,
 }
 
 impl Lang {
-    /// Pick the text of this language.
+    /// The text for this language.
+    ///
+    /// ```
+    /// use lifecircle::report::Lang;
+    /// assert_eq!(Lang::En.pick("人口", "Population"), "Population");
+    /// assert_eq!(Lang::Zh.pick("人口", "Population"), "人口");
+    /// ```
     pub fn pick<'a>(self, zh: &'a str, en: &'a str) -> &'a str {
         match self {
             Lang::Zh => zh,
@@ -50,6 +57,7 @@ impl Lang {
         }
     }
 
+    /// Whether names from data (tiers, categories) should be Chinese.
     pub fn is_chinese(self) -> bool {
         self == Lang::Zh
     }

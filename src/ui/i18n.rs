@@ -5,40 +5,13 @@
 //! the two versions sit side by side for review. Numbers are formatted by
 //! the helpers here so both languages group and round the same way.
 
-use serde::{Deserialize, Serialize};
-
-/// The language of the user interface. Remembered between runs.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub enum Lang {
-    /// Simplified Chinese (the default: the users are Chinese planners).
-    #[default]
-    Zh,
-    /// English.
-    En,
-}
+/// The language of the user interface, remembered between runs: the same
+/// type the reports and the command line use.
+pub use crate::report::Lang;
 
 impl Lang {
     /// Both languages, in menu order.
     pub const ALL: [Lang; 2] = [Lang::Zh, Lang::En];
-
-    /// The text for this language.
-    ///
-    /// ```
-    /// use lifecircle::ui::i18n::Lang;
-    /// assert_eq!(Lang::En.pick("人口", "Population"), "Population");
-    /// assert_eq!(Lang::Zh.pick("人口", "Population"), "人口");
-    /// ```
-    pub fn pick<'a>(self, zh: &'a str, en: &'a str) -> &'a str {
-        match self {
-            Lang::Zh => zh,
-            Lang::En => en,
-        }
-    }
-
-    /// Whether names from data (tiers, categories) should be Chinese.
-    pub fn is_chinese(self) -> bool {
-        self == Lang::Zh
-    }
 
     /// The language's own name, as shown in the language menu.
     pub fn native_name(self) -> &'static str {

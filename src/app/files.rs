@@ -41,10 +41,26 @@ impl Import {
     /// File-type filters for the open dialog: (description, extensions).
     pub fn filters(self) -> &'static [(&'static str, &'static [&'static str])] {
         match self {
-            Import::Layer(LayerKind::Facilities) | Import::Layer(LayerKind::Residents) => {
-                &[("GeoJSON / CSV", &["geojson", "json", "csv"])]
+            Import::Layer(LayerKind::Facilities) => &[(
+                "GeoJSON / CSV / Excel / Shapefile / OSM PBF",
+                &[
+                    "geojson", "json", "csv", "tsv", "xlsx", "xls", "xlsm", "xlsb", "ods", "shp",
+                    "pbf",
+                ],
+            )],
+            Import::Layer(LayerKind::Residents) => &[(
+                "GeoJSON / CSV / Excel / Shapefile",
+                &[
+                    "geojson", "json", "csv", "tsv", "xlsx", "xls", "xlsm", "xlsb", "ods", "shp",
+                ],
+            )],
+            Import::Layer(LayerKind::Townships) => {
+                &[("GeoJSON / Shapefile", &["geojson", "json", "shp"])]
             }
-            Import::Layer(_) => &[("GeoJSON", &["geojson", "json"])],
+            Import::Layer(LayerKind::Roads) => &[(
+                "GeoJSON / Shapefile / OSM PBF",
+                &["geojson", "json", "shp", "pbf"],
+            )],
             Import::Profile => &[("JSON", &["json"])],
         }
     }
@@ -55,7 +71,21 @@ impl Import {
 pub trait FileDialogs {
     /// A file to import as `what`, or `None` when the user cancels.
     fn pick(&mut self, what: Import, lang: Lang) -> Option<PathBuf>;
+
+    /// A folder to write into (report export), or `None` when the user
+    /// cancels.
+    fn pick_folder(&mut self, lang: Lang) -> Option<PathBuf>;
+
+    /// Where to save a project (`.lifecircle.json`), or `None` when the
+    /// user cancels.
+    fn save_project(&mut self, lang: Lang) -> Option<PathBuf>;
+
+    /// A project file to open, or `None` when the user cancels.
+    fn pick_project(&mut self, lang: Lang) -> Option<PathBuf>;
 }
+
+/// The file-type filter of project files.
+const PROJECT_FILTER: (&str, &[&str]) = ("LifeCircle (.lifecircle.json)", &["json"]);
 
 /// Native dialogs through `rfd` (xdg portal on Linux). Without a portal
 /// (e.g. under Xvfb) the dialog returns `None` at once.
@@ -78,6 +108,42 @@ impl FileDialogs for RfdDialogs {
         self.last_dir = path.parent().map(Path::to_path_buf);
         Some(path)
     }
+
+    fn pick_folder(&mut self, lang: Lang) -> Option<PathBuf> {
+        let mut dialog = rfd::FileDialog::new()
+            .set_title(lang.pick("选择导出文件夹", "Choose the export folder"));
+        if let Some(dir) = &self.last_dir {
+            dialog = dialog.set_directory(dir);
+        }
+        let dir = dialog.pick_folder()?;
+        self.last_dir = Some(dir.clone());
+        Some(dir)
+    }
+
+    fn save_project(&mut self, lang: Lang) -> Option<PathBuf> {
+        let mut dialog = rfd::FileDialog::new()
+            .set_title(lang.pick("保存项目", "Save project"))
+            .add_filter(PROJECT_FILTER.0, PROJECT_FILTER.1)
+            .set_file_name("project.lifecircle.json");
+        if let Some(dir) = &self.last_dir {
+            dialog = dialog.set_directory(dir);
+        }
+        let path = dialog.save_file()?;
+        self.last_dir = path.parent().map(Path::to_path_buf);
+        Some(path)
+    }
+
+    fn pick_project(&mut self, lang: Lang) -> Option<PathBuf> {
+        let mut dialog = rfd::FileDialog::new()
+            .set_title(lang.pick("打开项目", "Open project"))
+            .add_filter(PROJECT_FILTER.0, PROJECT_FILTER.1);
+        if let Some(dir) = &self.last_dir {
+            dialog = dialog.set_directory(dir);
+        }
+        let path = dialog.pick_file()?;
+        self.last_dir = path.parent().map(Path::to_path_buf);
+        Some(path)
+    }
 }
 
 /// Answers dialogs from a list, in order; `None` once the list is empty.
@@ -86,6 +152,8 @@ pub struct ScriptedDialogs {
     answers: VecDeque<Option<PathBuf>>,
     /// What was asked, in order (for assertions).
     pub asked: Vec<Import>,
+    /// How many folders were asked for.
+    pub folders_asked: usize,
 }
 
 impl ScriptedDialogs {
@@ -94,6 +162,7 @@ impl ScriptedDialogs {
         Self {
             answers: answers.into_iter().collect(),
             asked: Vec::new(),
+            folders_asked: 0,
         }
     }
 }
@@ -101,6 +170,23 @@ impl ScriptedDialogs {
 impl FileDialogs for ScriptedDialogs {
     fn pick(&mut self, what: Import, _lang: Lang) -> Option<PathBuf> {
         self.asked.push(what);
+        self.answers.pop_front().flatten()
+    }
+
+    /// Answers from the same list as [`FileDialogs::pick`]; counted in
+    /// `folders_asked`.
+    fn pick_folder(&mut self, _lang: Lang) -> Option<PathBuf> {
+        self.folders_asked += 1;
+        self.answers.pop_front().flatten()
+    }
+
+    /// Answers from the same list as [`FileDialogs::pick`].
+    fn save_project(&mut self, _lang: Lang) -> Option<PathBuf> {
+        self.answers.pop_front().flatten()
+    }
+
+    /// Answers from the same list as [`FileDialogs::pick`].
+    fn pick_project(&mut self, _lang: Lang) -> Option<PathBuf> {
         self.answers.pop_front().flatten()
     }
 }

@@ -7,9 +7,13 @@
 //! `cargo run --release` calls [`run`]: the window opens on the demo
 //! district, which loads and is assessed in the background.
 
+pub mod export;
 pub mod files;
+pub mod import_dialog;
 pub mod jobs;
+pub mod layouts;
 pub mod project;
+pub mod project_file;
 
 use crate::analysis::Cancelled;
 use crate::model::{Layers, Profile};
@@ -71,6 +75,8 @@ pub enum LeftTab {
     Data,
     /// The assessment profile.
     Profile,
+    /// Alternative layouts: edit, compare, suggest sites, redundancy.
+    Layouts,
 }
 
 /// What is remembered between runs.
@@ -130,6 +136,12 @@ pub enum Action {
     ToggleDebug,
     /// Hide the status message.
     DismissMessage,
+    /// Open the Export report dialog.
+    OpenExport,
+    /// Layouts, edits, comparison, suggestions, redundancy.
+    Layout(layouts::LayoutAction),
+    /// Save or open the project file; recovery and closing prompts.
+    Project(project_file::ProjectAction),
 }
 
 /// A status-bar message, worded in the current language when shown.
@@ -152,6 +164,14 @@ pub enum Message {
     InvalidProfile(String),
     /// The user cancelled the running work.
     Cancelled,
+    /// An edit or layouts task must wait for the running work.
+    LayoutBusy,
+    /// An edit could not be applied.
+    EditFailed(String),
+    /// The project was saved to this file.
+    ProjectSaved(String),
+    /// The project could not be saved or opened.
+    ProjectFailed(String),
     /// A job failed unexpectedly.
     Failed {
         /// What was running.
@@ -170,12 +190,20 @@ pub enum Task {
     Assess,
     /// A facility's reach.
     Reach,
+    /// Editing, comparing, suggesting or redundancy.
+    Layouts,
 }
 
 impl Message {
     /// Whether the message reports a problem (shown in red).
     pub fn is_error(&self) -> bool {
-        !matches!(self, Message::Loaded(_) | Message::Cancelled)
+        !matches!(
+            self,
+            Message::Loaded(_)
+                | Message::Cancelled
+                | Message::ProjectSaved(_)
+                | Message::LayoutBusy
+        )
     }
 
     /// The message in `lang`.
@@ -202,11 +230,18 @@ impl Message {
                 format!("{}{problem}", lang.pick("方案无效：", "Invalid profile: "))
             }
             Message::Cancelled => lang.pick("已取消。", "Cancelled.").to_string(),
+            Message::LayoutBusy => lang
+                .pick("请等评估完成后再试。", "Please wait for the running work to finish.")
+                .to_string(),
+            Message::EditFailed(p) => format!("{}{p}", lang.pick("无法修改：", "Could not edit: ")),
+            Message::ProjectSaved(f) => format!("{}{f}", lang.pick("项目已保存：", "Project saved: ")),
+            Message::ProjectFailed(p) => format!("{}{p}", lang.pick("项目文件错误：", "Project file problem: ")),
             Message::Failed { task, problem } => {
                 let task = match task {
                     Task::Load => lang.pick("载入失败", "Loading failed"),
                     Task::Assess => lang.pick("评估失败", "Assessment failed"),
                     Task::Reach => lang.pick("可达范围计算失败", "Reach failed"),
+                    Task::Layouts => lang.pick("方案计算失败", "Layout work failed"),
                 };
                 format!("{task}{}{problem}", lang.pick("：", ": "))
             }
@@ -257,7 +292,7 @@ impl FrameStats {
 }
 
 type LoadJob = Job<Result<LoadOutcome, LoadFailure>>;
-type AssessJob = Job<Result<Results, Cancelled>>;
+type AssessJob = Job<Result<(Results, crate::analysis::LiveAssessment), Cancelled>>;
 
 /// The planner's workspace (see module docs).
 pub struct LifeCircleApp {
@@ -282,6 +317,12 @@ pub struct LifeCircleApp {
     profile_panel: ProfilePanel,
     results_panel: ResultsPanel,
     frames: FrameStats,
+    export_dialog: Option<export::ExportDialog>,
+    import_dialog: Option<import_dialog::ImportDialog>,
+    layouts: layouts::Layouts,
+    project_file: project_file::ProjectState,
+    layouts_panel: crate::ui::layouts_panel::LayoutsPanel,
+    map_editor: crate::ui::map_edit::MapEditor,
 }
 
 fn empty_profile() -> Profile {
@@ -309,6 +350,10 @@ impl LifeCircleApp {
             Runner::Threads(cc.egui_ctx.clone()),
             Box::new(RfdDialogs::default()),
             Study::new(Layers::default(), empty_profile()),
+        );
+        app.use_data_dir(
+            eframe::storage_dir("lifecircle")
+                .unwrap_or_else(|| std::env::temp_dir().join("lifecircle")),
         );
         app.apply(Action::LoadDemo, &cc.egui_ctx);
         app
@@ -395,6 +440,12 @@ impl LifeCircleApp {
             profile_panel: ProfilePanel::default(),
             results_panel: ResultsPanel::default(),
             frames: FrameStats::default(),
+            export_dialog: None,
+            import_dialog: None,
+            layouts: Default::default(),
+            project_file: Default::default(),
+            layouts_panel: Default::default(),
+            map_editor: Default::default(),
         }
     }
 
@@ -459,6 +510,7 @@ impl LifeCircleApp {
     /// Carry out an action.
     pub fn apply(&mut self, action: Action, ctx: &egui::Context) {
         let lang = self.settings.lang;
+        self.note_action(&action);
         match action {
             Action::Import(what) => {
                 if let Some(path) = self.dialogs.pick(what, lang) {
@@ -472,6 +524,7 @@ impl LifeCircleApp {
                 }
             }
             Action::ImportFiles(requests) => {
+                let requests = self.route_imports(requests);
                 if requests.is_empty() {
                     return;
                 }
@@ -533,21 +586,16 @@ impl LifeCircleApp {
             Action::FitMap => self.map.fit_all(),
             Action::ToggleDebug => self.settings.show_debug = !self.settings.show_debug,
             Action::DismissMessage => self.message = None,
+            Action::OpenExport => self.open_export(),
+            Action::Layout(a) => self.apply_layout(a, ctx),
+            Action::Project(a) => self.apply_project(a, ctx),
         }
         self.poll_jobs(ctx);
     }
 
+    /// Assess the layout shown (see [`layouts`]).
     fn start_assess(&mut self) {
-        if self.study.profile.tiers.is_empty() {
-            return;
-        }
-        let layers = Arc::clone(&self.study.layers);
-        let profile = self.study.profile.clone();
-        let plane = self.study.geometry.plane;
-        let generation = self.study.generation;
-        self.assess_job = Some(Job::spawn(&self.runner, move |p| {
-            project::assess_study(layers, profile, plane, generation, p)
-        }));
+        self.start_layout_assess();
     }
 
     fn start_reach(&mut self, facility: u32) {
@@ -623,8 +671,11 @@ impl LifeCircleApp {
                 self.assess_job = None;
                 progressed = true;
                 match result {
-                    Ok(Ok(results)) if results.study_generation == self.study.generation => {
+                    Ok(Ok((results, live)))
+                        if results.study_generation == self.study.generation =>
+                    {
                         self.results = Some(results);
+                        self.layouts.live = Some(live);
                         if let Some(f) = self.selected_facility {
                             self.start_reach(f);
                         }
@@ -651,6 +702,7 @@ impl LifeCircleApp {
                 break;
             }
         }
+        self.poll_layout_jobs(ctx);
         if self.load_job.is_some() || self.assess_job.is_some() || self.reach_job.is_some() {
             ctx.request_repaint_after(Duration::from_millis(100));
         }
@@ -677,6 +729,28 @@ impl LifeCircleApp {
         let lang = self.settings.lang;
         egui::MenuBar::new().ui(ui, |ui| {
             ui.menu_button(lang.pick("文件", "File"), |ui| {
+                for (zh, en, a) in [
+                    (
+                        "打开项目…",
+                        "Open project…",
+                        project_file::ProjectAction::Open,
+                    ),
+                    (
+                        "保存项目",
+                        "Save project",
+                        project_file::ProjectAction::Save,
+                    ),
+                    (
+                        "项目另存为…",
+                        "Save project as…",
+                        project_file::ProjectAction::SaveAs,
+                    ),
+                ] {
+                    if ui.button(lang.pick(zh, en)).clicked() {
+                        actions.push(Action::Project(a));
+                    }
+                }
+                ui.separator();
                 for what in Import::ALL {
                     if ui
                         .button(format!(
@@ -698,6 +772,12 @@ impl LifeCircleApp {
                 }
                 if ui.button(lang.pick("重新评估", "Assess again")).clicked() {
                     actions.push(Action::Reassess);
+                }
+                if ui
+                    .button(lang.pick("导出报告…", "Export report…"))
+                    .clicked()
+                {
+                    actions.push(Action::OpenExport);
                 }
                 ui.separator();
                 if ui.button(lang.pick("退出", "Quit")).clicked() {
@@ -882,6 +962,7 @@ impl eframe::App for LifeCircleApp {
                     ui.selectable_value(tab, LeftTab::Layers, lang.pick("图层", "Layers"));
                     ui.selectable_value(tab, LeftTab::Data, lang.pick("数据", "Data"));
                     ui.selectable_value(tab, LeftTab::Profile, lang.pick("评估方案", "Profile"));
+                    ui.selectable_value(tab, LeftTab::Layouts, lang.pick("布局方案", "Layouts"));
                 });
                 ui.separator();
                 egui::ScrollArea::vertical()
@@ -903,6 +984,18 @@ impl eframe::App for LifeCircleApp {
                             self.profile_panel
                                 .ui(ui, lang, &self.study.profile, &mut actions)
                         }
+                        LeftTab::Layouts => self.layouts_panel.ui(
+                            ui,
+                            &crate::ui::layouts_panel::LayoutsInputs {
+                                lang,
+                                study: &self.study,
+                                results: self.results.as_ref(),
+                                layouts: &self.layouts,
+                                tier,
+                                selected_facility: self.selected_facility,
+                            },
+                            &mut actions,
+                        ),
                     });
             });
 
@@ -915,6 +1008,10 @@ impl eframe::App for LifeCircleApp {
                 egui::ScrollArea::vertical()
                     .id_salt("results_scroll")
                     .show(ui, |ui| {
+                        if let Some(view) = &self.layouts.comparison {
+                            crate::ui::compare_panel::ui(ui, lang, view, &self.study.profile, tier);
+                            ui.separator();
+                        }
                         self.results_panel.ui(
                             ui,
                             lang,
@@ -940,6 +1037,7 @@ impl eframe::App for LifeCircleApp {
                 debug,
             };
             self.map.ui(ui, &inputs, &mut actions);
+            self.layouts_map_overlay(ui, tier, &mut actions);
             if ctx.input(|i| !i.raw.hovered_files.is_empty()) {
                 let rect = ui.max_rect();
                 ui.painter()
@@ -954,6 +1052,11 @@ impl eframe::App for LifeCircleApp {
             }
         });
 
+        self.import_window(&ctx);
+        self.export_window(&ctx);
+        crate::ui::layouts_panel::undo_redo_keys(&ctx, &mut actions);
+        self.project_dialogs(&ctx, &mut actions);
+        self.autosave_tick(&ctx);
         for action in actions {
             self.apply(action, &ctx);
         }

@@ -22,8 +22,8 @@ impl DataPanel {
     pub fn ui(&mut self, ui: &mut egui::Ui, lang: Lang, study: &Study, actions: &mut Vec<Action>) {
         ui.label(
             RichText::new(lang.pick(
-                "导入 GeoJSON 或 CSV（WGS84 经纬度），也可将文件直接拖入窗口。",
-                "Import GeoJSON or CSV (WGS84 lon/lat), or drop files on the window.",
+                "导入 GeoJSON、CSV、Excel、Shapefile 或 OSM PBF（可选坐标系与编码），也可将文件直接拖入窗口。",
+                "Import GeoJSON, CSV, Excel, Shapefile or OSM PBF (coordinate system and encoding can be chosen), or drop files on the window.",
             ))
             .weak(),
         );

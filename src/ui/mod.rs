@@ -3,9 +3,14 @@
 //! languages. Panels read the app's state and report [`crate::app::Action`]s;
 //! only `app` changes state and opens file dialogs.
 
+pub mod compare_panel;
 pub mod data_panel;
+pub mod export_dialog;
 pub mod i18n;
+pub mod import_dialog;
+pub mod layouts_panel;
 pub mod legend;
+pub mod map_edit;
 pub mod map_layers;
 pub mod map_transform;
 pub mod map_view;
@@ -48,6 +53,10 @@ mod tests {
     fn the_bundled_font_covers_our_text() {
         let sources = [
             include_str!("data_panel.rs"),
+            include_str!("export_dialog.rs"),
+            include_str!("import_dialog.rs"),
+            include_str!("../app/export.rs"),
+            include_str!("../app/import_dialog.rs"),
             include_str!("i18n.rs"),
             include_str!("legend.rs"),
             include_str!("map_view.rs"),

@@ -450,3 +450,22 @@ fn a_facilities_file_is_a_whole_alternative_layout_and_is_saved() {
     assert_eq!(complete_share(app, 0), edited);
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[test]
+fn edits_of_big_studies_run_as_jobs_with_the_same_result() {
+    let mut inline = demo_harness();
+    let (_, category, lonlat) = one_short(inline.state(), 0);
+    let request = Action::Layout(LayoutAction::Edit(EditRequest::Add { category, lonlat }));
+    act(&mut inline, request.clone());
+    let mut as_job = demo_harness();
+    as_job.state_mut().set_inline_edit_limit(0);
+    act(&mut as_job, request);
+    let (a, b) = (inline.state(), as_job.state());
+    assert!(b.layouts().job.is_none(), "the job was taken");
+    assert_eq!(b.layouts().active_edits(), a.layouts().active_edits());
+    assert_eq!(complete_share(b, 0), complete_share(a, 0));
+    // Undo runs as a job too.
+    act(&mut as_job, Action::Layout(LayoutAction::Undo));
+    assert!(as_job.state().layouts().active_edits().is_empty());
+    assert_eq!(as_job.state().layouts().redo.len(), 1);
+}

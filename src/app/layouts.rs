@@ -180,6 +180,9 @@ pub struct Layouts {
     pub job: Option<LayoutJob>,
     /// Changed since the project was last saved or opened.
     pub dirty: bool,
+    /// Demand points above which edits run as jobs; `None`:
+    /// [`INLINE_EDIT_LIMIT`] (tests lower it).
+    pub inline_edit_limit: Option<usize>,
     /// Seconds of the last edit's re-assessment.
     pub last_edit_seconds: Option<f64>,
     /// Layouts of a project being opened, applied once its layers load.
@@ -373,6 +376,12 @@ impl LifeCircleApp {
     /// The layouts state (tests, panels).
     pub fn layouts(&self) -> &Layouts {
         &self.layouts
+    }
+
+    /// Run edits of studies above `residents` demand points as jobs (the
+    /// default is [`INLINE_EDIT_LIMIT`]).
+    pub fn set_inline_edit_limit(&mut self, residents: usize) {
+        self.layouts.inline_edit_limit = Some(residents);
     }
 
     /// Start assessing the layout shown. A load that replaced the layers
@@ -670,7 +679,8 @@ impl LifeCircleApp {
         let Some(mut live) = self.layouts.live.take() else {
             return;
         };
-        if live.assessment().demand.len() > INLINE_EDIT_LIMIT {
+        let limit = self.layouts.inline_edit_limit.unwrap_or(INLINE_EDIT_LIMIT);
+        if live.assessment().demand.len() > limit {
             let job = Job::spawn(&self.runner, move |_| {
                 let r = live.apply(&edit).map(|_| ());
                 (live, r)

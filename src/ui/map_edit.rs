@@ -220,9 +220,12 @@ impl MapEditor {
             }
             EditTool::Move => {
                 if response.drag_started() {
-                    self.dragging = response
-                        .interact_pointer_pos()
-                        .and_then(|p| nearest_mark(&t, input.geometry, p));
+                    // Where the button went down, not where the drag was
+                    // recognised.
+                    let origin = ui
+                        .input(|i| i.pointer.press_origin())
+                        .or(response.interact_pointer_pos());
+                    self.dragging = origin.and_then(|p| nearest_mark(&t, input.geometry, p));
                 }
                 match self.dragging {
                     Some(i) => {

@@ -12,7 +12,8 @@ use std::time::Duration;
 const CHILD: &str = "LIFECIRCLE_TEST_SAVE_LOOP";
 
 fn profile() -> Profile {
-    Profile::from_json(r#"{"tiers":[{"id":"t5","minutes":5,"mode":"walk","categories":["shop"]}]}"#).unwrap()
+    Profile::from_json(r#"{"tiers":[{"id":"t5","minutes":5,"mode":"walk","categories":["shop"]}]}"#)
+        .unwrap()
 }
 
 /// A project with `edits` edits in one layout (about 150 bytes each).
@@ -48,7 +49,8 @@ fn killing_during_save_keeps_a_complete_project() {
     if let Ok(path) = std::env::var(CHILD) {
         save_forever(Path::new(&path));
     }
-    let dir: PathBuf = std::env::temp_dir().join(format!("lifecircle-kill-save-{}", std::process::id()));
+    let dir: PathBuf =
+        std::env::temp_dir().join(format!("lifecircle-kill-save-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     let file = dir.join("study.lifecircle.json");
@@ -57,7 +59,11 @@ fn killing_during_save_keeps_a_complete_project() {
     let mut outcomes = (0, 0);
     for round in 0..12u64 {
         let mut child = Command::new(&exe)
-            .args(["--exact", "killing_during_save_keeps_a_complete_project", "--nocapture"])
+            .args([
+                "--exact",
+                "killing_during_save_keeps_a_complete_project",
+                "--nocapture",
+            ])
             .env(CHILD, &file)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -71,13 +77,20 @@ fn killing_during_save_keeps_a_complete_project() {
         match p.name.as_str() {
             "first" => outcomes.0 += 1,
             "child" => {
-                assert_eq!(p.layouts[0].edits.len(), 40_000, "round {round}: a partial project");
+                assert_eq!(
+                    p.layouts[0].edits.len(),
+                    40_000,
+                    "round {round}: a partial project"
+                );
                 outcomes.1 += 1;
             }
             other => panic!("round {round}: unexpected project {other:?}"),
         }
     }
-    println!("previous file kept {} times, new file complete {} times", outcomes.0, outcomes.1);
+    println!(
+        "previous file kept {} times, new file complete {} times",
+        outcomes.0, outcomes.1
+    );
     // Leftover temporary files are allowed (a kill can orphan one), but the
     // project itself was never damaged.
     let _ = std::fs::remove_dir_all(&dir);

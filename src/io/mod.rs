@@ -43,7 +43,6 @@ mod table;
 mod text;
 
 pub use atomic::{write_atomic, write_atomic_with};
-pub use project::{ProjectError, load_project, recovery_path, save_project};
 pub use categories::CategoryMatcher;
 pub use convert::{ConvertError, ConvertSummary, convert, guess_layer};
 pub use coords::{
@@ -53,6 +52,7 @@ pub use coords::{
 pub use crs::{CoordinateSystem, Crs};
 pub use dbf::write_dbf;
 pub use options::{ColumnChoice, ImportOptions, PREVIEW_ROWS, Preview, parse_encoding};
+pub use project::{ProjectError, load_project, recovery_path, save_project};
 
 use crate::model::{Facility, Layers, LoadWarning, Profile, Resident, Road, Township};
 use import::Input;

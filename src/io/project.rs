@@ -10,9 +10,15 @@ use std::path::{Component, Path, PathBuf};
 #[derive(Debug, thiserror::Error)]
 pub enum ProjectError {
     #[error("could not read the project ({source}): {}", .path.display())]
-    Read { path: PathBuf, source: std::io::Error },
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("could not save the project ({source}): {}", .path.display())]
-    Write { path: PathBuf, source: std::io::Error },
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("not a LifeCircle project ({message}): {}", .path.display())]
     Format { path: PathBuf, message: String },
     #[error("the project was saved by a newer LifeCircle (format version {version}); update LifeCircle to open it: {}", .path.display())]
@@ -23,7 +29,10 @@ pub enum ProjectError {
 pub fn recovery_path(project: Option<&Path>, data_dir: &Path) -> PathBuf {
     match project {
         Some(p) => {
-            let name = p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            let name = p
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
             p.with_file_name(format!(".{name}.recovery"))
         }
         None => data_dir.join("unsaved.lifecircle.json.recovery"),
@@ -39,7 +48,9 @@ pub fn save_project(path: &Path, project: &Project) -> Result<(), ProjectError> 
     }
     for l in &mut on_disk.layouts {
         if let Some(f) = &mut l.facilities_file {
-            *f = relative_to(Path::new(f), base).to_string_lossy().into_owned();
+            *f = relative_to(Path::new(f), base)
+                .to_string_lossy()
+                .into_owned();
         }
     }
     let text = serde_json::to_string_pretty(&on_disk).map_err(|e| ProjectError::Format {
@@ -74,8 +85,12 @@ pub fn load_project(path: &Path) -> Result<Project, ProjectError> {
             version,
         });
     }
-    let mut project: Project = serde_json::from_value(value).map_err(|e| format_error(e.to_string()))?;
-    project.profile.validate().map_err(|e| format_error(format!("profile: {e}")))?;
+    let mut project: Project =
+        serde_json::from_value(value).map_err(|e| format_error(e.to_string()))?;
+    project
+        .profile
+        .validate()
+        .map_err(|e| format_error(format!("profile: {e}")))?;
     let base = path.parent().unwrap_or(Path::new("."));
     for p in layer_paths_mut(&mut project) {
         if p.is_relative() {
@@ -94,9 +109,14 @@ pub fn load_project(path: &Path) -> Result<Project, ProjectError> {
 
 fn layer_paths_mut(p: &mut Project) -> impl Iterator<Item = &mut PathBuf> {
     let l = &mut p.layers;
-    [&mut l.townships, &mut l.facilities, &mut l.residents, &mut l.roads]
-        .into_iter()
-        .flatten()
+    [
+        &mut l.townships,
+        &mut l.facilities,
+        &mut l.residents,
+        &mut l.roads,
+    ]
+    .into_iter()
+    .flatten()
 }
 
 /// Drop `.` and resolve `..` lexically (no file system access).
@@ -145,14 +165,18 @@ mod tests {
     use crate::model::{Edit, FacilityId, LayerFiles, Layout, Profile};
 
     fn scratch(name: &str) -> PathBuf {
-        let d = std::env::temp_dir().join(format!("lifecircle-project-{name}-{}", std::process::id()));
+        let d =
+            std::env::temp_dir().join(format!("lifecircle-project-{name}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&d);
         std::fs::create_dir_all(&d).unwrap();
         d
     }
 
     fn profile() -> Profile {
-        Profile::from_json(r#"{"tiers":[{"id":"t5","minutes":5,"mode":"walk","categories":["shop"]}]}"#).unwrap()
+        Profile::from_json(
+            r#"{"tiers":[{"id":"t5","minutes":5,"mode":"walk","categories":["shop"]}]}"#,
+        )
+        .unwrap()
     }
 
     #[test]
@@ -163,7 +187,11 @@ mod tests {
             townships: Some(data.join("towns.geojson")),
             facilities: Some(data.join("shops.csv")),
             residents: None,
-            roads: Some(dir.join("..").join(dir.file_name().unwrap()).join("roads.geojson")),
+            roads: Some(
+                dir.join("..")
+                    .join(dir.file_name().unwrap())
+                    .join("roads.geojson"),
+            ),
         };
         let mut p = Project::new("test", layers, profile());
         p.layouts.push(Layout {
@@ -197,12 +225,32 @@ mod tests {
         let dir = scratch("bad");
         let f = dir.join("x.lifecircle.json");
         std::fs::write(&f, "{\"format\":\"something else\"}").unwrap();
-        assert!(load_project(&f).unwrap_err().to_string().contains("not a LifeCircle project"));
+        assert!(
+            load_project(&f)
+                .unwrap_err()
+                .to_string()
+                .contains("not a LifeCircle project")
+        );
         std::fs::write(&f, "{ nope").unwrap();
-        assert!(load_project(&f).unwrap_err().to_string().contains("not valid JSON"));
-        std::fs::write(&f, format!("{{\"format\":\"{PROJECT_FORMAT}\",\"version\":99}}")).unwrap();
-        assert!(matches!(load_project(&f), Err(ProjectError::TooNew { version: 99, .. })));
-        assert!(matches!(load_project(&dir.join("missing.json")), Err(ProjectError::Read { .. })));
+        assert!(
+            load_project(&f)
+                .unwrap_err()
+                .to_string()
+                .contains("not valid JSON")
+        );
+        std::fs::write(
+            &f,
+            format!("{{\"format\":\"{PROJECT_FORMAT}\",\"version\":99}}"),
+        )
+        .unwrap();
+        assert!(matches!(
+            load_project(&f),
+            Err(ProjectError::TooNew { version: 99, .. })
+        ));
+        assert!(matches!(
+            load_project(&dir.join("missing.json")),
+            Err(ProjectError::Read { .. })
+        ));
     }
 
     /// A save killed half-way (here: a save whose temporary file cannot be
@@ -219,14 +267,23 @@ mod tests {
         let gone = dir.join("gone").join("p.lifecircle.json");
         assert!(save_project(&gone, &p).is_err());
         assert_eq!(std::fs::read(&file).unwrap(), before);
-        let leftovers: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().file_name()).collect();
+        let leftovers: Vec<_> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
         assert_eq!(leftovers.len(), 1, "{leftovers:?}");
     }
 
     #[test]
     fn recovery_file_sits_beside_the_project() {
-        let p = recovery_path(Some(Path::new("/x/study.lifecircle.json")), Path::new("/data"));
+        let p = recovery_path(
+            Some(Path::new("/x/study.lifecircle.json")),
+            Path::new("/data"),
+        );
         assert_eq!(p, PathBuf::from("/x/.study.lifecircle.json.recovery"));
-        assert_eq!(recovery_path(None, Path::new("/data")), PathBuf::from("/data/unsaved.lifecircle.json.recovery"));
+        assert_eq!(
+            recovery_path(None, Path::new("/data")),
+            PathBuf::from("/data/unsaved.lifecircle.json.recovery")
+        );
     }
 }

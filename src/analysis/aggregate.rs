@@ -67,33 +67,67 @@ pub(crate) fn tier_figures(
     population: f64,
     timed: &mut Vec<(f32, f64)>,
 ) -> TierCoverage {
-    let share = |covered: f64| {
-        if population > 0.0 {
-            covered / population
-        } else {
-            0.0
-        }
-    };
     let limit = tier.minutes as f32;
-    let mut categories = Vec::with_capacity(cols.categories.len());
-    for &(id, minutes, _) in &cols.categories {
-        timed.clear();
-        timed.extend(
-            members
-                .iter()
-                .map(|&r| (minutes[r as usize], residents[r as usize].population))
-                .filter(|&(m, _)| m <= limit),
-        );
-        let covered = add_up(timed.iter().map(|&(_, p)| p));
-        let (mean, p90) = mean_and_p90(timed, covered);
-        categories.push(CategoryCoverage {
-            id: id.to_string(),
-            covered_population: covered,
-            covered_share: share(covered),
-            mean_minutes: mean,
-            p90_minutes: p90,
-        });
+    let categories = cols
+        .categories
+        .iter()
+        .map(|&(id, minutes, _)| {
+            category_figures(id, minutes, limit, residents, members, population, timed)
+        })
+        .collect();
+    TierCoverage {
+        id: tier.id.clone(),
+        minutes: tier.minutes,
+        mode: tier.mode,
+        complete_share: complete_share(cols, limit, residents, members, population),
+        categories,
     }
+}
+
+fn share_of(covered: f64, population: f64) -> f64 {
+    if population > 0.0 {
+        covered / population
+    } else {
+        0.0
+    }
+}
+
+/// Coverage of one category column within `limit` minutes for `members`.
+pub(crate) fn category_figures(
+    id: &str,
+    minutes: &[f32],
+    limit: f32,
+    residents: &[Resident],
+    members: &[u32],
+    population: f64,
+    timed: &mut Vec<(f32, f64)>,
+) -> CategoryCoverage {
+    timed.clear();
+    timed.extend(
+        members
+            .iter()
+            .map(|&r| (minutes[r as usize], residents[r as usize].population))
+            .filter(|&(m, _)| m <= limit),
+    );
+    let covered = add_up(timed.iter().map(|&(_, p)| p));
+    let (mean, p90) = mean_and_p90(timed, covered);
+    CategoryCoverage {
+        id: id.to_string(),
+        covered_population: covered,
+        covered_share: share_of(covered, population),
+        mean_minutes: mean,
+        p90_minutes: p90,
+    }
+}
+
+/// Share of `members` covered for every required category of a tier.
+pub(crate) fn complete_share(
+    cols: &TierColumns<'_>,
+    limit: f32,
+    residents: &[Resident],
+    members: &[u32],
+    population: f64,
+) -> f64 {
     let complete = add_up(
         members
             .iter()
@@ -105,13 +139,7 @@ pub(crate) fn tier_figures(
             })
             .map(|&r| residents[r as usize].population),
     );
-    TierCoverage {
-        id: tier.id.clone(),
-        minutes: tier.minutes,
-        mode: tier.mode,
-        complete_share: share(complete),
-        categories,
-    }
+    share_of(complete, population)
 }
 
 /// Sum that is +0.0 when empty (`Iterator::sum` of no floats gives -0.0).

@@ -752,31 +752,50 @@ pub(crate) fn refresh_figures(
         .map(|(t, m)| (&mut t.figures, m.as_slice()))
         .collect();
     areas.push((&mut report.total, inside.as_slice()));
+    // Within an affected tier only the edited categories and the complete
+    // share can change.
     areas.par_iter_mut().for_each(|(area, m)| {
         let mut timed = Vec::new();
+        let population = area.population;
         for &ti in &affected {
-            let population = area.population;
-            area.tiers[ti] = aggregate::tier_figures(
-                &profile.tiers[ti],
-                &columns[ti],
-                demand,
-                m,
-                population,
-                &mut timed,
-            );
+            let tier = &profile.tiers[ti];
+            let limit = tier.minutes as f32;
+            let cols = &columns[ti];
+            for (ci, &(id, column, _)) in cols.categories.iter().enumerate() {
+                let edited = touched
+                    .iter()
+                    .any(|&s| slots[s].mode == tier.mode && slots[s].category == id);
+                if edited {
+                    area.tiers[ti].categories[ci] = aggregate::category_figures(
+                        id, column, limit, demand, m, population, &mut timed,
+                    );
+                }
+            }
+            area.tiers[ti].complete_share =
+                aggregate::complete_share(cols, limit, demand, m, population);
         }
     });
-    let fresh: Vec<Vec<BlindSpot>> = affected
-        .par_iter()
-        .map(|&ti| aggregate::tier_blind_spots(profile, &columns, ti, demand.len()))
+    let mut fresh: Vec<Option<Vec<BlindSpot>>> = (0..profile.tiers.len())
+        .into_par_iter()
+        .map(|ti| {
+            affected
+                .contains(&ti)
+                .then(|| aggregate::tier_blind_spots(profile, &columns, ti, demand.len()))
+        })
         .collect();
-    let mut kept: Vec<BlindSpot> = blind_spots
-        .drain(..)
-        .filter(|b| !affected.contains(&(b.tier as usize)))
-        .collect();
-    kept.extend(fresh.into_iter().flatten());
-    kept.sort_by_key(|b| (b.tier, b.resident));
-    *blind_spots = kept;
+    // The list runs tier by tier: keep the runs of unaffected tiers as they are.
+    let mut rebuilt = Vec::with_capacity(blind_spots.len());
+    for (ti, new) in fresh.iter_mut().enumerate() {
+        match new.take() {
+            Some(list) => rebuilt.extend(list),
+            None => {
+                let lo = blind_spots.partition_point(|b| (b.tier as usize) < ti);
+                let hi = blind_spots.partition_point(|b| (b.tier as usize) <= ti);
+                rebuilt.extend_from_slice(&blind_spots[lo..hi]);
+            }
+        }
+    }
+    *blind_spots = rebuilt;
 }
 
 /// Figures, blind spots and the method record from the minute columns.

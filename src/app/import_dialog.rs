@@ -12,6 +12,7 @@
 
 use super::files::{Import, guess_from_content, guess_from_name};
 use super::jobs::{Job, Poll, Runner};
+use super::project::file_name;
 use super::project::{ImportRequest, LoadOutcome};
 use super::{LifeCircleApp, Message};
 use crate::analysis::Progress;
@@ -131,12 +132,6 @@ pub fn needs_dialog(format: Format) -> bool {
         format,
         Format::Csv | Format::Excel | Format::Shapefile | Format::OsmPbf
     )
-}
-
-fn file_name(path: &Path) -> String {
-    path.file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| path.display().to_string())
 }
 
 /// The layer a file probably holds: as asked, else from its name, else

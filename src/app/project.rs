@@ -127,10 +127,34 @@ pub struct ImportRequest {
     pub path: PathBuf,
 }
 
-fn file_name(path: &Path) -> String {
+pub(crate) fn file_name(path: &Path) -> String {
     path.file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| path.display().to_string())
+}
+
+/// Per layer file of `paths`: what it is, its name and its own warnings.
+pub(crate) fn layer_entries(
+    paths: &io::LayerPaths,
+    warnings: &[LoadWarning],
+) -> Vec<(Import, String, Vec<LoadWarning>)> {
+    [
+        (LayerKind::Townships, Some(&paths.townships)),
+        (LayerKind::Facilities, Some(&paths.facilities)),
+        (LayerKind::Residents, paths.residents.as_ref()),
+        (LayerKind::Roads, paths.roads.as_ref()),
+    ]
+    .into_iter()
+    .filter_map(|(kind, path)| {
+        let name = file_name(path?);
+        let mine = warnings
+            .iter()
+            .filter(|w| w.file == name)
+            .cloned()
+            .collect();
+        Some((Import::Layer(kind), name, mine))
+    })
+    .collect()
 }
 
 /// Load the demo district and the default profile (`data/`).
@@ -151,22 +175,7 @@ pub fn load_demo(progress: &Progress) -> Result<LoadOutcome, LoadFailure> {
     progress.phase("map", 0.9);
     let geometry = MapGeometry::build(&layers, &profile);
     let mut replaced = vec![(Import::Profile, file_name(&profile_path), Vec::new())];
-    let layer_files = [
-        (LayerKind::Townships, Some(&paths.townships)),
-        (LayerKind::Facilities, Some(&paths.facilities)),
-        (LayerKind::Residents, paths.residents.as_ref()),
-        (LayerKind::Roads, paths.roads.as_ref()),
-    ];
-    for (kind, path) in layer_files {
-        let Some(path) = path else { continue };
-        let name = file_name(path);
-        let mine = warnings
-            .iter()
-            .filter(|w| w.file == name)
-            .cloned()
-            .collect();
-        replaced.push((Import::Layer(kind), name, mine));
-    }
+    replaced.extend(layer_entries(&paths, &warnings));
     Ok(LoadOutcome {
         layers,
         profile,

@@ -5,6 +5,7 @@
 //! an unsaved project without a path.
 
 use super::files::Import;
+use super::project::file_name;
 use super::project::{ImportRequest, LoadFailure, LoadOutcome};
 use super::{Action, LifeCircleApp, Message};
 use crate::analysis::Progress;
@@ -87,12 +88,6 @@ impl Default for ProjectState {
     }
 }
 
-fn file_name(path: &Path) -> String {
-    path.file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| path.display().to_string())
-}
-
 /// Load a project's layers (absolute paths) with its profile.
 pub fn load_project_layers(
     files: LayerFiles,
@@ -125,22 +120,7 @@ pub fn load_project_layers(
     progress.check().map_err(|_| LoadFailure::Cancelled)?;
     progress.phase("map", 0.9);
     let geometry = MapGeometry::build(&layers, &profile);
-    let mut replaced = Vec::new();
-    for (kind, path) in [
-        (LayerKind::Townships, Some(&paths.townships)),
-        (LayerKind::Facilities, Some(&paths.facilities)),
-        (LayerKind::Residents, paths.residents.as_ref()),
-        (LayerKind::Roads, paths.roads.as_ref()),
-    ] {
-        let Some(path) = path else { continue };
-        let name = file_name(path);
-        let mine = warnings
-            .iter()
-            .filter(|w| w.file == name)
-            .cloned()
-            .collect();
-        replaced.push((Import::Layer(kind), name, mine));
-    }
+    let replaced = super::project::layer_entries(&paths, &warnings);
     Ok(LoadOutcome {
         layers,
         profile,

@@ -16,7 +16,7 @@ pub use snap::{MAX_CONNECTOR_M, Snap};
 use crate::geodesy::LocalProjection;
 use crate::model::{Mode, Oneway, Road};
 use rstar::RTree;
-use rstar::primitives::{GeomWithData, Line};
+use rstar::primitives::{GeomWithData, Rectangle};
 use std::collections::HashMap;
 use std::hash::BuildHasherDefault;
 
@@ -41,7 +41,14 @@ pub struct RoadInfo {
     pub maxspeed_kmh: Option<f64>,
 }
 
-pub(crate) type SegmentIndex = RTree<GeomWithData<Line<[f64; 2]>, u32>>;
+/// The `rstar` index of road pieces: up to [`CHUNK`] consecutive segments of
+/// one road under one bounding rectangle, stored as `(first, end)` segment
+/// indices. Four times fewer entries than segments make the bulk load
+/// correspondingly cheaper; searches then look at the segments inside.
+pub(crate) type SegmentIndex = RTree<GeomWithData<Rectangle<[f64; 2]>, (u32, u32)>>;
+
+/// Segments per index entry.
+const CHUNK: usize = 4;
 
 /// The road network of a study (see module docs).
 #[derive(Debug)]
@@ -154,22 +161,35 @@ impl Network {
         }
     }
 
-    /// The `rstar` index of segments, built on first use (thread-safe).
+    /// The `rstar` index of road pieces, built on first use (thread-safe).
     pub(crate) fn index(&self) -> &SegmentIndex {
-        use rayon::prelude::*;
         self.index.get_or_init(|| {
-            RTree::bulk_load(
-                self.segments
-                    .par_iter()
-                    .enumerate()
-                    .map(|(i, s)| {
-                        GeomWithData::new(
-                            Line::new(self.node_xy[s.a as usize], self.node_xy[s.b as usize]),
-                            i as u32,
-                        )
-                    })
-                    .collect(),
-            )
+            let mut chunks = Vec::with_capacity(self.segments.len() / CHUNK + 1);
+            let mut start = 0;
+            while start < self.segments.len() {
+                let road = self.segments[start].road;
+                let mut end = start + 1;
+                while end < self.segments.len()
+                    && end - start < CHUNK
+                    && self.segments[end].road == road
+                {
+                    end += 1;
+                }
+                let (mut lo, mut hi) = ([f64::INFINITY; 2], [f64::NEG_INFINITY; 2]);
+                for seg in &self.segments[start..end] {
+                    for v in [seg.a, seg.b] {
+                        let p = self.node_xy[v as usize];
+                        lo = [lo[0].min(p[0]), lo[1].min(p[1])];
+                        hi = [hi[0].max(p[0]), hi[1].max(p[1])];
+                    }
+                }
+                chunks.push(GeomWithData::new(
+                    Rectangle::from_corners(lo, hi),
+                    (start as u32, end as u32),
+                ));
+                start = end;
+            }
+            RTree::bulk_load(chunks)
         })
     }
 

@@ -3,7 +3,7 @@
 
 use super::Network;
 use crate::model::Mode;
-use rstar::PointDistance as _;
+use rstar::AABB;
 
 /// The longest allowed straight connector from a point to the network.
 pub const MAX_CONNECTOR_M: f64 = 1000.0;
@@ -23,59 +23,77 @@ impl Network {
     /// Snap a projected point for each mode in `modes` (bit `mode.index()`).
     /// A mode gets `None` when no usable segment lies within 1,000 m.
     pub fn snap(&self, xy: [f64; 2], modes: u8) -> [Option<Snap>; 3] {
-        let mut out = [None; 3];
-        let mut wanted = modes;
         let max2 = MAX_CONNECTOR_M * MAX_CONNECTOR_M;
-        // Fast path: look in a small circle first; the nearest usable
-        // segment within it is the nearest of all. Cheaper than a
-        // nearest-neighbour walk for the many points close to a road.
-        for radius in [40.0, 160.0] {
-            let mut best: [Option<(f64, u32)>; 3] = [None; 3];
-            for item in self.index().locate_within_distance(xy, radius * radius) {
-                let d2 = item.geom().distance_2(&xy);
-                let usable = self.usable[item.data as usize] & wanted;
+        // Nearest usable segment per mode so far: (squared distance, segment).
+        let mut best: [Option<(f64, u32)>; 3];
+        let consider = |best: &mut [Option<(f64, u32)>; 3], first: u32, end: u32| {
+            for s in first..end {
+                let usable = self.usable[s as usize] & modes;
+                if usable == 0 {
+                    continue;
+                }
+                let d2 = self.distance_2(s, xy);
+                if d2 > max2 {
+                    continue;
+                }
                 for m in Mode::ALL {
                     if usable & (1 << m.index()) != 0 && best[m.index()].is_none_or(|b| d2 < b.0) {
-                        best[m.index()] = Some((d2, item.data));
+                        best[m.index()] = Some((d2, s));
                     }
                 }
             }
-            let all_found = Mode::ALL
-                .iter()
-                .all(|m| wanted & (1 << m.index()) == 0 || best[m.index()].is_some());
-            if all_found {
-                for m in Mode::ALL {
-                    if let Some((d2, s)) = best[m.index()] {
-                        out[m.index()] = Some(Snap {
-                            connector_m: d2.sqrt() as f32,
-                            ..self.snap_to(s, xy)
-                        });
-                    }
-                }
-                return out;
+        };
+        // Every wanted mode has a segment no farther than `d2`.
+        let settled = |best: &[Option<(f64, u32)>; 3], d2: f64| {
+            Mode::ALL.iter().all(|m| {
+                modes & (1 << m.index()) == 0 || best[m.index()].is_some_and(|b| b.0 <= d2)
+            })
+        };
+        // Fast path: look in a small box first. A segment within the radius
+        // lies in the box, so if every mode found one within the radius, it
+        // is the nearest of all. Cheaper than a nearest-neighbour walk for
+        // the many points close to a road.
+        for radius in [40.0, 160.0] {
+            best = [None; 3];
+            let envelope = AABB::from_corners(
+                [xy[0] - radius, xy[1] - radius],
+                [xy[0] + radius, xy[1] + radius],
+            );
+            for item in self.index().locate_in_envelope_intersecting(&envelope) {
+                consider(&mut best, item.data.0, item.data.1);
+            }
+            if settled(&best, radius * radius) {
+                return self.snaps_from(best, xy);
             }
         }
-        for (item, d2) in self.index().nearest_neighbor_iter_with_distance_2(&xy) {
-            if d2 > max2 || wanted == 0 {
+        // Branch and bound: pieces come nearest rectangle first, and no
+        // segment is nearer than its piece's rectangle.
+        best = [None; 3];
+        for (item, rect_d2) in self.index().nearest_neighbor_iter_with_distance_2(&xy) {
+            if rect_d2 > max2 || settled(&best, rect_d2) {
                 break;
             }
-            let s = item.data;
-            let hit = self.usable[s as usize] & wanted;
-            if hit == 0 {
-                continue;
-            }
-            let snap = Snap {
+            consider(&mut best, item.data.0, item.data.1);
+        }
+        self.snaps_from(best, xy)
+    }
+
+    fn snaps_from(&self, best: [Option<(f64, u32)>; 3], xy: [f64; 2]) -> [Option<Snap>; 3] {
+        best.map(|b| {
+            b.map(|(d2, s)| Snap {
                 connector_m: d2.sqrt() as f32,
                 ..self.snap_to(s, xy)
-            };
-            for m in Mode::ALL {
-                if hit & (1 << m.index()) != 0 {
-                    out[m.index()] = Some(snap);
-                }
-            }
-            wanted &= !hit;
-        }
-        out
+            })
+        })
+    }
+
+    /// Squared distance from `xy` to segment `s`.
+    fn distance_2(&self, s: u32, xy: [f64; 2]) -> f64 {
+        let seg = &self.segments[s as usize];
+        let (a, b) = (self.node_xy[seg.a as usize], self.node_xy[seg.b as usize]);
+        let t = project_onto(a, b, xy);
+        let p = [a[0] + (b[0] - a[0]) * t, a[1] + (b[1] - a[1]) * t];
+        (p[0] - xy[0]).powi(2) + (p[1] - xy[1]).powi(2)
     }
 }
 

@@ -2,6 +2,9 @@
 //! egui_kittest: the real app, the real loaders and engine, jobs run inline,
 //! file dialogs scripted.
 
+mod common;
+
+use common::{TOWNSHIPS, demo_harness};
 use eframe::egui;
 use egui::accesskit::{Role, Toggled};
 use egui_kittest::Harness;
@@ -9,34 +12,6 @@ use egui_kittest::kittest::{NodeT as _, Queryable as _};
 use lifecircle::app::LifeCircleApp;
 use lifecircle::app::files::ScriptedDialogs;
 use lifecircle::ui::i18n::Lang;
-
-const TOWNSHIPS: [&str; 9] = [
-    "航埠镇",
-    "七里乡",
-    "九华乡",
-    "石梁镇",
-    "石室乡",
-    "荷花街道",
-    "沟溪乡",
-    "万田乡",
-    "华墅乡",
-];
-
-fn demo_harness() -> Harness<'static, LifeCircleApp> {
-    let mut harness = Harness::builder()
-        .with_size([1400.0, 900.0])
-        .with_context_setup(lifecircle::ui::install_fonts)
-        .build_eframe(|cc| LifeCircleApp::with_demo(cc));
-    harness.run_ok();
-    let app = harness.state();
-    assert!(
-        app.message().is_none_or(|m| !m.is_error()),
-        "{:?}",
-        app.message()
-    );
-    assert!(app.results().is_some(), "the demo was not assessed");
-    harness
-}
 
 /// Every percentage shown in the results table and totals, in order.
 fn shares(harness: &Harness<'_, LifeCircleApp>) -> Vec<String> {

@@ -2,41 +2,17 @@
 //! egui_kittest: the real app, loaders, engine and report writer, jobs run
 //! inline, file and folder dialogs scripted.
 
+mod common;
+
 use calamine::Reader;
+use common::{TOWNSHIPS, demo_harness};
 use eframe::egui;
 use egui::accesskit::Role;
-use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable as _;
-use lifecircle::app::LifeCircleApp;
 use lifecircle::app::export::ExportOutcome;
 use lifecircle::app::files::ScriptedDialogs;
 use lifecircle::ui::i18n::Lang;
 use std::path::PathBuf;
-
-const TOWNSHIPS: [&str; 9] = [
-    "航埠镇",
-    "七里乡",
-    "九华乡",
-    "石梁镇",
-    "石室乡",
-    "荷花街道",
-    "沟溪乡",
-    "万田乡",
-    "华墅乡",
-];
-
-fn demo_harness() -> Harness<'static, LifeCircleApp> {
-    let mut harness = Harness::builder()
-        .with_size([1400.0, 900.0])
-        .with_context_setup(lifecircle::ui::install_fonts)
-        .build_eframe(|cc| LifeCircleApp::with_demo(cc));
-    harness.run_ok();
-    assert!(
-        harness.state().results().is_some(),
-        "the demo was not assessed"
-    );
-    harness
-}
 
 fn temp_dir(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("lifecircle-ui-io-{name}-{}", std::process::id()));

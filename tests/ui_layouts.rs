@@ -3,6 +3,8 @@
 //! suggestions, and saving and opening a project (the real app, jobs run
 //! inline, file dialogs scripted).
 
+mod common;
+
 use eframe::egui;
 use egui::accesskit::Role;
 use egui::{Modifiers, Pos2};
@@ -16,15 +18,7 @@ use lifecircle::model::Edit;
 use std::path::PathBuf;
 
 fn demo_harness() -> Harness<'static, LifeCircleApp> {
-    let mut harness = Harness::builder()
-        .with_size([1400.0, 900.0])
-        .with_context_setup(lifecircle::ui::install_fonts)
-        .build_eframe(|cc| LifeCircleApp::with_demo(cc));
-    harness.run_ok();
-    assert!(
-        harness.state().results().is_some(),
-        "the demo was not assessed"
-    );
+    let harness = common::demo_harness();
     assert!(
         harness.state().layouts().live.is_some(),
         "no live assessment"

@@ -65,14 +65,17 @@ pub struct Assessment {
     pub minutes: Vec<Vec<f32>>,
     /// Residents not complete for a tier, in tier then resident order.
     pub blind_spots: Vec<BlindSpot>,
-    /// The road network (absent without a road layer).
-    pub network: Option<Arc<Network>>,
     /// Timed graphs (absent without a road layer).
     pub routing: Option<Arc<Routing>>,
     pub timings: PhaseTimings,
 }
 
 impl Assessment {
+    /// The road network (absent without a road layer).
+    pub fn network(&self) -> Option<&Arc<Network>> {
+        self.routing.as_ref().map(|r| &r.network)
+    }
+
     /// Column of (mode, category), if the profile uses it.
     pub fn slot(&self, mode: Mode, category: &str) -> Option<usize> {
         self.slots
@@ -139,7 +142,6 @@ pub fn assess(
     progress.phase("done", 1.0);
     Ok(Assessment {
         report,
-        network: study.routing.as_ref().map(|r| r.network.clone()),
         routing: study.routing,
         demand: study.demand,
         demand_kind: study.demand_kind,

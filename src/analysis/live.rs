@@ -79,7 +79,6 @@ impl LiveAssessment {
         progress.phase("done", 1.0);
         let assessment = Assessment {
             report,
-            network: study.routing.as_ref().map(|r| r.network.clone()),
             routing: study.routing.clone(),
             demand: study.demand.clone(),
             demand_kind: study.demand_kind,

@@ -216,7 +216,7 @@ fn without_roads_uses_straight_line_times_detour() {
             .iter()
             .any(|w| w.contains("No road layer"))
     );
-    assert!(a.network.is_none());
+    assert!(a.network().is_none());
 }
 
 #[test]

@@ -1506,10 +1506,7 @@ impl Builder {
         let motorway: Vec<P> = self.motorway.iter().map(|&n| self.net.nodes[n]).collect();
         for (town, spec) in TOWNS.iter().enumerate() {
             let poly = self.towns[town].clone();
-            let (mut x0, mut y0, mut x1, mut y1) = (f64::MAX, f64::MAX, f64::MIN, f64::MIN);
-            for c in poly.exterior().0.iter() {
-                (x0, y0, x1, y1) = (x0.min(c.x), y0.min(c.y), x1.max(c.x), y1.max(c.y));
-            }
+            let (x0, y0, x1, y1) = ring_bounds(&poly);
             let mut placed = 0;
             for _ in 0..4_000 {
                 if placed == spec.villages {
@@ -1878,10 +1875,7 @@ impl Builder {
         let motorway: Vec<P> = self.motorway.iter().map(|&n| self.net.nodes[n]).collect();
         for (town, spec) in TOWNS.iter().enumerate() {
             let poly = self.towns[town].clone();
-            let (mut x0, mut y0, mut x1, mut y1) = (f64::MAX, f64::MAX, f64::MIN, f64::MIN);
-            for c in poly.exterior().0.iter() {
-                (x0, y0, x1, y1) = (x0.min(c.x), y0.min(c.y), x1.max(c.x), y1.max(c.y));
-            }
+            let (x0, y0, x1, y1) = ring_bounds(&poly);
             let mut placed = 0;
             for _ in 0..3_000 {
                 if placed == spec.hamlets {
@@ -2746,6 +2740,14 @@ fn scale_population(points: &mut [(P, f64)], total: f64) {
     for x in points.iter_mut() {
         x.1 = (x.1 / sum * total).round().max(1.0);
     }
+}
+
+/// Bounding box `(x0, y0, x1, y1)` of a polygon's outer ring.
+fn ring_bounds(poly: &Polygon<f64>) -> (f64, f64, f64, f64) {
+    poly.exterior().0.iter().fold(
+        (f64::MAX, f64::MAX, f64::MIN, f64::MIN),
+        |(x0, y0, x1, y1), c| (x0.min(c.x), y0.min(c.y), x1.max(c.x), y1.max(c.y)),
+    )
 }
 
 #[cfg(test)]

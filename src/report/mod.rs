@@ -209,17 +209,6 @@ fn json_number(x: f64) -> String {
     }
 }
 
-/// [`write_blind_spots_geojson`] into a string (for small districts and tests).
-pub fn blind_spots_geojson(
-    assessment: &Assessment,
-    profile: &Profile,
-    townships: &[Township],
-) -> String {
-    let mut bytes = Vec::new();
-    let _ = write_blind_spots_geojson(&mut bytes, assessment, profile, townships);
-    String::from_utf8_lossy(&bytes).into_owned()
-}
-
 fn round7(x: f64) -> f64 {
     (x * 1e7).round() / 1e7
 }

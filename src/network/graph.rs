@@ -1,8 +1,8 @@
 //! Timed graph of one travel mode, stored as compact incoming-arc lists
-//! (CSR), and the bounded multi-source Dijkstra that runs on it.
+//! (CSR), and the bounded multi-source shortest-time search that runs on it.
 
 use super::Network;
-use super::radix_heap::RadixHeap;
+use super::time_buckets::TimeBuckets;
 use crate::model::{Mode, Oneway, Profile};
 
 /// Bit in [`ModeGraph::seg_dirs`]: the mode may travel from `a` to `b`.
@@ -21,8 +21,16 @@ pub struct ModeGraph {
     /// Speed on the straight connector, metres per second.
     pub connector_mps: f64,
     in_offsets: Vec<u32>,
-    in_from: Vec<u32>,
-    in_seconds: Vec<f32>,
+    /// Incoming arcs of all nodes, `in_offsets[v]..in_offsets[v + 1]` for
+    /// node `v`. Source and time sit side by side: the search reads both.
+    in_arcs: Vec<InArc>,
+}
+
+/// An arc u→v as stored at v.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+struct InArc {
+    from: u32,
+    seconds: f32,
 }
 
 impl ModeGraph {
@@ -70,20 +78,17 @@ impl ModeGraph {
         }
         let in_offsets = count.clone();
         let arcs = in_offsets[n] as usize;
-        let mut in_from = vec![0u32; arcs];
-        let mut in_seconds = vec![0f32; arcs];
+        let mut in_arcs = vec![InArc::default(); arcs];
         let mut fill = count;
-        for ((s, &d), &secs) in net.segments.iter().zip(&seg_dirs).zip(&seg_seconds) {
+        for ((s, &d), &seconds) in net.segments.iter().zip(&seg_dirs).zip(&seg_seconds) {
             if d & TRAVERSE_FORWARD != 0 {
                 let slot = &mut fill[s.b as usize];
-                in_from[*slot as usize] = s.a;
-                in_seconds[*slot as usize] = secs;
+                in_arcs[*slot as usize] = InArc { from: s.a, seconds };
                 *slot += 1;
             }
             if d & TRAVERSE_BACKWARD != 0 {
                 let slot = &mut fill[s.a as usize];
-                in_from[*slot as usize] = s.b;
-                in_seconds[*slot as usize] = secs;
+                in_arcs[*slot as usize] = InArc { from: s.b, seconds };
                 *slot += 1;
             }
         }
@@ -93,8 +98,7 @@ impl ModeGraph {
             seg_dirs,
             connector_mps,
             in_offsets,
-            in_from,
-            in_seconds,
+            in_arcs,
         }
     }
 
@@ -104,26 +108,23 @@ impl ModeGraph {
 
     /// Number of directed arcs.
     pub fn arc_count(&self) -> usize {
-        self.in_from.len()
+        self.in_arcs.len()
     }
 
     /// Incoming arcs of `v`: `(u, seconds)` for every arc u→v.
     pub fn in_arcs(&self, v: u32) -> impl Iterator<Item = (u32, f32)> + '_ {
         let lo = self.in_offsets[v as usize] as usize;
         let hi = self.in_offsets[v as usize + 1] as usize;
-        self.in_from[lo..hi]
-            .iter()
-            .copied()
-            .zip(self.in_seconds[lo..hi].iter().copied())
+        self.in_arcs[lo..hi].iter().map(|a| (a.from, a.seconds))
     }
 
     /// Improve `dist` (seconds from each node to its nearest source, `INFINITY`
     /// when none within `limit`) with `seeds` `(node, seconds, label)`: a
-    /// multi-source Dijkstra that only ever lowers values, recording in
-    /// `owner` the label of the seed that gave each improved value. From an
-    /// all-`INFINITY` start this is the plain search; from an existing state it
-    /// adds sources, touching only the nodes they improve. Without `owner`,
-    /// labels are not kept.
+    /// multi-source shortest-time search that only ever lowers values,
+    /// recording in `owner` the label of the seed that gave each improved
+    /// value. From an all-`INFINITY` start this is the plain search; from an
+    /// existing state it adds sources, touching only the nodes they improve.
+    /// Without `owner`, labels are not kept.
     pub fn relax(
         &self,
         dist: &mut [f32],
@@ -131,47 +132,63 @@ impl ModeGraph {
         seeds: &[(u32, f32, u32)],
         limit: f32,
     ) {
-        let mut heap = RadixHeap::default();
+        let mut queue = TimeBuckets::default();
+        queue.reset(limit);
         for &(node, secs, label) in seeds {
             if secs <= limit && secs < dist[node as usize] {
                 dist[node as usize] = secs;
                 if let Some(o) = owner.as_deref_mut() {
                     o[node as usize] = label;
                 }
-                heap.push(secs, node);
+                queue.push(secs, node);
             }
         }
-        self.settle(dist, owner, limit, &mut heap, |_| {});
+        match owner {
+            Some(owner) => self.settle(dist, Labels(owner), limit, &mut queue, |_| {}),
+            None => self.settle(dist, NoLabels, limit, &mut queue, |_| {}),
+        }
     }
 
-    /// Dijkstra's main loop over incoming arcs: pop, skip stale entries,
-    /// lower neighbours (passing on `owner` labels), until the heap is empty.
+    /// The search's main loop over incoming arcs, bucket by bucket (see
+    /// [`TimeBuckets`]): take an entry, skip it if its node has since been
+    /// lowered, lower the neighbours (passing on labels), until every bucket
+    /// is empty. A node lowered within the bucket being worked on joins its
+    /// end and is processed again, so times are exact when the loop ends.
     fn settle(
         &self,
         dist: &mut [f32],
-        mut owner: Option<&mut [u32]>,
+        mut labels: impl NodeLabels,
         limit: f32,
-        heap: &mut RadixHeap,
+        queue: &mut TimeBuckets,
         mut on_settle: impl FnMut(u32),
     ) {
-        while let Some((secs, v)) = heap.pop() {
-            if secs > dist[v as usize] {
-                continue;
-            }
-            on_settle(v);
-            let label = owner.as_ref().map(|o| o[v as usize]);
-            let lo = self.in_offsets[v as usize] as usize;
-            let hi = self.in_offsets[v as usize + 1] as usize;
-            for (&u, &w) in self.in_from[lo..hi].iter().zip(&self.in_seconds[lo..hi]) {
-                let t = secs + w;
-                if t <= limit && t < dist[u as usize] {
-                    dist[u as usize] = t;
-                    if let (Some(o), Some(l)) = (owner.as_deref_mut(), label) {
-                        o[u as usize] = l;
+        for b in 0..queue.bucket_count() {
+            let mut list = queue.take(b);
+            let mut i = 0;
+            while i < list.len() {
+                let (secs, v) = list[i];
+                i += 1;
+                if secs > dist[v as usize] {
+                    continue;
+                }
+                on_settle(v);
+                let lo = self.in_offsets[v as usize] as usize;
+                let hi = self.in_offsets[v as usize + 1] as usize;
+                for arc in &self.in_arcs[lo..hi] {
+                    let t = secs + arc.seconds;
+                    let u = arc.from as usize;
+                    if t < dist[u] && t <= limit {
+                        dist[u] = t;
+                        labels.pass_on(v, arc.from);
+                        if queue.bucket_of(t) <= b {
+                            list.push((t, arc.from));
+                        } else {
+                            queue.push(t, arc.from);
+                        }
                     }
-                    heap.push(t, u);
                 }
             }
+            queue.put_back(b, list);
         }
     }
 
@@ -180,15 +197,40 @@ impl ModeGraph {
     /// than `limit` seconds are `INFINITY`.
     pub fn times_to_seeds(&self, seeds: &[(u32, f32)], limit: f32) -> Vec<f32> {
         let mut best = vec![f32::INFINITY; self.node_count()];
-        let mut heap = RadixHeap::default();
+        let mut queue = TimeBuckets::default();
+        queue.reset(limit);
         for &(node, secs) in seeds {
             if secs <= limit && secs < best[node as usize] {
                 best[node as usize] = secs;
-                heap.push(secs, node);
+                queue.push(secs, node);
             }
         }
-        self.settle(&mut best, None, limit, &mut heap, |_| {});
+        self.settle(&mut best, NoLabels, limit, &mut queue, |_| {});
         best
+    }
+}
+
+/// What a search records besides times: the label of the nearest source
+/// ([`Labels`]) or nothing ([`NoLabels`]). A type rather than an `Option`,
+/// so that the search loop without labels carries no test for them.
+trait NodeLabels {
+    /// `to` was just reached through `from`: it takes `from`'s label.
+    fn pass_on(&mut self, from: u32, to: u32);
+}
+
+struct NoLabels;
+
+impl NodeLabels for NoLabels {
+    #[inline(always)]
+    fn pass_on(&mut self, _: u32, _: u32) {}
+}
+
+struct Labels<'a>(&'a mut [u32]);
+
+impl NodeLabels for Labels<'_> {
+    #[inline(always)]
+    fn pass_on(&mut self, from: u32, to: u32) {
+        self.0[to as usize] = self.0[from as usize];
     }
 }
 
@@ -198,7 +240,7 @@ impl ModeGraph {
 pub struct SearchBuffer {
     dist: Vec<f32>,
     touched: Vec<u32>,
-    heap: RadixHeap,
+    queue: TimeBuckets,
 }
 
 impl SearchBuffer {
@@ -228,18 +270,18 @@ impl ModeGraph {
             buf.dist[v as usize] = f32::INFINITY;
         }
         buf.touched.clear();
-        buf.heap.clear();
+        buf.queue.reset(limit);
         for &(node, secs) in seeds {
             if secs <= limit && secs < buf.dist[node as usize] {
                 buf.dist[node as usize] = secs;
-                buf.heap.push(secs, node);
+                buf.queue.push(secs, node);
             }
         }
         let touched = &mut buf.touched;
-        self.settle(&mut buf.dist, None, limit, &mut buf.heap, |v| {
+        self.settle(&mut buf.dist, NoLabels, limit, &mut buf.queue, |v| {
             touched.push(v)
         });
-        // A node settles once, except for equal-time duplicates.
+        // A node lowered twice inside one bucket is processed twice.
         buf.touched.sort_unstable();
         buf.touched.dedup();
     }

@@ -7,8 +7,8 @@
 //! graph of a mode ([`ModeGraph`]) does (speeds), and is cheap to rebuild.
 
 mod graph;
-mod radix_heap;
 mod snap;
+mod time_buckets;
 
 pub use graph::{ModeGraph, SearchBuffer, TRAVERSE_BACKWARD, TRAVERSE_FORWARD};
 pub use snap::{MAX_CONNECTOR_M, Snap};

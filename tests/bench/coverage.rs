@@ -3,7 +3,8 @@
 //! facilities. Prints the wall time of every phase, peak memory, and the time
 //! of incremental re-assessment after layout edits (add, move, delete).
 //!
-//! `cargo bench --bench coverage` (add `-- --demo-only` for the demo alone).
+//! `cargo bench --bench coverage` (add `-- --demo-only` for the demo alone;
+//! `-- --synthetic-only --no-cli --no-edits --runs 5` for the phases alone).
 //! The synthetic district is written once to `target/bench-synthetic/` as
 //! GeoJSON, then `lifecircle assess` runs on it end to end as a child
 //! process, whose own peak memory it reports.
@@ -202,22 +203,37 @@ fn synthetic_dir() -> PathBuf {
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
-    if args.iter().any(|a| a == "--list") {
+    let flag = |f: &str| args.iter().any(|a| a == f);
+    if flag("--list") {
         return;
     }
-    let demo = lifecircle::io::demo_data_dir();
-    bench_in_process("demo district", &input_for(&demo), 10);
-    bench_cli("demo district", &demo);
-    bench_edits("demo district", &input_for(&demo));
-    if args.iter().any(|a| a == "--demo-only") {
+    // `--synthetic-only`, `--no-cli`, `--no-edits` and `--runs N` narrow the
+    // run, e.g. for profiling one phase.
+    let runs: usize = args
+        .iter()
+        .position(|a| a == "--runs")
+        .and_then(|i| args.get(i + 1))
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(3);
+    if !flag("--synthetic-only") {
+        let demo = lifecircle::io::demo_data_dir();
+        bench_in_process("demo district", &input_for(&demo), 10);
+        bench_cli("demo district", &demo);
+        bench_edits("demo district", &input_for(&demo));
+    }
+    if flag("--demo-only") {
         return;
     }
     let dir = synthetic_dir();
     bench_in_process(
         "synthetic 1M nodes / 1M residents / 20k facilities",
         &input_for(&dir),
-        3,
+        runs,
     );
-    bench_cli("synthetic 1M/1M/20k", &dir);
-    bench_edits("synthetic 1M/1M/20k", &input_for(&dir));
+    if !flag("--no-cli") {
+        bench_cli("synthetic 1M/1M/20k", &dir);
+    }
+    if !flag("--no-edits") {
+        bench_edits("synthetic 1M/1M/20k", &input_for(&dir));
+    }
 }

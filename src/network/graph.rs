@@ -166,6 +166,16 @@ impl ModeGraph {
             let mut list = queue.take(b);
             let mut i = 0;
             while i < list.len() {
+                // The list says which nodes come next: ask for their memory
+                // early (offsets and time far ahead, arcs nearer).
+                if let Some(&(_, far)) = list.get(i + 32) {
+                    prefetch(&self.in_offsets, far as usize);
+                    prefetch(dist, far as usize);
+                }
+                if let Some(&(_, mid)) = list.get(i + 12) {
+                    prefetch(&self.in_arcs, self.in_offsets[mid as usize] as usize);
+                }
+
                 let (secs, v) = list[i];
                 i += 1;
                 if secs > dist[v as usize] {
@@ -208,6 +218,21 @@ impl ModeGraph {
         self.settle(&mut best, NoLabels, limit, &mut queue, |_| {});
         best
     }
+}
+
+/// Hint the processor to fetch `slice[i]` into cache (nothing elsewhere).
+#[inline(always)]
+fn prefetch<T>(slice: &[T], i: usize) {
+    #[cfg(target_arch = "x86_64")]
+    if i < slice.len() {
+        // SAFETY: a prefetch never faults and `i` is in bounds anyway.
+        unsafe {
+            use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
+            _mm_prefetch::<_MM_HINT_T0>(slice.as_ptr().add(i) as *const i8);
+        }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = (slice, i);
 }
 
 /// What a search records besides times: the label of the nearest source

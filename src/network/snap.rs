@@ -59,9 +59,13 @@ impl Network {
                 [xy[0] - radius, xy[1] - radius],
                 [xy[0] + radius, xy[1] + radius],
             );
-            for item in self.index().locate_in_envelope_intersecting(&envelope) {
-                consider(&mut best, item.data.0, item.data.1);
-            }
+            // rstar's internal iteration: no iterator stack to keep.
+            let _ = self
+                .index()
+                .locate_in_envelope_intersecting_int(&envelope, |item| {
+                    consider(&mut best, item.data.0, item.data.1);
+                    std::ops::ControlFlow::<()>::Continue(())
+                });
             if settled(&best, radius * radius) {
                 return self.snaps_from(best, xy);
             }

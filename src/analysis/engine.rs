@@ -2,11 +2,14 @@
 //! ones: preparing a study (projection, demand, townships, network, snaps),
 //! the per-(mode, category) search state, and aggregation into figures.
 
-use super::aggregate::{self, BlindSpot, TierColumns};
+use super::aggregate::{self, Areas, BlindSpot, TierColumns};
 use super::assess::{PhaseTimings, Routing, Slot};
 use super::demand::area_grid;
 use super::townships::TownshipIndex;
-use super::{AreaCoverage, Cancelled, CoverageReport, MethodInfo, Progress, TownshipCoverage};
+use super::{
+    AreaCoverage, Cancelled, CategoryCoverage, CoverageReport, MethodInfo, Progress, TierCoverage,
+    TownshipCoverage,
+};
 use crate::geodesy::LocalProjection;
 use crate::model::{DemandKind, Facility, Layers, Mode, Profile, Resident, Township};
 use crate::network::{
@@ -72,6 +75,8 @@ pub(crate) struct Study {
     pub demand: Vec<Resident>,
     pub demand_kind: DemandKind,
     pub resident_township: Vec<Option<u32>>,
+    /// Townships and district as the figures read them.
+    pub areas: Areas,
     pub resident_xy: Vec<[f64; 2]>,
     pub routing: Option<Arc<Routing>>,
     /// Per resident, its attachment for each mode the profile uses.
@@ -191,11 +196,13 @@ pub(crate) fn prepare(
     }
     progress.check()?;
 
+    let areas = Areas::new(&resident_township, &demand, layers.townships.len());
     let mut study = Study {
         projection,
         demand,
         demand_kind,
         resident_township,
+        areas,
         resident_xy,
         routing: None,
         resident_snaps: Vec::new(),
@@ -699,24 +706,6 @@ fn tier_columns<'a>(
         .collect()
 }
 
-/// Residents per township, residents in any township, and the population
-/// outside every township.
-fn members_of(study: &Study) -> (Vec<Vec<u32>>, Vec<u32>, f64) {
-    let mut members: Vec<Vec<u32>> = vec![Vec::new(); study.townships.len()];
-    let mut inside = Vec::with_capacity(study.demand.len());
-    let mut outside_population = 0.0;
-    for (r, owner) in study.resident_township.iter().enumerate() {
-        match owner {
-            Some(t) => {
-                members[*t as usize].push(r as u32);
-                inside.push(r as u32);
-            }
-            None => outside_population += study.demand[r].population,
-        }
-    }
-    (members, inside, outside_population)
-}
-
 /// Bring `report` and `blind_spots` up to date after the columns in
 /// `touched` changed: only the tiers that read them are recomputed.
 pub(crate) fn refresh_figures(
@@ -743,46 +732,41 @@ pub(crate) fn refresh_figures(
         return;
     }
     let columns = tier_columns(profile, slots, minutes);
-    let (members, inside, _) = members_of(study);
-    let demand = &study.demand;
-    let mut areas: Vec<(&mut super::AreaCoverage, &[u32])> = report
-        .townships
-        .iter_mut()
-        .zip(&members)
-        .map(|(t, m)| (&mut t.figures, m.as_slice()))
-        .collect();
-    areas.push((&mut report.total, inside.as_slice()));
     // Within an affected tier only the edited categories and the complete
     // share can change.
-    areas.par_iter_mut().for_each(|(area, m)| {
-        let mut timed = Vec::new();
-        let population = area.population;
-        for &ti in &affected {
+    let edited: Vec<(usize, usize)> = affected
+        .iter()
+        .flat_map(|&ti| {
             let tier = &profile.tiers[ti];
-            let limit = tier.minutes as f32;
-            let cols = &columns[ti];
-            for (ci, &(id, column, _)) in cols.categories.iter().enumerate() {
-                let edited = touched
-                    .iter()
-                    .any(|&s| slots[s].mode == tier.mode && slots[s].category == id);
-                if edited {
-                    area.tiers[ti].categories[ci] = aggregate::category_figures(
-                        id, column, limit, demand, m, population, &mut timed,
-                    );
-                }
-            }
-            area.tiers[ti].complete_share =
-                aggregate::complete_share(cols, limit, demand, m, population);
-        }
-    });
-    let mut fresh: Vec<Option<Vec<BlindSpot>>> = (0..profile.tiers.len())
-        .into_par_iter()
-        .map(|ti| {
-            affected
-                .contains(&ti)
-                .then(|| aggregate::tier_blind_spots(profile, &columns, ti, demand.len()))
+            let columns = &columns;
+            columns[ti]
+                .categories
+                .iter()
+                .enumerate()
+                .filter(move |(_, (id, _, _))| {
+                    touched
+                        .iter()
+                        .any(|&s| slots[s].mode == tier.mode && slots[s].category == *id)
+                })
+                .map(move |(ci, _)| (ti, ci))
         })
         .collect();
+    let (categories, tiers) = rayon::join(
+        || category_jobs(profile, &columns, &edited, &study.areas),
+        || completeness_jobs(profile, &columns, &affected, &study.areas),
+    );
+    for (&(ti, ci), per_area) in edited.iter().zip(categories) {
+        for (area, figures) in areas_of(report).zip(per_area) {
+            area.tiers[ti].categories[ci] = figures;
+        }
+    }
+    let mut fresh: Vec<Option<Vec<BlindSpot>>> = vec![None; profile.tiers.len()];
+    for (&ti, (shares, blind)) in affected.iter().zip(tiers) {
+        for (area, share) in areas_of(report).zip(shares) {
+            area.tiers[ti].complete_share = share;
+        }
+        fresh[ti] = Some(blind);
+    }
     // The list runs tier by tier: keep the runs of unaffected tiers as they are.
     let mut rebuilt = Vec::with_capacity(blind_spots.len());
     for (ti, new) in fresh.iter_mut().enumerate() {
@@ -798,6 +782,47 @@ pub(crate) fn refresh_figures(
     *blind_spots = rebuilt;
 }
 
+/// Figures of the `(tier, category)` pairs in `jobs` for every area, in
+/// parallel: one pass over a minute column each.
+fn category_jobs(
+    profile: &Profile,
+    columns: &[TierColumns<'_>],
+    jobs: &[(usize, usize)],
+    areas: &Areas,
+) -> Vec<Vec<CategoryCoverage>> {
+    jobs.par_iter()
+        .map(|&(ti, ci)| {
+            let (id, column, _) = columns[ti].categories[ci];
+            aggregate::category_figures(id, column, profile.tiers[ti].minutes as f32, areas)
+        })
+        .collect()
+}
+
+/// Complete shares per area and blind spots of the tiers in `tiers`, in
+/// parallel.
+fn completeness_jobs(
+    profile: &Profile,
+    columns: &[TierColumns<'_>],
+    tiers: &[usize],
+    areas: &Areas,
+) -> Vec<(Vec<f64>, Vec<BlindSpot>)> {
+    tiers
+        .par_iter()
+        .map(|&ti| {
+            aggregate::tier_completeness(ti, profile.tiers[ti].minutes as f32, &columns[ti], areas)
+        })
+        .collect()
+}
+
+/// The township figures of `report` in order, then the district's.
+fn areas_of(report: &mut CoverageReport) -> impl Iterator<Item = &mut AreaCoverage> {
+    report
+        .townships
+        .iter_mut()
+        .map(|t| &mut t.figures)
+        .chain(std::iter::once(&mut report.total))
+}
+
 /// Figures, blind spots and the method record from the minute columns.
 pub(crate) fn figures(
     study: &Study,
@@ -807,25 +832,61 @@ pub(crate) fn figures(
     facility_count: usize,
     mut warnings: Vec<String>,
 ) -> (CoverageReport, Vec<BlindSpot>) {
-    let tier_columns = tier_columns(profile, slots, minutes);
-    let demand = &study.demand;
-    let (members, inside, outside_population) = members_of(study);
-    let (townships, total): (Vec<TownshipCoverage>, AreaCoverage) = rayon::join(
-        || {
-            study
-                .townships
-                .par_iter()
-                .zip(&members)
-                .map(|(t, m)| TownshipCoverage {
-                    name: t.name.clone(),
-                    figures: aggregate::area_figures(profile, &tier_columns, demand, m),
-                })
-                .collect()
-        },
-        || aggregate::area_figures(profile, &tier_columns, demand, &inside),
+    let columns = tier_columns(profile, slots, minutes);
+    let every: Vec<(usize, usize)> = columns
+        .iter()
+        .enumerate()
+        .flat_map(|(ti, c)| (0..c.categories.len()).map(move |ci| (ti, ci)))
+        .collect();
+    let all_tiers: Vec<usize> = (0..profile.tiers.len()).collect();
+    let areas = &study.areas;
+    let (categories, tiers) = rayon::join(
+        || category_jobs(profile, &columns, &every, areas),
+        || completeness_jobs(profile, &columns, &all_tiers, areas),
     );
-    let blind_spots = aggregate::blind_spots(profile, &tier_columns, demand.len());
-    drop(tier_columns);
+    drop(columns);
+    // Per area: its tiers, each with its categories.
+    let mut categories = categories.into_iter();
+    let mut per_area: Vec<AreaCoverage> = (0..areas.count())
+        .map(|a| AreaCoverage {
+            population: areas.population_of[a],
+            tiers: Vec::with_capacity(profile.tiers.len()),
+        })
+        .collect();
+    let mut blind_spots = Vec::new();
+    for (tier, (shares, blind)) in profile.tiers.iter().zip(tiers) {
+        for (area, share) in per_area.iter_mut().zip(shares) {
+            area.tiers.push(TierCoverage {
+                id: tier.id.clone(),
+                minutes: tier.minutes,
+                mode: tier.mode,
+                complete_share: share,
+                categories: Vec::new(),
+            });
+        }
+        for _ in tier.all_categories() {
+            let figures = categories.next().expect("one result per tier category");
+            for (area, f) in per_area.iter_mut().zip(figures) {
+                area.tiers
+                    .last_mut()
+                    .expect("pushed above")
+                    .categories
+                    .push(f);
+            }
+        }
+        blind_spots.extend(blind);
+    }
+    let total = per_area.pop().expect("the district is the last area");
+    let townships: Vec<TownshipCoverage> = study
+        .townships
+        .iter()
+        .zip(per_area)
+        .map(|(t, figures)| TownshipCoverage {
+            name: t.name.clone(),
+            figures,
+        })
+        .collect();
+    let outside_population = areas.outside_population;
     if outside_population > 0.0 {
         warnings.push(format!(
             "{} of demand lies outside every township; it is reported as outside and not in the totals.",
@@ -852,7 +913,7 @@ pub(crate) fn figures(
         bike_kmh: profile.modes.bike.speed_kmh,
         road_nodes: network.as_ref().map_or(0, |n| n.node_count()),
         road_segments: network.as_ref().map_or(0, |n| n.segments.len()),
-        residents: demand.len(),
+        residents: study.demand.len(),
         facilities: facility_count,
         townships: study.townships.len(),
         profile: profile.name.clone(),

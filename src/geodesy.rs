@@ -95,15 +95,30 @@ impl LocalProjection {
         let lam = (lon - self.lon0).to_radians();
         let sphi = phi.sin();
         let t = (sphi.atanh() - c.e * (c.e * sphi).atanh()).sinh();
-        let xi1 = t.atan2(lam.cos());
-        let eta1 = (lam.sin() / (1.0 + t * t).sqrt()).atanh();
-        let (mut xi, mut eta) = (xi1, eta1);
-        for (j, a) in c.alpha.iter().enumerate() {
-            let k = 2.0 * (j as f64 + 1.0);
-            xi += a * (k * xi1).sin() * (k * eta1).cosh();
-            eta += a * (k * xi1).cos() * (k * eta1).sinh();
+        let (slam, clam) = lam.sin_cos();
+        let xi1 = t.atan2(clam);
+        let eta1 = (slam / (1.0 + t * t).sqrt()).atanh();
+        // ξ + iη = ζ' + Σ αⱼ sin(2jζ'), ζ' = ξ' + iη', summed by Clenshaw's
+        // recurrence in complex numbers (Karney 2011, eq. 11): one sine, one
+        // cosine and one exponential instead of four calls per term.
+        let (s2, c2) = (2.0 * xi1).sin_cos();
+        let e2 = (2.0 * eta1).exp();
+        let (sh2, ch2) = ((e2 - 1.0 / e2) / 2.0, (e2 + 1.0 / e2) / 2.0);
+        // sin 2ζ' and 2 cos 2ζ' as (re, im).
+        let sin2 = (s2 * ch2, c2 * sh2);
+        let cos2x2 = (2.0 * c2 * ch2, -2.0 * s2 * sh2);
+        let (mut y0, mut y1) = ((0.0, 0.0), (0.0, 0.0));
+        for &a in c.alpha.iter().rev() {
+            // y0 ← a + 2cos(2ζ')·y0 − y1
+            let next = (
+                a + cos2x2.0 * y0.0 - cos2x2.1 * y0.1 - y1.0,
+                cos2x2.0 * y0.1 + cos2x2.1 * y0.0 - y1.1,
+            );
+            y1 = y0;
+            y0 = next;
         }
-        [c.a_rect * eta, c.a_rect * xi]
+        let sum = (sin2.0 * y0.0 - sin2.1 * y0.1, sin2.0 * y0.1 + sin2.1 * y0.0);
+        [c.a_rect * (eta1 + sum.1), c.a_rect * (xi1 + sum.0)]
     }
 
     /// lon/lat degrees → metres east and north of the centre.
@@ -188,6 +203,41 @@ pub fn ellipsoid_distance(a: [f64; 2], b: [f64; 2]) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Krüger's series term by term, as written in Karney (2011).
+    fn forward_term_by_term(p: &LocalProjection, lon: f64, lat: f64) -> [f64; 2] {
+        let c = &p.consts;
+        let phi = lat.to_radians();
+        let lam = (lon - p.lon0).to_radians();
+        let sphi = phi.sin();
+        let t = (sphi.atanh() - c.e * (c.e * sphi).atanh()).sinh();
+        let xi1 = t.atan2(lam.cos());
+        let eta1 = (lam.sin() / (1.0 + t * t).sqrt()).atanh();
+        let (mut xi, mut eta) = (xi1, eta1);
+        for (j, a) in c.alpha.iter().enumerate() {
+            let k = 2.0 * (j as f64 + 1.0);
+            xi += a * (k * xi1).sin() * (k * eta1).cosh();
+            eta += a * (k * xi1).cos() * (k * eta1).sinh();
+        }
+        [c.a_rect * eta, c.a_rect * xi - c.n0]
+    }
+
+    #[test]
+    fn clenshaw_sum_equals_the_series_term_by_term() {
+        for (lon0, lat0) in [(118.9, 28.9), (24.9, 60.2), (0.0, 0.0), (-70.0, -33.0)] {
+            let p = LocalProjection::new(lon0, lat0);
+            for i in 0..400 {
+                let lon = lon0 + (i as f64 * 0.37).sin() * 2.5;
+                let lat = lat0 + (i as f64 * 0.11).cos() * 2.0;
+                let a = p.forward(lon, lat);
+                let b = forward_term_by_term(&p, lon, lat);
+                assert!(
+                    (a[0] - b[0]).abs() < 1e-6 && (a[1] - b[1]).abs() < 1e-6,
+                    "{lon} {lat}: {a:?} vs {b:?}"
+                );
+            }
+        }
+    }
 
     #[test]
     fn centre_maps_to_origin_and_back() {

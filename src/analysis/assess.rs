@@ -115,16 +115,19 @@ pub fn assess(
     let clock = Instant::now();
     let slots = engine::slots_of(profile);
     let done = AtomicUsize::new(0);
-    let minutes = slots
+    let states = slots
         .par_iter()
         .map(|slot| {
             progress.check()?;
-            let (column, _) = engine::compute_slot(&study, profile, slot, &placed, false);
+            let state = engine::slot_state(&study, slot, &placed, false);
             let n = done.fetch_add(1, Ordering::Relaxed) + 1;
-            progress.set(0.35 + 0.55 * n as f32 / slots.len() as f32);
-            Ok(column)
+            progress.set(0.35 + 0.5 * n as f32 / slots.len() as f32);
+            Ok(state)
         })
         .collect::<Result<Vec<_>, Cancelled>>()?;
+    progress.check()?;
+    let minutes = engine::slot_columns(&study, profile, &slots, &states, &placed);
+    drop(states);
     timings.dijkstra = clock.elapsed().as_secs_f64();
     progress.check()?;
 

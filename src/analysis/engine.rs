@@ -221,11 +221,8 @@ pub(crate) fn prepare(
     };
     let clock = Instant::now();
     progress.phase("snap", 0.25);
-    study.resident_snaps = study
-        .resident_xy
-        .par_iter()
-        .map(|&xy| network.snap(xy, modes_bits))
-        .collect();
+    // Demand is in spatial order: nearby points snap together.
+    study.resident_snaps = network.snap_many(&study.resident_xy, modes_bits);
     study.unreachable_population = aggregate::add_up(
         study
             .resident_snaps
@@ -554,13 +551,13 @@ impl SlotState {
 
     /// Minutes from every resident (METHOD.md step 4), `INFINITY` beyond the limit.
     pub fn resident_minutes(&self, attachments: &[Attachment]) -> Vec<f32> {
-        attachments
-            .par_iter()
-            .map(|at| self.minutes_at(at))
-            .collect()
+        resident_minutes_many(&[self], attachments)
+            .pop()
+            .expect("one column per state")
     }
 
     /// Minutes from a point attached at `at` to the nearest facility.
+    #[inline]
     pub fn minutes_at(&self, at: &Attachment) -> f32 {
         if at.dirs == 0 {
             return f32::INFINITY;
@@ -640,6 +637,92 @@ pub(crate) fn straight_line_minutes(
         .collect()
 }
 
+/// Residents per piece of [`resident_minutes_many`]: small enough that a
+/// piece of attachments stays in cache while every column reads it.
+const RESIDENT_PIECE: usize = 4096;
+
+/// Minutes from every resident for each of `states` (all of one mode, whose
+/// `attachments` these are): one column per state. Residents are taken in
+/// pieces, each piece read once for all the states.
+pub(crate) fn resident_minutes_many(
+    states: &[&SlotState],
+    attachments: &[Attachment],
+) -> Vec<Vec<f32>> {
+    let n = attachments.len();
+    let mut columns: Vec<Vec<f32>> = states.iter().map(|_| vec![f32::INFINITY; n]).collect();
+    let mut pieces: Vec<Vec<&mut [f32]>> = (0..n.div_ceil(RESIDENT_PIECE))
+        .map(|_| Vec::with_capacity(states.len()))
+        .collect();
+    for column in &mut columns {
+        for (piece, part) in pieces.iter_mut().zip(column.chunks_mut(RESIDENT_PIECE)) {
+            piece.push(part);
+        }
+    }
+    pieces
+        .into_par_iter()
+        .zip(attachments.par_chunks(RESIDENT_PIECE))
+        .for_each(|(mut outs, ats)| {
+            for (state, out) in states.iter().zip(outs.iter_mut()) {
+                for (o, at) in out.iter_mut().zip(ats) {
+                    *o = state.minutes_at(at);
+                }
+            }
+        });
+    columns
+}
+
+/// The search state of `slot` for `placed` facilities (all categories;
+/// filtered here); `None` without a road network.
+pub(crate) fn slot_state(
+    study: &Study,
+    slot: &Slot,
+    placed: &[Option<Placed>],
+    labelled: bool,
+) -> Option<SlotState> {
+    let (graph, net) = study.graph(slot.mode)?;
+    Some(SlotState::build(
+        graph,
+        net,
+        attached_of(placed, &slot.category, slot.mode.index(), u32::MAX),
+        slot.limit_minutes,
+        labelled,
+    ))
+}
+
+/// Every minute column from the slots' search states (`states[i]` of
+/// `slots[i]`, see [`slot_state`]): on the network, one pass per mode for all
+/// its columns; without it, straight lines.
+pub(crate) fn slot_columns(
+    study: &Study,
+    profile: &Profile,
+    slots: &[Slot],
+    states: &[Option<SlotState>],
+    placed: &[Option<Placed>],
+) -> Vec<Vec<f32>> {
+    let mut columns: Vec<Option<Vec<f32>>> = vec![None; slots.len()];
+    for mode in Mode::ALL {
+        let of_mode: Vec<usize> = (0..slots.len())
+            .filter(|&i| slots[i].mode == mode && states[i].is_some())
+            .collect();
+        let refs: Vec<&SlotState> = of_mode.iter().filter_map(|&i| states[i].as_ref()).collect();
+        if refs.is_empty() {
+            continue;
+        }
+        let computed = resident_minutes_many(&refs, &study.attachments[mode.index()]);
+        for (i, column) in of_mode.into_iter().zip(computed) {
+            columns[i] = Some(column);
+        }
+    }
+    columns
+        .into_par_iter()
+        .zip(slots)
+        .map(|(column, slot)| match column {
+            Some(c) => c,
+            None => compute_slot(study, profile, slot, placed, false).0,
+        })
+        .collect()
+}
+
 /// The minute column of `slot` for `placed` facilities (all categories;
 /// filtered here), keeping the search state when asked.
 pub(crate) fn compute_slot(
@@ -649,17 +732,9 @@ pub(crate) fn compute_slot(
     placed: &[Option<Placed>],
     keep_state: bool,
 ) -> (Vec<f32>, Option<SlotState>) {
-    match study.graph(slot.mode) {
-        Some((graph, net)) => {
-            let m = slot.mode.index();
-            let state = SlotState::build(
-                graph,
-                net,
-                attached_of(placed, &slot.category, m, u32::MAX),
-                slot.limit_minutes,
-                keep_state,
-            );
-            let column = state.resident_minutes(&study.attachments[m]);
+    match slot_state(study, slot, placed, keep_state) {
+        Some(state) => {
+            let column = state.resident_minutes(&study.attachments[slot.mode.index()]);
             (column, keep_state.then_some(state))
         }
         None => {

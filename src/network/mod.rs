@@ -41,14 +41,16 @@ pub struct RoadInfo {
     pub maxspeed_kmh: Option<f64>,
 }
 
-/// The `rstar` index of road pieces: up to [`CHUNK`] consecutive segments of
-/// one road under one bounding rectangle, stored as `(first, end)` segment
+/// The `rstar` index of road pieces: up to [`CHUNK`] consecutive segments
+/// (neighbours on the map, see [`in_node_order`]) under one bounding rectangle, stored as `(first, end)` segment
 /// indices. Four times fewer entries than segments make the bulk load
 /// correspondingly cheaper; searches then look at the segments inside.
 pub(crate) type SegmentIndex = RTree<GeomWithData<Rectangle<[f64; 2]>, (u32, u32)>>;
 
-/// Segments per index entry.
+/// Segments per index entry at most.
 const CHUNK: usize = 4;
+/// Largest side of an index entry's box (unless one segment is longer).
+const CHUNK_SPAN_M: f64 = 250.0;
 
 /// The road network of a study (see module docs).
 #[derive(Debug)]
@@ -137,6 +139,7 @@ impl Network {
             s.length_m = dist(node_xy[s.a as usize], node_xy[s.b as usize]);
         }
         segments.retain(|s| s.length_m > 0.0);
+        let segments = in_node_order(segments, node_xy.len());
         let usable = segments
             .iter()
             .map(|s| {
@@ -166,22 +169,29 @@ impl Network {
         self.index.get_or_init(|| {
             let mut chunks = Vec::with_capacity(self.segments.len() / CHUNK + 1);
             let mut start = 0;
+            let bounds = |seg: &Segment| {
+                let (a, b) = (self.node_xy[seg.a as usize], self.node_xy[seg.b as usize]);
+                (
+                    [a[0].min(b[0]), a[1].min(b[1])],
+                    [a[0].max(b[0]), a[1].max(b[1])],
+                )
+            };
             while start < self.segments.len() {
-                let road = self.segments[start].road;
+                let (mut lo, mut hi) = bounds(&self.segments[start]);
                 let mut end = start + 1;
-                while end < self.segments.len()
-                    && end - start < CHUNK
-                    && self.segments[end].road == road
-                {
-                    end += 1;
-                }
-                let (mut lo, mut hi) = ([f64::INFINITY; 2], [f64::NEG_INFINITY; 2]);
-                for seg in &self.segments[start..end] {
-                    for v in [seg.a, seg.b] {
-                        let p = self.node_xy[v as usize];
-                        lo = [lo[0].min(p[0]), lo[1].min(p[1])];
-                        hi = [hi[0].max(p[0]), hi[1].max(p[1])];
+                // Neighbours in the list are neighbours on the map; a piece
+                // stops where its box would grow beyond `CHUNK_SPAN_M`.
+                while end < self.segments.len() && end - start < CHUNK {
+                    let (l, h) = bounds(&self.segments[end]);
+                    let (l, h) = (
+                        [lo[0].min(l[0]), lo[1].min(l[1])],
+                        [hi[0].max(h[0]), hi[1].max(h[1])],
+                    );
+                    if h[0] - l[0] > CHUNK_SPAN_M || h[1] - l[1] > CHUNK_SPAN_M {
+                        break;
                     }
+                    (lo, hi) = (l, h);
+                    end += 1;
                 }
                 chunks.push(GeomWithData::new(
                     Rectangle::from_corners(lo, hi),
@@ -215,6 +225,35 @@ impl Network {
         self.projection
             .inverse(a[0] + (b[0] - a[0]) * t, a[1] + (b[1] - a[1]) * t)
     }
+}
+
+/// `segments` ordered by their lower node number (a counting sort). Nodes
+/// are numbered in spatial order, so segments near each other on the map
+/// end up near each other in memory, which is what snapping and reading
+/// attachments need.
+fn in_node_order(segments: Vec<Segment>, nodes: usize) -> Vec<Segment> {
+    let mut start = vec![0u32; nodes + 1];
+    for s in &segments {
+        start[s.a.min(s.b) as usize + 1] += 1;
+    }
+    for i in 0..nodes {
+        start[i + 1] += start[i];
+    }
+    let mut out = vec![
+        Segment {
+            a: 0,
+            b: 0,
+            length_m: 0.0,
+            road: 0,
+        };
+        segments.len()
+    ];
+    for s in segments {
+        let slot = &mut start[s.a.min(s.b) as usize];
+        out[*slot as usize] = s;
+        *slot += 1;
+    }
+    out
 }
 
 /// Indices of `points` sorted along a Z-order (Morton) curve over their
@@ -315,13 +354,18 @@ pub(crate) mod tests {
         let net = Network::build(&roads, LocalProjection::new(0.001, 0.0));
         assert_eq!(net.node_count(), 7);
         assert_eq!(net.segments.len(), 4);
+        // Segments are stored in spatial order: find them by what they are.
+        let first_road = net.segments.iter().find(|s| s.road == 0).unwrap();
         assert!(
-            (net.segments[0].length_m - 111.32).abs() < 0.1,
+            (first_road.length_m - 111.32).abs() < 0.1,
             "{}",
-            net.segments[0].length_m
+            first_road.length_m
         );
-        assert!(!net.is_usable(2, Mode::Drive));
-        assert!(net.is_usable(2, Mode::Walk));
-        assert_eq!(net.segment_class(2), Some("footway"));
+        let footway = (0..4u32)
+            .find(|&s| net.segment_class(s) == Some("footway"))
+            .unwrap();
+        assert_eq!(net.segments[footway as usize].road, 1);
+        assert!(!net.is_usable(footway, Mode::Drive));
+        assert!(net.is_usable(footway, Mode::Walk));
     }
 }

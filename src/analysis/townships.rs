@@ -36,11 +36,16 @@ impl TownshipIndex {
 
     /// Index of the first township containing the lon/lat point.
     pub fn locate(&self, p: [f64; 2]) -> Option<u32> {
-        self.boxes
-            .locate_in_envelope_intersecting(&AABB::from_point(p))
-            .map(|g| g.data)
-            .filter(|&i| self.shapes[i as usize].contains(p))
-            .min()
+        let mut first: Option<u32> = None;
+        let _ = self
+            .boxes
+            .locate_in_envelope_intersecting_int(&AABB::from_point(p), |g| {
+                if first.is_none_or(|f| g.data < f) && self.shapes[g.data as usize].contains(p) {
+                    first = Some(g.data);
+                }
+                std::ops::ControlFlow::<()>::Continue(())
+            });
+        first
     }
 }
 

@@ -4,6 +4,7 @@
 use super::Network;
 use super::time_buckets::TimeBuckets;
 use crate::model::{Mode, Oneway, Profile};
+use rayon::prelude::*;
 
 /// Bit in [`ModeGraph::seg_dirs`]: the mode may travel from `a` to `b`.
 pub const TRAVERSE_FORWARD: u8 = 1;
@@ -41,28 +42,47 @@ impl ModeGraph {
         let n = net.node_count();
         let constant = profile.constant_speed_mps(mode);
         let connector_mps = constant.unwrap_or(profile.modes.walk.speed_kmh / 3.6);
-        let mut seg_seconds = Vec::with_capacity(net.segments.len());
-        let mut seg_dirs = Vec::with_capacity(net.segments.len());
-        for (i, s) in net.segments.iter().enumerate() {
-            let road = &net.roads[s.road as usize];
-            let dirs = if !net.is_usable(i as u32, mode) {
-                0
-            } else if mode != Mode::Drive {
-                TRAVERSE_FORWARD | TRAVERSE_BACKWARD
-            } else {
-                match road.oneway {
-                    Oneway::No => TRAVERSE_FORWARD | TRAVERSE_BACKWARD,
-                    Oneway::Forward => TRAVERSE_FORWARD,
-                    Oneway::Backward => TRAVERSE_BACKWARD,
-                }
-            };
-            let mps = constant.unwrap_or_else(|| {
-                let class = road.class.map(|c| net.classes[c as usize].as_str());
-                profile.modes.drive.speed_kmh(class, road.maxspeed_kmh) / 3.6
-            });
-            seg_seconds.push((s.length_m / mps) as f32);
-            seg_dirs.push(dirs);
-        }
+        // Per road: directions allowed (if the class is usable) and speed.
+        let class_kmh: Vec<f64> = net
+            .classes
+            .iter()
+            .map(|c| profile.modes.drive.speed_kmh(Some(c), None))
+            .collect();
+        let per_road: Vec<(u8, f64)> = net
+            .roads
+            .iter()
+            .map(|road| {
+                let dirs = match (mode, road.oneway) {
+                    (Mode::Drive, Oneway::Forward) => TRAVERSE_FORWARD,
+                    (Mode::Drive, Oneway::Backward) => TRAVERSE_BACKWARD,
+                    _ => TRAVERSE_FORWARD | TRAVERSE_BACKWARD,
+                };
+                let mps = constant.unwrap_or_else(|| {
+                    let kmh = match road.maxspeed_kmh.filter(|m| m.is_finite() && *m > 0.0) {
+                        Some(m) => m,
+                        None => road
+                            .class
+                            .map_or(profile.modes.drive.other_kmh, |c| class_kmh[c as usize]),
+                    };
+                    kmh / 3.6
+                });
+                (dirs, mps)
+            })
+            .collect();
+        let (seg_seconds, seg_dirs): (Vec<f32>, Vec<u8>) = net
+            .segments
+            .par_iter()
+            .enumerate()
+            .map(|(i, s)| {
+                let (dirs, mps) = per_road[s.road as usize];
+                let dirs = if net.is_usable(i as u32, mode) {
+                    dirs
+                } else {
+                    0
+                };
+                ((s.length_m / mps) as f32, dirs)
+            })
+            .unzip();
         // Incoming arcs: an arc u→v is stored at v as (u, seconds).
         let mut count = vec![0u32; n + 1];
         for (s, &d) in net.segments.iter().zip(&seg_dirs) {
@@ -132,21 +152,26 @@ impl ModeGraph {
         seeds: &[(u32, f32, u32)],
         limit: f32,
     ) {
-        let mut queue = TimeBuckets::default();
-        queue.reset(limit);
-        for &(node, secs, label) in seeds {
-            if secs <= limit && secs < dist[node as usize] {
-                dist[node as usize] = secs;
-                if let Some(o) = owner.as_deref_mut() {
-                    o[node as usize] = label;
+        thread_local! {
+            /// Bucket memory kept between the searches run on a thread.
+            static QUEUE: std::cell::RefCell<TimeBuckets> = Default::default();
+        }
+        QUEUE.with_borrow_mut(|queue| {
+            queue.reset(limit);
+            for &(node, secs, label) in seeds {
+                if secs <= limit && secs < dist[node as usize] {
+                    dist[node as usize] = secs;
+                    if let Some(o) = owner.as_deref_mut() {
+                        o[node as usize] = label;
+                    }
+                    queue.push(secs, node);
                 }
-                queue.push(secs, node);
             }
-        }
-        match owner {
-            Some(owner) => self.settle(dist, Labels(owner), limit, &mut queue, |_| {}),
-            None => self.settle(dist, NoLabels, limit, &mut queue, |_| {}),
-        }
+            match owner {
+                Some(owner) => self.settle(dist, Labels(owner), limit, queue, |_| {}),
+                None => self.settle(dist, NoLabels, limit, queue, |_| {}),
+            }
+        });
     }
 
     /// The search's main loop over incoming arcs, bucket by bucket (see

@@ -48,7 +48,7 @@ pub struct RoadInfo {
 pub(crate) type SegmentIndex = RTree<GeomWithData<Rectangle<[f64; 2]>, (u32, u32)>>;
 
 /// Segments per index entry at most.
-const CHUNK: usize = 4;
+const CHUNK: usize = 8;
 /// Largest side of an index entry's box (unless one segment is longer).
 const CHUNK_SPAN_M: f64 = 250.0;
 
@@ -78,17 +78,16 @@ impl Network {
     /// dropped.
     pub fn build(roads: &[Road], projection: LocalProjection) -> Self {
         use rayon::prelude::*;
-        let mut node_of: HashMap<(u64, u64), u32, BuildHasherDefault<CoordHasher>> =
-            HashMap::with_capacity_and_hasher(roads.len() * 2, Default::default());
-        let mut node_lonlat: Vec<[f64; 2]> = Vec::new();
-        let mut segments = Vec::new();
+        let (node_lonlat, vertex_node) = distinct_vertices(roads);
+        let mut segments = Vec::with_capacity(vertex_node.len());
         let mut infos = Vec::with_capacity(roads.len());
         let mut classes: Vec<String> = Vec::new();
-        let mut class_of: HashMap<String, u16> = HashMap::new();
+        let mut class_of: HashMap<&str, u16> = HashMap::new();
+        let mut first = 0;
         for (ri, road) in roads.iter().enumerate() {
-            let class = road.highway.as_ref().map(|h| {
-                *class_of.entry(h.clone()).or_insert_with(|| {
-                    classes.push(h.clone());
+            let class = road.highway.as_deref().map(|h| {
+                *class_of.entry(h).or_insert_with(|| {
+                    classes.push(h.to_string());
                     (classes.len() - 1) as u16
                 })
             });
@@ -97,28 +96,20 @@ impl Network {
                 oneway: road.oneway,
                 maxspeed_kmh: road.maxspeed_kmh,
             });
-            let mut prev: Option<u32> = None;
-            for c in road.line.coords() {
-                // +0.0 folds -0.0 into 0.0 so equal coordinates share a key.
-                let key = ((c.x + 0.0).to_bits(), (c.y + 0.0).to_bits());
-                let id = *node_of.entry(key).or_insert_with(|| {
-                    node_lonlat.push([c.x, c.y]);
-                    (node_lonlat.len() - 1) as u32
-                });
-                if let Some(p) = prev
-                    && p != id
-                {
+            let nodes = &vertex_node[first..first + road.line.0.len()];
+            first += nodes.len();
+            for pair in nodes.windows(2) {
+                if pair[0] != pair[1] {
                     segments.push(Segment {
-                        a: p,
-                        b: id,
+                        a: pair[0],
+                        b: pair[1],
                         length_m: 0.0,
                         road: ri as u32,
                     });
                 }
-                prev = Some(id);
             }
         }
-        drop(node_of);
+        drop(class_of);
         let node_xy: Vec<[f64; 2]> = node_lonlat
             .par_iter()
             .map(|&[lon, lat]| projection.forward(lon, lat))
@@ -225,6 +216,93 @@ impl Network {
         self.projection
             .inverse(a[0] + (b[0] - a[0]) * t, a[1] + (b[1] - a[1]) * t)
     }
+}
+
+/// The nodes of the road lines: every distinct vertex once (lon/lat), and
+/// the node of every vertex of every line, lines one after another. Equal
+/// coordinates (bit for bit, -0.0 as 0.0) are one node.
+///
+/// Vertices are first spread over buckets by a hash of their coordinates,
+/// each bucket small enough to be deduplicated in cache; buckets run in
+/// parallel. One big hash table would wait on memory at every vertex.
+fn distinct_vertices(roads: &[Road]) -> (Vec<[f64; 2]>, Vec<u32>) {
+    use rayon::prelude::*;
+    type Key = (u64, u64);
+    let keys: Vec<Key> = roads
+        .par_iter()
+        .flat_map_iter(|r| {
+            r.line
+                .coords()
+                .map(|c| ((c.x + 0.0).to_bits(), (c.y + 0.0).to_bits()))
+        })
+        .collect();
+    let n = keys.len();
+    let shift = (n / 4096)
+        .max(1)
+        .next_power_of_two()
+        .trailing_zeros()
+        .min(16);
+    let bucket_of = |k: &Key| -> usize {
+        let h = (k.0 ^ k.1.rotate_left(29)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        if shift == 0 {
+            0
+        } else {
+            (h >> (64 - shift)) as usize
+        }
+    };
+    let buckets = 1usize << shift;
+    let bucket: Vec<u32> = keys.par_iter().map(|k| bucket_of(k) as u32).collect();
+    let mut start = vec![0usize; buckets + 1];
+    for &b in &bucket {
+        start[b as usize + 1] += 1;
+    }
+    for i in 0..buckets {
+        start[i + 1] += start[i];
+    }
+    // (key, vertex) grouped by bucket: each bucket then reads its own
+    // stretch of memory.
+    let mut by_bucket = vec![((0u64, 0u64), 0u32); n];
+    let mut fill = start.clone();
+    for (i, (&b, &key)) in bucket.iter().zip(&keys).enumerate() {
+        by_bucket[fill[b as usize]] = (key, i as u32);
+        fill[b as usize] += 1;
+    }
+    drop(keys);
+    drop(bucket);
+    // Per bucket: its distinct keys, and the local number of each vertex.
+    let local: Vec<(Vec<Key>, Vec<u32>)> = (0..buckets)
+        .into_par_iter()
+        .map(|b| {
+            let vertices = &by_bucket[start[b]..start[b + 1]];
+            let mut number: HashMap<Key, u32, BuildHasherDefault<CoordHasher>> =
+                HashMap::with_capacity_and_hasher(vertices.len(), Default::default());
+            let mut distinct = Vec::new();
+            let numbers = vertices
+                .iter()
+                .map(|&(key, _)| {
+                    *number.entry(key).or_insert_with(|| {
+                        distinct.push(key);
+                        (distinct.len() - 1) as u32
+                    })
+                })
+                .collect();
+            (distinct, numbers)
+        })
+        .collect();
+    let mut lonlat = Vec::with_capacity(local.iter().map(|l| l.0.len()).sum());
+    let mut vertex_node = vec![0u32; n];
+    for (b, (distinct, numbers)) in local.iter().enumerate() {
+        let offset = lonlat.len() as u32;
+        for (&(_, v), &k) in by_bucket[start[b]..start[b + 1]].iter().zip(numbers) {
+            vertex_node[v as usize] = offset + k;
+        }
+        lonlat.extend(
+            distinct
+                .iter()
+                .map(|&(x, y)| [f64::from_bits(x), f64::from_bits(y)]),
+        );
+    }
+    (lonlat, vertex_node)
 }
 
 /// `segments` ordered by their lower node number (a counting sort). Nodes
@@ -367,5 +445,44 @@ pub(crate) mod tests {
         assert_eq!(net.segments[footway as usize].road, 1);
         assert!(!net.is_usable(footway, Mode::Drive));
         assert!(net.is_usable(footway, Mode::Walk));
+    }
+
+    /// Many buckets: vertices get the same node exactly when their
+    /// coordinates are equal (against one plain hash map).
+    #[test]
+    fn distinct_vertices_match_a_plain_hash_map() {
+        let mut seed = 3u64;
+        let mut next = |m: u64| {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (seed >> 33) % m
+        };
+        let roads: Vec<Road> = (0..3000)
+            .map(|_| {
+                let coords: Vec<(f64, f64)> = (0..2 + next(12))
+                    .map(|_| (next(300) as f64 * 1e-4, next(300) as f64 * 1e-4))
+                    .collect();
+                road(&coords, "residential", Oneway::No)
+            })
+            .collect();
+        let (lonlat, node) = distinct_vertices(&roads);
+        let all: Vec<(f64, f64)> = roads
+            .iter()
+            .flat_map(|r| r.line.coords().map(|c| (c.x, c.y)))
+            .collect();
+        assert!(all.len() > 2 * 4096, "several buckets");
+        assert_eq!(node.len(), all.len());
+        let mut first_node: HashMap<(u64, u64), u32> = HashMap::new();
+        for (&(x, y), &v) in all.iter().zip(&node) {
+            assert_eq!(lonlat[v as usize], [x, y]);
+            let seen = *first_node.entry((x.to_bits(), y.to_bits())).or_insert(v);
+            assert_eq!(seen, v, "equal coordinates, one node");
+        }
+        assert_eq!(
+            first_node.len(),
+            lonlat.len(),
+            "distinct coordinates, distinct nodes"
+        );
     }
 }

@@ -107,12 +107,20 @@ impl Network {
             blocks.push((start, end, lo, hi));
             start = end;
         }
-        blocks
-            .par_iter()
-            .flat_map_iter(|&(start, end, lo, hi)| {
-                self.snap_block(&points[start..end], lo, hi, modes)
-            })
-            .collect()
+        let mut out = vec![[None; 3]; points.len()];
+        let mut rest = out.as_mut_slice();
+        let mut pieces = Vec::with_capacity(blocks.len());
+        for &(start, end, lo, hi) in &blocks {
+            let (piece, tail) = rest.split_at_mut(end - start);
+            pieces.push((&points[start..end], lo, hi, piece));
+            rest = tail;
+        }
+        pieces
+            .into_par_iter()
+            .for_each_init(Vec::new, |near, (points, lo, hi, out)| {
+                self.snap_block(points, lo, hi, modes, near, out)
+            });
+        out
     }
 
     /// One block of [`Network::snap_many`]: the segments near its box are
@@ -124,12 +132,14 @@ impl Network {
         lo: [f64; 2],
         hi: [f64; 2],
         modes: u8,
-    ) -> Vec<[Option<Snap>; 3]> {
+        near: &mut Vec<([f64; 2], [f64; 2], u32, u8)>,
+        out: &mut [[Option<Snap>; 3]],
+    ) {
         let r = FIRST_RADIUS_M;
         let (far_lo, far_hi) = ([lo[0] - r, lo[1] - r], [hi[0] + r, hi[1] + r]);
         let envelope = AABB::from_corners(far_lo, far_hi);
         // (a, b, segment, usable) of every usable segment near the block.
-        let mut near: Vec<([f64; 2], [f64; 2], u32, u8)> = Vec::new();
+        near.clear();
         let _ = self
             .index()
             .locate_in_envelope_intersecting_int(&envelope, |item| {
@@ -151,23 +161,20 @@ impl Network {
                 }
                 std::ops::ControlFlow::<()>::Continue(())
             });
-        points
-            .iter()
-            .map(|&xy| {
-                let mut nearest = NearestPerMode::new(modes);
-                for &(a, b, s, usable) in &near {
-                    let d2 = distance_2(a, b, xy);
-                    if d2 <= r * r {
-                        nearest.offer(s, usable, d2);
-                    }
+        for (&xy, out) in points.iter().zip(out) {
+            let mut nearest = NearestPerMode::new(modes);
+            for &(a, b, s, usable) in near.iter() {
+                let d2 = distance_2(a, b, xy);
+                if d2 <= r * r {
+                    nearest.offer(s, usable, d2);
                 }
-                if nearest.settled(r * r) {
-                    self.snaps_from(nearest.best, xy)
-                } else {
-                    self.snap_from(xy, modes, &[160.0])
-                }
-            })
-            .collect()
+            }
+            *out = if nearest.settled(r * r) {
+                self.snaps_from(nearest.best, xy)
+            } else {
+                self.snap_from(xy, modes, &[160.0])
+            };
+        }
     }
 
     /// [`Network::snap`], trying boxes of the given `radii` before the

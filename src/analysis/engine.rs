@@ -250,35 +250,37 @@ type DemandPart = (Vec<Resident>, Vec<Option<u32>>, Vec<[f64; 2]>, DemandKind);
 /// Demand points (residents, or the area grid), their townships and
 /// projected positions, in Z-order.
 fn prepare_demand(layers: &Layers, projection: &LocalProjection) -> DemandPart {
-    let (demand, resident_township, demand_kind) = match &layers.residents {
-        Some(residents) => {
-            let index = TownshipIndex::new(&layers.townships);
-            let owners = residents
-                .par_iter()
-                .map(|r| index.locate([r.location.x(), r.location.y()]))
-                .collect();
-            (residents.clone(), owners, DemandKind::People)
-        }
-        None => {
-            let (d, o) = area_grid(&layers.townships, projection);
-            (d, o, DemandKind::AreaHectares)
-        }
-    };
-    let resident_xy: Vec<[f64; 2]> = demand
-        .par_iter()
-        .map(|r| projection.forward(r.location.x(), r.location.y()))
-        .collect();
     // Demand in Z-order: neighbours on the map sit together in memory, which
     // makes snapping and reading search results several times faster on
     // large districts than in file order.
-    let order = crate::network::spatial_order(&resident_xy);
-    let demand: Vec<Resident> = order.iter().map(|&i| demand[i as usize]).collect();
-    let resident_township: Vec<Option<u32>> = order
-        .iter()
-        .map(|&i| resident_township[i as usize])
-        .collect();
-    let resident_xy: Vec<[f64; 2]> = order.iter().map(|&i| resident_xy[i as usize]).collect();
-    (demand, resident_township, resident_xy, demand_kind)
+    let in_spatial_order = |points: &[Resident]| {
+        let lonlat: Vec<[f64; 2]> = points
+            .par_iter()
+            .map(|r| [r.location.x(), r.location.y()])
+            .collect();
+        crate::network::spatial_order(&lonlat)
+    };
+    let project = |r: &Resident| projection.forward(r.location.x(), r.location.y());
+    match &layers.residents {
+        Some(residents) => {
+            let order = in_spatial_order(residents);
+            let demand: Vec<Resident> = order.par_iter().map(|&i| residents[i as usize]).collect();
+            let index = TownshipIndex::new(&layers.townships);
+            let (owners, xy) = demand
+                .par_iter()
+                .map(|r| (index.locate([r.location.x(), r.location.y()]), project(r)))
+                .unzip();
+            (demand, owners, xy, DemandKind::People)
+        }
+        None => {
+            let (grid, grid_owners) = area_grid(&layers.townships, projection);
+            let order = in_spatial_order(&grid);
+            let demand: Vec<Resident> = order.iter().map(|&i| grid[i as usize]).collect();
+            let owners = order.iter().map(|&i| grid_owners[i as usize]).collect();
+            let xy = demand.par_iter().map(project).collect();
+            (demand, owners, xy, DemandKind::AreaHectares)
+        }
+    }
 }
 
 /// The road graph, its segment index and the timed graph of each mode used.

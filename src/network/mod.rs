@@ -78,13 +78,30 @@ impl Network {
     /// dropped.
     pub fn build(roads: &[Road], projection: LocalProjection) -> Self {
         use rayon::prelude::*;
-        let (node_lonlat, vertex_node) = distinct_vertices(roads);
-        let mut segments = Vec::with_capacity(vertex_node.len());
+        let (lonlat, mut vertex_node) = distinct_vertices(roads);
+        // Number nodes along a space-filling curve, so that nodes near each
+        // other on the map are near each other in memory: searches and
+        // snapping then touch far fewer cache lines.
+        let order = spatial_order(&lonlat);
+        let node_lonlat: Vec<[f64; 2]> = order.par_iter().map(|&o| lonlat[o as usize]).collect();
+        drop(lonlat);
+        let mut new_id = vec![0u32; order.len()];
+        for (new, &old) in order.iter().enumerate() {
+            new_id[old as usize] = new as u32;
+        }
+        drop(order);
+        vertex_node
+            .par_iter_mut()
+            .for_each(|v| *v = new_id[*v as usize]);
+        drop(new_id);
+        let node_xy: Vec<[f64; 2]> = node_lonlat
+            .par_iter()
+            .map(|&[lon, lat]| projection.forward(lon, lat))
+            .collect();
         let mut infos = Vec::with_capacity(roads.len());
         let mut classes: Vec<String> = Vec::new();
         let mut class_of: HashMap<&str, u16> = HashMap::new();
-        let mut first = 0;
-        for (ri, road) in roads.iter().enumerate() {
+        for road in roads {
             let class = road.highway.as_deref().map(|h| {
                 *class_of.entry(h).or_insert_with(|| {
                     classes.push(h.to_string());
@@ -96,41 +113,9 @@ impl Network {
                 oneway: road.oneway,
                 maxspeed_kmh: road.maxspeed_kmh,
             });
-            let nodes = &vertex_node[first..first + road.line.0.len()];
-            first += nodes.len();
-            for pair in nodes.windows(2) {
-                if pair[0] != pair[1] {
-                    segments.push(Segment {
-                        a: pair[0],
-                        b: pair[1],
-                        length_m: 0.0,
-                        road: ri as u32,
-                    });
-                }
-            }
         }
         drop(class_of);
-        let node_xy: Vec<[f64; 2]> = node_lonlat
-            .par_iter()
-            .map(|&[lon, lat]| projection.forward(lon, lat))
-            .collect();
-        // Number nodes along a space-filling curve, so that nodes near each
-        // other on the map are near each other in memory: searches and
-        // snapping then touch far fewer cache lines.
-        let order = spatial_order(&node_xy);
-        let mut new_id = vec![0u32; order.len()];
-        for (new, &old) in order.iter().enumerate() {
-            new_id[old as usize] = new as u32;
-        }
-        let node_xy: Vec<[f64; 2]> = order.iter().map(|&o| node_xy[o as usize]).collect();
-        let node_lonlat: Vec<[f64; 2]> = order.iter().map(|&o| node_lonlat[o as usize]).collect();
-        for s in &mut segments {
-            s.a = new_id[s.a as usize];
-            s.b = new_id[s.b as usize];
-            s.length_m = dist(node_xy[s.a as usize], node_xy[s.b as usize]);
-        }
-        segments.retain(|s| s.length_m > 0.0);
-        let segments = in_node_order(segments, node_xy.len());
+        let segments = segments_in_node_order(roads, &vertex_node, &node_xy);
         let usable = segments
             .iter()
             .map(|s| {
@@ -305,33 +290,58 @@ fn distinct_vertices(roads: &[Road]) -> (Vec<[f64; 2]>, Vec<u32>) {
     (lonlat, vertex_node)
 }
 
-/// `segments` ordered by their lower node number (a counting sort). Nodes
-/// are numbered in spatial order, so segments near each other on the map
-/// end up near each other in memory, which is what snapping and reading
-/// attachments need.
-fn in_node_order(segments: Vec<Segment>, nodes: usize) -> Vec<Segment> {
-    let mut start = vec![0u32; nodes + 1];
-    for s in &segments {
-        start[s.a.min(s.b) as usize + 1] += 1;
-    }
-    for i in 0..nodes {
+/// The segments of non-zero length of the road lines (`vertex_node`: the
+/// node of every vertex, lines one after another), ordered by their lower
+/// node number (a counting sort, stable). Nodes are numbered in spatial
+/// order, so segments near each other on the map end up near each other in
+/// memory, which is what snapping and reading attachments need.
+fn segments_in_node_order(
+    roads: &[Road],
+    vertex_node: &[u32],
+    node_xy: &[[f64; 2]],
+) -> Vec<Segment> {
+    // Calls `f(road, a, b, length)` for every segment, in line order.
+    let each = |f: &mut dyn FnMut(u32, u32, u32, f64)| {
+        let mut first = 0;
+        for (ri, road) in roads.iter().enumerate() {
+            let nodes = &vertex_node[first..first + road.line.0.len()];
+            first += nodes.len();
+            for pair in nodes.windows(2) {
+                let (a, b) = (pair[0], pair[1]);
+                if a != b {
+                    let length = dist(node_xy[a as usize], node_xy[b as usize]);
+                    if length > 0.0 {
+                        f(ri as u32, a, b, length);
+                    }
+                }
+            }
+        }
+    };
+    let mut start = vec![0u32; node_xy.len() + 1];
+    each(&mut |_, a, b, _| start[a.min(b) as usize + 1] += 1);
+    for i in 0..node_xy.len() {
         start[i + 1] += start[i];
     }
-    let mut out = vec![
+    let mut segments = vec![
         Segment {
             a: 0,
             b: 0,
             length_m: 0.0,
             road: 0,
         };
-        segments.len()
+        start[node_xy.len()] as usize
     ];
-    for s in segments {
-        let slot = &mut start[s.a.min(s.b) as usize];
-        out[*slot as usize] = s;
+    each(&mut |road, a, b, length_m| {
+        let slot = &mut start[a.min(b) as usize];
+        segments[*slot as usize] = Segment {
+            a,
+            b,
+            length_m,
+            road,
+        };
         *slot += 1;
-    }
-    out
+    });
+    segments
 }
 
 /// Indices of `points` sorted along a Z-order (Morton) curve over their

@@ -231,14 +231,26 @@ pub(crate) fn prepare(
             .filter(|(s, _)| used.iter().any(|m| s[m.index()].is_none()))
             .map(|(_, r)| r.population),
     );
-    for (m, graph) in graphs.iter().enumerate() {
-        if let Some(graph) = graph {
-            study.attachments[m] = study
-                .resident_snaps
-                .par_iter()
-                .map(|s| Attachment::new(graph, &network, s[m]))
-                .collect();
+    // Every mode's attachments in one pass over the snaps.
+    let used_graphs: Vec<(usize, &ModeGraph)> = graphs
+        .iter()
+        .enumerate()
+        .filter_map(|(m, g)| g.as_ref().map(|g| (m, g)))
+        .collect();
+    let mut attachments: Vec<Vec<Attachment>> = used_graphs
+        .iter()
+        .map(|_| vec![Attachment::UNREACHABLE; study.resident_snaps.len()])
+        .collect();
+    fill_in_pieces(&mut attachments, RESIDENT_PIECE, |rows, outs| {
+        let snaps = &study.resident_snaps[rows];
+        for (&(m, graph), out) in used_graphs.iter().zip(outs.iter_mut()) {
+            for (o, s) in out.iter_mut().zip(snaps) {
+                *o = Attachment::new(graph, &network, s[m]);
+            }
         }
+    });
+    for ((m, _), a) in used_graphs.iter().zip(attachments) {
+        study.attachments[*m] = a;
     }
     study.routing = Some(Arc::new(Routing { network, graphs }));
     timings.snap = clock.elapsed().as_secs_f64();
@@ -324,12 +336,32 @@ impl Study {
         }
     }
 
-    /// Project and snap many facilities, in parallel.
-    pub fn place_all<'a>(
-        &self,
-        facilities: impl IntoParallelIterator<Item = &'a Facility>,
-    ) -> Vec<Placed> {
-        facilities.into_par_iter().map(|f| self.place(f)).collect()
+    /// Project and snap many facilities, in parallel and (for the snapping)
+    /// in spatial order.
+    pub fn place_all(&self, facilities: &[Facility]) -> Vec<Placed> {
+        let xy: Vec<[f64; 2]> = facilities
+            .par_iter()
+            .map(|f| self.projection.forward(f.location.x(), f.location.y()))
+            .collect();
+        let mut snaps = vec![[None; 3]; xy.len()];
+        if let Some(r) = &self.routing {
+            let order = crate::network::spatial_order(&xy);
+            let sorted: Vec<[f64; 2]> = order.iter().map(|&i| xy[i as usize]).collect();
+            let sorted_snaps = r.network.snap_many(&sorted, self.modes_bits);
+            for (&i, s) in order.iter().zip(sorted_snaps) {
+                snaps[i as usize] = s;
+            }
+        }
+        facilities
+            .iter()
+            .zip(xy)
+            .zip(snaps)
+            .map(|((f, xy), snaps)| Placed {
+                category: f.category.clone(),
+                xy,
+                snaps,
+            })
+            .collect()
     }
 
     /// Warnings about facilities no road reaches, per mode.
@@ -650,27 +682,43 @@ pub(crate) fn resident_minutes_many(
     states: &[&SlotState],
     attachments: &[Attachment],
 ) -> Vec<Vec<f32>> {
-    let n = attachments.len();
-    let mut columns: Vec<Vec<f32>> = states.iter().map(|_| vec![f32::INFINITY; n]).collect();
-    let mut pieces: Vec<Vec<&mut [f32]>> = (0..n.div_ceil(RESIDENT_PIECE))
-        .map(|_| Vec::with_capacity(states.len()))
+    let mut columns: Vec<Vec<f32>> = states
+        .iter()
+        .map(|_| vec![f32::INFINITY; attachments.len()])
         .collect();
-    for column in &mut columns {
-        for (piece, part) in pieces.iter_mut().zip(column.chunks_mut(RESIDENT_PIECE)) {
-            piece.push(part);
+    fill_in_pieces(&mut columns, RESIDENT_PIECE, |rows, outs| {
+        let ats = &attachments[rows];
+        for (state, out) in states.iter().zip(outs.iter_mut()) {
+            for (o, at) in out.iter_mut().zip(ats) {
+                *o = state.minutes_at(at);
+            }
+        }
+    });
+    columns
+}
+
+/// Fill equally long `columns` in parallel, in pieces of `piece` rows:
+/// `fill(rows, parts)` gets a range of rows and that piece of every column,
+/// so that what a row reads is read once for all the columns.
+fn fill_in_pieces<T: Send>(
+    columns: &mut [Vec<T>],
+    piece: usize,
+    fill: impl Fn(std::ops::Range<usize>, &mut [&mut [T]]) + Sync,
+) {
+    let n = columns.first().map_or(0, Vec::len);
+    let mut pieces: Vec<(usize, Vec<&mut [T]>)> = (0..n.div_ceil(piece))
+        .map(|p| (p * piece, Vec::with_capacity(columns.len())))
+        .collect();
+    for column in columns.iter_mut() {
+        debug_assert_eq!(column.len(), n);
+        for (p, part) in pieces.iter_mut().zip(column.chunks_mut(piece)) {
+            p.1.push(part);
         }
     }
-    pieces
-        .into_par_iter()
-        .zip(attachments.par_chunks(RESIDENT_PIECE))
-        .for_each(|(mut outs, ats)| {
-            for (state, out) in states.iter().zip(outs.iter_mut()) {
-                for (o, at) in out.iter_mut().zip(ats) {
-                    *o = state.minutes_at(at);
-                }
-            }
-        });
-    columns
+    pieces.into_par_iter().for_each(|(start, mut parts)| {
+        let end = (start + piece).min(n);
+        fill(start..end, &mut parts);
+    });
 }
 
 /// The search state of `slot` for `placed` facilities (all categories;

@@ -67,19 +67,21 @@ impl Areas {
         let mut population_of = vec![0.0; townships + 1];
         let mut outside_population = 0.0;
         for (&t, &p) in township.iter().zip(&population) {
-            match population_of.get_mut(t as usize) {
-                Some(sum) if (t as usize) < townships => *sum += p,
-                _ => outside_population += p,
+            if t == OUTSIDE {
+                outside_population += p;
+            } else {
+                population_of[t as usize] += p;
             }
         }
-        population_of[townships] = add_up(population_of[..townships].iter().copied());
-        Areas {
+        let mut areas = Areas {
             township,
             population,
             townships,
-            population_of,
+            population_of: Vec::new(),
             outside_population,
-        }
+        };
+        areas.population_of = areas.with_district_total(population_of);
+        areas
     }
 
     /// Number of areas: the townships and the district.
@@ -328,13 +330,8 @@ mod tests {
     /// every township, times beyond the limit and zero populations.
     #[test]
     fn figures_match_a_full_sort_per_area() {
-        let mut seed = 7u64;
-        let mut next = |m: u64| {
-            seed = seed
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            (seed >> 33) % m
-        };
+        let mut rng = crate::generate::SplitMix64::new(7);
+        let mut next = |m: u64| rng.next_u64() % m;
         for (n, townships) in [(1usize, 1usize), (7, 2), (100, 3), (5000, 12)] {
             let demand: Vec<Resident> = (0..n).map(|_| resident(next(7) as f64)).collect();
             let owner: Vec<Option<u32>> = (0..n)

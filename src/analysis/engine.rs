@@ -324,16 +324,9 @@ fn build_network(
 impl Study {
     /// Project and snap one facility.
     pub fn place(&self, f: &Facility) -> Placed {
-        let xy = self.projection.forward(f.location.x(), f.location.y());
-        let snaps = match &self.routing {
-            Some(r) => r.network.snap(xy, self.modes_bits),
-            None => [None; 3],
-        };
-        Placed {
-            category: f.category.clone(),
-            xy,
-            snaps,
-        }
+        self.place_all(std::slice::from_ref(f))
+            .pop()
+            .expect("one facility placed")
     }
 
     /// Project and snap many facilities, in parallel and (for the snapping)

@@ -232,15 +232,8 @@ impl ModeGraph {
     /// than `limit` seconds are `INFINITY`.
     pub fn times_to_seeds(&self, seeds: &[(u32, f32)], limit: f32) -> Vec<f32> {
         let mut best = vec![f32::INFINITY; self.node_count()];
-        let mut queue = TimeBuckets::default();
-        queue.reset(limit);
-        for &(node, secs) in seeds {
-            if secs <= limit && secs < best[node as usize] {
-                best[node as usize] = secs;
-                queue.push(secs, node);
-            }
-        }
-        self.settle(&mut best, NoLabels, limit, &mut queue, |_| {});
+        let seeds: Vec<(u32, f32, u32)> = seeds.iter().map(|&(v, s)| (v, s, 0)).collect();
+        self.relax(&mut best, None, &seeds, limit);
         best
     }
 }

@@ -143,38 +143,21 @@ impl Network {
     /// The `rstar` index of road pieces, built on first use (thread-safe).
     pub(crate) fn index(&self) -> &SegmentIndex {
         self.index.get_or_init(|| {
-            let mut chunks = Vec::with_capacity(self.segments.len() / CHUNK + 1);
-            let mut start = 0;
-            let bounds = |seg: &Segment| {
+            // Neighbours in the list are neighbours on the map; a piece stops
+            // where its box would grow beyond `CHUNK_SPAN_M`.
+            let chunks = compact_runs(self.segments.len(), CHUNK, CHUNK_SPAN_M, |i| {
+                let seg = &self.segments[i];
                 let (a, b) = (self.node_xy[seg.a as usize], self.node_xy[seg.b as usize]);
                 (
                     [a[0].min(b[0]), a[1].min(b[1])],
                     [a[0].max(b[0]), a[1].max(b[1])],
                 )
-            };
-            while start < self.segments.len() {
-                let (mut lo, mut hi) = bounds(&self.segments[start]);
-                let mut end = start + 1;
-                // Neighbours in the list are neighbours on the map; a piece
-                // stops where its box would grow beyond `CHUNK_SPAN_M`.
-                while end < self.segments.len() && end - start < CHUNK {
-                    let (l, h) = bounds(&self.segments[end]);
-                    let (l, h) = (
-                        [lo[0].min(l[0]), lo[1].min(l[1])],
-                        [hi[0].max(h[0]), hi[1].max(h[1])],
-                    );
-                    if h[0] - l[0] > CHUNK_SPAN_M || h[1] - l[1] > CHUNK_SPAN_M {
-                        break;
-                    }
-                    (lo, hi) = (l, h);
-                    end += 1;
-                }
-                chunks.push(GeomWithData::new(
-                    Rectangle::from_corners(lo, hi),
-                    (start as u32, end as u32),
-                ));
-                start = end;
-            }
+            })
+            .into_iter()
+            .map(|(start, end, lo, hi)| {
+                GeomWithData::new(Rectangle::from_corners(lo, hi), (start as u32, end as u32))
+            })
+            .collect();
             RTree::bulk_load(chunks)
         })
     }
@@ -201,6 +184,38 @@ impl Network {
         self.projection
             .inverse(a[0] + (b[0] - a[0]) * t, a[1] + (b[1] - a[1]) * t)
     }
+}
+
+/// Consecutive runs of at most `max_items` items (`bounds(i)`: the box of
+/// item `i`) whose joint box stays within `span` metres either way, as
+/// `(start, end, lo, hi)`. Items in spatial order give compact runs.
+pub(crate) fn compact_runs(
+    len: usize,
+    max_items: usize,
+    span: f64,
+    bounds: impl Fn(usize) -> ([f64; 2], [f64; 2]),
+) -> Vec<(usize, usize, [f64; 2], [f64; 2])> {
+    let mut runs = Vec::new();
+    let mut start = 0;
+    while start < len {
+        let (mut lo, mut hi) = bounds(start);
+        let mut end = start + 1;
+        while end < len && end - start < max_items {
+            let (l, h) = bounds(end);
+            let (l, h) = (
+                [lo[0].min(l[0]), lo[1].min(l[1])],
+                [hi[0].max(h[0]), hi[1].max(h[1])],
+            );
+            if h[0] - l[0] > span || h[1] - l[1] > span {
+                break;
+            }
+            (lo, hi) = (l, h);
+            end += 1;
+        }
+        runs.push((start, end, lo, hi));
+        start = end;
+    }
+    runs
 }
 
 /// The nodes of the road lines: every distinct vertex once (lon/lat), and
@@ -461,13 +476,8 @@ pub(crate) mod tests {
     /// coordinates are equal (against one plain hash map).
     #[test]
     fn distinct_vertices_match_a_plain_hash_map() {
-        let mut seed = 3u64;
-        let mut next = |m: u64| {
-            seed = seed
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            (seed >> 33) % m
-        };
+        let mut rng = crate::generate::SplitMix64::new(3);
+        let mut next = |m: u64| rng.next_u64() % m;
         let roads: Vec<Road> = (0..3000)
             .map(|_| {
                 let coords: Vec<(f64, f64)> = (0..2 + next(12))

@@ -87,26 +87,9 @@ impl Network {
     /// share one index query for the first look.
     pub fn snap_many(&self, points: &[[f64; 2]], modes: u8) -> Vec<[Option<Snap>; 3]> {
         use rayon::prelude::*;
-        let mut blocks = Vec::with_capacity(points.len() / 8 + 1);
-        let mut start = 0;
-        while start < points.len() {
-            let (mut lo, mut hi) = (points[start], points[start]);
-            let mut end = start + 1;
-            while end < points.len() && end - start < BLOCK_POINTS {
-                let p = points[end];
-                let (l, h) = (
-                    [lo[0].min(p[0]), lo[1].min(p[1])],
-                    [hi[0].max(p[0]), hi[1].max(p[1])],
-                );
-                if h[0] - l[0] > BLOCK_SPAN_M || h[1] - l[1] > BLOCK_SPAN_M {
-                    break;
-                }
-                (lo, hi) = (l, h);
-                end += 1;
-            }
-            blocks.push((start, end, lo, hi));
-            start = end;
-        }
+        let blocks = super::compact_runs(points.len(), BLOCK_POINTS, BLOCK_SPAN_M, |i| {
+            (points[i], points[i])
+        });
         let mut out = vec![[None; 3]; points.len()];
         let mut rest = out.as_mut_slice();
         let mut pieces = Vec::with_capacity(blocks.len());

@@ -78,22 +78,10 @@ impl Network {
     /// dropped.
     pub fn build(roads: &[Road], projection: LocalProjection) -> Self {
         use rayon::prelude::*;
-        let (lonlat, mut vertex_node) = distinct_vertices(roads);
-        // Number nodes along a space-filling curve, so that nodes near each
-        // other on the map are near each other in memory: searches and
+        // Nodes come numbered along a space-filling curve, so that nodes near
+        // each other on the map are near each other in memory: searches and
         // snapping then touch far fewer cache lines.
-        let order = spatial_order(&lonlat);
-        let node_lonlat: Vec<[f64; 2]> = order.par_iter().map(|&o| lonlat[o as usize]).collect();
-        drop(lonlat);
-        let mut new_id = vec![0u32; order.len()];
-        for (new, &old) in order.iter().enumerate() {
-            new_id[old as usize] = new as u32;
-        }
-        drop(order);
-        vertex_node
-            .par_iter_mut()
-            .for_each(|v| *v = new_id[*v as usize]);
-        drop(new_id);
+        let (node_lonlat, vertex_node) = distinct_vertices(roads);
         let node_xy: Vec<[f64; 2]> = node_lonlat
             .par_iter()
             .map(|&[lon, lat]| projection.forward(lon, lat))
@@ -218,13 +206,14 @@ pub(crate) fn compact_runs(
     runs
 }
 
-/// The nodes of the road lines: every distinct vertex once (lon/lat), and
-/// the node of every vertex of every line, lines one after another. Equal
-/// coordinates (bit for bit, -0.0 as 0.0) are one node.
+/// The nodes of the road lines: every distinct vertex once (lon/lat), in
+/// Z-curve order, and the node of every vertex of every line, lines one
+/// after another. Equal coordinates (bit for bit, -0.0 as 0.0) are one node.
 ///
-/// Vertices are first spread over buckets by a hash of their coordinates,
-/// each bucket small enough to be deduplicated in cache; buckets run in
-/// parallel. One big hash table would wait on memory at every vertex.
+/// Vertices are first spread over buckets by their cell on the curve, each
+/// bucket small enough on average to be deduplicated and ordered in cache;
+/// buckets run in parallel, and bucket after bucket they are already in
+/// curve order. One big hash table would wait on memory at every vertex.
 fn distinct_vertices(roads: &[Road]) -> (Vec<[f64; 2]>, Vec<u32>) {
     use rayon::prelude::*;
     type Key = (u64, u64);
@@ -236,21 +225,16 @@ fn distinct_vertices(roads: &[Road]) -> (Vec<[f64; 2]>, Vec<u32>) {
                 .map(|c| ((c.x + 0.0).to_bits(), (c.y + 0.0).to_bits()))
         })
         .collect();
+    let lonlat = |k: &Key| [f64::from_bits(k.0), f64::from_bits(k.1)];
+    let curve = ZCurve::around(keys.iter().map(lonlat));
     let n = keys.len();
-    let shift = (n / 4096)
+    let bits = (n / 4096)
         .max(1)
         .next_power_of_two()
         .trailing_zeros()
         .min(16);
-    let bucket_of = |k: &Key| -> usize {
-        let h = (k.0 ^ k.1.rotate_left(29)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-        if shift == 0 {
-            0
-        } else {
-            (h >> (64 - shift)) as usize
-        }
-    };
-    let buckets = 1usize << shift;
+    let bucket_of = |k: &Key| (curve.key(lonlat(k)) as u64 >> (32 - bits)) as usize;
+    let buckets = 1usize << bits;
     let bucket: Vec<u32> = keys.par_iter().map(|k| bucket_of(k) as u32).collect();
     let mut start = vec![0usize; buckets + 1];
     for &b in &bucket {
@@ -269,7 +253,8 @@ fn distinct_vertices(roads: &[Road]) -> (Vec<[f64; 2]>, Vec<u32>) {
     }
     drop(keys);
     drop(bucket);
-    // Per bucket: its distinct keys, and the local number of each vertex.
+    // Per bucket: its distinct keys in curve order, and the local number of
+    // each vertex.
     let local: Vec<(Vec<Key>, Vec<u32>)> = (0..buckets)
         .into_par_iter()
         .map(|b| {
@@ -277,7 +262,7 @@ fn distinct_vertices(roads: &[Road]) -> (Vec<[f64; 2]>, Vec<u32>) {
             let mut number: HashMap<Key, u32, BuildHasherDefault<CoordHasher>> =
                 HashMap::with_capacity_and_hasher(vertices.len(), Default::default());
             let mut distinct = Vec::new();
-            let numbers = vertices
+            let first_seen: Vec<u32> = vertices
                 .iter()
                 .map(|&(key, _)| {
                     *number.entry(key).or_insert_with(|| {
@@ -286,23 +271,32 @@ fn distinct_vertices(roads: &[Road]) -> (Vec<[f64; 2]>, Vec<u32>) {
                     })
                 })
                 .collect();
-            (distinct, numbers)
+            let mut in_curve_order: Vec<(u32, Key, u32)> = distinct
+                .iter()
+                .enumerate()
+                .map(|(i, &k)| (curve.key(lonlat(&k)), k, i as u32))
+                .collect();
+            in_curve_order.sort_unstable();
+            let mut rank = vec![0u32; distinct.len()];
+            for (r, &(_, _, i)) in in_curve_order.iter().enumerate() {
+                rank[i as usize] = r as u32;
+            }
+            (
+                in_curve_order.into_iter().map(|(_, k, _)| k).collect(),
+                first_seen.into_iter().map(|i| rank[i as usize]).collect(),
+            )
         })
         .collect();
-    let mut lonlat = Vec::with_capacity(local.iter().map(|l| l.0.len()).sum());
+    let mut node_lonlat = Vec::with_capacity(local.iter().map(|l| l.0.len()).sum());
     let mut vertex_node = vec![0u32; n];
     for (b, (distinct, numbers)) in local.iter().enumerate() {
-        let offset = lonlat.len() as u32;
+        let offset = node_lonlat.len() as u32;
         for (&(_, v), &k) in by_bucket[start[b]..start[b + 1]].iter().zip(numbers) {
             vertex_node[v as usize] = offset + k;
         }
-        lonlat.extend(
-            distinct
-                .iter()
-                .map(|&(x, y)| [f64::from_bits(x), f64::from_bits(y)]),
-        );
+        node_lonlat.extend(distinct.iter().map(lonlat));
     }
-    (lonlat, vertex_node)
+    (node_lonlat, vertex_node)
 }
 
 /// The segments of non-zero length of the road lines (`vertex_node`: the
@@ -315,25 +309,23 @@ fn segments_in_node_order(
     vertex_node: &[u32],
     node_xy: &[[f64; 2]],
 ) -> Vec<Segment> {
-    // Calls `f(road, a, b, length)` for every segment, in line order.
-    let each = |f: &mut dyn FnMut(u32, u32, u32, f64)| {
+    use rayon::prelude::*;
+    // Calls `f(road, a, b)` for every segment between distinct nodes, in
+    // line order.
+    let each = |f: &mut dyn FnMut(u32, u32, u32)| {
         let mut first = 0;
         for (ri, road) in roads.iter().enumerate() {
             let nodes = &vertex_node[first..first + road.line.0.len()];
             first += nodes.len();
             for pair in nodes.windows(2) {
-                let (a, b) = (pair[0], pair[1]);
-                if a != b {
-                    let length = dist(node_xy[a as usize], node_xy[b as usize]);
-                    if length > 0.0 {
-                        f(ri as u32, a, b, length);
-                    }
+                if pair[0] != pair[1] {
+                    f(ri as u32, pair[0], pair[1]);
                 }
             }
         }
     };
     let mut start = vec![0u32; node_xy.len() + 1];
-    each(&mut |_, a, b, _| start[a.min(b) as usize + 1] += 1);
+    each(&mut |_, a, b| start[a.min(b) as usize + 1] += 1);
     for i in 0..node_xy.len() {
         start[i + 1] += start[i];
     }
@@ -346,16 +338,24 @@ fn segments_in_node_order(
         };
         start[node_xy.len()] as usize
     ];
-    each(&mut |road, a, b, length_m| {
+    each(&mut |road, a, b| {
         let slot = &mut start[a.min(b) as usize];
         segments[*slot as usize] = Segment {
             a,
             b,
-            length_m,
+            length_m: 0.0,
             road,
         };
         *slot += 1;
     });
+    // Lengths in node order (neighbours in memory), then the rare segment
+    // whose distinct ends project onto one point goes.
+    segments
+        .par_iter_mut()
+        .for_each(|s| s.length_m = dist(node_xy[s.a as usize], node_xy[s.b as usize]));
+    if segments.iter().any(|s| s.length_m <= 0.0) {
+        segments.retain(|s| s.length_m > 0.0);
+    }
     segments
 }
 
@@ -363,38 +363,60 @@ fn segments_in_node_order(
 /// bounding box: a cheap way to keep neighbours together.
 pub fn spatial_order(points: &[[f64; 2]]) -> Vec<u32> {
     use rayon::prelude::*;
-    let (mut x0, mut y0, mut x1, mut y1) = (
-        f64::INFINITY,
-        f64::INFINITY,
-        f64::NEG_INFINITY,
-        f64::NEG_INFINITY,
-    );
-    for p in points {
-        x0 = x0.min(p[0]);
-        y0 = y0.min(p[1]);
-        x1 = x1.max(p[0]);
-        y1 = y1.max(p[1]);
-    }
-    let sx = if x1 > x0 { 65535.0 / (x1 - x0) } else { 0.0 };
-    let sy = if y1 > y0 { 65535.0 / (y1 - y0) } else { 0.0 };
-    let spread = |v: u32| -> u64 {
-        let mut v = v as u64 & 0xffff;
-        v = (v | (v << 8)) & 0x00ff_00ff;
-        v = (v | (v << 4)) & 0x0f0f_0f0f;
-        v = (v | (v << 2)) & 0x3333_3333;
-        (v | (v << 1)) & 0x5555_5555
-    };
-    let mut keyed: Vec<(u64, u32)> = points
+    let curve = ZCurve::around(points.iter().copied());
+    let mut keyed: Vec<u64> = points
         .par_iter()
         .enumerate()
-        .map(|(i, p)| {
-            let gx = ((p[0] - x0) * sx) as u32;
-            let gy = ((p[1] - y0) * sy) as u32;
-            ((spread(gx) | (spread(gy) << 1)) << 32 | i as u64, i as u32)
-        })
+        .map(|(i, &p)| (curve.key(p) as u64) << 32 | i as u64)
         .collect();
-    keyed.par_sort_unstable_by_key(|k| k.0);
-    keyed.into_iter().map(|(_, i)| i).collect()
+    keyed.par_sort_unstable();
+    keyed.into_iter().map(|k| k as u32).collect()
+}
+
+/// A Z-order (Morton) curve over a bounding box, 16 bits per axis.
+struct ZCurve {
+    x0: f64,
+    y0: f64,
+    sx: f64,
+    sy: f64,
+}
+
+impl ZCurve {
+    fn around(points: impl Iterator<Item = [f64; 2]>) -> Self {
+        let (mut x0, mut y0, mut x1, mut y1) = (
+            f64::INFINITY,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            f64::NEG_INFINITY,
+        );
+        for p in points {
+            x0 = x0.min(p[0]);
+            y0 = y0.min(p[1]);
+            x1 = x1.max(p[0]);
+            y1 = y1.max(p[1]);
+        }
+        Self {
+            x0,
+            y0,
+            sx: if x1 > x0 { 65535.0 / (x1 - x0) } else { 0.0 },
+            sy: if y1 > y0 { 65535.0 / (y1 - y0) } else { 0.0 },
+        }
+    }
+
+    /// Position of `p` (inside the box) along the curve.
+    #[inline]
+    fn key(&self, p: [f64; 2]) -> u32 {
+        let spread = |v: u32| -> u32 {
+            let mut v = v & 0xffff;
+            v = (v | (v << 8)) & 0x00ff_00ff;
+            v = (v | (v << 4)) & 0x0f0f_0f0f;
+            v = (v | (v << 2)) & 0x3333_3333;
+            (v | (v << 1)) & 0x5555_5555
+        };
+        let gx = ((p[0] - self.x0) * self.sx) as u32;
+        let gy = ((p[1] - self.y0) * self.sy) as u32;
+        spread(gx) | (spread(gy) << 1)
+    }
 }
 
 /// A fast hasher for coordinate bit patterns (the default SipHash is

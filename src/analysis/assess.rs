@@ -28,9 +28,11 @@ pub struct PhaseTimings {
     /// Projection, demand points and township lookup (runs at the same
     /// time as `build`).
     pub prepare: f64,
-    /// Road graph, segment index and timed graphs per mode.
+    /// Road graph, segment index and timed graphs per mode (the timed
+    /// graphs are built while residents snap).
     pub build: f64,
-    /// Attaching residents and facilities to the network.
+    /// Attaching residents and facilities to the network (overlaps the
+    /// end of `build`).
     pub snap: f64,
     /// Shortest paths and per-resident minutes.
     pub dijkstra: f64,

@@ -169,7 +169,7 @@ pub(crate) fn prepare(
     let modes_bits = used.iter().fold(0u8, |b, m| b | (1 << m.index()));
     // Demand and the road network do not depend on each other: build both
     // at once.
-    let (demand_part, network_part) = rayon::join(
+    let (demand_part, network) = rayon::join(
         || {
             let clock = Instant::now();
             let part = prepare_demand(layers, &projection);
@@ -177,17 +177,17 @@ pub(crate) fn prepare(
         },
         || {
             let clock = Instant::now();
-            let part = layers
+            let network = layers
                 .roads
                 .as_ref()
-                .map(|roads| build_network(roads, projection, &used, profile));
-            (part, clock.elapsed().as_secs_f64())
+                .map(|roads| Arc::new(Network::build(roads, projection)));
+            (network, clock.elapsed().as_secs_f64())
         },
     );
     let ((demand, resident_township, resident_xy, demand_kind), prepare_s) = demand_part;
-    let (network_part, build_s) = network_part;
+    let (network, network_s) = network;
     timings.prepare = prepare_s;
-    timings.build = build_s;
+    timings.build = network_s;
     if demand_kind == DemandKind::AreaHectares {
         warnings.push(
             "No residents layer: demand is a 100 m grid clipped to each township and weighted by area (hectares), not people."
@@ -212,17 +212,36 @@ pub(crate) fn prepare(
         warnings,
         townships: layers.townships.clone(),
     };
-    let Some((network, graphs)) = network_part else {
+    let Some(network) = network else {
         study.warnings.push(format!(
             "No road layer: travel times are straight-line distance × detour factor {} (METHOD.md step 9).",
             profile.detour_factor
         ));
         return Ok(study);
     };
-    let clock = Instant::now();
     progress.phase("snap", 0.25);
-    // Demand is in spatial order: nearby points snap together.
-    study.resident_snaps = network.snap_many(&study.resident_xy, modes_bits);
+    // Residents snap while the timed graphs are built: snapping needs only
+    // the segments and their index. Demand is in spatial order, so nearby
+    // points snap together.
+    let (graphs, snaps) = rayon::join(
+        || {
+            let clock = Instant::now();
+            let graphs = mode_graphs(&network, &used, profile);
+            (graphs, clock.elapsed().as_secs_f64())
+        },
+        || {
+            let clock = Instant::now();
+            network.index();
+            let index_s = clock.elapsed().as_secs_f64();
+            let snaps = network.snap_many(&study.resident_xy, modes_bits);
+            (snaps, index_s, clock.elapsed().as_secs_f64() - index_s)
+        },
+    );
+    let (graphs, graphs_s) = graphs;
+    let (resident_snaps, index_s, snap_s) = snaps;
+    timings.build += graphs_s.max(index_s);
+    let clock = Instant::now();
+    study.resident_snaps = resident_snaps;
     study.unreachable_population = aggregate::add_up(
         study
             .resident_snaps
@@ -253,7 +272,7 @@ pub(crate) fn prepare(
         study.attachments[*m] = a;
     }
     study.routing = Some(Arc::new(Routing { network, graphs }));
-    timings.snap = clock.elapsed().as_secs_f64();
+    timings.snap = snap_s + clock.elapsed().as_secs_f64();
     Ok(study)
 }
 
@@ -295,30 +314,17 @@ fn prepare_demand(layers: &Layers, projection: &LocalProjection) -> DemandPart {
     }
 }
 
-/// The road graph, its segment index and the timed graph of each mode used.
-fn build_network(
-    roads: &[crate::model::Road],
-    projection: LocalProjection,
-    used: &[Mode],
-    profile: &Profile,
-) -> (Arc<Network>, [Option<ModeGraph>; 3]) {
-    let network = Arc::new(Network::build(roads, projection));
-    // The segment index (for snapping) and the timed graphs build side by side.
-    let ((), built) = rayon::join(
-        || {
-            network.index();
-        },
-        || {
-            used.par_iter()
-                .map(|m| (m.index(), ModeGraph::build(&network, *m, profile)))
-                .collect::<Vec<_>>()
-        },
-    );
+/// The timed graph of each mode used, built side by side.
+fn mode_graphs(network: &Network, used: &[Mode], profile: &Profile) -> [Option<ModeGraph>; 3] {
+    let built: Vec<(usize, ModeGraph)> = used
+        .par_iter()
+        .map(|m| (m.index(), ModeGraph::build(network, *m, profile)))
+        .collect();
     let mut graphs: [Option<ModeGraph>; 3] = Default::default();
     for (i, g) in built {
         graphs[i] = Some(g);
     }
-    (network, graphs)
+    graphs
 }
 
 impl Study {
@@ -584,24 +590,24 @@ impl SlotState {
     }
 
     /// Minutes from a point attached at `at` to the nearest facility.
-    #[inline]
+    /// Single precision throughout (times up to hours keep better than a
+    /// millisecond); this runs once per resident and column.
+    #[inline(always)]
     pub fn minutes_at(&self, at: &Attachment) -> f32 {
         if at.dirs == 0 {
             return f32::INFINITY;
         }
-        let (t, w) = (at.t as f64, at.w as f64);
-        let (da, db) = (
-            self.dist[at.a as usize] as f64,
-            self.dist[at.b as usize] as f64,
-        );
-        let mut best = f64::INFINITY;
+        let (t, w) = (at.t, at.w);
+        let (da, db) = (self.dist[at.a as usize], self.dist[at.b as usize]);
         // Attached at a vertex: every road leaving it is open, whichever of
         // the segments meeting there was the nearest.
-        if t == 0.0 {
-            best = da;
+        let mut best = if t == 0.0 {
+            da
         } else if t == 1.0 {
-            best = db;
-        }
+            db
+        } else {
+            f32::INFINITY
+        };
         if at.dirs & TRAVERSE_FORWARD != 0 {
             best = best.min((1.0 - t) * w + db);
         }
@@ -609,25 +615,36 @@ impl SlotState {
             best = best.min(t * w + da);
         }
         if self.marked(at.segment) {
-            let first = self.on_segment.partition_point(|f| f.0 < at.segment);
-            for &(_, tf, conn_f, _) in self.on_segment[first..]
-                .iter()
-                .take_while(|f| f.0 == at.segment)
-            {
-                if at.dirs & TRAVERSE_FORWARD != 0 && tf >= t {
-                    best = best.min((tf - t) * w + conn_f);
-                }
-                if at.dirs & TRAVERSE_BACKWARD != 0 && tf <= t {
-                    best = best.min((t - tf) * w + conn_f);
-                }
-            }
+            best = best.min(self.along_segment(at));
         }
-        let total = at.conn_s as f64 + best;
-        if total <= self.limit_s as f64 {
-            (total / 60.0) as f32
+        let total = at.conn_s + best;
+        if total <= self.limit_s {
+            total / 60.0
         } else {
             f32::INFINITY
         }
+    }
+
+    /// Seconds from `at` directly along its segment to a facility attached
+    /// to the same segment (METHOD.md: a resident and a facility on the same
+    /// edge), `INFINITY` when none is reachable that way.
+    #[cold]
+    fn along_segment(&self, at: &Attachment) -> f32 {
+        let (t, w) = (at.t as f64, at.w as f64);
+        let first = self.on_segment.partition_point(|f| f.0 < at.segment);
+        let mut best = f64::INFINITY;
+        for &(_, tf, conn_f, _) in self.on_segment[first..]
+            .iter()
+            .take_while(|f| f.0 == at.segment)
+        {
+            if at.dirs & TRAVERSE_FORWARD != 0 && tf >= t {
+                best = best.min((tf - t) * w + conn_f);
+            }
+            if at.dirs & TRAVERSE_BACKWARD != 0 && tf <= t {
+                best = best.min((t - tf) * w + conn_f);
+            }
+        }
+        best as f32
     }
 }
 
@@ -675,9 +692,10 @@ pub(crate) fn resident_minutes_many(
     states: &[&SlotState],
     attachments: &[Attachment],
 ) -> Vec<Vec<f32>> {
+    // Every value is written below; zeros come from the allocator for free.
     let mut columns: Vec<Vec<f32>> = states
         .iter()
-        .map(|_| vec![f32::INFINITY; attachments.len()])
+        .map(|_| vec![0.0; attachments.len()])
         .collect();
     fill_in_pieces(&mut columns, RESIDENT_PIECE, |rows, outs| {
         let ats = &attachments[rows];

@@ -12,8 +12,7 @@
 
 use super::files::{Import, guess_from_content, guess_from_name};
 use super::jobs::{Job, Poll, Runner};
-use super::project::file_name;
-use super::project::{ImportRequest, LoadOutcome};
+use super::project::{ImportRequest, LoadOutcome, file_name};
 use super::{LifeCircleApp, Message};
 use crate::analysis::Progress;
 use crate::io::{

@@ -5,8 +5,7 @@
 //! an unsaved project without a path.
 
 use super::files::Import;
-use super::project::file_name;
-use super::project::{ImportRequest, LoadFailure, LoadOutcome};
+use super::project::{ImportRequest, LoadFailure, LoadOutcome, file_name};
 use super::{Action, LifeCircleApp, Message};
 use crate::analysis::Progress;
 use crate::io::{self, LayerKind};

@@ -42,9 +42,10 @@ pub struct RoadInfo {
 }
 
 /// The `rstar` index of road pieces: up to [`CHUNK`] consecutive segments
-/// (neighbours on the map, see [`in_node_order`]) under one bounding rectangle, stored as `(first, end)` segment
-/// indices. Four times fewer entries than segments make the bulk load
-/// correspondingly cheaper; searches then look at the segments inside.
+/// (neighbours on the map, see [`segments_in_node_order`]) under one
+/// bounding rectangle, stored as `(first, end)` segment indices. Several
+/// times fewer entries than segments make the bulk load correspondingly
+/// cheaper; searches then look at the segments inside.
 pub(crate) type SegmentIndex = RTree<GeomWithData<Rectangle<[f64; 2]>, (u32, u32)>>;
 
 /// Segments per index entry at most.
@@ -233,26 +234,28 @@ fn distinct_vertices(roads: &[Road]) -> (Vec<[f64; 2]>, Vec<u32>) {
         .next_power_of_two()
         .trailing_zeros()
         .min(16);
-    let bucket_of = |k: &Key| (curve.key(lonlat(k)) as u64 >> (32 - bits)) as usize;
     let buckets = 1usize << bits;
-    let bucket: Vec<u32> = keys.par_iter().map(|k| bucket_of(k) as u32).collect();
+    let bucket_of = |cell: u32| (cell as u64 >> (32 - bits)) as usize;
+    // Every vertex's place on the curve; its bucket is the top `bits` bits.
+    let cell: Vec<u32> = keys.par_iter().map(|k| curve.key(lonlat(k))).collect();
     let mut start = vec![0usize; buckets + 1];
-    for &b in &bucket {
-        start[b as usize + 1] += 1;
+    for &c in &cell {
+        start[bucket_of(c) + 1] += 1;
     }
     for i in 0..buckets {
         start[i + 1] += start[i];
     }
-    // (key, vertex) grouped by bucket: each bucket then reads its own
-    // stretch of memory.
-    let mut by_bucket = vec![((0u64, 0u64), 0u32); n];
+    // (key, vertex, place on the curve) grouped by bucket: each bucket then
+    // reads its own stretch of memory.
+    let mut by_bucket = vec![((0u64, 0u64), 0u32, 0u32); n];
     let mut fill = start.clone();
-    for (i, (&b, &key)) in bucket.iter().zip(&keys).enumerate() {
-        by_bucket[fill[b as usize]] = (key, i as u32);
-        fill[b as usize] += 1;
+    for (i, (&c, &key)) in cell.iter().zip(&keys).enumerate() {
+        let slot = &mut fill[bucket_of(c)];
+        by_bucket[*slot] = (key, i as u32, c);
+        *slot += 1;
     }
     drop(keys);
-    drop(bucket);
+    drop(cell);
     // Per bucket: its distinct keys in curve order, and the local number of
     // each vertex.
     let local: Vec<(Vec<Key>, Vec<u32>)> = (0..buckets)
@@ -261,28 +264,25 @@ fn distinct_vertices(roads: &[Road]) -> (Vec<[f64; 2]>, Vec<u32>) {
             let vertices = &by_bucket[start[b]..start[b + 1]];
             let mut number: HashMap<Key, u32, BuildHasherDefault<CoordHasher>> =
                 HashMap::with_capacity_and_hasher(vertices.len(), Default::default());
-            let mut distinct = Vec::new();
+            // (place on the curve, key, first-seen number) of each distinct key.
+            let mut distinct: Vec<(u32, Key, u32)> = Vec::new();
             let first_seen: Vec<u32> = vertices
                 .iter()
-                .map(|&(key, _)| {
+                .map(|&(key, _, c)| {
                     *number.entry(key).or_insert_with(|| {
-                        distinct.push(key);
-                        (distinct.len() - 1) as u32
+                        let k = distinct.len() as u32;
+                        distinct.push((c, key, k));
+                        k
                     })
                 })
                 .collect();
-            let mut in_curve_order: Vec<(u32, Key, u32)> = distinct
-                .iter()
-                .enumerate()
-                .map(|(i, &k)| (curve.key(lonlat(&k)), k, i as u32))
-                .collect();
-            in_curve_order.sort_unstable();
+            distinct.sort_unstable();
             let mut rank = vec![0u32; distinct.len()];
-            for (r, &(_, _, i)) in in_curve_order.iter().enumerate() {
+            for (r, &(_, _, i)) in distinct.iter().enumerate() {
                 rank[i as usize] = r as u32;
             }
             (
-                in_curve_order.into_iter().map(|(_, k, _)| k).collect(),
+                distinct.into_iter().map(|(_, k, _)| k).collect(),
                 first_seen.into_iter().map(|i| rank[i as usize]).collect(),
             )
         })
@@ -291,7 +291,7 @@ fn distinct_vertices(roads: &[Road]) -> (Vec<[f64; 2]>, Vec<u32>) {
     let mut vertex_node = vec![0u32; n];
     for (b, (distinct, numbers)) in local.iter().enumerate() {
         let offset = node_lonlat.len() as u32;
-        for (&(_, v), &k) in by_bucket[start[b]..start[b + 1]].iter().zip(numbers) {
+        for (&(_, v, _), &k) in by_bucket[start[b]..start[b + 1]].iter().zip(numbers) {
             vertex_node[v as usize] = offset + k;
         }
         node_lonlat.extend(distinct.iter().map(lonlat));

@@ -1,5 +1,8 @@
 //! The headless command line: `lifecircle assess`, generators, and (later)
 //! reports. The same binary starts the GUI when no subcommand is given.
+//!
+//! Layer: the top, beside `app` (`main` opens the window through
+//! `app::run`); may import everything below them, never `app`.
 
 use crate::analysis::{Progress, assess};
 use crate::io::{self, LayerPaths};

@@ -5,6 +5,8 @@
 //! Krüger's series to fourth order in the third flattening (Karney 2011),
 //! accurate to well under a millimetre within a few hundred kilometres of the
 //! central meridian.
+//!
+//! Layer: the bottom (with `model`); imports nothing of the crate.
 
 use serde::{Deserialize, Serialize};
 

@@ -11,8 +11,18 @@
 //! - **blind spot** (盲区): a resident that is not complete for a tier.
 //! - **layout**: a set of facilities (the baseline, or an alternative).
 //!
+//! Layers, from the top; imports only go down (`tests/layers.rs` checks):
+//! - `app`: the window shell (`eframe::App`): owns the workspace and the
+//!   panels, runs a frame. `cli` (the headless commands) sits beside it.
+//! - `ui`: draws the workspace's state and reports actions.
+//! - `state`: the workspace: study, results, layouts, jobs, dialogs' state,
+//!   `Action` and its `apply`.
+//! - `report` (files for people), then `analysis` (the method), then
+//!   `network` (road graphs), then `io` (files in and out), `generate` (demo
+//!   and synthetic data), then `model` and `geodesy` (plain data, maths).
+//!
 //! The computation (`model`, `io`, `network`, `analysis`, `report`) knows
-//! nothing of the GUI; `app` and `ui` draw it.
+//! nothing of the GUI.
 
 pub mod analysis;
 pub mod app;
@@ -23,4 +33,5 @@ pub mod io;
 pub mod model;
 pub mod network;
 pub mod report;
+pub mod state;
 pub mod ui;

@@ -10,7 +10,7 @@ use egui::accesskit::{Role, Toggled};
 use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT as _, Queryable as _};
 use lifecircle::app::LifeCircleApp;
-use lifecircle::app::files::ScriptedDialogs;
+use lifecircle::state::files::ScriptedDialogs;
 use lifecircle::ui::i18n::Lang;
 
 /// Every percentage shown in the results table and totals, in order.
@@ -239,7 +239,8 @@ fn the_debug_overlay_reports_frame_times() {
 #[test]
 #[ignore = "benchmark scale: slow in debug builds"]
 fn map_layers_at_a_million_points() {
-    use lifecircle::ui::map_layers::{self, DemandGeometry, MapGeometry, PointGrid};
+    use lifecircle::state::map_geometry::{DemandGeometry, MapGeometry, PointGrid};
+    use lifecircle::ui::map_layers;
     use lifecircle::ui::map_transform::MapTransform;
     use std::time::Instant;
 

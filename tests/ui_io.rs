@@ -9,8 +9,8 @@ use common::{TOWNSHIPS, demo_harness};
 use eframe::egui;
 use egui::accesskit::Role;
 use egui_kittest::kittest::Queryable as _;
-use lifecircle::app::export::ExportOutcome;
-use lifecircle::app::files::ScriptedDialogs;
+use lifecircle::state::export::ExportOutcome;
+use lifecircle::state::files::ScriptedDialogs;
 use lifecircle::ui::i18n::Lang;
 use std::path::PathBuf;
 
@@ -290,7 +290,7 @@ fn a_dropped_table_opens_the_dialog_with_the_layer_guessed() {
         .map(Vec::len);
     let ctx = harness.ctx.clone();
     harness.state_mut().apply(
-        lifecircle::app::Action::ImportFiles(vec![lifecircle::app::project::ImportRequest {
+        lifecircle::state::Action::ImportFiles(vec![lifecircle::state::project::ImportRequest {
             what: None,
             path: residents.clone(),
         }]),

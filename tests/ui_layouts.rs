@@ -10,11 +10,12 @@ use egui::accesskit::Role;
 use egui::{Modifiers, Pos2};
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable as _;
-use lifecircle::app::files::ScriptedDialogs;
-use lifecircle::app::layouts::{EditRequest, LayoutAction};
-use lifecircle::app::project_file::ProjectAction;
-use lifecircle::app::{Action, LifeCircleApp};
+use lifecircle::app::LifeCircleApp;
 use lifecircle::model::Edit;
+use lifecircle::state::Action;
+use lifecircle::state::files::ScriptedDialogs;
+use lifecircle::state::layouts::{EditRequest, LayoutAction};
+use lifecircle::state::project_file::ProjectAction;
 use std::path::PathBuf;
 
 fn demo_harness() -> Harness<'static, LifeCircleApp> {

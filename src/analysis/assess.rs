@@ -4,49 +4,14 @@
 
 use super::aggregate::BlindSpot;
 use super::engine::{self, facility_seeds};
+use super::routing::{PhaseTimings, Routing, Slot};
 use super::{Cancelled, CoverageReport, Progress};
 use crate::model::{DemandKind, Facility, Layers, Mode, Profile, Resident, Tier};
-use crate::network::{ModeGraph, Network, TRAVERSE_BACKWARD, TRAVERSE_FORWARD};
+use crate::network::{Network, TRAVERSE_BACKWARD, TRAVERSE_FORWARD};
 use rayon::prelude::*;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
-
-/// One column of per-resident minutes: a category reached by a mode.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Slot {
-    pub mode: Mode,
-    pub category: String,
-    /// Minutes are computed up to this bound (the largest tier threshold
-    /// that uses this mode and category); beyond it they are `INFINITY`.
-    pub limit_minutes: f64,
-}
-
-/// Wall-clock seconds per phase, for benchmarks and the debug overlay.
-#[derive(Clone, Copy, Debug, Default, PartialEq)]
-pub struct PhaseTimings {
-    /// Projection, demand points and township lookup (runs at the same
-    /// time as `build`).
-    pub prepare: f64,
-    /// Road graph, segment index and timed graphs per mode (the timed
-    /// graphs are built while residents snap).
-    pub build: f64,
-    /// Attaching residents and facilities to the network (overlaps the
-    /// end of `build`).
-    pub snap: f64,
-    /// Shortest paths and per-resident minutes.
-    pub dijkstra: f64,
-    /// Township figures and blind spots.
-    pub aggregate: f64,
-}
-
-/// The routing state of an assessment, kept for the map (facility reach).
-#[derive(Debug)]
-pub struct Routing {
-    pub network: Arc<Network>,
-    /// Timed graph per mode (`Mode::index()`), for the modes the profile uses.
-    pub graphs: [Option<ModeGraph>; 3],
-}
 
 /// Everything an assessment produced, for reports and the map.
 #[derive(Clone, Debug)]

@@ -3,8 +3,8 @@
 //! the per-(mode, category) search state, and aggregation into figures.
 
 use super::aggregate::{self, Areas, BlindSpot, TierColumns};
-use super::assess::{PhaseTimings, Routing, Slot};
 use super::demand::area_grid;
+use super::routing::{PhaseTimings, Routing, Slot};
 use super::townships::TownshipIndex;
 use super::{
     AreaCoverage, Cancelled, CategoryCoverage, CoverageReport, MethodInfo, Progress, TierCoverage,

@@ -1,6 +1,11 @@
 //! Life-circle coverage (METHOD.md steps 3–9): travel minutes from every
 //! resident to every profile category, then per-township aggregation and
 //! blind spots. Pure functions over `model` types; no egui, no files.
+//!
+//! Layer: may import `network`, `io`, `generate`, `model`, `geodesy`; never
+//! `report`, `state`, `ui`, `app` or `cli`. Inside, `engine` (the routing
+//! core) sits below `assess` (the one-shot orchestration); the types both
+//! use live in `routing`.
 
 mod aggregate;
 mod assess;
@@ -12,11 +17,12 @@ mod live;
 mod progress;
 mod redundancy;
 mod report_types;
+mod routing;
 mod suggest;
 mod townships;
 
 pub use aggregate::BlindSpot;
-pub use assess::{Assessment, PhaseTimings, Routing, Slot, assess, facility_reach};
+pub use assess::{Assessment, assess, facility_reach};
 pub use compare::{AreaDelta, CategoryDelta, Comparison, ResidentChange, TierDelta, compare};
 pub use demand::area_grid;
 pub use facility_catchment::{FacilityCatchment, facility_catchments};
@@ -26,6 +32,7 @@ pub use redundancy::{FacilityRedundancy, redundancy};
 pub use report_types::{
     AreaCoverage, CategoryCoverage, CoverageReport, MethodInfo, TierCoverage, TownshipCoverage,
 };
+pub use routing::{PhaseTimings, Routing, Slot};
 pub use suggest::{SiteSuggestion, SuggestRequest, suggest_sites};
 pub use townships::TownshipIndex;
 

@@ -14,6 +14,8 @@
 //!   up to millions of vertices (`lifecircle generate-synthetic`).
 //! - [`DEFAULT_PROFILE_JSON`] / [`TOWN_CENTRE_PROFILE_JSON`]: the profiles
 //!   committed in `data/`, compiled in.
+//!
+//! Layer: above `model` and `geodesy`, which it may import; below `io`.
 
 mod demo;
 mod rng;

@@ -323,13 +323,6 @@ impl CoordinateSystem {
         Ok(cs)
     }
 
-    /// The system described by the WKT of a `.prj` file (WKT1 as written by
-    /// ArcGIS and QGIS, or WKT2), or why it cannot be used. The message
-    /// names the WKT's PROJECTION and GEOGCS.
-    pub fn from_wkt(text: &str) -> Result<Self, String> {
-        super::prj::parse(text)
-    }
-
     /// A transverse Mercator system (Gauss–Krüger or UTM); for `.prj` files.
     pub(crate) fn transverse_mercator(
         name: String,

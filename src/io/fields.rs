@@ -38,6 +38,16 @@ pub(crate) const CATEGORY: &[&str] = &["category", "类别", "类型", "分类",
 pub(crate) const POPULATION: &[&str] = &["population", "人口", "人口数", "常住人口", "pop"];
 /// Attribute names accepted for a facility's capacity.
 pub(crate) const CAPACITY: &[&str] = &["capacity", "容量", "规模"];
+/// Attribute names accepted for an Amap type code column.
+pub(crate) const TYPE_CODE: &[&str] = &[
+    "typecode",
+    "type_code",
+    "类型编码",
+    "类型代码",
+    "分类编码",
+    "分类代码",
+];
+
 /// Attribute names accepted for a road's OSM class (`fclass`: Geofabrik shapefiles).
 pub(crate) const HIGHWAY: &[&str] = &["highway", "fclass"];
 /// Attribute names accepted for a road's direction rule.

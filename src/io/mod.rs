@@ -18,6 +18,9 @@
 //! Excel sheets, and POI tables in GCJ-02/BD-09. Everything is converted to
 //! WGS84 on the way in; [`preview`] shows a file before it is imported and
 //! [`convert`] writes any of them as METHOD.md GeoJSON.
+//!
+//! Layer: may import `model`, `geodesy` and `generate` (the demo's files);
+//! never `network`, `analysis` or anything above.
 
 mod atomic;
 mod categories;

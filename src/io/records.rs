@@ -59,7 +59,7 @@ impl<'a> FacilityBuilder<'a> {
         location: Result<Point<f64>, String>,
     ) {
         let category = fields::text(&fields::property(properties, fields::CATEGORY));
-        let type_code = fields::text(&fields::property(properties, super::table::TYPE_CODE));
+        let type_code = fields::text(&fields::property(properties, fields::TYPE_CODE));
         let owned: Vec<(&str, String)> = properties
             .iter()
             .filter_map(|(k, v)| match v {

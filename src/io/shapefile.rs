@@ -112,7 +112,7 @@ fn coordinate_system(
     if let Some(prj) = sidecar(shp, "prj") {
         let bytes = read_file(&prj)?;
         let text = super::text::decode(&bytes).text.into_owned();
-        return CoordinateSystem::from_wkt(&text).map_err(|m| crs_error(m, &prj));
+        return super::prj::parse(&text).map_err(|m| crs_error(m, &prj));
     }
     let [min_x, min_y, max_x, max_y] = header_bbox;
     let geographic = [min_x, max_x].iter().all(|x| (-180.0..=180.0).contains(x))

@@ -19,15 +19,6 @@ use super::{LoadError, Loaded, Source};
 use crate::model::{Facility, LoadWarning, Resident};
 use geo::Point;
 
-/// Attribute names accepted for an Amap type code column.
-pub(crate) const TYPE_CODE: &[&str] = &[
-    "typecode",
-    "type_code",
-    "类型编码",
-    "类型代码",
-    "分类编码",
-    "分类代码",
-];
 /// Amap exports that split the type into three columns.
 const TYPE_LEVELS: [&[&str]; 3] = [
     &["大类", "big_category"],
@@ -238,7 +229,7 @@ fn layout(
         lat,
         category,
         levels,
-        type_code: fields::column(&normalized, TYPE_CODE),
+        type_code: fields::column(&normalized, fields::TYPE_CODE),
         name: optional_column(source, table, "name", &choice.name, fields::NAME)?,
         population: optional_column(
             source,

@@ -1,6 +1,8 @@
 //! Plain data of a life-circle study: the four input layers of METHOD.md and
 //! the assessment profile. No I/O, no egui: loaders in `io` fill these types,
 //! `analysis` reads them, the GUI shows them.
+//!
+//! Layer: the bottom (with `geodesy`); imports nothing of the crate.
 
 mod layout;
 mod profile;
@@ -60,6 +62,28 @@ pub enum Oneway {
     Forward,
     /// Only against the direction the line is drawn (`oneway=-1`).
     Backward,
+}
+
+/// Drawing class of an OSM `highway` value, from minor to major: 0 paths and
+/// tracks, 1 residential and unknown, 2 tertiary, 3 secondary, 4 primary,
+/// 5 trunk and motorway (the map styles are indexed by it).
+///
+/// ```
+/// use lifecircle::model::road_class;
+/// assert_eq!(road_class(Some("primary_link")), 4);
+/// assert_eq!(road_class(Some("footway")), 0);
+/// assert_eq!(road_class(None), 1);
+/// ```
+pub fn road_class(highway: Option<&str>) -> u8 {
+    let h = highway.unwrap_or("").trim_end_matches("_link");
+    match h {
+        "motorway" | "trunk" => 5,
+        "primary" => 4,
+        "secondary" => 3,
+        "tertiary" => 2,
+        "footway" | "path" | "steps" | "pedestrian" | "track" | "cycleway" | "bridleway" => 0,
+        _ => 1,
+    }
 }
 
 /// One road line. A MultiLineString in a file becomes several `Road`s.

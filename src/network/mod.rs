@@ -5,6 +5,9 @@
 //!
 //! The topology ([`Network`]) does not depend on the profile; the timed
 //! graph of a mode ([`ModeGraph`]) does (speeds), and is cheap to rebuild.
+//!
+//! Layer: may import `model`, `geodesy` and `generate` (test data); never
+//! `io`, `analysis` or anything above.
 
 mod graph;
 mod snap;

@@ -4,7 +4,7 @@
 //! the method and data sources. Printing it from a browser gives A4 pages
 //! with every township starting on a new page.
 
-use super::export::{MapImage, ReportData};
+use super::data::{MapImage, ReportData};
 use super::glyphs::FONT;
 use super::tables::{self, Cell, Goal, Table, plain_number};
 

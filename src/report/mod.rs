@@ -4,7 +4,11 @@
 //! map images, resident GeoJSON, more CSV tables — in [`export`](mod@export), written in
 //! one call by [`export::export`]. Pure functions returning text or bytes;
 //! writing is the caller's (or `export`'s, atomically).
+//!
+//! Layer: may import `analysis` and everything below it; never `state`,
+//! `ui`, `app` or `cli`.
 
+pub mod data;
 pub mod export;
 pub mod geojson;
 mod glyphs;

@@ -4,7 +4,7 @@
 //! fractions 0–1 exactly as in `coverage.json`; each writer formats them.
 
 use super::Lang;
-use super::export::ReportData;
+use super::data::ReportData;
 use crate::analysis::{AreaCoverage, BlindSpot, CoverageReport, TierCoverage};
 use crate::model::Mode;
 

@@ -8,7 +8,7 @@
 //! Cells hold the exact numbers of `coverage.json` (shares as fractions);
 //! only their number format rounds what is shown.
 
-use super::export::ReportData;
+use super::data::ReportData;
 use super::tables::{self, Cell, Table};
 use rust_xlsxwriter::{
     Color, ConditionalFormat3ColorScale, ConditionalFormatType, Format, FormatAlign, FormatBorder,

@@ -3,8 +3,8 @@
 //! and the people newly covered or no longer covered.
 
 use crate::analysis::AreaDelta;
-use crate::app::layouts::ComparisonView;
 use crate::model::Profile;
+use crate::state::layouts::ComparisonView;
 use crate::ui::i18n::Lang;
 use eframe::egui;
 

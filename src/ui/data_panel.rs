@@ -2,10 +2,10 @@
 //! what was loaded from which file, and the loader's warnings.
 
 use super::i18n::Lang;
-use crate::app::Action;
-use crate::app::files::Import;
-use crate::app::project::Study;
 use crate::io::LayerKind;
+use crate::state::Action;
+use crate::state::files::Import;
+use crate::state::project::Study;
 use eframe::egui;
 use egui::RichText;
 

@@ -1,10 +1,10 @@
 //! The Export dialog window: formats, report language, maps, folder, then
 //! Export with a progress bar and Cancel, and the list of written files (or
-//! the error). State and work live in [`crate::app::export`].
+//! the error). State and work live in [`crate::state::export`].
 
 use super::i18n::Lang;
-use crate::app::export::{ExportDialog, ExportEvent, ExportOutcome, MAP_WIDTHS};
 use crate::report::{self, Format};
+use crate::state::export::{ExportDialog, ExportEvent, ExportOutcome, MAP_WIDTHS};
 use eframe::egui;
 use egui::{Color32, RichText};
 

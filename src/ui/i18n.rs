@@ -110,7 +110,9 @@ mod tests {
             include_str!("profile_panel.rs"),
             include_str!("results_panel.rs"),
             include_str!("../app/mod.rs"),
-            include_str!("../app/files.rs"),
+            include_str!("../state/files.rs"),
+            include_str!("../state/mod.rs"),
+            include_str!("bars.rs"),
         ];
         let mut pairs = 0;
         for src in sources {

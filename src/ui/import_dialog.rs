@@ -3,13 +3,13 @@
 //! (layer, coordinate system, encoding, sheet, columns), Import, and after
 //! an import the category values the profile does not know, each mapped to
 //! a profile category by a combo box. State and work live in
-//! [`crate::app::import_dialog`].
+//! [`crate::state::import_dialog`].
 
 use super::i18n::Lang;
-use crate::app::files::Import;
-use crate::app::import_dialog::{CrsChoice, EncodingChoice, ImportDialog, ImportEvent};
 use crate::io::{Format, LayerKind, Preview};
 use crate::model::Profile;
+use crate::state::files::Import;
+use crate::state::import_dialog::{CrsChoice, EncodingChoice, ImportDialog, ImportEvent};
 use eframe::egui;
 use egui::{Color32, RichText};
 

@@ -3,10 +3,10 @@
 //! suggestions and redundancy ("不浪费"). It reports
 //! [`LayoutAction`]s; the app carries them out.
 
-use crate::app::Action;
-use crate::app::layouts::{EditRequest, EditTool, JobKind, LayoutAction, Layouts};
-use crate::app::project::{Results, Study};
 use crate::model::Edit;
+use crate::state::Action;
+use crate::state::layouts::{EditRequest, EditTool, JobKind, LayoutAction, Layouts};
+use crate::state::project::{Results, Study};
 use crate::ui::i18n::Lang;
 use eframe::egui;
 

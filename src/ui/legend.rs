@@ -3,11 +3,11 @@
 //! total of the selected tier.
 
 use super::i18n::Lang;
-use super::map_layers::HeatSource;
 use super::map_view::MapOptions;
 use super::style;
-use crate::app::Action;
-use crate::app::project::{Results, Study};
+use crate::state::Action;
+use crate::state::map_geometry::HeatSource;
+use crate::state::project::{Results, Study};
 use eframe::egui;
 use egui::{Color32, RichText, Sense, Stroke, vec2};
 

@@ -5,11 +5,11 @@
 //! (newly covered green, lost red), suggested sites (numbered) and grey
 //! rings around redundant facilities.
 
-use crate::app::Action;
-use crate::app::layouts::{ComparisonView, EditRequest, EditTool, LayoutAction, SuggestionsView};
 use crate::model::FacilityId;
+use crate::state::Action;
+use crate::state::layouts::{ComparisonView, EditRequest, EditTool, LayoutAction, SuggestionsView};
+use crate::state::map_geometry::MapGeometry;
 use crate::ui::i18n::Lang;
-use crate::ui::map_layers::MapGeometry;
 use crate::ui::map_transform::MapTransform;
 use crate::ui::map_view::MapView;
 use eframe::egui;

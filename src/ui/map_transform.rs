@@ -8,6 +8,7 @@
 //!
 //! No egui state: only `egui::{Pos2, Rect, Vec2}` values.
 
+pub use crate::state::map_geometry::{GeoBounds, PlaneOrigin};
 use eframe::egui;
 use egui::{Pos2, Rect, Vec2, pos2};
 
@@ -18,121 +19,6 @@ pub const METRES_PER_DEGREE: f64 = 111_195.08;
 const MAX_POINTS_PER_DEGREE: f64 = 1.0e7;
 /// Farthest zoom: the whole Earth in a few hundred points.
 const MIN_POINTS_PER_DEGREE: f64 = 0.5;
-
-/// A lon/lat bounding box.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct GeoBounds {
-    /// West edge (degrees).
-    pub min_lon: f64,
-    /// South edge (degrees).
-    pub min_lat: f64,
-    /// East edge (degrees).
-    pub max_lon: f64,
-    /// North edge (degrees).
-    pub max_lat: f64,
-}
-
-impl GeoBounds {
-    /// The empty box (contains nothing; `union` with it is the identity).
-    pub const EMPTY: GeoBounds = GeoBounds {
-        min_lon: f64::INFINITY,
-        min_lat: f64::INFINITY,
-        max_lon: f64::NEG_INFINITY,
-        max_lat: f64::NEG_INFINITY,
-    };
-
-    /// The smallest box holding every finite point.
-    pub fn from_points(points: impl IntoIterator<Item = [f64; 2]>) -> Self {
-        let mut b = Self::EMPTY;
-        for p in points {
-            b.include(p);
-        }
-        b
-    }
-
-    /// Grow to hold `p` (ignores non-finite points).
-    pub fn include(&mut self, [lon, lat]: [f64; 2]) {
-        if lon.is_finite() && lat.is_finite() {
-            self.min_lon = self.min_lon.min(lon);
-            self.min_lat = self.min_lat.min(lat);
-            self.max_lon = self.max_lon.max(lon);
-            self.max_lat = self.max_lat.max(lat);
-        }
-    }
-
-    /// The box holding both.
-    pub fn union(self, other: GeoBounds) -> GeoBounds {
-        GeoBounds {
-            min_lon: self.min_lon.min(other.min_lon),
-            min_lat: self.min_lat.min(other.min_lat),
-            max_lon: self.max_lon.max(other.max_lon),
-            max_lat: self.max_lat.max(other.max_lat),
-        }
-    }
-
-    /// Whether the box holds at least one point.
-    pub fn is_valid(&self) -> bool {
-        self.min_lon <= self.max_lon && self.min_lat <= self.max_lat
-    }
-
-    /// Centre `[lon, lat]`.
-    pub fn center(&self) -> [f64; 2] {
-        [
-            (self.min_lon + self.max_lon) / 2.0,
-            (self.min_lat + self.max_lat) / 2.0,
-        ]
-    }
-
-    /// Whether `[lon, lat]` lies inside (edges included).
-    pub fn contains(&self, [lon, lat]: [f64; 2]) -> bool {
-        lon >= self.min_lon && lon <= self.max_lon && lat >= self.min_lat && lat <= self.max_lat
-    }
-
-    /// Whether the two boxes overlap.
-    pub fn intersects(&self, o: &GeoBounds) -> bool {
-        self.min_lon <= o.max_lon
-            && o.min_lon <= self.max_lon
-            && self.min_lat <= o.max_lat
-            && o.min_lat <= self.max_lat
-    }
-}
-
-/// A local plane for cached geometry: `x = (lon − lon0)·cos(lat_ref)`,
-/// `y = lat − lat0`, both in degrees of latitude, stored as `f32` (about
-/// 1 cm resolution within 100 km of the origin).
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct PlaneOrigin {
-    /// Longitude of the origin.
-    pub lon0: f64,
-    /// Latitude of the origin.
-    pub lat0: f64,
-    /// cos(reference latitude).
-    pub cos_lat: f64,
-}
-
-impl PlaneOrigin {
-    /// A plane centred on `bounds` (or on 0,0 for empty bounds).
-    pub fn for_bounds(bounds: &GeoBounds) -> Self {
-        let [lon0, lat0] = if bounds.is_valid() {
-            bounds.center()
-        } else {
-            [0.0, 0.0]
-        };
-        Self {
-            lon0,
-            lat0,
-            cos_lat: lat0.to_radians().cos().max(0.01),
-        }
-    }
-
-    /// Plane coordinates of a lon/lat point.
-    pub fn project(&self, lon: f64, lat: f64) -> [f32; 2] {
-        [
-            ((lon - self.lon0) * self.cos_lat) as f32,
-            (lat - self.lat0) as f32,
-        ]
-    }
-}
 
 /// A fast affine map from [`PlaneOrigin`] coordinates to screen points:
 /// `screen = (ox + k·x, oy − k·y)`.

@@ -10,57 +10,20 @@
 //! what it reaches on the network within the tier's minutes.
 
 use super::i18n::Lang;
-use super::map_layers::{self, HeatSource};
+use super::map_layers;
 use super::map_transform::{GeoBounds, MapTransform, PlaneOrigin, scale_bar, view_key};
 use super::style;
-use crate::app::Action;
-use crate::app::project::{Reach, Results, Study};
+use crate::state::map_geometry::{self, FacilityMark};
+use crate::state::project::{Reach, Results, Study};
+pub use crate::state::settings::MapOptions;
+use crate::state::{Action, MapCamera};
 use eframe::egui;
 use egui::{
     Align2, Color32, FontId, Mesh, Pos2, Rect, RichText, Sense, Shape, Stroke, Vec2, pos2, vec2,
 };
-use serde::{Deserialize, Serialize};
-use std::collections::BTreeSet;
 use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 use std::time::Instant;
-
-/// Which layers are drawn, and how. Remembered between runs.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct MapOptions {
-    /// Township outlines and names.
-    pub townships: bool,
-    /// Roads by class.
-    pub roads: bool,
-    /// Facility symbols.
-    pub facilities: bool,
-    /// Residents as dots sized by population.
-    pub residents: bool,
-    /// Coverage heat (minutes on the 5/15/30 ramp).
-    pub heat: bool,
-    /// Blind spots of the selected tier.
-    pub blind_spots: bool,
-    /// Facility categories not drawn.
-    pub hidden_categories: BTreeSet<String>,
-    /// What the heat layer colours by.
-    pub heat_source: HeatSource,
-}
-
-impl Default for MapOptions {
-    fn default() -> Self {
-        Self {
-            townships: true,
-            roads: true,
-            facilities: true,
-            residents: false,
-            heat: true,
-            blind_spots: false,
-            hidden_categories: BTreeSet::new(),
-            heat_source: HeatSource::TierComplete,
-        }
-    }
-}
 
 /// Everything the map reads in a frame.
 pub struct MapInputs<'a> {
@@ -183,6 +146,16 @@ impl MapView {
         }
     }
 
+    /// Where the map looks now, as a project saves it (centre, and points
+    /// per degree of longitude at the centre).
+    pub fn camera(&self) -> MapCamera {
+        let t = self.transform.as_ref();
+        MapCamera {
+            center: t.map(|t| t.center()),
+            zoom: t.map(|t| t.points_per_degree() * t.center()[1].to_radians().cos()),
+        }
+    }
+
     /// Draw the map into the rest of `ui` and handle its input.
     pub fn ui(&mut self, ui: &mut egui::Ui, input: &MapInputs<'_>, actions: &mut Vec<Action>) {
         let lang = input.lang;
@@ -276,7 +249,8 @@ impl MapView {
                     .as_ref()
                     .is_none_or(|(k, _)| *k != values_key)
                 {
-                    let values = map_layers::heat_values(&r.assessment, tier, &options.heat_source);
+                    let values =
+                        map_geometry::heat_values(&r.assessment, tier, &options.heat_source);
                     self.heat_values = Some((values_key, Arc::new(values)));
                 }
                 if let Some((_, values)) = &self.heat_values {
@@ -406,7 +380,7 @@ impl MapView {
                 let mesh = self.facilities_mesh.get(
                     key,
                     || {
-                        let shown = |m: &map_layers::FacilityMark| {
+                        let shown = |m: &FacilityMark| {
                             layers
                                 .facilities
                                 .get(m.index as usize)

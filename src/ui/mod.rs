@@ -1,8 +1,13 @@
 //! The planner's workspace, drawn with egui: one struct per panel, the map
-//! (its projection, batched layers and painter), colours and the two
-//! languages. Panels read the app's state and report [`crate::app::Action`]s;
-//! only `app` changes state and opens file dialogs.
+//! (its projection, batched layers and painter), the dialogs, colours and the
+//! two languages. Panels read the workspace's state and report
+//! [`crate::state::Action`]s; only `state` changes state and opens file
+//! dialogs.
+//!
+//! Layer: below the `app` shell, above `state`. May import `state` and
+//! everything below it; never `app`.
 
+pub mod bars;
 pub mod compare_panel;
 pub mod data_panel;
 pub mod export_dialog;
@@ -15,6 +20,7 @@ pub mod map_layers;
 pub mod map_transform;
 pub mod map_view;
 pub mod profile_panel;
+pub mod project_prompts;
 pub mod results_panel;
 pub mod style;
 
@@ -55,8 +61,8 @@ mod tests {
             include_str!("data_panel.rs"),
             include_str!("export_dialog.rs"),
             include_str!("import_dialog.rs"),
-            include_str!("../app/export.rs"),
-            include_str!("../app/import_dialog.rs"),
+            include_str!("../state/export.rs"),
+            include_str!("../state/import_dialog.rs"),
             include_str!("i18n.rs"),
             include_str!("legend.rs"),
             include_str!("map_view.rs"),
@@ -64,7 +70,10 @@ mod tests {
             include_str!("results_panel.rs"),
             include_str!("style.rs"),
             include_str!("../app/mod.rs"),
-            include_str!("../app/files.rs"),
+            include_str!("../state/mod.rs"),
+            include_str!("../state/files.rs"),
+            include_str!("bars.rs"),
+            include_str!("project_prompts.rs"),
             include_str!("../../data/profile-default.json"),
             include_str!("../../data/townships.geojson"),
             include_str!("../../data/facilities.geojson"),

@@ -3,8 +3,8 @@
 //! apply it, which re-assesses.
 
 use super::i18n::Lang;
-use crate::app::Action;
 use crate::model::{Mode, Profile};
+use crate::state::Action;
 use eframe::egui;
 use egui::{RichText, Ui};
 

@@ -6,9 +6,9 @@
 use super::i18n::Lang;
 use super::style::GoalStatus;
 use crate::analysis::{AreaCoverage, CoverageReport};
-use crate::app::Action;
-use crate::app::project::Results;
 use crate::model::{DemandKind, Profile};
+use crate::state::Action;
+use crate::state::project::Results;
 use eframe::egui;
 use egui::{Align2, Color32, FontId, RichText, Sense, vec2};
 use egui_plot::{Bar, BarChart, GridMark, Plot, VLine};

@@ -284,25 +284,9 @@ pub const ROAD_STYLES: [RoadStyle; 6] = [
     },
 ];
 
-/// Index into [`ROAD_STYLES`] of an OSM `highway` class.
-///
-/// ```
-/// use lifecircle::ui::style::road_class;
-/// assert_eq!(road_class(Some("primary_link")), 4);
-/// assert_eq!(road_class(Some("footway")), 0);
-/// assert_eq!(road_class(None), 1);
-/// ```
-pub fn road_class(highway: Option<&str>) -> u8 {
-    let h = highway.unwrap_or("").trim_end_matches("_link");
-    match h {
-        "motorway" | "trunk" => 5,
-        "primary" => 4,
-        "secondary" => 3,
-        "tertiary" => 2,
-        "footway" | "path" | "steps" | "pedestrian" | "track" | "cycleway" | "bridleway" => 0,
-        _ => 1,
-    }
-}
+/// Index into [`ROAD_STYLES`] of an OSM `highway` class (the class is
+/// plain data, shared with the map geometry and reports).
+pub use crate::model::road_class;
 
 /// The window icon: three concentric rings in the 5/15/30 colours around a
 /// dot, `size`×`size` RGBA (unpremultiplied), transparent outside.

@@ -6,15 +6,15 @@
 //! them out.
 
 use super::jobs::{Job, Poll};
+use super::map_geometry::PlaneOrigin;
+use super::map_geometry::{DemandGeometry, FacilityMark};
 use super::project::Results;
-use super::{LifeCircleApp, Message};
+use super::{Message, Workspace};
 use crate::analysis::{
     self, Assessment, Cancelled, Comparison, FacilityRedundancy, LiveAssessment, Progress,
     SiteSuggestion, SuggestRequest,
 };
 use crate::model::{Edit, Facility, FacilityId, Layers, Layout, Profile};
-use crate::ui::map_layers::{DemandGeometry, FacilityMark};
-use crate::ui::map_transform::PlaneOrigin;
 use eframe::egui;
 use std::sync::Arc;
 use std::time::Instant;
@@ -191,7 +191,7 @@ pub struct Layouts {
 
 impl Layouts {
     /// Name of the layout shown.
-    pub fn name(&self, index: Option<usize>, lang: crate::ui::i18n::Lang) -> String {
+    pub fn name(&self, index: Option<usize>, lang: crate::report::Lang) -> String {
         match index.and_then(|i| self.layouts.get(i)) {
             Some(l) => l.name.clone(),
             None => lang.pick("基准", "Baseline").to_string(),
@@ -241,7 +241,7 @@ impl Layouts {
         Some((kind, p.fraction()))
     }
 
-    fn unused_name(&self, lang: crate::ui::i18n::Lang) -> String {
+    fn unused_name(&self, lang: crate::report::Lang) -> String {
         (1..)
             .map(|n| format!("{}{n}", lang.pick("方案 ", "Layout ")))
             .find(|n| !self.layouts.iter().any(|l| &l.name == n))
@@ -372,7 +372,7 @@ pub fn layout_from_sites(
     layout
 }
 
-impl LifeCircleApp {
+impl Workspace {
     /// The layouts state (tests, panels).
     pub fn layouts(&self) -> &Layouts {
         &self.layouts
@@ -746,7 +746,7 @@ impl LifeCircleApp {
         self.layouts.live = Some(live);
     }
 
-    fn start_compare(&mut self, a: Option<usize>, b: Option<usize>, lang: crate::ui::i18n::Lang) {
+    fn start_compare(&mut self, a: Option<usize>, b: Option<usize>, lang: crate::report::Lang) {
         if self.layouts.job.is_some() {
             self.message = Some(Message::LayoutBusy);
             return;
@@ -834,7 +834,7 @@ impl LifeCircleApp {
         self.layouts.job = Some(LayoutJob::Suggest(job));
     }
 
-    fn adopt_suggestions(&mut self, lang: crate::ui::i18n::Lang) {
+    fn adopt_suggestions(&mut self, lang: crate::report::Lang) {
         let Some(view) = self.layouts.suggestions.take() else {
             return;
         };
@@ -903,34 +903,6 @@ impl LifeCircleApp {
         self.layouts.dirty = true;
         self.show_layout_facilities();
         self.start_layout_assess();
-    }
-
-    /// Map editing and the layouts' map layers, over the map just drawn.
-    pub(super) fn layouts_map_overlay(
-        &mut self,
-        ui: &mut egui::Ui,
-        tier: usize,
-        actions: &mut Vec<super::Action>,
-    ) {
-        let rect = ui.max_rect();
-        let redundant: Vec<FacilityId> = match &self.layouts.redundancy {
-            Some((layout, list)) if *layout == self.layouts.active => {
-                list.iter().filter(|r| r.redundant).map(|r| r.id).collect()
-            }
-            _ => Vec::new(),
-        };
-        let input = crate::ui::map_edit::MapEditInputs {
-            lang: self.settings.lang,
-            tool: self.layouts.tool,
-            add_category: &self.layouts.add_category,
-            geometry: &self.study.geometry,
-            ids: &self.layouts.ids,
-            tier,
-            comparison: self.layouts.comparison.as_ref(),
-            suggestions: self.layouts.suggestions.as_ref(),
-            redundant: &redundant,
-        };
-        self.map_editor.ui(ui, rect, &mut self.map, &input, actions);
     }
 
     /// Take the results of a finished layouts job.

@@ -4,7 +4,7 @@
 //! guess of what a dropped file holds.
 
 use crate::io::LayerKind;
-use crate::ui::i18n::Lang;
+use crate::report::Lang;
 use std::collections::VecDeque;
 use std::path::{Path, PathBuf};
 
@@ -195,7 +195,7 @@ impl FileDialogs for ScriptedDialogs {
 /// keywords), e.g. `roads.geojson` → roads, `乡镇边界.json` → townships.
 ///
 /// ```
-/// use lifecircle::app::files::{guess_from_name, Import};
+/// use lifecircle::state::files::{guess_from_name, Import};
 /// use lifecircle::io::LayerKind;
 /// use std::path::Path;
 /// assert_eq!(guess_from_name(Path::new("/d/roads.geojson")), Some(Import::Layer(LayerKind::Roads)));

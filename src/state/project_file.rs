@@ -5,14 +5,13 @@
 //! an unsaved project without a path.
 
 use super::files::Import;
+use super::map_geometry::MapGeometry;
 use super::project::{ImportRequest, LoadFailure, LoadOutcome, file_name};
-use super::{Action, LifeCircleApp, Message};
+use super::{Action, MapRequest, Message, Workspace};
 use crate::analysis::Progress;
 use crate::io::{self, LayerKind};
 use crate::model::{LayerFiles, Layout, Profile, Project, ViewState};
-use crate::ui::i18n::Lang;
-use crate::ui::map_layers::MapGeometry;
-use crate::ui::map_transform::GeoBounds;
+use crate::report::Lang;
 use eframe::egui;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -139,7 +138,7 @@ pub fn with_extension(path: PathBuf) -> PathBuf {
     }
 }
 
-impl LifeCircleApp {
+impl Workspace {
     /// The project file state (tests).
     pub fn project_state(&self) -> &ProjectState {
         &self.project_file
@@ -197,20 +196,12 @@ impl LifeCircleApp {
             if let Some(tier) = view.tier {
                 self.settings.tier = Some(tier);
             }
-            if let (Some([lon, lat]), Some(zoom), Some(t)) =
-                (view.center, view.zoom, self.map.transform())
+            if let (Some(center), Some(zoom)) = (view.center, view.zoom)
+                && center.iter().all(|c| c.is_finite())
                 && zoom.is_finite()
                 && zoom > 0.0
             {
-                let rect = t.rect();
-                let lat_scale = zoom / lat.to_radians().cos().max(0.01);
-                let half_w = rect.width() as f64 / 2.0 / zoom;
-                let half_h = rect.height() as f64 / 2.0 / lat_scale;
-                let bounds = GeoBounds::from_points([
-                    [lon - half_w, lat - half_h],
-                    [lon + half_w, lat + half_h],
-                ]);
-                self.map.fit_bounds(bounds);
+                self.map_requests.push(MapRequest::Show { center, zoom });
             }
             return;
         }
@@ -271,10 +262,9 @@ impl LifeCircleApp {
         );
         project.layouts = self.layouts.layouts.clone();
         project.active_layout = self.layouts.active;
-        let t = self.map.transform();
         project.view = ViewState {
-            center: t.map(|t| t.center()),
-            zoom: t.map(|t| t.points_per_degree() * t.center()[1].to_radians().cos()),
+            center: self.camera.center,
+            zoom: self.camera.zoom,
             tier: self.settings.tier.clone(),
             category: None,
         };
@@ -408,7 +398,7 @@ impl LifeCircleApp {
     }
 
     /// Write the recovery copy when due.
-    pub(super) fn autosave_tick(&mut self, ctx: &egui::Context) {
+    pub fn autosave_tick(&mut self, ctx: &egui::Context) {
         if !self.is_dirty() || self.is_busy() {
             self.project_file.last_autosave = Instant::now();
             return;
@@ -430,9 +420,10 @@ impl LifeCircleApp {
         io::save_project(&path, &project).ok().map(|_| path)
     }
 
-    /// Stop the window closing over unsaved changes; draw the prompts.
-    pub(super) fn project_dialogs(&mut self, ctx: &egui::Context, actions: &mut Vec<Action>) {
-        let lang = self.settings.lang;
+    /// Stop the window closing over unsaved changes: cancel the close and
+    /// ask (the prompt is drawn by `ui::project_prompts`); a clean close
+    /// removes the recovery copy.
+    pub fn handle_close_request(&mut self, ctx: &egui::Context) {
         if ctx.input(|i| i.viewport().close_requested()) {
             if self.is_dirty() && !self.project_file.allow_close {
                 ctx.send_viewport_cmd(egui::ViewportCommand::CancelClose);
@@ -440,49 +431,6 @@ impl LifeCircleApp {
             } else if !self.is_dirty() {
                 self.remove_recovery();
             }
-        }
-        if self.project_file.closing {
-            egui::Modal::new(egui::Id::unique("unsaved_changes")).show(ctx, |ui| {
-                ui.heading(lang.pick("有未保存的更改", "Unsaved changes"));
-                ui.label(lang.pick("关闭前是否保存项目？", "Save the project before closing?"));
-                ui.horizontal(|ui| {
-                    if ui.button(lang.pick("保存", "Save")).clicked() {
-                        actions.push(Action::Project(ProjectAction::CloseSave));
-                    }
-                    if ui.button(lang.pick("不保存", "Discard")).clicked() {
-                        actions.push(Action::Project(ProjectAction::CloseDiscard));
-                    }
-                    if ui.button(lang.pick("取消", "Cancel")).clicked() {
-                        actions.push(Action::Project(ProjectAction::CloseCancel));
-                    }
-                });
-            });
-        }
-        if let Some((copy, project)) = &self.project_file.recovery_offer {
-            egui::Modal::new(egui::Id::unique("recovery_offer")).show(ctx, |ui| {
-                ui.heading(lang.pick("恢复未保存的工作", "Recover unsaved work"));
-                let what = project
-                    .as_deref()
-                    .map(file_name)
-                    .unwrap_or_else(|| lang.pick("未保存的项目", "an unsaved project").to_string());
-                ui.label(format!(
-                    "{}{what}{}",
-                    lang.pick(
-                        "上次意外退出，找到自动保存的副本：",
-                        "LifeCircle did not close normally; an autosaved copy of "
-                    ),
-                    lang.pick("。", " was found."),
-                ));
-                ui.weak(copy.display().to_string());
-                ui.horizontal(|ui| {
-                    if ui.button(lang.pick("恢复", "Restore")).clicked() {
-                        actions.push(Action::Project(ProjectAction::Restore));
-                    }
-                    if ui.button(lang.pick("放弃", "Discard")).clicked() {
-                        actions.push(Action::Project(ProjectAction::DiscardRecovery));
-                    }
-                });
-            });
         }
     }
 }

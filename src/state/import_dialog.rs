@@ -12,14 +12,14 @@
 
 use super::files::{Import, guess_from_content, guess_from_name};
 use super::jobs::{Job, Poll, Runner};
+use super::map_geometry::MapGeometry;
 use super::project::{ImportRequest, LoadOutcome, file_name};
-use super::{LifeCircleApp, Message};
+use super::{Message, Workspace};
 use crate::analysis::Progress;
 use crate::io::{
     self, CategoryMatcher, ColumnChoice, Crs, Format, ImportOptions, LayerKind, LoadError, Preview,
 };
 use crate::model::{CategoryMapping, Layers, LoadWarning, Profile};
-use crate::ui::map_layers::MapGeometry;
 use eframe::egui;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -461,7 +461,7 @@ pub fn unmapped_categories(warnings: &[LoadWarning]) -> Vec<(String, usize)> {
     out
 }
 
-impl LifeCircleApp {
+impl Workspace {
     /// Open the import dialog for the requests whose format has choices
     /// (queued behind an open dialog) and return the others, to be
     /// imported at once.
@@ -490,48 +490,56 @@ impl LifeCircleApp {
         direct
     }
 
-    /// Draw the import dialog (when open) and carry out what the user did.
-    pub(super) fn import_window(&mut self, ctx: &egui::Context) {
-        let Some(mut dialog) = self.import_dialog.take() else {
-            return;
-        };
-        let lang = self.settings.lang;
+    /// Take the open import dialog to draw it, after polling its preview
+    /// and its import (a finished import may close it). Hand it back with
+    /// [`Self::import_dialog_done`].
+    pub fn take_import_dialog(&mut self, ctx: &egui::Context) -> Option<ImportDialog> {
+        let mut dialog = self.import_dialog.take()?;
         dialog.poll_preview();
-        let mut open = true;
-        if let Some(result) = dialog.poll_import() {
-            open = self.imported(&mut dialog, result, ctx);
+        if let Some(result) = dialog.poll_import()
+            && !self.imported(&mut dialog, result, ctx)
+        {
+            self.close_import_dialog(dialog, ctx);
+            return None;
         }
-        if open {
-            let current = current_extent(&self.study.layers);
-            let events = crate::ui::import_dialog::show(
-                ctx,
-                lang,
-                &mut dialog,
-                &self.study.profile,
-                current,
-            );
-            for event in events {
-                match event {
-                    ImportEvent::Import => {
-                        dialog.start_import(
-                            &self.runner,
-                            Arc::clone(&self.study.layers),
-                            self.study.profile.clone(),
-                        );
-                        if let Some(result) = dialog.poll_import() {
-                            open = self.imported(&mut dialog, result, ctx);
-                        }
-                    }
-                    ImportEvent::Close => {
-                        dialog.cancel();
-                        open = false;
+        Some(dialog)
+    }
+
+    /// The extent of the layers already loaded (the import dialog shows
+    /// whether a new file lies near them).
+    pub fn loaded_extent(&self) -> Option<[f64; 4]> {
+        current_extent(&self.study.layers)
+    }
+
+    /// Carry out what the user did in the drawn import dialog.
+    pub fn import_dialog_done(
+        &mut self,
+        mut dialog: ImportDialog,
+        events: Vec<ImportEvent>,
+        ctx: &egui::Context,
+    ) {
+        let mut open = true;
+        for event in events {
+            match event {
+                ImportEvent::Import => {
+                    dialog.start_import(
+                        &self.runner,
+                        Arc::clone(&self.study.layers),
+                        self.study.profile.clone(),
+                    );
+                    if let Some(result) = dialog.poll_import() {
+                        open = self.imported(&mut dialog, result, ctx);
                     }
                 }
+                ImportEvent::Close => {
+                    dialog.cancel();
+                    open = false;
+                }
             }
-            if open && dialog.refresh_preview(&self.runner) {
-                // Show the new preview (and what it found) at once.
-                ctx.request_repaint();
-            }
+        }
+        if open && dialog.refresh_preview(&self.runner) {
+            // Show the new preview (and what it found) at once.
+            ctx.request_repaint();
         }
         if dialog.is_running() {
             ctx.request_repaint_after(Duration::from_millis(100));
@@ -539,11 +547,16 @@ impl LifeCircleApp {
         if open {
             self.import_dialog = Some(dialog);
         } else {
-            let queue = std::mem::take(&mut dialog.queue);
-            let direct = self.route_imports(queue);
-            if !direct.is_empty() {
-                self.apply(super::Action::ImportFiles(direct), ctx);
-            }
+            self.close_import_dialog(dialog, ctx);
+        }
+    }
+
+    /// The dialog closed: import what was queued behind it directly.
+    fn close_import_dialog(&mut self, mut dialog: ImportDialog, ctx: &egui::Context) {
+        let queue = std::mem::take(&mut dialog.queue);
+        let direct = self.route_imports(queue);
+        if !direct.is_empty() {
+            self.apply(super::Action::ImportFiles(direct), ctx);
         }
     }
 

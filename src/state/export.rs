@@ -4,14 +4,14 @@
 //! latest assessment, with progress and cancel, and ends with the list of
 //! written files or the error. Drawn by [`crate::ui::export_dialog`].
 
-use super::LifeCircleApp;
+use super::Workspace;
 use super::files::Import;
 use super::jobs::{Job, Poll, Runner};
 use super::project::{Results, Study};
 use crate::analysis::{Assessment, Progress};
 use crate::model::{Layers, Profile};
+use crate::report::Lang;
 use crate::report::{self, DataFile, ExportError, ExportInput, ExportRequest, Format};
-use crate::ui::i18n::Lang;
 use eframe::egui;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -220,7 +220,7 @@ pub fn export_study(
     report::export(request, &input, progress)
 }
 
-impl LifeCircleApp {
+impl Workspace {
     /// Open the Export dialog (keeping the choices of an open one).
     pub(super) fn open_export(&mut self) {
         if self.export_dialog.is_none() {
@@ -249,15 +249,26 @@ impl LifeCircleApp {
         }
     }
 
-    /// Draw the Export dialog (when open) and carry out what the user did.
-    pub(super) fn export_window(&mut self, ctx: &egui::Context) {
-        let Some(mut dialog) = self.export_dialog.take() else {
-            return;
-        };
-        let lang = self.settings.lang;
+    /// Take the open Export dialog to draw it (polled first), with the
+    /// reason exporting is not possible now, if any. Hand it back with
+    /// [`Self::export_dialog_done`].
+    pub fn take_export_dialog(&mut self) -> Option<(ExportDialog, Option<String>)> {
+        let mut dialog = self.export_dialog.take()?;
         dialog.poll();
-        let blocked = self.export_blocked(lang);
-        let events = crate::ui::export_dialog::show(ctx, lang, &mut dialog, blocked.as_deref());
+        let blocked = self.export_blocked(self.settings.lang);
+        Some((dialog, blocked))
+    }
+
+    /// Carry out what the user did in the drawn Export dialog; it stays
+    /// open unless closed.
+    pub fn export_dialog_done(
+        &mut self,
+        mut dialog: ExportDialog,
+        blocked: Option<String>,
+        events: Vec<ExportEvent>,
+        ctx: &egui::Context,
+    ) {
+        let lang = self.settings.lang;
         let mut open = true;
         for event in events {
             match event {

@@ -4,11 +4,11 @@
 //! run them as background [`super::jobs::Job`]s; none of them touches egui.
 
 use super::files::{Import, guess_from_content, guess_from_name};
+use super::map_geometry::PlaneOrigin;
+use super::map_geometry::{DemandGeometry, MapGeometry};
 use crate::analysis::{self, Assessment, Cancelled, Progress};
 use crate::io::{self, CategoryMatcher, Format, LayerKind};
 use crate::model::{Layers, LoadWarning, Profile};
-use crate::ui::map_layers::{DemandGeometry, MapGeometry};
-use crate::ui::map_transform::PlaneOrigin;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Instant;

@@ -161,17 +161,33 @@ pub(crate) fn read(
     shp: &Path,
     options: &ImportOptions,
 ) -> Result<Features, LoadError> {
-    let bytes = read_file(shp)?;
+    let mut bytes = read_file(shp)?;
     let unreadable = |message: String, path: &Path| LoadError::Unreadable {
         what: "Shapefile",
         message,
         path: path.to_path_buf(),
     };
+    // Records whose sizes do not fit the file would make the reader
+    // allocate what they claim (gigabytes): keep the sound records only.
+    let mut damage = None;
+    if let Some((record, end, why)) = first_damaged_record(&bytes) {
+        if record == 1 {
+            return Err(unreadable(
+                format!("the first shape cannot be read ({why})"),
+                shp,
+            ));
+        }
+        bytes.truncate(end);
+        damage = Some(format!(
+            "the .shp is damaged at shape {record} ({why}); it and the shapes after it are ignored"
+        ));
+    }
     let mut reader = shapefile::ShapeReader::new(Cursor::new(bytes.as_slice()))
         .map_err(|e| unreadable(e.to_string(), shp))?;
     let b = reader.header().bbox;
     let header_bbox = [b.min.x, b.min.y, b.max.x, b.max.y];
     let mut notes = Vec::new();
+    notes.extend(damage);
     let system = coordinate_system(shp, options, header_bbox, &mut notes)?;
     let transform = Transform::new(system);
 
@@ -284,6 +300,69 @@ pub(crate) fn read(
         count,
         bbox: bbox.get(),
     })
+}
+
+/// The first record of a `.shp` whose declared sizes do not fit: its
+/// 1-based number, the byte offset where it starts (the sound records end
+/// there), and what is wrong. Checks each record's content length against
+/// the file, and its count of parts and points against its content length
+/// (ESRI Shapefile Technical Description, 1998), so that no record can
+/// claim more memory than the file holds.
+fn first_damaged_record(bytes: &[u8]) -> Option<(usize, usize, String)> {
+    let be = |at: usize| -> Option<i64> {
+        let b = bytes.get(at..at + 4)?;
+        Some(i64::from(i32::from_be_bytes([b[0], b[1], b[2], b[3]])))
+    };
+    let le = |at: usize| -> Option<i64> {
+        let b = bytes.get(at..at + 4)?;
+        Some(i64::from(i32::from_le_bytes([b[0], b[1], b[2], b[3]])))
+    };
+    let mut at = 100;
+    let mut record = 0;
+    while at + 8 <= bytes.len() {
+        record += 1;
+        let words = be(at + 4)?;
+        let content = words.saturating_mul(2);
+        let available = (bytes.len() - at - 8) as i64;
+        if words < 2 || content > available {
+            return Some((
+                record,
+                at,
+                format!("it claims {content} bytes where {available} remain in the file"),
+            ));
+        }
+        let body = at + 8;
+        let shape_type = le(body)?;
+        // Bytes before the part indices, bytes per part index, and bytes
+        // per point (x, y only: Z and M arrays only add to the need).
+        let layout = match shape_type {
+            3 | 5 | 13 | 15 | 23 | 25 => Some((44, 4, 16)),
+            31 => Some((44, 8, 16)),
+            8 | 18 | 28 => Some((40, 0, 16)),
+            _ => None,
+        };
+        if let Some((fixed, per_part, per_point)) = layout {
+            let (parts, points) = if per_part == 0 {
+                (0, le(body + 36)?)
+            } else {
+                (le(body + 36)?, le(body + 40)?)
+            };
+            let need = (parts.max(0) as i128) * per_part as i128
+                + (points.max(0) as i128) * per_point as i128
+                + fixed as i128;
+            if parts < 0 || points < 0 || need > content as i128 {
+                return Some((
+                    record,
+                    at,
+                    format!(
+                        "it declares {parts} parts and {points} points, which need {need} bytes, in {content} bytes"
+                    ),
+                ));
+            }
+        }
+        at = body + content as usize;
+    }
+    None
 }
 
 /// WGS84 `[lon, lat]` positions of a part.
@@ -439,6 +518,53 @@ mod tests {
             Some("EPSG:4499 (CGCS2000 / Gauss-Kruger zone 21)")
         );
         assert_eq!(suggested_zone(512_345.0), None);
+    }
+
+    /// A .shp of two squares, written by the `shapefile` crate.
+    fn two_squares() -> Vec<u8> {
+        let square = |x0: f64| {
+            shapefile::Polygon::new(PolygonRing::Outer(vec![
+                shapefile::Point::new(x0, 0.0),
+                shapefile::Point::new(x0, 1.0),
+                shapefile::Point::new(x0 + 1.0, 1.0),
+                shapefile::Point::new(x0 + 1.0, 0.0),
+                shapefile::Point::new(x0, 0.0),
+            ]))
+        };
+        let mut shp = Cursor::new(Vec::new());
+        let mut shx = Cursor::new(Vec::new());
+        let mut writer = shapefile::ShapeWriter::with_shx(&mut shp, &mut shx);
+        writer.write_shape(&square(0.0)).unwrap();
+        writer.write_shape(&square(2.0)).unwrap();
+        writer.finalize().unwrap();
+        drop(writer);
+        shp.into_inner()
+    }
+
+    #[test]
+    fn records_that_claim_more_than_the_file_holds_are_found() {
+        let sound = two_squares();
+        assert_eq!(first_damaged_record(&sound), None);
+        // Record 1 starts at 100; its content length (in 16-bit words) at
+        // 104; the second record starts after 8 + 2 × that length.
+        let first_len = i32::from_be_bytes(sound[104..108].try_into().unwrap()) as usize * 2;
+        let second = 100 + 8 + first_len;
+        // The second square claims a billion points.
+        let mut points = sound.clone();
+        points[second + 8 + 40..second + 8 + 44].copy_from_slice(&1_000_000_000i32.to_le_bytes());
+        let (record, at, why) = first_damaged_record(&points).unwrap();
+        assert_eq!((record, at), (2, second));
+        assert!(why.contains("1000000000 points"), "{why}");
+        // The first claims more bytes than the file has.
+        let mut length = sound.clone();
+        length[104..108].copy_from_slice(&i32::MAX.to_be_bytes());
+        assert_eq!(
+            first_damaged_record(&length).map(|d| (d.0, d.1)),
+            Some((1, 100))
+        );
+        // A truncated file: the last record is cut.
+        let cut = &sound[..sound.len() - 10];
+        assert_eq!(first_damaged_record(cut).map(|d| d.0), Some(2));
     }
 
     #[test]

@@ -125,11 +125,12 @@ pub struct ImportDialog {
 }
 
 /// Whether a file of `format` opens the dialog (tables, Shapefiles and OSM
-/// extracts have choices; GeoJSON is WGS84 by definition).
+/// extracts have choices; KML may be GCJ-02 from a Chinese map app;
+/// GeoJSON is WGS84 by definition).
 pub fn needs_dialog(format: Format) -> bool {
     matches!(
         format,
-        Format::Csv | Format::Excel | Format::Shapefile | Format::OsmPbf
+        Format::Csv | Format::Excel | Format::Shapefile | Format::OsmPbf | Format::Kml
     )
 }
 

@@ -57,6 +57,7 @@ pub use crs::{CoordinateSystem, Crs};
 pub use dbf::write_dbf;
 pub use options::{ColumnChoice, ImportOptions, PREVIEW_ROWS, Preview, parse_encoding};
 pub use project::{ProjectError, load_project, recovery_path, save_project};
+pub use reproject::geojson_looks_projected;
 
 use crate::model::{Facility, Layers, LoadWarning, Profile, Resident, Road, Township};
 use import::Input;

@@ -46,12 +46,14 @@ fn document(at: [f64; 2], with_lines: bool) -> String {
   <Point><coordinates>{}</coordinates></Point></Placemark>
  <Placemark><name>东幼儿园</name><Point><coordinates>{}</coordinates></Point></Placemark>
 </Folder>
+<Placemark><name>南幼儿园</name><Point><coordinates>{}</coordinates></Point></Placemark>
 <Folder><name>卫生院</name>
  <Placemark><name>镇卫生院</name><Point><coordinates>{}</coordinates></Point></Placemark>
 </Folder>
 "#,
         p(0.0, 0.0),
         p(0.01, 0.0),
+        p(0.0, -0.01),
         p(0.0, 0.01)
     );
     if with_lines {
@@ -106,6 +108,8 @@ fn kml_folders_map_to_categories_and_gcj02_is_shifted_back() {
         [
             ("中心幼儿园", "kindergarten", Some(180.0)),
             ("东幼儿园", "kindergarten", None),
+            // Outside any folder: matched by its name.
+            ("南幼儿园", "kindergarten", None),
             ("镇卫生院", "township_health_centre", None),
         ]
     );
@@ -153,7 +157,7 @@ fn kmz_reads_like_its_kml_and_without_one_names_the_file() {
         io::parse_facilities_matching("设施.kml", text.as_bytes(), Format::Kml, &matcher())
             .unwrap();
     assert_eq!(from_kmz.items, from_kml.items);
-    assert_eq!(from_kmz.items.len(), 3);
+    assert_eq!(from_kmz.items.len(), 4);
 
     let empty = dir.join("空.kmz");
     write_kmz(&empty, &[("files/icon.png", b"\x89PNG")]);
@@ -192,7 +196,7 @@ fn command_line_converts_a_kmz_in_gcj02() {
         .unwrap();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let stdout = String::from_utf8_lossy(&o.stdout);
-    assert!(stdout.contains("3 facilities"), "{stdout}");
+    assert!(stdout.contains("4 facilities"), "{stdout}");
     let back = io::load_facilities(&out, &[]).unwrap();
     assert!(metres(WGS, back.items[0].location.0) < 1.0);
     std::fs::remove_dir_all(&dir).unwrap();

@@ -152,8 +152,9 @@ fn placemarks(source: &Source, text: &str) -> Result<Vec<Value>, LoadError> {
     // Text is trimmed at each element's end, not per event: an entity
     // reference splits a text into several events.
     let mut stack: Vec<String> = Vec::new();
-    // Folder (and Document) names, innermost last; None until the name is read.
-    let mut folders: Vec<Option<String>> = Vec::new();
+    // Folders and Documents (true for a Folder) with their names, innermost
+    // last; None until the name is read.
+    let mut folders: Vec<(bool, Option<String>)> = Vec::new();
     let mut features = Vec::new();
     let mut seen_kml = false;
     // The Placemark being read.
@@ -177,7 +178,8 @@ fn placemarks(source: &Source, text: &str) -> Result<Vec<Value>, LoadError> {
                 chars.clear();
                 match name.as_str() {
                     "kml" => seen_kml = true,
-                    "Folder" | "Document" => folders.push(None),
+                    "Folder" => folders.push((true, None)),
+                    "Document" => folders.push((false, None)),
                     "Placemark" => {
                         in_placemark = true;
                         count += 1;
@@ -228,7 +230,7 @@ fn placemarks(source: &Source, text: &str) -> Result<Vec<Value>, LoadError> {
                     }
                     "name" if matches!(parent, Some("Folder" | "Document")) => {
                         if let Some(last) = folders.last_mut() {
-                            *last = Some(value);
+                            last.1 = Some(value);
                         }
                     }
                     "Folder" | "Document" => {
@@ -273,11 +275,20 @@ fn placemarks(source: &Source, text: &str) -> Result<Vec<Value>, LoadError> {
                     }
                     "Placemark" => {
                         in_placemark = false;
-                        let folder = folders.iter().rev().flatten().next().cloned();
-                        if let Some(folder) = folder {
-                            props
-                                .entry("category")
-                                .or_insert_with(|| Value::from(folder.clone()));
+                        // A Folder's name is the category (unless ExtendedData
+                        // has one); a Document's name (the file's title) is
+                        // not, so names like "东幼儿园" still match by keyword.
+                        let named = |folder_only: bool| {
+                            folders
+                                .iter()
+                                .rev()
+                                .filter(|(is_folder, _)| *is_folder || !folder_only)
+                                .find_map(|(_, name)| name.clone())
+                        };
+                        if let Some(category) = named(true) {
+                            props.entry("category").or_insert(Value::from(category));
+                        }
+                        if let Some(folder) = named(false) {
                             props.insert("folder".into(), Value::from(folder));
                         }
                         let geometry = std::mem::take(&mut shapes).geometry();
@@ -350,6 +361,7 @@ mod tests {
         assert_eq!(f[1]["geometry"]["type"], "LineString");
         // Outside the folder: the document's name is the nearest folder.
         assert_eq!(f[1]["properties"]["folder"], "镇");
+        assert_eq!(f[1]["properties"].get("category"), None);
         assert_eq!(f[2]["geometry"]["type"], "Polygon");
         assert_eq!(f[2]["geometry"]["coordinates"].as_array().unwrap().len(), 2);
     }

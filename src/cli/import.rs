@@ -189,7 +189,7 @@ impl ImportFlags {
 /// `lifecircle convert IN OUT.geojson`.
 #[derive(Debug, Args)]
 pub struct ConvertArgs {
-    /// Input: GeoJSON, CSV, Excel, Shapefile (.shp) or OSM PBF (.osm.pbf).
+    /// Input: GeoJSON, CSV, Excel, Shapefile (.shp), KML/KMZ or OSM PBF (.osm.pbf).
     pub input: PathBuf,
     /// Output GeoJSON file (WGS84, METHOD.md layer format).
     pub output: PathBuf,

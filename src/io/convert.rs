@@ -92,6 +92,13 @@ fn first_geometry_type(
     let source = Source::from_path(path);
     let text = match format {
         Format::Shapefile => super::shapefile::read(&source, path, options)?.text,
+        Format::Kml => {
+            let bytes = std::fs::read(path).map_err(|e| LoadError::Read {
+                path: path.to_path_buf(),
+                source: e,
+            })?;
+            super::kml::to_geojson(&source, &bytes)?
+        }
         _ => {
             let bytes = std::fs::read(path).map_err(|e| LoadError::Read {
                 path: path.to_path_buf(),

@@ -5,7 +5,7 @@ use super::categories::CategoryMatcher;
 use super::options::{ColumnChoice, ImportOptions, PREVIEW_ROWS, Preview};
 use super::table::Bbox;
 use super::{
-    Format, LayerKind, LoadError, Loaded, Source, csv_points, excel, fields, geojson_layers,
+    Format, LayerKind, LoadError, Loaded, Source, csv_points, excel, fields, geojson_layers, kml,
     osm_pbf, reproject, shapefile, table, text,
 };
 use crate::model::{Facility, Resident, Road, Township};
@@ -89,6 +89,16 @@ fn geojson_features<'t>(
     })
 }
 
+/// A KML or KMZ file's placemarks as GeoJSON text (UTF-8).
+fn kml_decoded(source: &Source, input: Input) -> Result<text::Decoded<'static>, LoadError> {
+    let bytes = input.bytes()?;
+    Ok(text::Decoded {
+        text: Cow::Owned(kml::to_geojson(source, &bytes)?),
+        note: None,
+        encoding: encoding_rs::UTF_8,
+    })
+}
+
 /// What a preview shows of a Shapefile besides its features.
 struct ShapefileTable {
     columns: Vec<String>,
@@ -131,6 +141,11 @@ fn via_features<T>(
     match format {
         Format::Shapefile => {
             let (f, _) = shapefile_features(source, input, options)?;
+            reproject::finish(source, reader(source, &f.text), f.notes, &f.dropped)
+        }
+        Format::Kml => {
+            let decoded = kml_decoded(source, input)?;
+            let f = geojson_features(source, &decoded, options)?;
             reproject::finish(source, reader(source, &f.text), f.notes, &f.dropped)
         }
         _ => {
@@ -185,7 +200,7 @@ pub(crate) fn townships(
     options: &ImportOptions,
 ) -> Result<Loaded<Township>, LoadError> {
     match format {
-        Format::GeoJson | Format::Shapefile => {
+        Format::GeoJson | Format::Shapefile | Format::Kml => {
             via_features(source, input, format, options, geojson_layers::townships)
         }
         Format::Csv | Format::Excel => Err(not_for(
@@ -218,7 +233,7 @@ pub(crate) fn facilities(
         &with_mapping
     };
     match format {
-        Format::GeoJson | Format::Shapefile => {
+        Format::GeoJson | Format::Shapefile | Format::Kml => {
             via_features(source, input, format, options, |s, t| {
                 geojson_layers::facilities(s, t, matcher)
             })
@@ -238,7 +253,7 @@ pub(crate) fn residents(
     options: &ImportOptions,
 ) -> Result<Loaded<Resident>, LoadError> {
     match format {
-        Format::GeoJson | Format::Shapefile => {
+        Format::GeoJson | Format::Shapefile | Format::Kml => {
             via_features(source, input, format, options, geojson_layers::residents)
         }
         Format::Csv | Format::Excel => {
@@ -261,7 +276,7 @@ pub(crate) fn roads(
     options: &ImportOptions,
 ) -> Result<Loaded<Road>, LoadError> {
     match format {
-        Format::GeoJson | Format::Shapefile => {
+        Format::GeoJson | Format::Shapefile | Format::Kml => {
             via_features(source, input, format, options, geojson_layers::roads)
         }
         Format::Csv | Format::Excel => Err(not_for(
@@ -414,6 +429,11 @@ pub(crate) fn preview(path: &Path, options: &ImportOptions) -> Result<Preview, L
         Format::GeoJson => {
             let bytes = input.bytes()?;
             let decoded = text::decode_with(&bytes, options.encoding);
+            let f = geojson_features(&source, &decoded, options)?;
+            Ok(feature_preview(&source, format, &f, options))
+        }
+        Format::Kml => {
+            let decoded = kml_decoded(&source, input)?;
             let f = geojson_features(&source, &decoded, options)?;
             Ok(feature_preview(&source, format, &f, options))
         }

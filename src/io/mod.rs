@@ -34,6 +34,7 @@ mod fields;
 mod geojson_layers;
 mod geometry;
 mod import;
+mod kml;
 mod mapping;
 mod options;
 mod osm_pbf;
@@ -56,6 +57,7 @@ pub use crs::{CoordinateSystem, Crs};
 pub use dbf::write_dbf;
 pub use options::{ColumnChoice, ImportOptions, PREVIEW_ROWS, Preview, parse_encoding};
 pub use project::{ProjectError, load_project, recovery_path, save_project};
+pub use reproject::geojson_looks_projected;
 
 use crate::model::{Facility, Layers, LoadWarning, Profile, Resident, Road, Township};
 use import::Input;
@@ -76,6 +78,8 @@ pub enum Format {
     /// A spreadsheet (`.xlsx`, `.xlsm`, `.xls`, `.xlsb`, `.ods`); point
     /// layers only.
     Excel,
+    /// Google Earth KML (`.kml`) or a zipped one (`.kmz`).
+    Kml,
 }
 
 impl Format {
@@ -87,6 +91,7 @@ impl Format {
             "shp" => Some(Format::Shapefile),
             "pbf" => Some(Format::OsmPbf),
             "xlsx" | "xlsm" | "xls" | "xlsb" | "ods" => Some(Format::Excel),
+            "kml" | "kmz" => Some(Format::Kml),
             _ => None,
         }
     }
@@ -99,6 +104,7 @@ impl Format {
             Format::Shapefile => "Shapefile",
             Format::OsmPbf => "OSM PBF",
             Format::Excel => "Excel",
+            Format::Kml => "KML",
         }
     }
 
@@ -197,7 +203,7 @@ pub enum LoadError {
 
     /// The extension is none of the supported formats.
     #[error(
-        "unsupported file type ({}): use GeoJSON (.geojson, .json), CSV (.csv), Excel (.xlsx, .xls), Shapefile (.shp) or OSM PBF (.osm.pbf): {}",
+        "unsupported file type ({}): use GeoJSON (.geojson, .json), CSV (.csv), Excel (.xlsx, .xls), Shapefile (.shp), KML (.kml, .kmz) or OSM PBF (.osm.pbf): {}",
         describe_extension(.extension),
         .path.display()
     )]

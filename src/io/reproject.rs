@@ -373,3 +373,56 @@ mod tests {
         assert_eq!(p.text, "not json");
     }
 }
+
+/// Whether a GeoJSON file's first position is outside longitude/latitude
+/// range (projected metres written without a `crs` member), from its first
+/// megabyte: the import dialog then opens to ask for the coordinate system.
+pub fn geojson_looks_projected(path: &std::path::Path) -> bool {
+    use std::io::Read;
+    let mut head = Vec::new();
+    let read = std::fs::File::open(path)
+        .and_then(|f| f.take(1 << 20).read_to_end(&mut head))
+        .is_ok();
+    read && first_position_out_of_range(&String::from_utf8_lossy(&head))
+}
+
+/// The first two numbers after the first `"coordinates"` key, out of
+/// longitude/latitude range.
+fn first_position_out_of_range(text: &str) -> bool {
+    let Some(at) = text.find("\"coordinates\"") else {
+        return false;
+    };
+    let mut numbers = text[at + "\"coordinates\"".len()..]
+        .split(|c: char| !(c.is_ascii_digit() || matches!(c, '.' | '-' | '+' | 'e' | 'E')))
+        .filter(|s| !s.is_empty())
+        .take(2)
+        .map(|s| s.parse::<f64>().ok());
+    match (numbers.next().flatten(), numbers.next().flatten()) {
+        (Some(x), Some(y)) => x.abs() > 180.0 || y.abs() > 90.0,
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod projected_tests {
+    use super::first_position_out_of_range;
+
+    #[test]
+    fn a_projected_first_position_is_noticed() {
+        let point = |x: &str, y: &str| {
+            format!(
+                r#"{{"type":"FeatureCollection","features":[{{"type":"Feature","properties":{{"name":"a"}},"geometry":{{"type":"Polygon","coordinates":[[[{x},{y}],[1,2]]]}}}}]}}"#
+            )
+        };
+        assert!(first_position_out_of_range(&point(
+            "40387887.3",
+            "3204272.2"
+        )));
+        assert!(first_position_out_of_range(&point("1.2e6", "3.3e6")));
+        assert!(!first_position_out_of_range(&point("118.85", "28.95")));
+        assert!(!first_position_out_of_range(&point("-75.5", "-33.1")));
+        assert!(!first_position_out_of_range(
+            r#"{"type":"FeatureCollection","features":[]}"#
+        ));
+    }
+}

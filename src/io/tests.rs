@@ -47,10 +47,14 @@ fn format_follows_the_extension() {
         Format::from_path(Path::new("设施.XLSX")).unwrap(),
         Format::Excel
     );
-    let err = Format::from_path(Path::new("data/roads.kml")).unwrap_err();
+    assert_eq!(
+        Format::from_path(Path::new("data/roads.KMZ")).unwrap(),
+        Format::Kml
+    );
+    let err = Format::from_path(Path::new("data/roads.dwg")).unwrap_err();
     assert_eq!(
         err.to_string(),
-        "unsupported file type (\".kml\"): use GeoJSON (.geojson, .json), CSV (.csv), Excel (.xlsx, .xls), Shapefile (.shp) or OSM PBF (.osm.pbf): data/roads.kml"
+        "unsupported file type (\".dwg\"): use GeoJSON (.geojson, .json), CSV (.csv), Excel (.xlsx, .xls), Shapefile (.shp), KML (.kml, .kmz) or OSM PBF (.osm.pbf): data/roads.dwg"
     );
     let err = Format::from_path(Path::new("towns.dbf")).unwrap_err();
     assert!(

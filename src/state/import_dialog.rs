@@ -125,12 +125,20 @@ pub struct ImportDialog {
 }
 
 /// Whether a file of `format` opens the dialog (tables, Shapefiles and OSM
-/// extracts have choices; GeoJSON is WGS84 by definition).
+/// extracts have choices; KML may be GCJ-02 from a Chinese map app;
+/// GeoJSON is WGS84 by definition).
 pub fn needs_dialog(format: Format) -> bool {
     matches!(
         format,
-        Format::Csv | Format::Excel | Format::Shapefile | Format::OsmPbf
+        Format::Csv | Format::Excel | Format::Shapefile | Format::OsmPbf | Format::Kml
     )
+}
+
+/// Whether importing the file at `path` opens the dialog: formats with
+/// choices, and GeoJSON whose coordinates are projected metres (the user
+/// must say which system).
+fn opens_dialog(path: &std::path::Path, format: Format) -> bool {
+    needs_dialog(format) || (format == Format::GeoJson && crate::io::geojson_looks_projected(path))
 }
 
 /// The layer a file probably holds: as asked, else from its name, else
@@ -296,7 +304,10 @@ impl ImportDialog {
         self.preview_job = None;
         self.preview = Some(match result {
             Ok(Ok(preview)) => {
-                self.crs_unknown = preview.crs.to_lowercase().contains("unknown")
+                // A GeoJSON file is only here when its coordinates are
+                // projected: it needs a system chosen.
+                self.crs_unknown = (self.format == Format::GeoJson && self.crs == CrsChoice::Auto)
+                    || preview.crs.to_lowercase().contains("unknown")
                     || preview
                         .warnings
                         .iter()
@@ -472,7 +483,7 @@ impl Workspace {
                 Some(Import::Profile) => None,
                 _ => Format::from_path(&request.path)
                     .ok()
-                    .filter(|f| needs_dialog(*f)),
+                    .filter(|f| opens_dialog(&request.path, *f)),
             };
             let Some(format) = format else {
                 direct.push(request);
@@ -631,6 +642,36 @@ mod tests {
             name: None,
             message: message.into(),
         }
+    }
+
+    #[test]
+    fn projected_geojson_opens_the_dialog_and_wgs84_geojson_does_not() {
+        let dir = std::env::temp_dir().join(format!("lifecircle-projected-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = |name: &str, x: f64, y: f64| {
+            let path = dir.join(name);
+            let text = format!(
+                r#"{{"type":"FeatureCollection","features":[{{"type":"Feature","properties":{{"population":10}},"geometry":{{"type":"Point","coordinates":[{x},{y}]}}}}]}}"#
+            );
+            std::fs::write(&path, text).unwrap();
+            path
+        };
+        let projected = file("gk.geojson", 40387887.3427, 3204272.2143);
+        let plain = file("ll.geojson", 118.85, 28.95);
+        assert!(opens_dialog(&projected, Format::GeoJson));
+        assert!(!opens_dialog(&plain, Format::GeoJson));
+        assert!(opens_dialog(&plain, Format::Kml));
+        // With the system chosen there, it lands where pyproj puts it
+        // (EPSG:4528 → 118.85, 28.95; see tests/import_formats.rs).
+        let options = crate::io::ImportOptions {
+            crs: "EPSG:4528".parse().unwrap(),
+            ..crate::io::ImportOptions::default()
+        };
+        let loaded = crate::io::load_residents_with(&projected, &options).unwrap();
+        let at = loaded.items[0].location;
+        let off = crate::geodesy::ellipsoid_distance([118.85, 28.95], [at.x(), at.y()]);
+        assert!(off < 0.01, "{off} m");
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]

@@ -18,6 +18,7 @@ mod progress;
 mod redundancy;
 mod report_types;
 mod routing;
+mod sharing;
 mod suggest;
 mod townships;
 
@@ -33,6 +34,7 @@ pub use report_types::{
     AreaCoverage, CategoryCoverage, CoverageReport, MethodInfo, TierCoverage, TownshipCoverage,
 };
 pub use routing::{PhaseTimings, Routing, Slot};
+pub use sharing::{NOT_SERVED, Sharing, SharingTable, serving_facilities, sharing};
 pub use suggest::{SiteSuggestion, SuggestRequest, suggest_sites};
 pub use townships::TownshipIndex;
 

@@ -15,6 +15,10 @@ pub struct CategoryCoverage {
     pub mean_minutes: Option<f64>,
     /// Smallest minutes whose cumulative covered population share is ≥ 0.9.
     pub p90_minutes: Option<f64>,
+    /// Covered demand served by facilities of the area's own township /
+    /// covered demand (METHOD 19); set by [`super::Sharing::fill_report`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub served_by_own_share: Option<f64>,
 }
 
 /// Coverage of one tier (life circle).

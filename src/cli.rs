@@ -4,7 +4,7 @@
 //! Layer: the top, beside `app` (`main` opens the window through
 //! `app::run`); may import everything below them, never `app`.
 
-use crate::analysis::{Progress, assess};
+use crate::analysis::{self, Progress, assess};
 use crate::io::{self, LayerPaths};
 use crate::model::{Layers, LoadWarning, Profile};
 use crate::report::{self, Lang};
@@ -30,7 +30,7 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Assess coverage and write coverage.json, coverage.csv and blind_spots.geojson.
+    /// Assess coverage and write coverage.json, coverage.csv, sharing.csv, facility_service.csv and blind_spots.geojson.
     Assess(AssessArgs),
     /// Write the full report: report.xlsx, report.html with maps, maps/*.png,
     /// GeoJSON (blind spots, residents' minutes), CSV tables and coverage.json.
@@ -210,6 +210,8 @@ fn run_assess(args: &AssessArgs) -> Result<(), Vec<String>> {
     let assessment =
         assess(&study.layers, &study.profile, &Progress::new()).map_err(|e| vec![e.to_string()])?;
     let mut report = assessment.report.clone();
+    let sharing = analysis::sharing(&assessment, &study.layers, &study.profile);
+    sharing.fill_report(&mut report);
     let mut warnings: Vec<String> = study.warnings.iter().map(|w| w.to_string()).collect();
     warnings.append(&mut report.warnings);
     report.warnings = warnings;
@@ -218,6 +220,14 @@ fn run_assess(args: &AssessArgs) -> Result<(), Vec<String>> {
         (
             "coverage.csv",
             report::coverage_csv(&report, &study.profile, args.lang),
+        ),
+        (
+            "sharing.csv",
+            report::sharing_csv(&sharing, &study.profile, &study.layers),
+        ),
+        (
+            "facility_service.csv",
+            report::facility_service_csv(&sharing, &study.profile, &study.layers),
         ),
     ];
     write_outputs(&args.out, &files)?;

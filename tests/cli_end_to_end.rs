@@ -75,7 +75,8 @@ fn assess_demo_writes_the_three_files_with_blind_spots_in_every_tier() {
             "covered_share",
             "id",
             "mean_minutes",
-            "p90_minutes"
+            "p90_minutes",
+            "served_by_own_share"
         ]
     );
     let population = json["total"]["population"].as_f64().unwrap();
@@ -119,6 +120,26 @@ fn assess_demo_writes_the_three_files_with_blind_spots_in_every_tier() {
     let f0 = &features[0]["properties"];
     assert!(f0["missing"].as_array().is_some_and(|m| !m.is_empty()));
     assert!(f0["population"].as_f64().is_some());
+
+    // Sharing (METHOD 19) on every township × tier × category and the total.
+    for area in towns.iter().chain(std::iter::once(&json["total"])) {
+        for tier in area["tiers"].as_array().unwrap() {
+            for c in tier["categories"].as_array().unwrap() {
+                let own = c["served_by_own_share"].as_f64().unwrap();
+                assert!((0.0..=1.0).contains(&own));
+            }
+        }
+    }
+    let sharing = std::fs::read_to_string(out.join("sharing.csv")).unwrap();
+    assert!(sharing.starts_with("tier,category,from,to,demand\n"));
+    // The 30-minute circle is about sharing: some township's people are
+    // served by a neighbour's facilities.
+    assert!(sharing.lines().skip(1).any(|l| {
+        let f: Vec<&str> = l.split(',').collect();
+        f[0] == "t30" && f[2] != f[3]
+    }));
+    let service = std::fs::read_to_string(out.join("facility_service.csv")).unwrap();
+    assert!(service.starts_with("tier,category,facility,name,township,served_township,demand\n"));
 
     let csv = std::fs::read_to_string(out.join("coverage.csv")).unwrap();
     let header = csv.trim_start_matches('\u{feff}').lines().next().unwrap();

@@ -150,10 +150,16 @@ fn workbook_numbers_equal_the_assessment() {
     );
 
     // coverage.json is the engine's report with the loading warnings first
-    // (compared as text: serde_json's default float parsing may be off by
-    // an ulp).
+    // and the sharing shares filled in (compared as text: serde_json's
+    // default float parsing may be off by an ulp).
     let mut expected = a.report.clone();
     expected.warnings.insert(0, warnings[0].clone());
+    lifecircle::analysis::sharing(a, &d.study.layers, profile).fill_report(&mut expected);
+    assert!(
+        expected.townships[0].figures.tiers[0].categories[0]
+            .served_by_own_share
+            .is_some()
+    );
     assert_eq!(
         std::fs::read_to_string(out.join("coverage.json")).unwrap(),
         lifecircle::report::coverage_json(&expected)
@@ -542,6 +548,41 @@ fn geojson_and_csv_match_the_assessment() {
     );
     assert!(read("coverage.csv").lines().count() > 10);
     assert!(!out.join("comparison.csv").exists());
+    // Sharing (METHOD 18–19): per tier × category, the township rows add up
+    // to the townships' covered population.
+    let sharing = read("sharing.csv");
+    assert!(sharing.starts_with("tier,category,from,to,demand\n"));
+    let mut rows = csv::Reader::from_reader(sharing.as_bytes());
+    let mut covered: std::collections::HashMap<(String, String, String), f64> = Default::default();
+    for r in rows.records() {
+        let r = r.unwrap();
+        let demand: f64 = r[4].parse().unwrap();
+        assert!(demand > 0.0);
+        *covered
+            .entry((r[0].to_string(), r[1].to_string(), r[2].to_string()))
+            .or_default() += demand;
+    }
+    for t in &a.report.townships {
+        for tier in &t.figures.tiers {
+            for c in &tier.categories {
+                let got = covered
+                    .get(&(tier.id.clone(), c.id.clone(), t.name.clone()))
+                    .copied()
+                    .unwrap_or(0.0);
+                assert!(
+                    (got - c.covered_population).abs() < 1e-6,
+                    "{} {} {}: {got} vs {}",
+                    t.name,
+                    tier.id,
+                    c.id,
+                    c.covered_population
+                );
+            }
+        }
+    }
+    let service = read("facility_service.csv");
+    assert!(service.starts_with("tier,category,facility,name,township,served_township,demand\n"));
+    assert!(service.lines().count() > 10);
 }
 
 #[test]

@@ -132,7 +132,7 @@ pub fn sharing(assessment: &Assessment, layers: &Layers, profile: &Profile) -> S
             let mut by_facility: BTreeMap<(u32, u32), f64> = BTreeMap::new();
             for (i, &m) in minutes.iter().enumerate() {
                 let j = served[slot][i];
-                if !(m <= limit) || j == NOT_SERVED {
+                if m > limit || m.is_nan() || j == NOT_SERVED {
                     continue;
                 }
                 let w = demand_weight(assessment, category, i);

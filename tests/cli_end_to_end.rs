@@ -234,3 +234,86 @@ fn partial_layer_flags_are_refused() {
         stderr.contains("--townships is required") && stderr.contains("--facilities is required")
     );
 }
+
+#[test]
+fn town_areas_split_town_and_village_and_bad_ones_are_named() {
+    let dir = scratch("town-areas");
+    // A town area over the middle of the demo district.
+    let json: Value = serde_json::from_str(
+        &std::fs::read_to_string(
+            env!("CARGO_MANIFEST_DIR").to_string() + "/data/residents.geojson",
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    let (mut lo, mut hi) = ([f64::INFINITY; 2], [f64::NEG_INFINITY; 2]);
+    for f in json["features"].as_array().unwrap() {
+        let c = &f["geometry"]["coordinates"];
+        if let (Some(x), Some(y)) = (c[0].as_f64(), c[1].as_f64()) {
+            lo = [lo[0].min(x), lo[1].min(y)];
+            hi = [hi[0].max(x), hi[1].max(y)];
+        }
+    }
+    let mid = [(lo[0] + hi[0]) / 2.0, (lo[1] + hi[1]) / 2.0];
+    let (dx, dy) = ((hi[0] - lo[0]) / 4.0, (hi[1] - lo[1]) / 4.0);
+    let area = format!(
+        r#"{{"type":"FeatureCollection","features":[{{"type":"Feature","properties":{{}},"geometry":{{"type":"Polygon","coordinates":[[[{x0},{y0}],[{x1},{y0}],[{x1},{y1}],[{x0},{y1}],[{x0},{y0}]]]}}}}]}}"#,
+        x0 = mid[0] - dx,
+        x1 = mid[0] + dx,
+        y0 = mid[1] - dy,
+        y1 = mid[1] + dy
+    );
+    let towns = write(&dir, "towns.geojson", &area);
+    let out = dir.join("out");
+    let o = lifecircle(&[
+        "assess",
+        "--town-areas",
+        &towns,
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let report: Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("coverage.json")).unwrap()).unwrap();
+    let mut towns_seen = 0;
+    for t in report["townships"].as_array().unwrap() {
+        for tier in t["tiers"].as_array().unwrap() {
+            assert!(
+                tier["village_complete_share"].is_f64() || tier["town_complete_share"].is_f64()
+            );
+            if let Some(s) = tier["town_complete_share"].as_f64() {
+                assert!((0.0..=1.0).contains(&s));
+                towns_seen += 1;
+            }
+        }
+    }
+    assert!(towns_seen > 0);
+    assert!(
+        report["total"]["tiers"][0]
+            .get("town_complete_share")
+            .is_none()
+    );
+
+    // Points are not town areas: the message names the file and feature,
+    // and the output folder is left as it was.
+    let bad = write(
+        &dir,
+        "points.geojson",
+        r#"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{},"geometry":{"type":"Point","coordinates":[119,29]}}]}"#,
+    );
+    let out = dir.join("bad-out");
+    let o = lifecircle(&[
+        "assess",
+        "--town-areas",
+        &bad,
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(!o.status.success());
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("points.geojson") && err.contains("feature 1") && err.contains("Point"),
+        "{err}"
+    );
+    assert!(!out.exists());
+}

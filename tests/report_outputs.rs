@@ -32,6 +32,7 @@ fn demo() -> &'static Demo {
             residents: Some(files.join("residents.geojson")),
             roads: Some(files.join("roads.geojson")),
             profile: None,
+            town_areas: None,
             import: Default::default(),
         };
         let study = load_study(&input).unwrap_or_else(|e| panic!("demo loads: {e:?}"));

@@ -283,6 +283,7 @@ mod tests {
         Resident {
             location: Point::new(0.0, 0.0),
             population,
+            settlement: None,
         }
     }
 

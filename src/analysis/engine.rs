@@ -997,6 +997,8 @@ pub(crate) fn figures(
                 minutes: tier.minutes,
                 mode: tier.mode,
                 complete_share: share,
+                town_complete_share: None,
+                village_complete_share: None,
                 categories: Vec::new(),
             });
         }

@@ -20,6 +20,7 @@ mod report_types;
 mod routing;
 mod sharing;
 mod suggest;
+mod town_village;
 mod townships;
 
 pub use aggregate::BlindSpot;
@@ -36,6 +37,7 @@ pub use report_types::{
 pub use routing::{PhaseTimings, Routing, Slot};
 pub use sharing::{NOT_SERVED, Sharing, SharingTable, serving_facilities, sharing};
 pub use suggest::{SiteSuggestion, SuggestRequest, suggest_sites};
+pub use town_village::{fill_town_village, settlement_classes};
 pub use townships::TownshipIndex;
 
 #[cfg(test)]

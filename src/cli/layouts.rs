@@ -95,6 +95,7 @@ fn open_study(args: &StudyArgs) -> Result<(LoadedStudy, Option<Project>), Vec<St
                 layers,
                 profile: project.profile.clone(),
                 warnings,
+                town_areas: None,
             };
             Ok((study, Some(project)))
         }

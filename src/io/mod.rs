@@ -44,6 +44,7 @@ mod reproject;
 mod shapefile;
 mod table;
 mod text;
+mod town_areas;
 
 pub use atomic::{write_atomic, write_atomic_with};
 pub use categories::CategoryMatcher;
@@ -56,6 +57,7 @@ pub use crs::{CoordinateSystem, Crs};
 pub use dbf::write_dbf;
 pub use options::{ColumnChoice, ImportOptions, PREVIEW_ROWS, Preview, parse_encoding};
 pub use project::{ProjectError, load_project, recovery_path, save_project};
+pub use town_areas::{load_town_areas, parse_town_areas};
 
 use crate::model::{Facility, Layers, LoadWarning, Profile, Resident, Road, Township};
 use import::Input;

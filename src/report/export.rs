@@ -12,7 +12,9 @@ pub use super::data::{
     ComparisonInput, DataFile, ExportInput, MapImage, ReportData, civil_date, default_title, today,
 };
 use super::{Lang, geojson, html, map_image, tables, xlsx};
-use crate::analysis::{Cancelled, Progress, facility_catchments, sharing};
+use crate::analysis::{
+    Cancelled, Progress, facility_catchments, fill_town_village, settlement_classes, sharing,
+};
 use rayon::prelude::*;
 use std::path::{Path, PathBuf};
 
@@ -127,6 +129,17 @@ pub fn export(
     // and `coverage.json`, and the sharing CSV files.
     let sharing = sharing(input.assessment, input.layers, input.profile);
     sharing.fill_report(&mut data.report);
+    // Town and village by the residents' `settlement` values, unless the
+    // caller already split them (e.g. with a town-area layer).
+    let split = data.report.townships.iter().any(|t| {
+        t.figures
+            .tiers
+            .iter()
+            .any(|x| x.town_complete_share.is_some() || x.village_complete_share.is_some())
+    });
+    if !split && let Some(classes) = settlement_classes(input.assessment, None) {
+        fill_town_village(&mut data.report, input.assessment, &classes);
+    }
     if request.wants(Format::Xlsx) || request.wants(Format::Csv) {
         progress.phase("facilities", 0.02);
         data.catchments = Some(facility_catchments(input.layers, input.profile, progress)?);

@@ -94,6 +94,13 @@ pub fn document(d: &ReportData<'_>, maps: &[MapImage]) -> String {
             )),
         ));
         table(&mut h, &tables::tier_shares(d, i), d);
+        if let Some(t) = super::sharing::town_village_table(d, i) {
+            h.push_str(&format!(
+                "<h3>{}</h3>\n",
+                esc(lang.pick("城乡对比（镇区与乡村）", "Town and village"))
+            ));
+            table(&mut h, &t, d);
+        }
         h.push_str("</section>\n");
     }
 

@@ -3,10 +3,62 @@
 //! township `to`, per tier × category) and `facility_service.csv` (per
 //! facility, the townships it serves). Column names are the contract's, so
 //! headers are English and township names are as in the data; shares stay
-//! in `coverage.json` (`served_by_own_share`).
+//! in `coverage.json` (`served_by_own_share`). Also the 城乡 table of a
+//! tier (METHOD 20) for the workbook and the HTML report.
 
+use super::data::ReportData;
+use super::tables::{Cell, Table};
 use crate::analysis::Sharing;
 use crate::model::{Layers, Profile};
+
+/// The town/village table of `tier` (城乡对比): per township, the complete
+/// share of its town and village residents and the gap (town − village) in
+/// percentage points; `None` when no township has a split.
+pub(crate) fn town_village_table(d: &ReportData<'_>, tier: usize) -> Option<Table> {
+    let lang = d.lang;
+    let split = |t: &crate::analysis::TierCoverage| {
+        t.town_complete_share.is_some() || t.village_complete_share.is_some()
+    };
+    if !d
+        .report
+        .townships
+        .iter()
+        .any(|t| t.figures.tiers.get(tier).is_some_and(split))
+    {
+        return None;
+    }
+    let share = |x: Option<f64>| x.map_or(Cell::Empty, Cell::Share);
+    let rows = d
+        .report
+        .townships
+        .iter()
+        .filter_map(|t| {
+            let x = t.figures.tiers.get(tier)?;
+            let gap = match (x.town_complete_share, x.village_complete_share) {
+                (Some(a), Some(b)) => Cell::Delta(a - b),
+                _ => Cell::Empty,
+            };
+            Some(vec![
+                Cell::Text(t.name.clone()),
+                share(x.town_complete_share),
+                share(x.village_complete_share),
+                gap,
+            ])
+        })
+        .collect();
+    Some(Table {
+        groups: Vec::new(),
+        headers: vec![
+            lang.pick("乡镇", "township").into(),
+            lang.pick("镇区完整覆盖率", "town complete share").into(),
+            lang.pick("乡村完整覆盖率", "village complete share").into(),
+            lang.pick("城乡差距（百分点）", "gap town − village (pp)")
+                .into(),
+        ],
+        rows,
+        total_last: false,
+    })
+}
 
 /// The name of a township index of a sharing table ("outside" past the end).
 fn township_name(layers: &Layers, t: Option<usize>) -> &str {
@@ -81,6 +133,49 @@ pub fn facility_service_csv(sharing: &Sharing, profile: &Profile, layers: &Layer
 mod tests {
     use super::*;
     use crate::analysis::{Progress, assess, sharing};
+
+    /// With settlement values, the HTML report has a 城乡 table per tier
+    /// and the workbook a 城乡对比 sheet, with the shares worked out in
+    /// analysis::town_village's test.
+    #[test]
+    fn town_and_village_tables_in_the_reports() {
+        use crate::model::Settlement;
+        use crate::report::{ExportInput, ExportRequest, Format, Lang, export};
+        let (mut layers, profile) = crate::analysis::tests::tiny_case();
+        {
+            let rs = layers.residents.as_mut().unwrap();
+            rs[0].settlement = Some(Settlement::Town);
+            rs[1].settlement = Some(Settlement::Village);
+            rs[2].settlement = Some(Settlement::Village);
+        }
+        let a = assess(&layers, &profile, &Progress::new()).unwrap();
+        let input = ExportInput {
+            layers: &layers,
+            profile: &profile,
+            assessment: &a,
+            warnings: &[],
+            data_files: &[],
+            comparison: None,
+            redundancy: None,
+        };
+        let dir = std::env::temp_dir().join(format!("lifecircle-tv-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let mut request = ExportRequest::new(&dir);
+        request.formats = vec![Format::Html, Format::Json];
+        request.lang = Lang::Zh;
+        request.map_width_px = 400;
+        export(&request, &input, &Progress::new()).unwrap();
+        let html = std::fs::read_to_string(dir.join("report.html")).unwrap();
+        assert_eq!(html.matches("城乡对比（镇区与乡村）").count(), 2);
+        assert!(html.contains("乡村完整覆盖率"));
+        let json = std::fs::read_to_string(dir.join("coverage.json")).unwrap();
+        // West's villagers (30 + 60): 30 complete for t10.
+        assert!(
+            json.contains("\"village_complete_share\": 0.3333333333333333"),
+            "{json}"
+        );
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 
     #[test]
     fn tiny_case_tables() {

@@ -16,6 +16,7 @@ use std::time::Instant;
 mod import;
 mod layouts;
 mod reports;
+mod scorecard;
 
 pub use import::{ConvertArgs, ImportFlags, LayerArg};
 
@@ -39,6 +40,9 @@ pub enum Command {
     Compare(layouts::CompareArgs),
     /// Suggest sites for new facilities that cover the most uncovered people.
     Suggest(layouts::SuggestArgs),
+    /// Each township against the profile's targets (对标) and its 短板:
+    /// scorecard.json and scorecard.csv.
+    Scorecard(scorecard::ScorecardArgs),
     /// Convert a Shapefile, OSM extract, Excel/CSV table (GCJ-02, GBK …) or
     /// projected GeoJSON into a WGS84 GeoJSON layer.
     Convert(ConvertArgs),
@@ -112,6 +116,7 @@ pub fn run(command: Command) -> ExitCode {
         Command::Report(args) => reports::run_report(&args),
         Command::Compare(args) => layouts::run_compare(&args),
         Command::Suggest(args) => layouts::run_suggest(&args),
+        Command::Scorecard(args) => scorecard::run_scorecard(&args),
         Command::Convert(args) => import::run_convert(&args),
         Command::GenerateDemo { out } => crate::generate::write_demo(&out)
             .map(|s| {

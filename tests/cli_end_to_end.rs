@@ -317,3 +317,75 @@ fn town_areas_split_town_and_village_and_bad_ones_are_named() {
     );
     assert!(!out.exists());
 }
+
+#[test]
+fn scorecard_lists_targets_and_shortfalls_and_bad_targets_are_named() {
+    let dir = scratch("scorecard");
+    let out = dir.join("out");
+    let o = lifecircle(&[
+        "scorecard",
+        "--township",
+        "七里乡",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let cards: Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("scorecard.json")).unwrap())
+            .unwrap();
+    let cards = cards.as_array().unwrap();
+    assert_eq!(cards.len(), 1);
+    assert_eq!(cards[0]["township"], "七里乡");
+    for t in cards[0]["tiers"].as_array().unwrap() {
+        let (share, target) = (
+            t["complete_share"].as_f64().unwrap(),
+            t["target"].as_f64().unwrap(),
+        );
+        assert_eq!(t["met"].as_bool().unwrap(), share >= target);
+    }
+    let shortfalls = cards[0]["shortfalls"].as_array().unwrap();
+    assert!(!shortfalls.is_empty());
+    let people: Vec<f64> = shortfalls
+        .iter()
+        .map(|s| s["not_covered"].as_f64().unwrap())
+        .collect();
+    assert!(people.windows(2).all(|w| w[0] >= w[1]) && people[0] > 0.0);
+    let csv = std::fs::read_to_string(out.join("scorecard.csv")).unwrap();
+    assert_eq!(
+        csv.lines().count(),
+        1 + cards[0]["tiers"].as_array().unwrap().len() + shortfalls.len()
+    );
+
+    // An unknown township is named with the ones there are.
+    let o = lifecircle(&[
+        "scorecard",
+        "--township",
+        "nowhere",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(!o.status.success());
+    assert!(String::from_utf8_lossy(&o.stderr).contains("七里乡"));
+
+    // A target outside 0–1: the message names the profile file and tier.
+    let text = std::fs::read_to_string(
+        env!("CARGO_MANIFEST_DIR").to_string() + "/data/profile-default.json",
+    )
+    .unwrap()
+    .replacen("\"target\": 0.8", "\"target\": 80", 1);
+    let profile = write(&dir, "bad-profile.json", &text);
+    let o = lifecircle(&[
+        "scorecard",
+        "--profile",
+        &profile,
+        "--out",
+        dir.join("o2").to_str().unwrap(),
+    ]);
+    assert!(!o.status.success());
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("bad-profile.json") && err.contains("t5") && err.contains("target"),
+        "{err}"
+    );
+    assert!(!dir.join("o2").exists());
+}

@@ -175,7 +175,7 @@ fn workbook_numbers_equal_the_assessment() {
             .iter()
             .map(|t| t.display_name(false).to_string()),
     );
-    expected_names.extend(["Blind spots", "Facilities", "Method"].map(String::from));
+    expected_names.extend(["Scorecard", "Blind spots", "Facilities", "Method"].map(String::from));
     assert_eq!(names, expected_names);
 
     // Summary: population, then per tier complete share and blind-spot population.
@@ -476,6 +476,21 @@ fn html_names_every_township_and_embeds_its_maps() {
     let tiers = d.study.profile.tiers.len();
     let towns = d.study.layers.townships.len();
     assert_eq!(images, tiers * (1 + towns));
+    // A scorecard page (对标与短板) per township, with its tiers' status.
+    let cards: Vec<&str> = html
+        .split("<section class=\"scorecard\">")
+        .skip(1)
+        .collect();
+    assert_eq!(cards.len(), towns);
+    for (card, t) in cards.iter().zip(&d.study.layers.townships) {
+        assert!(
+            card.starts_with(&format!("\n<h2>{} · 对标与短板</h2>", t.name)),
+            "{}",
+            t.name
+        );
+        let own = card.split("</section>").next().unwrap();
+        assert_eq!(own.matches("达标</td>").count(), tiers, "{}", t.name);
+    }
     // Every township has its section, with its own maps inside it.
     let sections: Vec<&str> = html.split("<section class=\"township\">").skip(1).collect();
     assert_eq!(sections.len(), towns);
@@ -640,10 +655,15 @@ fn the_report_command_writes_the_chosen_formats() {
             "coverage.csv",
             "coverage.json",
             "facilities.csv",
-            "report.xlsx"
+            "facility_service.csv",
+            "report.xlsx",
+            "sharing.csv"
         ]
     );
-    let mut expected = d.assessment.report.clone();
+    // The command's coverage.json is `assess`'s: the figures with sharing.
+    let mut assessment = d.assessment.clone();
+    d.study.add_shared_figures(&mut assessment);
+    let mut expected = assessment.report.clone();
     let mut warnings: Vec<String> = d.study.warnings.iter().map(|w| w.to_string()).collect();
     warnings.append(&mut expected.warnings);
     expected.warnings = warnings;

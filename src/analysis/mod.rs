@@ -18,6 +18,7 @@ mod progress;
 mod redundancy;
 mod report_types;
 mod routing;
+mod scorecard;
 mod sharing;
 mod suggest;
 mod town_village;
@@ -35,6 +36,9 @@ pub use report_types::{
     AreaCoverage, CategoryCoverage, CoverageReport, MethodInfo, TierCoverage, TownshipCoverage,
 };
 pub use routing::{PhaseTimings, Routing, Slot};
+pub use scorecard::{
+    NearestFacility, SHORTFALLS_LISTED, Shortfall, TierScore, TownshipScorecard, scorecards,
+};
 pub use sharing::{NOT_SERVED, Sharing, SharingTable, serving_facilities, sharing};
 pub use suggest::{SiteSuggestion, SuggestRequest, suggest_sites};
 pub use town_village::{fill_town_village, settlement_classes};

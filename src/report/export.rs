@@ -13,7 +13,8 @@ pub use super::data::{
 };
 use super::{Lang, geojson, html, map_image, tables, xlsx};
 use crate::analysis::{
-    Cancelled, Progress, facility_catchments, fill_town_village, settlement_classes, sharing,
+    Cancelled, Progress, facility_catchments, fill_town_village, scorecards, settlement_classes,
+    sharing,
 };
 use rayon::prelude::*;
 use std::path::{Path, PathBuf};
@@ -140,6 +141,7 @@ pub fn export(
     if !split && let Some(classes) = settlement_classes(input.assessment, None) {
         fill_town_village(&mut data.report, input.assessment, &classes);
     }
+    data.scorecards = scorecards(input.assessment, &sharing, input.layers, input.profile);
     if request.wants(Format::Xlsx) || request.wants(Format::Csv) {
         progress.phase("facilities", 0.02);
         data.catchments = Some(facility_catchments(input.layers, input.profile, progress)?);

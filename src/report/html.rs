@@ -142,6 +142,39 @@ pub fn document(d: &ReportData<'_>, maps: &[MapImage]) -> String {
         h.push_str("</section>\n");
     }
 
+    // Scorecard (对标) pages: one per township.
+    for card in &d.scorecards {
+        section(
+            &mut h,
+            "scorecard",
+            &format!(
+                "{} · {}",
+                card.township,
+                lang.pick("对标与短板", "scorecard")
+            ),
+        );
+        table(
+            &mut h,
+            &super::scorecard::tier_table(card, d.input.profile, lang),
+            d,
+        );
+        if !card.shortfalls.is_empty() {
+            h.push_str(&format!(
+                "<h3>{}</h3>\n",
+                esc(lang.pick(
+                    "短板（未覆盖人口最多的必配设施）",
+                    "Shortfalls (required categories with the most people not covered)"
+                ))
+            ));
+            table(
+                &mut h,
+                &super::scorecard::shortfall_table(card, d.input.profile, lang),
+                d,
+            );
+        }
+        h.push_str("</section>\n");
+    }
+
     if let Some(mut t) = tables::comparison(d) {
         section(
             &mut h,

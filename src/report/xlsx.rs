@@ -104,6 +104,22 @@ pub fn workbook(d: &ReportData<'_>) -> Result<Vec<u8>, XlsxError> {
         }
     }
 
+    // Scorecards (对标): every township's tiers against targets, then its 短板.
+    if !d.scorecards.is_empty() {
+        let ws = wb.add_worksheet();
+        ws.set_name(names.unique(lang.pick("对标", "Scorecard")))?;
+        let mut row = 0;
+        for card in &d.scorecards {
+            ws.write_string_with_format(row, 0, &card.township, &formats.title)?;
+            let tiers = super::scorecard::tier_table(card, d.input.profile, lang);
+            row = write_table(ws, row + 1, &tiers, &formats)? + 1;
+            if !card.shortfalls.is_empty() {
+                let short = super::scorecard::shortfall_table(card, d.input.profile, lang);
+                row = write_table(ws, row, &short, &formats)? + 1;
+            }
+        }
+    }
+
     // Blind spots.
     let (table, cut) = tables::blind_spots(d, Some(MAX_BLIND_SPOT_ROWS));
     let ws = wb.add_worksheet();

@@ -389,3 +389,35 @@ fn scorecard_lists_targets_and_shortfalls_and_bad_targets_are_named() {
     );
     assert!(!dir.join("o2").exists());
 }
+
+#[test]
+fn joint_suggestions_on_the_demo_span_two_townships_each() {
+    let out = scratch("joint");
+    let o = lifecircle(&[
+        "suggest",
+        "--joint",
+        "-k",
+        "3",
+        "--tier",
+        "t30",
+        "--lang",
+        "en",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let json: Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("suggestions.geojson")).unwrap())
+            .unwrap();
+    let features = json["features"].as_array().unwrap();
+    assert!(!features.is_empty());
+    for f in features {
+        let parts = f["properties"]["gain_by_township"].as_object().unwrap();
+        assert!(
+            parts.values().filter(|g| g.as_f64().unwrap() > 0.0).count() >= 2,
+            "{f}"
+        );
+        let sum: f64 = parts.values().map(|g| g.as_f64().unwrap()).sum();
+        assert!((sum - f["properties"]["gained"].as_f64().unwrap()).abs() < 1e-6);
+    }
+}

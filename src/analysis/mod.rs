@@ -40,7 +40,7 @@ pub use scorecard::{
     NearestFacility, SHORTFALLS_LISTED, Shortfall, TierScore, TownshipScorecard, scorecards,
 };
 pub use sharing::{NOT_SERVED, Sharing, SharingTable, serving_facilities, sharing};
-pub use suggest::{SiteSuggestion, SuggestRequest, suggest_sites};
+pub use suggest::{SiteSuggestion, SuggestRequest, suggest_joint_sites, suggest_sites};
 pub use town_village::{fill_town_village, settlement_classes};
 pub use townships::TownshipIndex;
 

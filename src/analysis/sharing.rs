@@ -181,10 +181,26 @@ pub fn serving_facilities(
         .iter()
         .map(|f| projection.forward(f.location.x(), f.location.y()))
         .collect();
+    // Every used mode's resident attachments once, then the columns in
+    // parallel.
     let mut snapped: HashMap<Mode, Vec<Attachment>> = HashMap::new();
+    if let Some(routing) = &assessment.routing {
+        let net = &*routing.network;
+        for slot in &assessment.slots {
+            let m = slot.mode.index();
+            if let (Some(graph), false) = (&routing.graphs[m], snapped.contains_key(&slot.mode)) {
+                let attachments = net
+                    .snap_many(&resident_xy, 1 << m)
+                    .into_par_iter()
+                    .map(|s| Attachment::new(graph, net, s[m]))
+                    .collect();
+                snapped.insert(slot.mode, attachments);
+            }
+        }
+    }
     assessment
         .slots
-        .iter()
+        .par_iter()
         .map(|slot| {
             let of_category: Vec<u32> = (0..layers.facilities.len() as u32)
                 .filter(|&j| layers.facilities[j as usize].category == slot.category)
@@ -193,14 +209,8 @@ pub fn serving_facilities(
                 .routing
                 .as_ref()
                 .and_then(|r| Some((r.graphs[slot.mode.index()].as_ref()?, &*r.network)));
-            match graph {
-                Some((graph, net)) => {
-                    let attachments = snapped.entry(slot.mode).or_insert_with(|| {
-                        net.snap_many(&resident_xy, 1 << slot.mode.index())
-                            .into_par_iter()
-                            .map(|s| Attachment::new(graph, net, s[slot.mode.index()]))
-                            .collect()
-                    });
+            match (graph, snapped.get(&slot.mode)) {
+                (Some((graph, net)), Some(attachments)) => {
                     let facilities: Vec<(u32, Snap)> = of_category
                         .iter()
                         .filter_map(|&j| {
@@ -213,7 +223,7 @@ pub fn serving_facilities(
                     let limit_s = slot.limit_minutes * 60.0 * 1.001 + 1.0;
                     nearest_on_network(graph, net, &facilities, attachments, limit_s)
                 }
-                None => {
+                _ => {
                     let speed = engine::straight_line_speed_mps(profile, slot.mode);
                     let limit_m =
                         (slot.limit_minutes * 60.0 * 1.001 + 1.0) * speed / profile.detour_factor;

@@ -679,3 +679,73 @@ fn the_report_command_writes_the_chosen_formats() {
         "{rows:?}"
     );
 }
+
+/// With settlement values on the residents, coverage.json has the town and
+/// village complete shares (checked against a count of the blind spots), the
+/// HTML report a 城乡 table per tier and the workbook a 城乡对比 sheet.
+#[test]
+fn town_and_village_tables_when_residents_have_a_settlement() {
+    use lifecircle::model::Settlement;
+    let d = demo();
+    let mut layers = d.study.layers.clone();
+    for (i, r) in layers.residents.as_mut().unwrap().iter_mut().enumerate() {
+        r.settlement = Some(if i % 3 == 0 {
+            Settlement::Town
+        } else {
+            Settlement::Village
+        });
+    }
+    let profile = &d.study.profile;
+    let a = assess(&layers, profile, &Progress::new()).unwrap();
+    let out = scratch("town-village");
+    let input = ExportInput {
+        layers: &layers,
+        profile,
+        assessment: &a,
+        warnings: &[],
+        data_files: &[],
+        comparison: None,
+        redundancy: None,
+    };
+    export(
+        &request(
+            &out,
+            &[Format::Html, Format::Xlsx, Format::Json],
+            Lang::Zh,
+            400,
+            false,
+        ),
+        &input,
+        &Progress::new(),
+    )
+    .unwrap();
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert_eq!(
+        html.matches("城乡对比（镇区与乡村）").count(),
+        profile.tiers.len()
+    );
+    let names = open_workbook_auto(out.join("report.xlsx"))
+        .unwrap()
+        .sheet_names();
+    assert!(names.iter().any(|n| n == "城乡对比"), "{names:?}");
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("coverage.json")).unwrap()).unwrap();
+    // The first township's town share of the first tier, counted by hand.
+    let (mut pop, mut blind) = (0.0, 0.0);
+    for (i, r) in a.demand.iter().enumerate() {
+        if a.resident_township[i] == Some(0) && r.settlement == Some(Settlement::Town) {
+            pop += r.population;
+            if a.blind_spots
+                .iter()
+                .any(|b| b.tier == 0 && b.resident as usize == i)
+            {
+                blind += r.population;
+            }
+        }
+    }
+    let got = json["townships"][0]["tiers"][0]["town_complete_share"]
+        .as_f64()
+        .unwrap();
+    assert!(((pop - blind) / pop - got).abs() < 1e-12, "{got}");
+    assert!(json["townships"][0]["tiers"][0]["village_complete_share"].is_f64());
+}

@@ -134,49 +134,6 @@ mod tests {
     use super::*;
     use crate::analysis::{Progress, assess, sharing};
 
-    /// With settlement values, the HTML report has a 城乡 table per tier
-    /// and the workbook a 城乡对比 sheet, with the shares worked out in
-    /// analysis::town_village's test.
-    #[test]
-    fn town_and_village_tables_in_the_reports() {
-        use crate::model::Settlement;
-        use crate::report::{ExportInput, ExportRequest, Format, Lang, export};
-        let (mut layers, profile) = crate::analysis::tests::tiny_case();
-        {
-            let rs = layers.residents.as_mut().unwrap();
-            rs[0].settlement = Some(Settlement::Town);
-            rs[1].settlement = Some(Settlement::Village);
-            rs[2].settlement = Some(Settlement::Village);
-        }
-        let a = assess(&layers, &profile, &Progress::new()).unwrap();
-        let input = ExportInput {
-            layers: &layers,
-            profile: &profile,
-            assessment: &a,
-            warnings: &[],
-            data_files: &[],
-            comparison: None,
-            redundancy: None,
-        };
-        let dir = std::env::temp_dir().join(format!("lifecircle-tv-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        let mut request = ExportRequest::new(&dir);
-        request.formats = vec![Format::Html, Format::Json];
-        request.lang = Lang::Zh;
-        request.map_width_px = 400;
-        export(&request, &input, &Progress::new()).unwrap();
-        let html = std::fs::read_to_string(dir.join("report.html")).unwrap();
-        assert_eq!(html.matches("城乡对比（镇区与乡村）").count(), 2);
-        assert!(html.contains("乡村完整覆盖率"));
-        let json = std::fs::read_to_string(dir.join("coverage.json")).unwrap();
-        // West's villagers (30 + 60): 30 complete for t10.
-        assert!(
-            json.contains("\"village_complete_share\": 0.3333333333333333"),
-            "{json}"
-        );
-        let _ = std::fs::remove_dir_all(&dir);
-    }
-
     #[test]
     fn tiny_case_tables() {
         let (layers, profile) = crate::analysis::tests::tiny_case();

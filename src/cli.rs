@@ -4,7 +4,7 @@
 //! Layer: the top, beside `app` (`main` opens the window through
 //! `app::run`); may import everything below them, never `app`.
 
-use crate::analysis::{Progress, assess};
+use crate::analysis::{self, Progress, assess};
 use crate::io::{self, LayerPaths};
 use crate::model::{Layers, LoadWarning, Profile};
 use crate::report::{self, Lang};
@@ -16,6 +16,7 @@ use std::time::Instant;
 mod import;
 mod layouts;
 mod reports;
+mod scorecard;
 
 pub use import::{ConvertArgs, ImportFlags, LayerArg};
 
@@ -30,7 +31,7 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Assess coverage and write coverage.json, coverage.csv and blind_spots.geojson.
+    /// Assess coverage and write coverage.json, coverage.csv, sharing.csv, facility_service.csv and blind_spots.geojson.
     Assess(AssessArgs),
     /// Write the full report: report.xlsx, report.html with maps, maps/*.png,
     /// GeoJSON (blind spots, residents' minutes), CSV tables and coverage.json.
@@ -39,6 +40,9 @@ pub enum Command {
     Compare(layouts::CompareArgs),
     /// Suggest sites for new facilities that cover the most uncovered people.
     Suggest(layouts::SuggestArgs),
+    /// Each township against the profile's targets (对标) and its 短板:
+    /// scorecard.json and scorecard.csv.
+    Scorecard(scorecard::ScorecardArgs),
     /// Convert a Shapefile, OSM extract, Excel/CSV table (GCJ-02, GBK …) or
     /// projected GeoJSON into a WGS84 GeoJSON layer.
     Convert(ConvertArgs),
@@ -84,6 +88,10 @@ pub struct InputArgs {
     /// Assessment profile (JSON); default: data/profile-default.json.
     #[arg(long)]
     pub profile: Option<PathBuf>,
+    /// Town areas (镇区范围, GeoJSON polygons): residents without a
+    /// `settlement` value are town inside them, village outside (METHOD 20).
+    #[arg(long)]
+    pub town_areas: Option<PathBuf>,
     /// How the layer files are read (coordinate systems, encodings, columns).
     #[command(flatten)]
     pub import: ImportFlags,
@@ -108,6 +116,7 @@ pub fn run(command: Command) -> ExitCode {
         Command::Report(args) => reports::run_report(&args),
         Command::Compare(args) => layouts::run_compare(&args),
         Command::Suggest(args) => layouts::run_suggest(&args),
+        Command::Scorecard(args) => scorecard::run_scorecard(&args),
         Command::Convert(args) => import::run_convert(&args),
         Command::GenerateDemo { out } => crate::generate::write_demo(&out)
             .map(|s| {
@@ -159,6 +168,26 @@ pub struct LoadedStudy {
     pub layers: Layers,
     pub profile: Profile,
     pub warnings: Vec<LoadWarning>,
+    /// The town-area layer, when given (`--town-areas`).
+    pub town_areas: Option<Vec<geo::MultiPolygon<f64>>>,
+}
+
+impl LoadedStudy {
+    /// Add the figures computed after the assessment to its report: sharing
+    /// between townships (METHOD 18–19) and, when residents carry
+    /// `settlement` or town areas are given, the town and village complete
+    /// shares (METHOD 20). Returns the sharing tables for the CSV files.
+    pub fn add_shared_figures(&self, assessment: &mut analysis::Assessment) -> analysis::Sharing {
+        let sharing = analysis::sharing(assessment, &self.layers, &self.profile);
+        let mut report = assessment.report.clone();
+        sharing.fill_report(&mut report);
+        if let Some(classes) = analysis::settlement_classes(assessment, self.town_areas.as_deref())
+        {
+            analysis::fill_town_village(&mut report, assessment, &classes);
+        }
+        assessment.report = report;
+        sharing
+    }
 }
 
 /// Load the profile and every layer; all problems are collected, not only
@@ -191,12 +220,28 @@ pub fn load_study(input: &InputArgs) -> Result<LoadedStudy, Vec<String>> {
         io::demo_layer_paths()
     };
     let options = input.import.layer_options()?;
-    let (layers, warnings) = io::load_layers_all_with(&paths, &options, &profile)
-        .map_err(|errors| errors.iter().map(|e| e.to_string()).collect::<Vec<_>>())?;
+    let loaded = io::load_layers_all_with(&paths, &options, &profile)
+        .map_err(|errors| errors.iter().map(|e| e.to_string()).collect::<Vec<_>>());
+    let town_areas = input
+        .town_areas
+        .as_deref()
+        .map(io::load_town_areas)
+        .transpose();
+    // Report every problem at once: the layers' and the town areas'.
+    let ((layers, warnings), town_areas) = match (loaded, town_areas) {
+        (Err(mut errors), Err(e)) => {
+            errors.push(e);
+            return Err(errors);
+        }
+        (Err(errors), _) => return Err(errors),
+        (Ok(_), Err(e)) => return Err(vec![e]),
+        (Ok(l), Ok(t)) => (l, t),
+    };
     Ok(LoadedStudy {
         layers,
         profile,
         warnings,
+        town_areas,
     })
 }
 
@@ -207,8 +252,9 @@ fn run_assess(args: &AssessArgs) -> Result<(), Vec<String>> {
     for w in &study.warnings {
         eprintln!("warning: {w}");
     }
-    let assessment =
+    let mut assessment =
         assess(&study.layers, &study.profile, &Progress::new()).map_err(|e| vec![e.to_string()])?;
+    let sharing = study.add_shared_figures(&mut assessment);
     let mut report = assessment.report.clone();
     let mut warnings: Vec<String> = study.warnings.iter().map(|w| w.to_string()).collect();
     warnings.append(&mut report.warnings);
@@ -218,6 +264,14 @@ fn run_assess(args: &AssessArgs) -> Result<(), Vec<String>> {
         (
             "coverage.csv",
             report::coverage_csv(&report, &study.profile, args.lang),
+        ),
+        (
+            "sharing.csv",
+            report::sharing_csv(&sharing, &study.profile, &study.layers),
+        ),
+        (
+            "facility_service.csv",
+            report::facility_service_csv(&sharing, &study.profile, &study.layers),
         ),
     ];
     write_outputs(&args.out, &files)?;

@@ -75,7 +75,8 @@ fn assess_demo_writes_the_three_files_with_blind_spots_in_every_tier() {
             "covered_share",
             "id",
             "mean_minutes",
-            "p90_minutes"
+            "p90_minutes",
+            "served_by_own_share"
         ]
     );
     let population = json["total"]["population"].as_f64().unwrap();
@@ -119,6 +120,26 @@ fn assess_demo_writes_the_three_files_with_blind_spots_in_every_tier() {
     let f0 = &features[0]["properties"];
     assert!(f0["missing"].as_array().is_some_and(|m| !m.is_empty()));
     assert!(f0["population"].as_f64().is_some());
+
+    // Sharing (METHOD 19) on every township × tier × category and the total.
+    for area in towns.iter().chain(std::iter::once(&json["total"])) {
+        for tier in area["tiers"].as_array().unwrap() {
+            for c in tier["categories"].as_array().unwrap() {
+                let own = c["served_by_own_share"].as_f64().unwrap();
+                assert!((0.0..=1.0).contains(&own));
+            }
+        }
+    }
+    let sharing = std::fs::read_to_string(out.join("sharing.csv")).unwrap();
+    assert!(sharing.starts_with("tier,category,from,to,demand\n"));
+    // The 30-minute circle is about sharing: some township's people are
+    // served by a neighbour's facilities.
+    assert!(sharing.lines().skip(1).any(|l| {
+        let f: Vec<&str> = l.split(',').collect();
+        f[0] == "t30" && f[2] != f[3]
+    }));
+    let service = std::fs::read_to_string(out.join("facility_service.csv")).unwrap();
+    assert!(service.starts_with("tier,category,facility,name,township,served_township,demand\n"));
 
     let csv = std::fs::read_to_string(out.join("coverage.csv")).unwrap();
     let header = csv.trim_start_matches('\u{feff}').lines().next().unwrap();
@@ -212,4 +233,191 @@ fn partial_layer_flags_are_refused() {
     assert!(
         stderr.contains("--townships is required") && stderr.contains("--facilities is required")
     );
+}
+
+#[test]
+fn town_areas_split_town_and_village_and_bad_ones_are_named() {
+    let dir = scratch("town-areas");
+    // A town area over the middle of the demo district.
+    let json: Value = serde_json::from_str(
+        &std::fs::read_to_string(
+            env!("CARGO_MANIFEST_DIR").to_string() + "/data/residents.geojson",
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    let (mut lo, mut hi) = ([f64::INFINITY; 2], [f64::NEG_INFINITY; 2]);
+    for f in json["features"].as_array().unwrap() {
+        let c = &f["geometry"]["coordinates"];
+        if let (Some(x), Some(y)) = (c[0].as_f64(), c[1].as_f64()) {
+            lo = [lo[0].min(x), lo[1].min(y)];
+            hi = [hi[0].max(x), hi[1].max(y)];
+        }
+    }
+    let mid = [(lo[0] + hi[0]) / 2.0, (lo[1] + hi[1]) / 2.0];
+    let (dx, dy) = ((hi[0] - lo[0]) / 4.0, (hi[1] - lo[1]) / 4.0);
+    let area = format!(
+        r#"{{"type":"FeatureCollection","features":[{{"type":"Feature","properties":{{}},"geometry":{{"type":"Polygon","coordinates":[[[{x0},{y0}],[{x1},{y0}],[{x1},{y1}],[{x0},{y1}],[{x0},{y0}]]]}}}}]}}"#,
+        x0 = mid[0] - dx,
+        x1 = mid[0] + dx,
+        y0 = mid[1] - dy,
+        y1 = mid[1] + dy
+    );
+    let towns = write(&dir, "towns.geojson", &area);
+    let out = dir.join("out");
+    let o = lifecircle(&[
+        "assess",
+        "--town-areas",
+        &towns,
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let report: Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("coverage.json")).unwrap()).unwrap();
+    let mut towns_seen = 0;
+    for t in report["townships"].as_array().unwrap() {
+        for tier in t["tiers"].as_array().unwrap() {
+            assert!(
+                tier["village_complete_share"].is_f64() || tier["town_complete_share"].is_f64()
+            );
+            if let Some(s) = tier["town_complete_share"].as_f64() {
+                assert!((0.0..=1.0).contains(&s));
+                towns_seen += 1;
+            }
+        }
+    }
+    assert!(towns_seen > 0);
+    assert!(
+        report["total"]["tiers"][0]
+            .get("town_complete_share")
+            .is_none()
+    );
+
+    // Points are not town areas: the message names the file and feature,
+    // and the output folder is left as it was.
+    let bad = write(
+        &dir,
+        "points.geojson",
+        r#"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{},"geometry":{"type":"Point","coordinates":[119,29]}}]}"#,
+    );
+    let out = dir.join("bad-out");
+    let o = lifecircle(&[
+        "assess",
+        "--town-areas",
+        &bad,
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(!o.status.success());
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("points.geojson") && err.contains("feature 1") && err.contains("Point"),
+        "{err}"
+    );
+    assert!(!out.exists());
+}
+
+#[test]
+fn scorecard_lists_targets_and_shortfalls_and_bad_targets_are_named() {
+    let dir = scratch("scorecard");
+    let out = dir.join("out");
+    let o = lifecircle(&[
+        "scorecard",
+        "--township",
+        "七里乡",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let cards: Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("scorecard.json")).unwrap())
+            .unwrap();
+    let cards = cards.as_array().unwrap();
+    assert_eq!(cards.len(), 1);
+    assert_eq!(cards[0]["township"], "七里乡");
+    for t in cards[0]["tiers"].as_array().unwrap() {
+        let (share, target) = (
+            t["complete_share"].as_f64().unwrap(),
+            t["target"].as_f64().unwrap(),
+        );
+        assert_eq!(t["met"].as_bool().unwrap(), share >= target);
+    }
+    let shortfalls = cards[0]["shortfalls"].as_array().unwrap();
+    assert!(!shortfalls.is_empty());
+    let people: Vec<f64> = shortfalls
+        .iter()
+        .map(|s| s["not_covered"].as_f64().unwrap())
+        .collect();
+    assert!(people.windows(2).all(|w| w[0] >= w[1]) && people[0] > 0.0);
+    let csv = std::fs::read_to_string(out.join("scorecard.csv")).unwrap();
+    assert_eq!(
+        csv.lines().count(),
+        1 + cards[0]["tiers"].as_array().unwrap().len() + shortfalls.len()
+    );
+
+    // An unknown township is named with the ones there are.
+    let o = lifecircle(&[
+        "scorecard",
+        "--township",
+        "nowhere",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(!o.status.success());
+    assert!(String::from_utf8_lossy(&o.stderr).contains("七里乡"));
+
+    // A target outside 0–1: the message names the profile file and tier.
+    let text = std::fs::read_to_string(
+        env!("CARGO_MANIFEST_DIR").to_string() + "/data/profile-default.json",
+    )
+    .unwrap()
+    .replacen("\"target\": 0.8", "\"target\": 80", 1);
+    let profile = write(&dir, "bad-profile.json", &text);
+    let o = lifecircle(&[
+        "scorecard",
+        "--profile",
+        &profile,
+        "--out",
+        dir.join("o2").to_str().unwrap(),
+    ]);
+    assert!(!o.status.success());
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("bad-profile.json") && err.contains("t5") && err.contains("target"),
+        "{err}"
+    );
+    assert!(!dir.join("o2").exists());
+}
+
+#[test]
+fn joint_suggestions_on_the_demo_span_two_townships_each() {
+    let out = scratch("joint");
+    let o = lifecircle(&[
+        "suggest",
+        "--joint",
+        "-k",
+        "3",
+        "--tier",
+        "t30",
+        "--lang",
+        "en",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let json: Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("suggestions.geojson")).unwrap())
+            .unwrap();
+    let features = json["features"].as_array().unwrap();
+    assert!(!features.is_empty());
+    for f in features {
+        let parts = f["properties"]["gain_by_township"].as_object().unwrap();
+        assert!(
+            parts.values().filter(|g| g.as_f64().unwrap() > 0.0).count() >= 2,
+            "{f}"
+        );
+        let sum: f64 = parts.values().map(|g| g.as_f64().unwrap()).sum();
+        assert!((sum - f["properties"]["gained"].as_f64().unwrap()).abs() < 1e-6);
+    }
 }

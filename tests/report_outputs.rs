@@ -32,6 +32,7 @@ fn demo() -> &'static Demo {
             residents: Some(files.join("residents.geojson")),
             roads: Some(files.join("roads.geojson")),
             profile: None,
+            town_areas: None,
             import: Default::default(),
         };
         let study = load_study(&input).unwrap_or_else(|e| panic!("demo loads: {e:?}"));
@@ -150,10 +151,16 @@ fn workbook_numbers_equal_the_assessment() {
     );
 
     // coverage.json is the engine's report with the loading warnings first
-    // (compared as text: serde_json's default float parsing may be off by
-    // an ulp).
+    // and the sharing shares filled in (compared as text: serde_json's
+    // default float parsing may be off by an ulp).
     let mut expected = a.report.clone();
     expected.warnings.insert(0, warnings[0].clone());
+    lifecircle::analysis::sharing(a, &d.study.layers, profile).fill_report(&mut expected);
+    assert!(
+        expected.townships[0].figures.tiers[0].categories[0]
+            .served_by_own_share
+            .is_some()
+    );
     assert_eq!(
         std::fs::read_to_string(out.join("coverage.json")).unwrap(),
         lifecircle::report::coverage_json(&expected)
@@ -168,7 +175,7 @@ fn workbook_numbers_equal_the_assessment() {
             .iter()
             .map(|t| t.display_name(false).to_string()),
     );
-    expected_names.extend(["Blind spots", "Facilities", "Method"].map(String::from));
+    expected_names.extend(["Scorecard", "Blind spots", "Facilities", "Method"].map(String::from));
     assert_eq!(names, expected_names);
 
     // Summary: population, then per tier complete share and blind-spot population.
@@ -469,6 +476,21 @@ fn html_names_every_township_and_embeds_its_maps() {
     let tiers = d.study.profile.tiers.len();
     let towns = d.study.layers.townships.len();
     assert_eq!(images, tiers * (1 + towns));
+    // A scorecard page (对标与短板) per township, with its tiers' status.
+    let cards: Vec<&str> = html
+        .split("<section class=\"scorecard\">")
+        .skip(1)
+        .collect();
+    assert_eq!(cards.len(), towns);
+    for (card, t) in cards.iter().zip(&d.study.layers.townships) {
+        assert!(
+            card.starts_with(&format!("\n<h2>{} · 对标与短板</h2>", t.name)),
+            "{}",
+            t.name
+        );
+        let own = card.split("</section>").next().unwrap();
+        assert_eq!(own.matches("达标</td>").count(), tiers, "{}", t.name);
+    }
     // Every township has its section, with its own maps inside it.
     let sections: Vec<&str> = html.split("<section class=\"township\">").skip(1).collect();
     assert_eq!(sections.len(), towns);
@@ -542,6 +564,41 @@ fn geojson_and_csv_match_the_assessment() {
     );
     assert!(read("coverage.csv").lines().count() > 10);
     assert!(!out.join("comparison.csv").exists());
+    // Sharing (METHOD 18–19): per tier × category, the township rows add up
+    // to the townships' covered population.
+    let sharing = read("sharing.csv");
+    assert!(sharing.starts_with("tier,category,from,to,demand\n"));
+    let mut rows = csv::Reader::from_reader(sharing.as_bytes());
+    let mut covered: std::collections::HashMap<(String, String, String), f64> = Default::default();
+    for r in rows.records() {
+        let r = r.unwrap();
+        let demand: f64 = r[4].parse().unwrap();
+        assert!(demand > 0.0);
+        *covered
+            .entry((r[0].to_string(), r[1].to_string(), r[2].to_string()))
+            .or_default() += demand;
+    }
+    for t in &a.report.townships {
+        for tier in &t.figures.tiers {
+            for c in &tier.categories {
+                let got = covered
+                    .get(&(tier.id.clone(), c.id.clone(), t.name.clone()))
+                    .copied()
+                    .unwrap_or(0.0);
+                assert!(
+                    (got - c.covered_population).abs() < 1e-6,
+                    "{} {} {}: {got} vs {}",
+                    t.name,
+                    tier.id,
+                    c.id,
+                    c.covered_population
+                );
+            }
+        }
+    }
+    let service = read("facility_service.csv");
+    assert!(service.starts_with("tier,category,facility,name,township,served_township,demand\n"));
+    assert!(service.lines().count() > 10);
 }
 
 #[test]
@@ -598,10 +655,15 @@ fn the_report_command_writes_the_chosen_formats() {
             "coverage.csv",
             "coverage.json",
             "facilities.csv",
-            "report.xlsx"
+            "facility_service.csv",
+            "report.xlsx",
+            "sharing.csv"
         ]
     );
-    let mut expected = d.assessment.report.clone();
+    // The command's coverage.json is `assess`'s: the figures with sharing.
+    let mut assessment = d.assessment.clone();
+    d.study.add_shared_figures(&mut assessment);
+    let mut expected = assessment.report.clone();
     let mut warnings: Vec<String> = d.study.warnings.iter().map(|w| w.to_string()).collect();
     warnings.append(&mut expected.warnings);
     expected.warnings = warnings;
@@ -616,4 +678,74 @@ fn the_report_command_writes_the_chosen_formats() {
             .any(|v| v.contains("townships.geojson (9 features)")),
         "{rows:?}"
     );
+}
+
+/// With settlement values on the residents, coverage.json has the town and
+/// village complete shares (checked against a count of the blind spots), the
+/// HTML report a 城乡 table per tier and the workbook a 城乡对比 sheet.
+#[test]
+fn town_and_village_tables_when_residents_have_a_settlement() {
+    use lifecircle::model::Settlement;
+    let d = demo();
+    let mut layers = d.study.layers.clone();
+    for (i, r) in layers.residents.as_mut().unwrap().iter_mut().enumerate() {
+        r.settlement = Some(if i % 3 == 0 {
+            Settlement::Town
+        } else {
+            Settlement::Village
+        });
+    }
+    let profile = &d.study.profile;
+    let a = assess(&layers, profile, &Progress::new()).unwrap();
+    let out = scratch("town-village");
+    let input = ExportInput {
+        layers: &layers,
+        profile,
+        assessment: &a,
+        warnings: &[],
+        data_files: &[],
+        comparison: None,
+        redundancy: None,
+    };
+    export(
+        &request(
+            &out,
+            &[Format::Html, Format::Xlsx, Format::Json],
+            Lang::Zh,
+            400,
+            false,
+        ),
+        &input,
+        &Progress::new(),
+    )
+    .unwrap();
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert_eq!(
+        html.matches("城乡对比（镇区与乡村）").count(),
+        profile.tiers.len()
+    );
+    let names = open_workbook_auto(out.join("report.xlsx"))
+        .unwrap()
+        .sheet_names();
+    assert!(names.iter().any(|n| n == "城乡对比"), "{names:?}");
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("coverage.json")).unwrap()).unwrap();
+    // The first township's town share of the first tier, counted by hand.
+    let (mut pop, mut blind) = (0.0, 0.0);
+    for (i, r) in a.demand.iter().enumerate() {
+        if a.resident_township[i] == Some(0) && r.settlement == Some(Settlement::Town) {
+            pop += r.population;
+            if a.blind_spots
+                .iter()
+                .any(|b| b.tier == 0 && b.resident as usize == i)
+            {
+                blind += r.population;
+            }
+        }
+    }
+    let got = json["townships"][0]["tiers"][0]["town_complete_share"]
+        .as_f64()
+        .unwrap();
+    assert!(((pop - blind) / pop - got).abs() < 1e-12, "{got}");
+    assert!(json["townships"][0]["tiers"][0]["village_complete_share"].is_f64());
 }

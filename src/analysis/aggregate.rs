@@ -190,6 +190,7 @@ pub(crate) fn category_figures(
                 covered_share: share_of(covered[a], areas.population_of[a]),
                 mean_minutes: (covered[a] > 0.0).then(|| weighted[a] / covered[a]),
                 p90_minutes: p90.map(f64::from),
+                served_by_own_share: None,
             }
         })
         .collect()
@@ -282,6 +283,7 @@ mod tests {
         Resident {
             location: Point::new(0.0, 0.0),
             population,
+            settlement: None,
         }
     }
 

@@ -30,6 +30,7 @@ pub fn area_grid(
             points.push(Resident {
                 location: Point::new(lon, lat),
                 population: hectares,
+                settlement: None,
             });
             owners.push(Some(ti as u32));
         }

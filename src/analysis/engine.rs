@@ -121,7 +121,7 @@ pub(crate) fn slots_of(profile: &Profile) -> Vec<Slot> {
 }
 
 /// Lon/lat bounds of every layer: `[min_lon, min_lat, max_lon, max_lat]`.
-fn layer_bounds(layers: &Layers) -> [f64; 4] {
+pub(crate) fn layer_bounds(layers: &Layers) -> [f64; 4] {
     let mut b = [
         f64::INFINITY,
         f64::INFINITY,
@@ -997,6 +997,8 @@ pub(crate) fn figures(
                 minutes: tier.minutes,
                 mode: tier.mode,
                 complete_share: share,
+                town_complete_share: None,
+                village_complete_share: None,
                 categories: Vec::new(),
             });
         }

@@ -18,7 +18,10 @@ mod progress;
 mod redundancy;
 mod report_types;
 mod routing;
+mod scorecard;
+mod sharing;
 mod suggest;
+mod town_village;
 mod townships;
 
 pub use aggregate::BlindSpot;
@@ -33,7 +36,12 @@ pub use report_types::{
     AreaCoverage, CategoryCoverage, CoverageReport, MethodInfo, TierCoverage, TownshipCoverage,
 };
 pub use routing::{PhaseTimings, Routing, Slot};
-pub use suggest::{SiteSuggestion, SuggestRequest, suggest_sites};
+pub use scorecard::{
+    NearestFacility, SHORTFALLS_LISTED, Shortfall, TierScore, TownshipScorecard, scorecards,
+};
+pub use sharing::{NOT_SERVED, Sharing, SharingTable, serving_facilities, sharing};
+pub use suggest::{SiteSuggestion, SuggestRequest, suggest_joint_sites, suggest_sites};
+pub use town_village::{fill_town_village, settlement_classes};
 pub use townships::TownshipIndex;
 
 #[cfg(test)]

@@ -15,6 +15,10 @@ pub struct CategoryCoverage {
     pub mean_minutes: Option<f64>,
     /// Smallest minutes whose cumulative covered population share is ≥ 0.9.
     pub p90_minutes: Option<f64>,
+    /// Covered demand served by facilities of the area's own township /
+    /// covered demand (METHOD 19); set by [`super::Sharing::fill_report`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub served_by_own_share: Option<f64>,
 }
 
 /// Coverage of one tier (life circle).
@@ -25,6 +29,13 @@ pub struct TierCoverage {
     pub mode: Mode,
     /// Share of the population that reaches every required category, 0–1.
     pub complete_share: f64,
+    /// Complete share of the town (镇区) residents, of the village (乡村)
+    /// residents (METHOD 20); absent without a split or when that
+    /// population is 0. Set by [`super::fill_town_village`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub town_complete_share: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub village_complete_share: Option<f64>,
     /// Required categories first, then optional ones.
     pub categories: Vec<CategoryCoverage>,
 }

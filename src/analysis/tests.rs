@@ -18,6 +18,7 @@ fn resident(lon: f64, lat: f64, population: f64) -> Resident {
     Resident {
         location: Point::new(lon, lat),
         population,
+        settlement: None,
     }
 }
 

@@ -6,7 +6,8 @@
 
 use super::{InputArgs, LoadedStudy, load_study, write_outputs};
 use crate::analysis::{
-    Comparison, LiveAssessment, Progress, SuggestRequest, assess, compare, suggest_sites,
+    Comparison, LiveAssessment, Progress, SuggestRequest, assess, compare, suggest_joint_sites,
+    suggest_sites,
 };
 use crate::io;
 use crate::model::{Facility, Layers, Project};
@@ -58,6 +59,10 @@ pub struct SuggestArgs {
     /// Only sites inside this township (its name).
     #[arg(long)]
     pub township: Option<String>,
+    /// Joint sites (共建): count a site's gain only when the people it newly
+    /// covers live in two or more townships; each lists the gain per township.
+    #[arg(long)]
+    pub joint: bool,
     /// Layout to start from (default: baseline).
     #[arg(long, default_value = "baseline")]
     pub layout: String,
@@ -95,6 +100,7 @@ fn open_study(args: &StudyArgs) -> Result<(LoadedStudy, Option<Project>), Vec<St
                 layers,
                 profile: project.profile.clone(),
                 warnings,
+                town_areas: None,
             };
             Ok((study, Some(project)))
         }
@@ -283,7 +289,19 @@ pub fn run_suggest(args: &SuggestArgs) -> Result<(), Vec<String>> {
         township,
         max_candidates: 3000,
     };
-    let picks = suggest_sites(&live, &request, &progress).map_err(|e| vec![e.to_string()])?;
+    let picks = if args.joint {
+        suggest_joint_sites(&live, &request, &progress)
+    } else {
+        suggest_sites(&live, &request, &progress)
+    }
+    .map_err(|e| vec![e.to_string()])?;
+    let town_name = |t: u32| {
+        study
+            .layers
+            .townships
+            .get(t as usize)
+            .map_or("-", |t| t.name.as_str())
+    };
     let zh = args.lang.is_chinese();
     let before = live.assessment().report.total.tiers[tier_index].complete_share;
     println!(
@@ -315,6 +333,14 @@ pub fn run_suggest(args: &SuggestArgs) -> Result<(), Vec<String>> {
             p.location.y(),
             p.gained.round()
         );
+        if args.joint {
+            let parts: Vec<String> = p
+                .gain_by_township
+                .iter()
+                .map(|(t, g)| format!("{} +{}", town_name(*t), g.round()))
+                .collect();
+            println!("     {}", parts.join(", "));
+        }
     }
     if let Some(out) = &args.out {
         let features: Vec<serde_json::Value> = picks
@@ -328,6 +354,7 @@ pub fn run_suggest(args: &SuggestArgs) -> Result<(), Vec<String>> {
                         "name": format!("{} {}", args.lang.pick("建议", "suggested"), p.rank),
                         "gained": p.gained,
                         "township": p.township.and_then(|t| study.layers.townships.get(t as usize)).map(|t| t.name.clone()),
+                        "gain_by_township": p.gain_by_township.iter().map(|(t, g)| (town_name(*t).to_string(), json!(*g))).collect::<serde_json::Map<String, serde_json::Value>>(),
                     },
                     "geometry": {"type": "Point", "coordinates": [p.location.x(), p.location.y()]},
                 })

@@ -47,7 +47,9 @@ pub fn run_report(args: &ReportArgs) -> Result<(), Vec<String>> {
         eprintln!("warning: {w}");
     }
     let (layers, profile) = (&study.layers, &study.profile);
-    let assessment = assess(layers, profile, &Progress::new()).map_err(|e| vec![e.to_string()])?;
+    let mut assessment =
+        assess(layers, profile, &Progress::new()).map_err(|e| vec![e.to_string()])?;
+    study.add_shared_figures(&mut assessment);
     let other = match &args.compare {
         None => None,
         Some(path) => {

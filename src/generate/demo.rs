@@ -2076,6 +2076,7 @@ impl Builder {
             self.residents.push(Resident {
                 location: Point(location),
                 population,
+                settlement: None,
             });
             self.resident_at.push((at, town, scattered));
         }

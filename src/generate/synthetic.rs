@@ -158,6 +158,7 @@ pub fn synthetic_district(params: &SyntheticParams) -> Layers {
             Resident {
                 location: Point(frame.lonlat(x, y)),
                 population: (1 + rng.below(60)) as f64,
+                settlement: None,
             }
         })
         .collect();

@@ -318,6 +318,7 @@ mod tests {
             residents: Some(vec![Resident {
                 location: Point::new(119.0, 29.0),
                 population: 12.0,
+                settlement: None,
             }]),
             roads: Some(vec![Road {
                 line: line_string![(x: 119.0, y: 29.0), (x: 119.0000001, y: 29.0)],

@@ -6,7 +6,7 @@
 //! ("50 km/h"). This module turns such values into the model's units and
 //! explains in plain words why a value cannot be used.
 
-use crate::model::Oneway;
+use crate::model::{Oneway, Settlement};
 use serde_json::{Map, Value};
 
 /// Attribute names accepted for a facility's or resident's name, in priority order.
@@ -36,6 +36,8 @@ pub(crate) const CODE: &[&str] = &[
 pub(crate) const CATEGORY: &[&str] = &["category", "类别", "类型", "分类", "type"];
 /// Attribute names accepted for a resident's population.
 pub(crate) const POPULATION: &[&str] = &["population", "人口", "人口数", "常住人口", "pop"];
+/// Attribute names accepted for a resident's town/village class.
+pub(crate) const SETTLEMENT: &[&str] = &["settlement", "城乡", "城乡属性"];
 /// Attribute names accepted for a facility's capacity.
 pub(crate) const CAPACITY: &[&str] = &["capacity", "容量", "规模"];
 /// Attribute names accepted for an Amap type code column.
@@ -171,6 +173,23 @@ pub(crate) fn population(field: &Field) -> Result<f64, String> {
         None => Ok(1.0),
         Some(p) if p < 0.0 => Err(format!("population {p} is negative")),
         Some(p) => Ok(p),
+    }
+}
+
+/// Optional town/village class of a resident (METHOD 20): `town`,
+/// `village`, 镇区 or 乡村 (case and spaces ignored); empty means not given.
+pub(crate) fn settlement(field: &Field) -> Result<Option<Settlement>, String> {
+    match field {
+        Field::Missing => Ok(None),
+        Field::Text(t) if t.trim().is_empty() => Ok(None),
+        other => {
+            let text = text(other).unwrap_or_default();
+            Settlement::parse(&text).map(Some).ok_or_else(|| {
+                format!(
+                    "settlement \"{text}\" is not town, village, 镇区 or 乡村; it is counted in neither class"
+                )
+            })
+        }
     }
 }
 

@@ -318,10 +318,11 @@ pub(crate) fn residents(source: &Source, text: &str) -> Result<Loaded<Resident>,
             }
             _ => single_point(&g, LayerKind::Residents),
         });
-        builder.add(
+        builder.add_with_settlement(
             f.number,
             f.label(fields::NAME),
             fields::property(&f.properties, fields::POPULATION),
+            fields::property(&f.properties, fields::SETTLEMENT),
             location,
         );
     }

@@ -45,6 +45,7 @@ mod reproject;
 mod shapefile;
 mod table;
 mod text;
+mod town_areas;
 
 pub use atomic::{write_atomic, write_atomic_with};
 pub use categories::CategoryMatcher;
@@ -58,6 +59,7 @@ pub use dbf::write_dbf;
 pub use options::{ColumnChoice, ImportOptions, PREVIEW_ROWS, Preview, parse_encoding};
 pub use project::{ProjectError, load_project, recovery_path, save_project};
 pub use reproject::geojson_looks_projected;
+pub use town_areas::{load_town_areas, parse_town_areas};
 
 use crate::model::{Facility, Layers, LoadWarning, Profile, Resident, Road, Township};
 use import::Input;

@@ -195,14 +195,25 @@ impl<'a> ResidentBuilder<'a> {
     }
 
     /// One demand record: feature `number` (1-based), an optional label for
-    /// messages, the raw population and the location or why it has none.
-    pub(crate) fn add(
+    /// messages, the raw population, the raw `settlement` value (METHOD 20)
+    /// and the location or why it has none. An unknown settlement is a
+    /// warning naming the feature; the resident is kept without a class (the
+    /// town-area layer, if any, then decides).
+    pub(crate) fn add_with_settlement(
         &mut self,
         number: usize,
         name: Option<String>,
         population: Field,
+        settlement: Field,
         location: Result<Point<f64>, String>,
     ) {
+        let settlement = match fields::settlement(&settlement) {
+            Ok(s) => s,
+            Err(why) => {
+                self.warn(Some(number), name.as_deref(), why);
+                None
+            }
+        };
         let label = name.as_deref();
         let location = match location {
             Ok(p) => p,
@@ -213,6 +224,7 @@ impl<'a> ResidentBuilder<'a> {
             Ok(population) => self.items.push(Resident {
                 location,
                 population,
+                settlement,
             }),
             Err(why) => self.warn(Some(number), label, format!("{why}; it is skipped")),
         }

@@ -340,11 +340,16 @@ pub(crate) fn residents(
 ) -> Result<Loaded<Resident>, LoadError> {
     let layout = layout(source, table, options, false)?;
     let mut builder = ResidentBuilder::new(source, layout.notes(source, table));
+    let settlement = table.columns.iter().position(|c| {
+        let c = c.trim().trim_start_matches('\u{feff}').trim();
+        fields::SETTLEMENT.iter().any(|a| c.eq_ignore_ascii_case(a))
+    });
     for (line, row) in &table.rows {
-        builder.add(
+        builder.add_with_settlement(
             *line,
             fields::text(&Table::cell(row, layout.name)),
             Table::cell(row, layout.population),
+            Table::cell(row, settlement),
             layout.location(row),
         );
     }

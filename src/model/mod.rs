@@ -7,9 +7,11 @@
 mod layout;
 mod profile;
 mod project;
+mod settlement;
 
 pub use layout::{Edit, FacilityId, Layout};
 pub use project::{LayerFiles, PROJECT_FORMAT, PROJECT_VERSION, Project, ViewState};
+pub use settlement::Settlement;
 
 pub use profile::{
     CategoryInfo, CategoryMapping, DriveSpeeds, MatchRule, Mode, ModeSpeed, Modes, Profile,
@@ -50,6 +52,10 @@ pub struct Resident {
     pub location: Point<f64>,
     /// People living here (>= 0). For area-weighted demand, hectares.
     pub population: f64,
+    /// Town or village by the file's `settlement` property (METHOD 20);
+    /// `None` when not given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub settlement: Option<Settlement>,
 }
 
 /// Direction rule of a road for `drive` (walk and bike ignore it).

@@ -162,6 +162,12 @@ pub struct Tier {
     /// Optional categories: reported, not required for completeness.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub optional: Vec<String>,
+    /// Goal for the complete share, 0–1 (对标; the scorecard's 达标 line).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target: Option<f64>,
+    /// Where the target comes from, or that it is proposed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target_source: Option<String>,
 }
 
 impl Tier {
@@ -196,6 +202,9 @@ pub struct CategoryInfo {
     /// Ways a POI can belong to this category; any one rule suffices.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub rules: Vec<MatchRule>,
+    /// Optional goal for the covered share of this category, 0–1.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target: Option<f64>,
 }
 
 /// One way an imported POI can belong to a category. Every condition that is
@@ -257,6 +266,8 @@ pub enum ProfileError {
     NoTiers,
     #[error("tier {tier:?}: {problem}")]
     BadTier { tier: String, problem: String },
+    #[error("category {category:?}: target {target} must be a share between 0 and 1")]
+    BadCategoryTarget { category: String, target: f64 },
     #[error("two tiers share the id {0:?}")]
     DuplicateTier(String),
     #[error("mode {mode}: speed {speed} km/h must be a positive number")]
@@ -314,6 +325,19 @@ impl Profile {
             if t.categories.is_empty() {
                 return Err(bad("lists no required category"));
             }
+            if t.target.is_some_and(|x| !(0.0..=1.0).contains(&x)) {
+                return Err(bad("target must be a share between 0 and 1 (e.g. 0.9)"));
+            }
+        }
+        if let Some(c) = self
+            .categories
+            .iter()
+            .find(|c| c.target.is_some_and(|x| !(0.0..=1.0).contains(&x)))
+        {
+            return Err(ProfileError::BadCategoryTarget {
+                category: c.id.clone(),
+                target: c.target.unwrap_or_default(),
+            });
         }
         for (mode, speed) in [
             ("walk", self.modes.walk.speed_kmh),

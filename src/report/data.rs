@@ -5,7 +5,7 @@
 //! from below instead of from each other.
 
 use super::Lang;
-use crate::analysis::{Assessment, CoverageReport, FacilityCatchment};
+use crate::analysis::{Assessment, CoverageReport, FacilityCatchment, TownshipScorecard};
 use crate::model::{Layers, Profile};
 use std::path::PathBuf;
 
@@ -62,6 +62,8 @@ pub struct ReportData<'a> {
     pub report: CoverageReport,
     /// Per facility catchments; `None` when not computed.
     pub catchments: Option<Vec<FacilityCatchment>>,
+    /// Each township's scorecard (对标); empty when not computed.
+    pub scorecards: Vec<TownshipScorecard>,
 }
 
 impl<'a> ReportData<'a> {
@@ -80,6 +82,7 @@ impl<'a> ReportData<'a> {
             date: today(),
             report,
             catchments: None,
+            scorecards: Vec::new(),
         }
     }
 

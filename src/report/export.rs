@@ -12,7 +12,10 @@ pub use super::data::{
     ComparisonInput, DataFile, ExportInput, MapImage, ReportData, civil_date, default_title, today,
 };
 use super::{Lang, geojson, html, map_image, tables, xlsx};
-use crate::analysis::{Cancelled, Progress, facility_catchments};
+use crate::analysis::{
+    Cancelled, Progress, facility_catchments, fill_town_village, scorecards, settlement_classes,
+    sharing,
+};
 use rayon::prelude::*;
 use std::path::{Path, PathBuf};
 
@@ -123,6 +126,22 @@ pub fn export(
 ) -> Result<Vec<PathBuf>, ExportError> {
     progress.phase("report", 0.0);
     let mut data = ReportData::new(input, request.lang, request.title.as_deref());
+    // Who serves whom (METHOD 18–19): `served_by_own_share` in every table
+    // and `coverage.json`, and the sharing CSV files.
+    let sharing = sharing(input.assessment, input.layers, input.profile);
+    sharing.fill_report(&mut data.report);
+    // Town and village by the residents' `settlement` values, unless the
+    // caller already split them (e.g. with a town-area layer).
+    let split = data.report.townships.iter().any(|t| {
+        t.figures
+            .tiers
+            .iter()
+            .any(|x| x.town_complete_share.is_some() || x.village_complete_share.is_some())
+    });
+    if !split && let Some(classes) = settlement_classes(input.assessment, None) {
+        fill_town_village(&mut data.report, input.assessment, &classes);
+    }
+    data.scorecards = scorecards(input.assessment, &sharing, input.layers, input.profile);
     if request.wants(Format::Xlsx) || request.wants(Format::Csv) {
         progress.phase("facilities", 0.02);
         data.catchments = Some(facility_catchments(input.layers, input.profile, progress)?);
@@ -180,6 +199,14 @@ pub fn export(
         files.push((
             "facilities.csv".into(),
             Content::Bytes(facilities.into_bytes()),
+        ));
+        files.push((
+            "sharing.csv".into(),
+            Content::Bytes(super::sharing_csv(&sharing, p, input.layers).into_bytes()),
+        ));
+        files.push((
+            "facility_service.csv".into(),
+            Content::Bytes(super::facility_service_csv(&sharing, p, input.layers).into_bytes()),
         ));
         if let Some(t) = tables::comparison(&data) {
             files.push((

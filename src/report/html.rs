@@ -94,6 +94,13 @@ pub fn document(d: &ReportData<'_>, maps: &[MapImage]) -> String {
             )),
         ));
         table(&mut h, &tables::tier_shares(d, i), d);
+        if let Some(t) = super::sharing::town_village_table(d, i) {
+            h.push_str(&format!(
+                "<h3>{}</h3>\n",
+                esc(lang.pick("城乡对比（镇区与乡村）", "Town and village"))
+            ));
+            table(&mut h, &t, d);
+        }
         h.push_str("</section>\n");
     }
 
@@ -131,6 +138,39 @@ pub fn document(d: &ReportData<'_>, maps: &[MapImage]) -> String {
         }
         for m in maps.iter().filter(|m| m.township == Some(ti)) {
             figure(&mut h, d, m, "map");
+        }
+        h.push_str("</section>\n");
+    }
+
+    // Scorecard (对标) pages: one per township.
+    for card in &d.scorecards {
+        section(
+            &mut h,
+            "scorecard",
+            &format!(
+                "{} · {}",
+                card.township,
+                lang.pick("对标与短板", "scorecard")
+            ),
+        );
+        table(
+            &mut h,
+            &super::scorecard::tier_table(card, d.input.profile, lang),
+            d,
+        );
+        if !card.shortfalls.is_empty() {
+            h.push_str(&format!(
+                "<h3>{}</h3>\n",
+                esc(lang.pick(
+                    "短板（未覆盖人口最多的必配设施）",
+                    "Shortfalls (required categories with the most people not covered)"
+                ))
+            ));
+            table(
+                &mut h,
+                &super::scorecard::shortfall_table(card, d.input.profile, lang),
+                d,
+            );
         }
         h.push_str("</section>\n");
     }

@@ -14,6 +14,8 @@ pub mod geojson;
 mod glyphs;
 pub mod html;
 pub mod map_image;
+mod scorecard;
+mod sharing;
 mod tables;
 pub mod xlsx;
 
@@ -21,6 +23,8 @@ pub use export::{
     ComparisonInput, DataFile, ExportError, ExportInput, ExportRequest, Format, export,
 };
 pub use glyphs::FONT as MAP_FONT;
+pub use scorecard::{scorecard_csv, scorecard_json};
+pub use sharing::{facility_service_csv, sharing_csv};
 
 use crate::analysis::{Assessment, CoverageReport, TownshipCoverage};
 use crate::model::{Profile, Township};

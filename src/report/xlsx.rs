@@ -89,6 +89,37 @@ pub fn workbook(d: &ReportData<'_>) -> Result<Vec<u8>, XlsxError> {
         print_setup(ws, table.headers.len(), 2, 3);
     }
 
+    // Town and village (城乡), one table per tier, when residents have a class.
+    let split: Vec<(usize, tables::Table)> = (0..d.report.total.tiers.len())
+        .filter_map(|i| super::sharing::town_village_table(d, i).map(|t| (i, t)))
+        .collect();
+    if !split.is_empty() {
+        let ws = wb.add_worksheet();
+        ws.set_name(names.unique(lang.pick("城乡对比", "Town and village")))?;
+        let mut row = 0;
+        for (i, table) in &split {
+            let tier = &d.report.total.tiers[*i];
+            ws.write_string_with_format(row, 0, tables::tier_name(d, *i, tier), &formats.title)?;
+            row = write_table(ws, row + 1, table, &formats)? + 1;
+        }
+    }
+
+    // Scorecards (对标): every township's tiers against targets, then its 短板.
+    if !d.scorecards.is_empty() {
+        let ws = wb.add_worksheet();
+        ws.set_name(names.unique(lang.pick("对标", "Scorecard")))?;
+        let mut row = 0;
+        for card in &d.scorecards {
+            ws.write_string_with_format(row, 0, &card.township, &formats.title)?;
+            let tiers = super::scorecard::tier_table(card, d.input.profile, lang);
+            row = write_table(ws, row + 1, &tiers, &formats)? + 1;
+            if !card.shortfalls.is_empty() {
+                let short = super::scorecard::shortfall_table(card, d.input.profile, lang);
+                row = write_table(ws, row, &short, &formats)? + 1;
+            }
+        }
+    }
+
     // Blind spots.
     let (table, cut) = tables::blind_spots(d, Some(MAX_BLIND_SPOT_ROWS));
     let ws = wb.add_worksheet();

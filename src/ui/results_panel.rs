@@ -428,6 +428,8 @@ mod tests {
                 minutes: 5.0,
                 mode: Mode::Walk,
                 complete_share: share,
+                town_complete_share: None,
+                village_complete_share: None,
                 categories: vec![],
             }],
         };

@@ -1,0 +1,713 @@
+//! Sharing between townships (METHOD.md steps 18–19): which facility serves
+//! each covered resident, the township that facility belongs to, and per
+//! tier × category how much of township A's demand township B's facilities
+//! serve.
+//!
+//! The serving facility is the exact argmin of `(t_ij, file index)`: the
+//! coverage search keeps no labels and breaks ties by whichever source
+//! reaches a node first, so this module runs its own multi-source search
+//! with lexicographic `(seconds, facility index)` labels in double
+//! precision. It runs after the assessment (for reports), so the main
+//! assessment keeps its speed. Which residents are covered is read from the
+//! assessment's minute columns, so a township's row of the sharing table
+//! adds up to its covered demand.
+
+use super::engine::{self, Attachment, layer_bounds};
+use super::{Assessment, CoverageReport, TownshipIndex};
+use crate::geodesy::LocalProjection;
+use crate::model::{Layers, Mode, Profile};
+use crate::network::{ModeGraph, Network, Snap, TRAVERSE_BACKWARD, TRAVERSE_FORWARD};
+use rayon::prelude::*;
+use std::cmp::Ordering;
+use std::collections::{BTreeMap, BinaryHeap, HashMap};
+
+/// No facility serves the resident (not covered, or not reached).
+pub const NOT_SERVED: u32 = u32::MAX;
+
+/// Who serves whom for one tier and category.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SharingTable {
+    /// Index of the tier in the profile.
+    pub tier: usize,
+    pub category: String,
+    /// `demand[from][to]`: demand of residents of township `from` served by
+    /// facilities of township `to`; index `townships.len()` is "outside".
+    pub demand: Vec<Vec<f64>>,
+    /// `(facility index in the facilities file, served township or None for
+    /// outside, demand)`, by facility then township (outside last).
+    pub by_facility: Vec<(u32, Option<u32>, f64)>,
+}
+
+impl SharingTable {
+    /// Demand of `from`'s covered residents (the row sum).
+    pub fn covered(&self, from: usize) -> f64 {
+        self.demand[from].iter().sum()
+    }
+
+    /// METHOD 19: demand served by own facilities / covered demand (0 when
+    /// nothing is covered); `from` = `townships.len()` is "outside".
+    pub fn served_by_own_share(&self, from: usize) -> f64 {
+        let covered = self.covered(from);
+        if covered > 0.0 {
+            self.demand[from][from] / covered
+        } else {
+            0.0
+        }
+    }
+
+    /// The district's share: demand served in its own township (outside by
+    /// outside included) over all covered demand.
+    pub fn total_served_by_own_share(&self) -> f64 {
+        let all: f64 = self.demand.iter().flatten().sum();
+        let own: f64 = (0..self.demand.len()).map(|i| self.demand[i][i]).sum();
+        if all > 0.0 { own / all } else { 0.0 }
+    }
+}
+
+/// Sharing of every tier × category, in profile order.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Sharing {
+    /// Township of every facility (file order); `None`: outside.
+    pub facility_township: Vec<Option<u32>>,
+    /// Per tier (profile order), per category (required then optional).
+    pub tables: Vec<SharingTable>,
+}
+
+impl Sharing {
+    /// Put `served_by_own_share` on every township × tier × category of
+    /// `report` and on `total`.
+    pub fn fill_report(&self, report: &mut CoverageReport) {
+        for table in &self.tables {
+            for (ti, township) in report.townships.iter_mut().enumerate() {
+                if let Some(c) = category_of(&mut township.figures.tiers, table) {
+                    c.served_by_own_share = Some(table.served_by_own_share(ti));
+                }
+            }
+            if let Some(c) = category_of(&mut report.total.tiers, table) {
+                c.served_by_own_share = Some(table.total_served_by_own_share());
+            }
+        }
+    }
+}
+
+fn category_of<'a>(
+    tiers: &'a mut [super::TierCoverage],
+    table: &SharingTable,
+) -> Option<&'a mut super::CategoryCoverage> {
+    tiers
+        .get_mut(table.tier)?
+        .categories
+        .iter_mut()
+        .find(|c| c.id == table.category)
+}
+
+/// The weight of a demand point in the sharing figures. One place, so that
+/// group demand `g_i` (METHOD 12) replaces the population here alone.
+fn demand_weight(assessment: &Assessment, _category: &str, i: usize) -> f64 {
+    assessment.demand[i].population
+}
+
+/// The sharing figures of `assessment` (an assessment of `layers` against
+/// `profile`).
+pub fn sharing(assessment: &Assessment, layers: &Layers, profile: &Profile) -> Sharing {
+    let index = TownshipIndex::new(&layers.townships);
+    let facility_township: Vec<Option<u32>> = layers
+        .facilities
+        .par_iter()
+        .map(|f| index.locate([f.location.x(), f.location.y()]))
+        .collect();
+    let served = serving_facilities(assessment, layers, profile);
+    let n = layers.townships.len();
+    let mut tables = Vec::new();
+    for (ti, tier) in profile.tiers.iter().enumerate() {
+        let limit = tier.minutes as f32;
+        for category in tier.all_categories() {
+            let (Some(minutes), Some(slot)) = (
+                assessment.minutes_for(tier, category),
+                assessment.slot(tier.mode, category),
+            ) else {
+                continue;
+            };
+            let mut demand = vec![vec![0.0; n + 1]; n + 1];
+            let mut by_facility: BTreeMap<(u32, u32), f64> = BTreeMap::new();
+            for (i, &m) in minutes.iter().enumerate() {
+                let j = served[slot][i];
+                if m > limit || m.is_nan() || j == NOT_SERVED {
+                    continue;
+                }
+                let w = demand_weight(assessment, category, i);
+                let from = assessment.resident_township[i].map_or(n, |t| t as usize);
+                let to = facility_township[j as usize].map_or(n, |t| t as usize);
+                demand[from][to] += w;
+                *by_facility.entry((j, from as u32)).or_default() += w;
+            }
+            tables.push(SharingTable {
+                tier: ti,
+                category: category.to_string(),
+                demand,
+                by_facility: by_facility
+                    .into_iter()
+                    .map(|((j, t), d)| (j, (t as usize != n).then_some(t), d))
+                    .collect(),
+            });
+        }
+    }
+    Sharing {
+        facility_township,
+        tables,
+    }
+}
+
+/// Per minute column of `assessment` (`assessment.slots` order), per demand
+/// point: the facility (index in `layers.facilities`) with the smallest
+/// travel time within the column's limit, ties to the first in file order;
+/// [`NOT_SERVED`] when none is reached.
+pub fn serving_facilities(
+    assessment: &Assessment,
+    layers: &Layers,
+    profile: &Profile,
+) -> Vec<Vec<u32>> {
+    let projection = match assessment.network() {
+        Some(net) => net.projection,
+        None => LocalProjection::for_bounds(layer_bounds(layers)),
+    };
+    let resident_xy: Vec<[f64; 2]> = assessment
+        .demand
+        .par_iter()
+        .map(|r| projection.forward(r.location.x(), r.location.y()))
+        .collect();
+    let facility_xy: Vec<[f64; 2]> = layers
+        .facilities
+        .iter()
+        .map(|f| projection.forward(f.location.x(), f.location.y()))
+        .collect();
+    // Every used mode's resident attachments once, then the columns in
+    // parallel.
+    let mut snapped: HashMap<Mode, Vec<Attachment>> = HashMap::new();
+    if let Some(routing) = &assessment.routing {
+        let net = &*routing.network;
+        for slot in &assessment.slots {
+            let m = slot.mode.index();
+            if let (Some(graph), false) = (&routing.graphs[m], snapped.contains_key(&slot.mode)) {
+                let attachments = net
+                    .snap_many(&resident_xy, 1 << m)
+                    .into_par_iter()
+                    .map(|s| Attachment::new(graph, net, s[m]))
+                    .collect();
+                snapped.insert(slot.mode, attachments);
+            }
+        }
+    }
+    assessment
+        .slots
+        .par_iter()
+        .map(|slot| {
+            let of_category: Vec<u32> = (0..layers.facilities.len() as u32)
+                .filter(|&j| layers.facilities[j as usize].category == slot.category)
+                .collect();
+            let graph = assessment
+                .routing
+                .as_ref()
+                .and_then(|r| Some((r.graphs[slot.mode.index()].as_ref()?, &*r.network)));
+            match (graph, snapped.get(&slot.mode)) {
+                (Some((graph, net)), Some(attachments)) => {
+                    let facilities: Vec<(u32, Snap)> = of_category
+                        .iter()
+                        .filter_map(|&j| {
+                            let s = net.snap(facility_xy[j as usize], 1 << slot.mode.index());
+                            s[slot.mode.index()].map(|s| (j, s))
+                        })
+                        .collect();
+                    // A little beyond the limit, so that a resident the
+                    // single-precision column counts as covered is reached.
+                    let limit_s = slot.limit_minutes * 60.0 * 1.001 + 1.0;
+                    nearest_on_network(graph, net, &facilities, attachments, limit_s)
+                }
+                _ => {
+                    let speed = engine::straight_line_speed_mps(profile, slot.mode);
+                    let limit_m =
+                        (slot.limit_minutes * 60.0 * 1.001 + 1.0) * speed / profile.detour_factor;
+                    nearest_straight(&facility_xy, &of_category, &resident_xy, limit_m)
+                }
+            }
+        })
+        .collect()
+}
+
+/// A search label: seconds, then the facility index (smaller wins).
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct Label {
+    secs: f64,
+    facility: u32,
+}
+
+impl Label {
+    const NONE: Label = Label {
+        secs: f64::INFINITY,
+        facility: NOT_SERVED,
+    };
+
+    fn better_than(self, other: Label) -> bool {
+        match self.secs.total_cmp(&other.secs) {
+            Ordering::Less => true,
+            Ordering::Equal => self.facility < other.facility,
+            Ordering::Greater => false,
+        }
+    }
+}
+
+/// Heap entry: the smallest label first.
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct Entry(Label, u32);
+
+impl Eq for Entry {}
+impl Ord for Entry {
+    fn cmp(&self, other: &Self) -> Ordering {
+        other
+            .0
+            .secs
+            .total_cmp(&self.0.secs)
+            .then(other.0.facility.cmp(&self.0.facility))
+            .then(other.1.cmp(&self.1))
+    }
+}
+impl PartialOrd for Entry {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+/// Seeds of a facility: `(node, seconds from the node to the facility)`,
+/// as the coverage search uses them (METHOD 3–4), in double precision.
+fn seeds_of(graph: &ModeGraph, net: &Network, snap: &Snap) -> Vec<(u32, f64)> {
+    let conn = snap.connector_m as f64 / graph.connector_mps;
+    let s = snap.segment as usize;
+    let (t, w) = (snap.t as f64, graph.seg_seconds[s] as f64);
+    let seg = &net.segments[s];
+    let mut seeds = Vec::with_capacity(3);
+    if t == 0.0 {
+        seeds.push((seg.a, conn));
+    } else if t == 1.0 {
+        seeds.push((seg.b, conn));
+    }
+    if graph.seg_dirs[s] & TRAVERSE_FORWARD != 0 {
+        seeds.push((seg.a, conn + t * w));
+    }
+    if graph.seg_dirs[s] & TRAVERSE_BACKWARD != 0 {
+        seeds.push((seg.b, conn + (1.0 - t) * w));
+    }
+    seeds
+}
+
+/// The serving facility of every resident on the network: a Dijkstra over
+/// incoming arcs with lexicographic labels, then at each resident the best
+/// of both ends of its segment and of the facilities on the same segment.
+fn nearest_on_network(
+    graph: &ModeGraph,
+    net: &Network,
+    facilities: &[(u32, Snap)],
+    attachments: &[Attachment],
+    limit_s: f64,
+) -> Vec<u32> {
+    let n = graph.node_count();
+    let mut best = vec![Label::NONE; n];
+    let mut heap = BinaryHeap::new();
+    let mut on_segment: HashMap<u32, Vec<(f64, f64, u32)>> = HashMap::new();
+    for &(j, ref snap) in facilities {
+        for (v, secs) in seeds_of(graph, net, snap) {
+            let label = Label { secs, facility: j };
+            if secs <= limit_s && label.better_than(best[v as usize]) {
+                best[v as usize] = label;
+                heap.push(Entry(label, v));
+            }
+        }
+        on_segment.entry(snap.segment).or_default().push((
+            snap.t as f64,
+            snap.connector_m as f64 / graph.connector_mps,
+            j,
+        ));
+    }
+    while let Some(Entry(label, v)) = heap.pop() {
+        if best[v as usize] != label {
+            continue;
+        }
+        for (u, w) in graph.in_arcs(v) {
+            let next = Label {
+                secs: label.secs + w as f64,
+                facility: label.facility,
+            };
+            if next.secs <= limit_s && next.better_than(best[u as usize]) {
+                best[u as usize] = next;
+                heap.push(Entry(next, u));
+            }
+        }
+    }
+    attachments
+        .par_iter()
+        .map(|at| {
+            if at.dirs == 0 {
+                return NOT_SERVED;
+            }
+            let (t, w) = (at.t as f64, at.w as f64);
+            let (la, lb) = (best[at.a as usize], best[at.b as usize]);
+            let mut pick = Label::NONE;
+            let mut offer = |secs: f64, facility: u32| {
+                let l = Label { secs, facility };
+                if facility != NOT_SERVED && l.better_than(pick) {
+                    pick = l;
+                }
+            };
+            if t == 0.0 {
+                offer(la.secs, la.facility);
+            } else if t == 1.0 {
+                offer(lb.secs, lb.facility);
+            }
+            if at.dirs & TRAVERSE_FORWARD != 0 {
+                offer((1.0 - t) * w + lb.secs, lb.facility);
+            }
+            if at.dirs & TRAVERSE_BACKWARD != 0 {
+                offer(t * w + la.secs, la.facility);
+            }
+            for &(tf, conn_f, j) in on_segment.get(&at.segment).into_iter().flatten() {
+                if at.dirs & TRAVERSE_FORWARD != 0 && tf >= t {
+                    offer((tf - t) * w + conn_f, j);
+                }
+                if at.dirs & TRAVERSE_BACKWARD != 0 && tf <= t {
+                    offer((t - tf) * w + conn_f, j);
+                }
+            }
+            if pick.facility != NOT_SERVED && at.conn_s as f64 + pick.secs <= limit_s {
+                pick.facility
+            } else {
+                NOT_SERVED
+            }
+        })
+        .collect()
+}
+
+/// Without roads: the nearest facility by straight line (time is distance ×
+/// detour / speed, so the nearest is the fastest), ties to the first.
+fn nearest_straight(
+    facility_xy: &[[f64; 2]],
+    of_category: &[u32],
+    resident_xy: &[[f64; 2]],
+    limit_m: f64,
+) -> Vec<u32> {
+    use rstar::primitives::GeomWithData;
+    let tree = rstar::RTree::bulk_load(
+        of_category
+            .iter()
+            .map(|&j| GeomWithData::new(facility_xy[j as usize], j))
+            .collect(),
+    );
+    resident_xy
+        .par_iter()
+        .map(|xy| {
+            let mut near = tree.nearest_neighbor_iter_with_distance_2(xy);
+            let Some((first, d2)) = near.next() else {
+                return NOT_SERVED;
+            };
+            if d2.sqrt() > limit_m {
+                return NOT_SERVED;
+            }
+            let mut pick = first.data;
+            for (g, e2) in near {
+                if e2 != d2 {
+                    break;
+                }
+                pick = pick.min(g.data);
+            }
+            pick
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analysis::tests::{random_case, tiny_case};
+    use crate::analysis::{Progress, assess};
+    use crate::model::Township;
+    use geo::{MultiPolygon, polygon};
+
+    fn table<'a>(s: &'a Sharing, tier: usize, category: &str) -> &'a SharingTable {
+        s.tables
+            .iter()
+            .find(|t| t.tier == tier && t.category == category)
+            .unwrap()
+    }
+
+    /// tiny_case (see analysis::tests): West = 0, East = 1, outside = 2.
+    /// The shop (facility 0) is in East, the school (facility 1) in West.
+    /// R1 (10, East) reaches the shop in 1.11 min and the school in 4.82;
+    /// R2 (30, West) the shop in 6.12 and the school in 0.55; R3 nothing.
+    #[test]
+    fn tiny_case_by_hand() {
+        let (layers, profile) = tiny_case();
+        let a = assess(&layers, &profile, &Progress::new()).unwrap();
+        let s = sharing(&a, &layers, &profile);
+        assert_eq!(s.facility_township, vec![Some(1), Some(0)]);
+        let t5 = table(&s, 0, "shop");
+        assert_eq!(
+            t5.demand,
+            vec![vec![0.0; 3], vec![0.0, 10.0, 0.0], vec![0.0; 3]]
+        );
+        assert_eq!(t5.by_facility, vec![(0, Some(1), 10.0)]);
+        let shop = table(&s, 1, "shop");
+        assert_eq!(shop.demand[0], vec![0.0, 30.0, 0.0]);
+        assert_eq!(shop.demand[1], vec![0.0, 10.0, 0.0]);
+        assert_eq!(shop.served_by_own_share(0), 0.0);
+        assert_eq!(shop.served_by_own_share(1), 1.0);
+        assert_eq!(shop.total_served_by_own_share(), 0.25);
+        let school = table(&s, 1, "school");
+        assert_eq!(school.demand[0], vec![30.0, 0.0, 0.0]);
+        assert_eq!(school.demand[1], vec![10.0, 0.0, 0.0]);
+        assert_eq!(school.total_served_by_own_share(), 0.75);
+        assert_eq!(
+            school.by_facility,
+            vec![(1, Some(0), 30.0), (1, Some(1), 10.0)]
+        );
+        let park = table(&s, 1, "park");
+        assert!(park.demand.iter().flatten().all(|&d| d == 0.0));
+        assert_eq!(park.served_by_own_share(0), 0.0);
+
+        let mut report = a.report.clone();
+        s.fill_report(&mut report);
+        let own = |area: &crate::analysis::AreaCoverage, tier: usize, c: &str| {
+            area.tiers[tier]
+                .categories
+                .iter()
+                .find(|x| x.id == c)
+                .unwrap()
+                .served_by_own_share
+        };
+        assert_eq!(own(&report.townships[0].figures, 1, "school"), Some(1.0));
+        assert_eq!(own(&report.townships[1].figures, 1, "school"), Some(0.0));
+        assert_eq!(own(&report.total, 1, "shop"), Some(0.25));
+        let json = serde_json::to_string(&report).unwrap();
+        assert!(json.contains("\"served_by_own_share\":0.25"));
+    }
+
+    /// Two shops at the same place: the first in file order serves, whichever
+    /// order they come in; by road and by straight line.
+    #[test]
+    fn ties_go_to_the_first_facility() {
+        for roads in [true, false] {
+            let (mut layers, profile) = tiny_case();
+            if !roads {
+                layers.roads = None;
+            }
+            let shop = layers.facilities[0].clone();
+            let mut other = shop.clone();
+            other.name = "second".into();
+            // Second shop (index 2) at the same place: index 0 still serves.
+            layers.facilities.push(other.clone());
+            let a = assess(&layers, &profile, &Progress::new()).unwrap();
+            let served = serving_facilities(&a, &layers, &profile);
+            let col = a.slot(Mode::Walk, "shop").unwrap();
+            assert!(served[col].iter().all(|&j| j == 0 || j == NOT_SERVED));
+            assert!(served[col].contains(&0));
+            // Now the same place comes first (index 0) and the old shop is 2.
+            layers.facilities.swap(0, 2);
+            let a = assess(&layers, &profile, &Progress::new()).unwrap();
+            let served = serving_facilities(&a, &layers, &profile);
+            assert!(served[col].iter().all(|&j| j == 0 || j == NOT_SERVED));
+        }
+    }
+
+    /// Three townships across the random cases (some residents and
+    /// facilities outside all of them).
+    fn split_townships(layers: &mut crate::model::Layers) {
+        let strip = |name: &str, y0: f64, y1: f64| Township {
+            name: name.into(),
+            code: None,
+            boundary: MultiPolygon(vec![polygon![
+                (x: -0.01, y: y0), (x: 0.03, y: y0), (x: 0.03, y: y1), (x: -0.01, y: y1)
+            ]]),
+        };
+        layers.townships = vec![
+            strip("South", -0.01, 0.004),
+            strip("Middle", 0.004, 0.008),
+            strip("North", 0.008, 0.011),
+        ];
+    }
+
+    #[test]
+    fn rows_add_up_to_each_townships_covered_demand() {
+        for seed in 1..=8u64 {
+            let (mut layers, profile) = random_case(seed);
+            split_townships(&mut layers);
+            let a = assess(&layers, &profile, &Progress::new()).unwrap();
+            let s = sharing(&a, &layers, &profile);
+            let mut report = a.report.clone();
+            s.fill_report(&mut report);
+            for t in &s.tables {
+                for (ti, township) in report.townships.iter().enumerate() {
+                    let c = township.figures.tiers[t.tier]
+                        .categories
+                        .iter()
+                        .find(|c| c.id == t.category)
+                        .unwrap();
+                    assert!(
+                        (t.covered(ti) - c.covered_population).abs() < 1e-9,
+                        "seed {seed} tier {} {} township {ti}: {} vs {}",
+                        t.tier,
+                        t.category,
+                        t.covered(ti),
+                        c.covered_population
+                    );
+                }
+                let by_facility: f64 = t.by_facility.iter().map(|f| f.2).sum();
+                let all: f64 = t.demand.iter().flatten().sum();
+                assert!((by_facility - all).abs() < 1e-9);
+                let total = report.total.tiers[t.tier]
+                    .categories
+                    .iter()
+                    .find(|c| c.id == t.category)
+                    .unwrap();
+                // The report's district figures leave out the residents
+                // outside every township; the table has them as a last row.
+                let n = report.townships.len();
+                let in_townships: f64 = t.demand[..n].iter().flatten().sum();
+                assert!((in_townships - total.covered_population).abs() < 1e-9);
+            }
+        }
+    }
+
+    /// Reference: a plain Dijkstra from every facility alone (seconds from
+    /// each node to it), then per resident the smallest time over all
+    /// facilities, the first in file order among equals.
+    fn brute_force_serving(
+        a: &Assessment,
+        layers: &Layers,
+        mode: Mode,
+        category: &str,
+        limit_s: f64,
+    ) -> Vec<u32> {
+        let routing = a.routing.as_ref().unwrap();
+        let (net, graph) = (
+            &*routing.network,
+            routing.graphs[mode.index()].as_ref().unwrap(),
+        );
+        let proj = net.projection;
+        let n = graph.node_count();
+        let mut per_facility: Vec<(u32, Snap, Vec<f64>)> = Vec::new();
+        for (j, f) in layers.facilities.iter().enumerate() {
+            if f.category != category {
+                continue;
+            }
+            let xy = proj.forward(f.location.x(), f.location.y());
+            let Some(snap) = net.snap(xy, 1 << mode.index())[mode.index()] else {
+                continue;
+            };
+            let mut dist = vec![f64::INFINITY; n];
+            let mut done = vec![false; n];
+            for (v, s) in seeds_of(graph, net, &snap) {
+                dist[v as usize] = dist[v as usize].min(s);
+            }
+            while let Some(v) = (0..n)
+                .filter(|&v| !done[v] && dist[v].is_finite())
+                .min_by(|&x, &y| dist[x].total_cmp(&dist[y]))
+            {
+                done[v] = true;
+                for (u, w) in graph.in_arcs(v as u32) {
+                    let t = dist[v] + w as f64;
+                    if t < dist[u as usize] {
+                        dist[u as usize] = t;
+                    }
+                }
+            }
+            per_facility.push((j as u32, snap, dist));
+        }
+        a.demand
+            .iter()
+            .map(|r| {
+                let xy = proj.forward(r.location.x(), r.location.y());
+                let at = Attachment::new(graph, net, net.snap(xy, 1 << mode.index())[mode.index()]);
+                if at.dirs == 0 {
+                    return NOT_SERVED;
+                }
+                let (t, w) = (at.t as f64, at.w as f64);
+                let mut best = (f64::INFINITY, NOT_SERVED);
+                for (j, snap, dist) in &per_facility {
+                    let mut tij = f64::INFINITY;
+                    let (da, db) = (dist[at.a as usize], dist[at.b as usize]);
+                    if t == 0.0 {
+                        tij = tij.min(da);
+                    }
+                    if t == 1.0 {
+                        tij = tij.min(db);
+                    }
+                    if at.dirs & TRAVERSE_FORWARD != 0 {
+                        tij = tij.min((1.0 - t) * w + db);
+                    }
+                    if at.dirs & TRAVERSE_BACKWARD != 0 {
+                        tij = tij.min(t * w + da);
+                    }
+                    if snap.segment == at.segment {
+                        let (tf, conn) =
+                            (snap.t as f64, snap.connector_m as f64 / graph.connector_mps);
+                        if at.dirs & TRAVERSE_FORWARD != 0 && tf >= t {
+                            tij = tij.min((tf - t) * w + conn);
+                        }
+                        if at.dirs & TRAVERSE_BACKWARD != 0 && tf <= t {
+                            tij = tij.min((t - tf) * w + conn);
+                        }
+                    }
+                    if tij < best.0 {
+                        best = (tij, *j);
+                    }
+                }
+                if best.0 + at.conn_s as f64 <= limit_s {
+                    best.1
+                } else {
+                    NOT_SERVED
+                }
+            })
+            .collect()
+    }
+
+    #[test]
+    fn random_networks_with_ties_match_brute_force() {
+        let mut compared = 0;
+        let mut tied = 0;
+        for seed in 1..=10u64 {
+            let (mut layers, profile) = random_case(seed);
+            // Deliberate ties: copies of facilities at the same place, some
+            // behind and one in front of the originals in file order.
+            let copies: Vec<_> = layers.facilities.iter().step_by(3).cloned().collect();
+            layers.facilities.extend(copies);
+            let first = layers.facilities[1].clone();
+            layers.facilities.insert(0, first);
+            let a = assess(&layers, &profile, &Progress::new()).unwrap();
+            let served = serving_facilities(&a, &layers, &profile);
+            for (si, slot) in a.slots.iter().enumerate() {
+                if a.routing.as_ref().unwrap().graphs[slot.mode.index()].is_none() {
+                    continue;
+                }
+                let limit_s = slot.limit_minutes * 60.0 * 1.001 + 1.0;
+                let expect = brute_force_serving(&a, &layers, slot.mode, &slot.category, limit_s);
+                for (i, (&g, &e)) in served[si].iter().zip(&expect).enumerate() {
+                    assert_eq!(
+                        g, e,
+                        "seed {seed}, {:?} {}, resident {i}",
+                        slot.mode, slot.category
+                    );
+                    if a.minutes[si][i].is_finite() {
+                        assert_ne!(g, NOT_SERVED, "a covered resident has a serving facility");
+                        compared += 1;
+                        let f = &layers.facilities[g as usize];
+                        if layers.facilities[g as usize + 1..]
+                            .iter()
+                            .any(|o| o.location == f.location && o.category == f.category)
+                        {
+                            tied += 1;
+                        }
+                    }
+                }
+            }
+        }
+        assert!(compared > 500, "{compared} residents compared");
+        assert!(tied > 20, "{tied} residents at a tie");
+    }
+}

@@ -42,14 +42,34 @@ pub fn write_layers_geojson(layers: &Layers, dir: &Path) -> io::Result<()> {
         name: "Synthetic district",
         note: SYNTHETIC_NOTE,
     };
-    write_layers_with(layers, None, meta, dir)
+    write_layers_with(layers, None, None, meta, dir)
+}
+
+/// A resident's settlement class (METHOD.md step 20): inside a town seat's
+/// built-up area (镇区) or not (乡村).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Settlement {
+    Town,
+    Village,
+}
+
+impl Settlement {
+    /// The `settlement` property value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Settlement::Town => "town",
+            Settlement::Village => "village",
+        }
+    }
 }
 
 /// Like [`write_layers_geojson`], with road names (same order as
-/// `layers.roads`) and chosen top-level members.
+/// `layers.roads`), residents' settlement classes (same order as
+/// `layers.residents`) and chosen top-level members.
 pub fn write_layers_with(
     layers: &Layers,
     road_names: Option<&[Option<String>]>,
+    settlements: Option<&[Settlement]>,
     meta: CollectionMeta<'_>,
     dir: &Path,
 ) -> io::Result<()> {
@@ -64,7 +84,7 @@ pub fn write_layers_with(
     w.flush()?;
     if let Some(residents) = &layers.residents {
         let mut w = open(LAYER_FILES[2])?;
-        write_residents(&mut w, residents, meta)?;
+        write_residents_settled(&mut w, residents, settlements, meta)?;
         w.flush()?;
     }
     if let Some(roads) = &layers.roads {
@@ -160,11 +180,27 @@ pub fn write_residents(
     residents: &[Resident],
     meta: CollectionMeta<'_>,
 ) -> io::Result<()> {
+    write_residents_settled(w, residents, None, meta)
+}
+
+/// Like [`write_residents`], with `settlement` when `settlements` (same
+/// order as `residents`) is given.
+pub fn write_residents_settled(
+    w: &mut impl Write,
+    residents: &[Resident],
+    settlements: Option<&[Settlement]>,
+    meta: CollectionMeta<'_>,
+) -> io::Result<()> {
     header(w, meta, "residents")?;
     for (i, r) in residents.iter().enumerate() {
         separator(w, i)?;
         w.write_all(b"{\"type\":\"Feature\",\"properties\":{\"population\":")?;
         write_num(w, r.population)?;
+        if let Some(s) = settlements.and_then(|s| s.get(i)) {
+            w.write_all(b",\"settlement\":\"")?;
+            w.write_all(s.as_str().as_bytes())?;
+            w.write_all(b"\"")?;
+        }
         w.write_all(b"},\"geometry\":{\"type\":\"Point\",\"coordinates\":")?;
         write_coord(w, r.location.0)?;
         w.write_all(b"}}")?;

@@ -26,11 +26,12 @@
 //! byte-identical on every run (`lifecircle generate-demo` reproduces
 //! `data/`, checked by a test).
 
+use super::demo_description::{Description, Rule};
 use super::rng::SplitMix64;
-use super::write::{CollectionMeta, LAYER_FILES, Settlement, round7, write_layers_with};
+use super::write::{CollectionMeta, DemoSummary, Settlement, round7, write_layers_with};
 use crate::model::{Facility, Layers, Oneway, Resident, Road, Township};
-use geo::{Contains as _, Coord, LineString, MultiPolygon, Point, Polygon};
-use std::collections::{BTreeMap, BTreeSet};
+use geo::{Contains as _, Coord, LineString, Point, Polygon};
+use std::collections::BTreeSet;
 use std::f64::consts::{PI, TAU};
 use std::path::{Path, PathBuf};
 
@@ -79,49 +80,10 @@ pub struct DemoDistrict {
     pub settlements: Vec<Settlement>,
 }
 
-/// What [`write_demo`] wrote.
-#[derive(Clone, Debug, PartialEq)]
-pub struct DemoSummary {
-    pub townships: usize,
-    pub facilities: usize,
-    /// Facility count per category id.
-    pub facilities_per_category: BTreeMap<String, usize>,
-    /// Resident points.
-    pub residents: usize,
-    /// Sum of `population` over the resident points.
-    pub population: f64,
-    /// Road features (LineStrings).
-    pub roads: usize,
-    /// Distinct road vertices (graph nodes).
-    pub road_vertices: usize,
-    /// Each written file with its size in bytes.
-    pub files: Vec<(PathBuf, u64)>,
-}
-
 impl DemoDistrict {
     /// Counts of the district's layers; `files` is empty.
     pub fn summary(&self) -> DemoSummary {
-        let l = &self.layers;
-        let mut per_category = BTreeMap::new();
-        for f in &l.facilities {
-            *per_category.entry(f.category.clone()).or_insert(0) += 1;
-        }
-        let residents = l.residents.as_deref().unwrap_or_default();
-        let roads = l.roads.as_deref().unwrap_or_default();
-        let vertices: BTreeSet<(u64, u64)> = roads
-            .iter()
-            .flat_map(|r| r.line.0.iter().map(|c| (c.x.to_bits(), c.y.to_bits())))
-            .collect();
-        DemoSummary {
-            townships: l.townships.len(),
-            facilities: l.facilities.len(),
-            facilities_per_category: per_category,
-            residents: residents.len(),
-            population: residents.iter().map(|r| r.population).sum(),
-            roads: roads.len(),
-            road_vertices: vertices.len(),
-            files: Vec::new(),
-        }
+        DemoSummary::of(&self.layers)
     }
 
     /// Writes the four GeoJSON layers to `dir`.
@@ -132,153 +94,26 @@ impl DemoDistrict {
         };
         let (names, settled) = (Some(&self.road_names[..]), Some(&self.settlements[..]));
         write_layers_with(&self.layers, names, settled, meta, dir)?;
-        let mut summary = self.summary();
-        for file in LAYER_FILES {
-            let path = dir.join(file);
-            let bytes = std::fs::metadata(&path)?.len();
-            summary.files.push((path, bytes));
-        }
-        Ok(summary)
+        self.summary().with_files(dir)
     }
 }
 
 /// Builds the demo district from [`DEMO_DESCRIPTION`]. Deterministic.
 pub fn demo_district() -> DemoDistrict {
-    let desc = Description::parse(DEMO_DESCRIPTION)
-        .unwrap_or_else(|e| panic!("demo_district.txt: {e}"));
-    Builder::new(&desc).build()
+    Builder::new(&description()).build()
+}
+
+/// The parsed [`DEMO_DESCRIPTION`]; it is compiled in and tested, so a
+/// mistake in it is a bug.
+pub(super) fn description() -> Description {
+    Description::parse(DEMO_DESCRIPTION, p(CENTRE.0, CENTRE.1))
+        .unwrap_or_else(|e| panic!("demo_district.txt: {e}"))
 }
 
 /// Generates the demo district and writes its four GeoJSON files to `dir`
 /// (created if missing), overwriting existing ones.
 pub fn write_demo(dir: &Path) -> std::io::Result<DemoSummary> {
     demo_district().write(dir)
-}
-
-// ---------------------------------------------------------------------------
-// The description.
-
-/// One township row.
-pub(super) struct TownRow {
-    pub name: String,
-    code: String,
-    kind: String,
-    seat: P,
-    grid: (usize, usize, f64),
-    pop: f64,
-    step: usize,
-    /// Seat kindergartens (`None`: one per cluster) and their seats.
-    kg: (Option<usize>, f64),
-    spokes: (usize, f64),
-    road: String,
-    villages: usize,
-    village_pop: f64,
-    village_services: String,
-    hamlets: usize,
-    has: Vec<String>,
-    lacks: Vec<String>,
-    /// Tier ids designed without blind spots.
-    pub complete: Vec<String>,
-}
-
-/// One facility rule: where a category stands, its names and capacity.
-pub(super) struct Rule {
-    /// `t5`, `t5o`, `t15`, `t15o` or a `has` flag (`H`, `P`, `O`).
-    at: String,
-    pub category: String,
-    seat_name: String,
-    village_name: Option<String>,
-    capacity: Option<f64>,
-}
-
-pub(super) struct Description {
-    pub towns: Vec<TownRow>,
-    links: Vec<(usize, usize, String, f64)>,
-    pub rules: Vec<Rule>,
-}
-
-impl Description {
-    pub(super) fn parse(text: &str) -> Result<Self, String> {
-        let mut d = Description {
-            towns: Vec::new(),
-            links: Vec::new(),
-            rules: Vec::new(),
-        };
-        let mut section = "";
-        for (n, line) in text.lines().enumerate() {
-            let line = line.trim();
-            if line.is_empty() || line.starts_with('#') {
-                continue;
-            }
-            if line.starts_with('[') {
-                section = line;
-                continue;
-            }
-            let f: Vec<&str> = line.split_whitespace().collect();
-            let bad = |what: &str| format!("line {}: {what}: {line}", n + 1);
-            let num = |s: &str| s.parse::<f64>().map_err(|_| bad("not a number"));
-            let list = |s: &str| -> Vec<String> {
-                s.split(',').filter(|x| *x != "-").map(str::to_owned).collect()
-            };
-            let pair = |s: &str, sep: char| -> Result<(String, String), String> {
-                let (a, b) = s.split_once(sep).ok_or_else(|| bad("expected a pair"))?;
-                Ok((a.to_owned(), b.to_owned()))
-            };
-            match (section, f.len()) {
-                ("[townships]", 17) => {
-                    let (sx, sy) = pair(f[3], ',')?;
-                    let (size, block) = pair(f[4], '@')?;
-                    let (nx, ny) = pair(&size, 'x')?;
-                    let (kg_n, kg_seats) = pair(f[7], 'x')?;
-                    let (sp_n, sp_km) = pair(f[8], 'x')?;
-                    d.towns.push(TownRow {
-                        name: f[0].to_owned(),
-                        code: f[1].to_owned(),
-                        kind: f[2].to_owned(),
-                        seat: p(
-                            CENTRE.0 + 1_000.0 * num(&sx)?,
-                            CENTRE.1 + 1_000.0 * num(&sy)?,
-                        ),
-                        grid: (num(&nx)? as usize, num(&ny)? as usize, num(&block)?),
-                        pop: num(f[5])?,
-                        step: num(f[6])? as usize,
-                        kg: (
-                            (kg_n != "*").then(|| num(&kg_n)).transpose()?.map(|k| k as usize),
-                            num(&kg_seats)?,
-                        ),
-                        spokes: (num(&sp_n)? as usize, 1_000.0 * num(&sp_km)?),
-                        road: f[9].to_owned(),
-                        villages: num(f[10])? as usize,
-                        village_pop: num(f[11])?,
-                        village_services: f[12].to_owned(),
-                        hamlets: num(f[13])? as usize,
-                        has: list(f[14]),
-                        lacks: list(f[15]),
-                        complete: list(f[16]),
-                    });
-                }
-                ("[roads]", 4) => {
-                    let town = |name: &str| {
-                        d.towns.iter().position(|t| t.name == name).ok_or_else(|| bad("unknown township"))
-                    };
-                    d.links.push((town(f[0])?, town(f[1])?, f[2].to_owned(), num(f[3])?));
-                }
-                ("[facilities]", 5) => d.rules.push(Rule {
-                    at: f[0].to_owned(),
-                    category: f[1].to_owned(),
-                    seat_name: f[2].to_owned(),
-                    village_name: (f[3] != "-").then(|| f[3].to_owned()),
-                    capacity: (f[4] != "-").then(|| num(f[4])).transpose()?,
-                }),
-                _ => return Err(bad("unexpected line")),
-            }
-        }
-        Ok(d)
-    }
-
-    fn rules<'a>(&'a self, at: &'a str) -> impl Iterator<Item = &'a Rule> + 'a {
-        self.rules.iter().filter(move |r| r.at == at)
-    }
 }
 
 // ---------------------------------------------------------------------------
@@ -308,7 +143,9 @@ pub(super) fn seg_dist(q: P, a: P, b: P) -> f64 {
 
 /// Distance from `q` to the closed ring or open line `pts`.
 fn line_dist(q: P, pts: &[P]) -> f64 {
-    pts.windows(2).map(|s| seg_dist(q, s[0], s[1])).fold(f64::INFINITY, f64::min)
+    pts.windows(2)
+        .map(|s| seg_dist(q, s[0], s[1]))
+        .fold(f64::INFINITY, f64::min)
 }
 
 /// Lon/lat of a local point, rounded to 7 decimals.
@@ -331,7 +168,9 @@ fn m_per_deg_lon() -> f64 {
 /// The river's centre line, flowing west to east south of the centre.
 pub(super) fn river_y(x: f64) -> f64 {
     let k = (x - CENTRE.0) / 1_000.0;
-    CENTRE.1 - 1_200.0 + 50.0 * k + 900.0 * (TAU * k / 11.0 + 0.7).sin()
+    CENTRE.1 - 1_200.0
+        + 50.0 * k
+        + 900.0 * (TAU * k / 11.0 + 0.7).sin()
         + 250.0 * (TAU * k / 4.3 + 2.1).sin()
 }
 
@@ -340,9 +179,15 @@ fn outline() -> Vec<P> {
     (0..120)
         .map(|k| {
             let t = TAU * k as f64 / 120.0;
-            let f = 1.0 + 0.08 * (3.0 * t + 0.4).sin() + 0.05 * (5.0 * t + 1.9).sin()
+            let f = 1.0
+                + 0.07 * (2.0 * t + 0.9).sin()
+                + 0.07 * (3.0 * t + 0.4).sin()
+                + 0.04 * (5.0 * t + 1.9).sin()
                 + 0.02 * (11.0 * t + 0.7).sin();
-            p(CENTRE.0 + 14_000.0 * f * t.cos(), CENTRE.1 + 13_400.0 * f * t.sin())
+            p(
+                CENTRE.0 + 14_000.0 * f * t.cos(),
+                CENTRE.1 + 13_400.0 * f * t.sin(),
+            )
         })
         .collect()
 }
@@ -370,8 +215,9 @@ fn clip(poly: &[P], n: P, c: f64) -> Vec<P> {
 fn bend(q: P, edge: &[P]) -> P {
     let fade = (line_dist(q, edge) / 2_000.0).min(1.0);
     let (x, y) = (q.x / 1_000.0, q.y / 1_000.0);
-    let dx = 450.0 * (y / 2.3 + 1.1).sin() + 220.0 * ((x + y) / 1.3).sin();
-    let dy = 450.0 * (x / 2.7 + 0.3).sin() + 220.0 * ((x - y) / 1.1).sin();
+    let dx =
+        450.0 * (y / 2.3 + 1.1).sin() + 220.0 * ((x + y) / 1.3).sin() + 60.0 * (y / 0.22).sin();
+    let dy = 450.0 * (x / 2.7 + 0.3).sin() + 220.0 * ((x - y) / 1.1).sin() + 60.0 * (x / 0.2).sin();
     q + p(dx, dy) * fade
 }
 
@@ -382,10 +228,13 @@ fn township_cells(seats: &[P]) -> Vec<Vec<P>> {
     let cells: Vec<Vec<P>> = seats
         .iter()
         .map(|&s| {
-            seats.iter().filter(|&&o| o != s).fold(edge.clone(), |poly, &o| {
-                let n = o - s;
-                clip(&poly, n, (n.x * (s.x + o.x) + n.y * (s.y + o.y)) / 2.0)
-            })
+            seats
+                .iter()
+                .filter(|&&o| o != s)
+                .fold(edge.clone(), |poly, &o| {
+                    let n = o - s;
+                    clip(&poly, n, (n.x * (s.x + o.x) + n.y * (s.y + o.y)) / 2.0)
+                })
         })
         .collect();
     edge.push(edge[0]);
@@ -398,7 +247,10 @@ fn township_cells(seats: &[P]) -> Vec<Vec<P>> {
             verts.len() - 1
         }
     };
-    let rings: Vec<Vec<usize>> = cells.iter().map(|c| c.iter().map(|&q| id(q)).collect()).collect();
+    let rings: Vec<Vec<usize>> = cells
+        .iter()
+        .map(|c| c.iter().map(|&q| id(q)).collect())
+        .collect();
     rings
         .iter()
         .map(|ring| {
@@ -410,7 +262,9 @@ fn township_cells(seats: &[P]) -> Vec<Vec<P>> {
                 }
                 let (u, v) = (verts[a.min(b)], verts[a.max(b)]);
                 let n = (dist(u, v) / 250.0).ceil().max(1.0) as usize;
-                let mut pts: Vec<P> = (0..=n).map(|i| u + (v - u) * (i as f64 / n as f64)).collect();
+                let mut pts: Vec<P> = (0..=n)
+                    .map(|i| u + (v - u) * (i as f64 / n as f64))
+                    .collect();
                 if a > b {
                     pts.reverse();
                 }
@@ -422,20 +276,14 @@ fn township_cells(seats: &[P]) -> Vec<Vec<P>> {
         .collect()
 }
 
-/// Points from `a` to `b` (both included) about `step` apart, bowed sideways
-/// by `bow` metres in the middle and jittered by up to `wiggle`.
-fn bent_path(a: P, b: P, bow: f64, wiggle: f64, rng: &mut SplitMix64) -> Vec<P> {
-    let d = b - a;
-    let len = dist(a, b);
-    let n = ((len / 200.0).ceil() as usize).max(1);
-    let side = p(-d.y / len, d.x / len);
+/// Points about 200 m apart on a curve from `a` to `b` that bows sideways
+/// by `bow` metres in the middle.
+fn bowed(a: P, b: P, bow: f64) -> Vec<P> {
+    let n = (dist(a, b) / 200.0).ceil().max(1.0) as usize;
+    let side = p(a.y - b.y, b.x - a.x) * (bow / dist(a, b));
+    let t = |k: usize| k as f64 / n as f64;
     (0..=n)
-        .map(|k| {
-            let t = k as f64 / n as f64;
-            let env = (PI * t).sin();
-            let off = if k == 0 || k == n { 0.0 } else { bow * env + wiggle * env * rng.range_f64(-1.0, 1.0) };
-            a + d * t + side * off
-        })
+        .map(|k| a + (b - a) * t(k) + side * (PI * t(k)).sin())
         .collect()
 }
 
@@ -446,7 +294,9 @@ fn rural_road(start: P, heading: f64, len: f64, wobble: f64, phase: f64) -> Vec<
     let mut pts = vec![q];
     for k in 1..=(len / STEP).round() as usize {
         let s = k as f64 * STEP / 1_000.0;
-        let h = heading + wobble * (TAU * s / 1.7 + phase).sin() + 0.5 * wobble * (TAU * s / 0.65 + 2.0 * phase).sin();
+        let h = heading
+            + wobble * (TAU * s / 1.7 + phase).sin()
+            + 0.5 * wobble * (TAU * s / 0.65 + 2.0 * phase).sin();
         q = q + dir(h) * STEP;
         pts.push(q);
     }
@@ -456,32 +306,15 @@ fn rural_road(start: P, heading: f64, len: f64, wobble: f64, phase: f64) -> Vec<
 // ---------------------------------------------------------------------------
 // The builder.
 
-/// Village and farm names (all in the bundled font).
-const VILLAGE_FIRST: [&str; 36] = [
-    "王家", "徐家", "杨家", "余家", "方家", "郑家", "姜家", "毛家", "汪家", "叶家", "周家", "吴家",
-    "祝家", "柴家", "童家", "上", "下", "大", "小", "东", "西", "南", "北", "新", "后", "前", "高",
-    "石", "黄", "青", "白", "樟", "竹", "桃", "梅", "塔",
-];
-const VILLAGE_SECOND: [&str; 20] = [
-    "坞", "岭", "塘", "溪", "坑", "源", "山", "畈", "垄", "湾", "埠", "口", "桥", "店", "头", "庄",
-    "田", "弄", "底", "坂",
-];
-const STREET_PREFIXES: [&str; 40] = [
-    "人民", "解放", "中山", "新华", "文化", "建设", "和平", "胜利", "振兴", "环城", "府前", "学前",
-    "东湖", "西河", "南山", "北门", "锦绣", "春晖", "兴业", "育才", "康宁", "长寿", "金桥", "丰收",
-    "平安", "幸福", "友谊", "花园", "迎宾", "滨江", "书院", "柴家", "水亭", "坊门", "荷塘", "新桥",
-    "凤凰", "双溪", "桂花", "樟树",
-];
-
+/// A road line: its points on the plane and the road it becomes.
 struct Way {
     pts: Vec<P>,
-    highway: &'static str,
-    oneway: Oneway,
-    maxspeed: Option<f64>,
+    road: Road,
     name: Option<String>,
 }
 
 /// A seat's street grid, rotated by `angle` around its centre.
+#[derive(Clone, Copy)]
 struct Grid {
     centre: P,
     angle: f64,
@@ -499,9 +332,15 @@ impl Grid {
 
     /// Crossings, nearest to the centre first.
     fn by_distance(&self, keep: impl Fn(usize, usize) -> bool) -> Vec<(usize, usize)> {
-        let mut nodes: Vec<(usize, usize)> =
-            (0..=self.n.0).flat_map(|i| (0..=self.n.1).map(move |j| (i, j))).filter(|&(i, j)| keep(i, j)).collect();
-        nodes.sort_by(|a, b| dist(self.node(a.0, a.1), self.centre).total_cmp(&dist(self.node(b.0, b.1), self.centre)).then(a.cmp(b)));
+        let mut nodes: Vec<(usize, usize)> = (0..=self.n.0)
+            .flat_map(|i| (0..=self.n.1).map(move |j| (i, j)))
+            .filter(|&(i, j)| keep(i, j))
+            .collect();
+        nodes.sort_by(|a, b| {
+            dist(self.node(a.0, a.1), self.centre)
+                .total_cmp(&dist(self.node(b.0, b.1), self.centre))
+                .then(a.cmp(b))
+        });
         nodes
     }
 }
@@ -513,7 +352,7 @@ struct Builder<'d> {
     grids: Vec<Grid>,
     ways: Vec<Way>,
     residents: Vec<(P, f64, Settlement)>,
-    facilities: Vec<(P, String, String, Option<f64>)>,
+    facilities: Vec<Facility>,
     names: BTreeSet<String>,
 }
 
@@ -543,20 +382,35 @@ impl<'d> Builder<'d> {
         }
     }
 
-    fn way(&mut self, pts: Vec<P>, highway: &'static str, name: Option<String>) -> &mut Way {
-        self.ways.push(Way { pts, highway, oneway: Oneway::No, maxspeed: None, name });
-        self.ways.last_mut().expect("just pushed")
+    fn way(&mut self, pts: Vec<P>, highway: &str, name: Option<String>) -> &mut Road {
+        let line = pts.iter().map(|&q| lonlat(q)).collect();
+        let (oneway, maxspeed_kmh, highway) = (Oneway::No, None, Some(highway.to_owned()));
+        let road = Road {
+            line,
+            highway,
+            oneway,
+            maxspeed_kmh,
+        };
+        self.ways.push(Way { pts, road, name });
+        &mut self.ways.last_mut().expect("just pushed").road
     }
 
     fn facility(&mut self, at: P, rule: &Rule, name: String, capacity: Option<f64>) {
         let off = dir(self.rng.range_f64(0.0, TAU)) * self.rng.range_f64(4.0, 9.0);
-        self.facilities.push((at + off, rule.category.clone(), name, capacity.or(rule.capacity)));
+        self.facilities.push(Facility {
+            category: rule.category.clone(),
+            name,
+            capacity: capacity.or(rule.capacity),
+            location: Point(lonlat(at + off)),
+        });
     }
 
     /// A new village name.
     fn village_name(&mut self) -> String {
         loop {
-            let name = format!("{}{}村", self.rng.pick(&VILLAGE_FIRST), self.rng.pick(&VILLAGE_SECOND));
+            let names = &self.d.names;
+            let first = self.rng.pick(&names["village_first"]);
+            let name = format!("{first}{}村", self.rng.pick(&names["village_second"]));
             if self.names.insert(name.clone()) {
                 return name;
             }
@@ -576,86 +430,80 @@ impl<'d> Builder<'d> {
         self.finish()
     }
 
-    /// The seat: street grid, town residents, service clusters and the
-    /// seat's 15/30-minute services.
+    /// The seat: street grid with town residents facing the streets
+    /// (denser towards the centre), 5-minute service clusters on a lattice
+    /// of crossings, the 15/30-minute services around the centre.
     fn seat(&mut self, t: usize) {
-        let d = self.d;
+        let (d, g) = (self.d, self.grids[t]);
         let town = &d.towns[t];
-        let g = &self.grids[t];
         let (nx, ny) = g.n;
-        let short = town.name.trim_end_matches(['镇', '乡']).trim_end_matches("街道");
-        let names = &STREET_PREFIXES;
-        let first = t * 4;
-        let mut ways = Vec::new();
-        for j in 0..=ny {
-            let (class, name) = if j == ny / 2 { ("tertiary", format!("{short}大道")) } else { ("residential", format!("{}路", names[(first + j) % 40])) };
-            ways.push(((0..=nx).map(|i| g.node(i, j)).collect::<Vec<_>>(), class, name, Some(j)));
-        }
-        for i in 0..=nx {
-            let (class, name) = if i == nx / 2 { ("tertiary", format!("{}街", names[(first + 20) % 40])) } else { ("residential", format!("{}街", names[(first + ny + 1 + i) % 40])) };
-            ways.push(((0..=ny).map(|j| g.node(i, j)).collect(), class, name, None));
-        }
-        let oneway = town.kind == "街道";
-        for (pts, class, name, row) in ways {
-            let w = self.way(pts, class, Some(name));
-            if oneway && row == Some(ny / 2 + 2) {
-                w.oneway = Oneway::Forward;
-            } else if oneway && row.is_some_and(|j| j + 2 == ny / 2) {
-                w.oneway = Oneway::Backward;
-            }
-        }
-        // Town residents face the streets, denser towards the centre.
-        let g = &self.grids[t];
+        let short = town
+            .name
+            .trim_end_matches(['镇', '乡'])
+            .trim_end_matches("街道");
+        let street = |k: usize| &d.names["streets"][(t * 4 + k) % d.names["streets"].len()];
         let radius = dist(g.node(0, 0), g.centre);
         let mut homes = Vec::new();
-        for i in 0..=nx {
-            for j in 0..=ny {
-                for (a, b) in [((i + 1, j), i < nx), ((i, j + 1), j < ny)].into_iter().filter(|x| x.1).map(|x| (g.node(i, j), g.node(x.0.0, x.0.1))) {
-                    let side = if (i + j) % 2 == 0 { 12.0 } else { -12.0 };
-                    let n = p(a.y - b.y, b.x - a.x) * (side / dist(a, b));
-                    let q = (a + b) * 0.5 + n;
-                    homes.push((q, 1.0 + 1.5 * (1.0 - dist(q, g.centre) / radius).max(0.0)));
+        for (across, n, m) in [(false, nx, ny), (true, ny, nx)] {
+            let node = |l: usize, k: usize| if across { g.node(k, l) } else { g.node(l, k) };
+            for k in 0..=m {
+                let main = k == m / 2;
+                let name = match (across, main) {
+                    (false, true) => format!("{short}大道"),
+                    (false, false) => format!("{}路", street(k)),
+                    (true, _) => format!("{}街", street(k + 20)),
+                };
+                let class = if main { "tertiary" } else { "residential" };
+                let w = self.way((0..=n).map(|l| node(l, k)).collect(), class, Some(name));
+                if town.name.ends_with("街道") && !across && k.abs_diff(m / 2) == 2 {
+                    w.oneway = if k > m / 2 {
+                        Oneway::Forward
+                    } else {
+                        Oneway::Backward
+                    };
+                }
+                for l in 0..n {
+                    let (a, b) = (node(l, k), node(l + 1, k));
+                    let side = if (l + k) % 2 == 0 { 12.0 } else { -12.0 };
+                    let q = (a + b) * 0.5 + p(a.y - b.y, b.x - a.x) * (side / dist(a, b));
+                    homes.push((q, 2.5 - 1.5 * (dist(q, g.centre) / radius).min(1.0)));
                 }
             }
         }
         let total: f64 = homes.iter().map(|h| h.1).sum();
         for (q, w) in homes {
-            self.residents.push((q, (town.pop * w / total).round().max(1.0), Settlement::Town));
+            let people = (town.pop * w / total).round().max(1.0);
+            self.residents.push((q, people, Settlement::Town));
         }
-        // 5-minute service clusters on a lattice of crossings.
-        let step = town.step;
-        let on = |k: usize, n: usize| k % step == (n / 2) % step;
+        let on = |k: usize, n: usize| k % town.step == (n / 2) % town.step;
         let clusters = g.by_distance(|i, j| on(i, nx) && on(j, ny));
-        let spots: Vec<P> = clusters.iter().map(|&(i, j)| g.node(i, j)).collect();
-        for (k, at) in spots.into_iter().enumerate() {
-            let community = names[(first + 7 + k) % 40];
-            let place = if town.kind == "街道" { community.to_owned() } else { format!("{short}{community}") };
-            for rule in d.rules("t5") {
+        for (k, &(i, j)) in clusters.iter().enumerate() {
+            let place = match town.name.ends_with("街道") {
+                true => street(k + 7).clone(),
+                _ => format!("{short}{}", street(k + 7)),
+            };
+            for rule in d.rules("t5").chain(d.rules("t5o")) {
                 let kg = rule.category == "kindergarten";
-                if kg && town.kg.0.is_some_and(|n| k >= n) {
-                    continue;
-                }
-                let capacity = kg.then_some(town.kg.1);
-                self.facility(at, rule, format!("{place}{}", rule.seat_name), capacity);
-            }
-            for rule in d.rules("t5o") {
-                if self.rng.chance(0.5) {
-                    self.facility(at, rule, format!("{place}{}", rule.seat_name), None);
+                let wanted = rule.at == "t5" || self.rng.chance(0.5);
+                if wanted && !(kg && town.kg.0 > 0 && k >= town.kg.0) {
+                    let name = format!("{place}{}", rule.seat_name);
+                    self.facility(g.node(i, j), rule, name, kg.then_some(town.kg.1));
                 }
             }
         }
-        // 15- and 30-minute services around the centre, a few per crossing.
-        let g = &self.grids[t];
-        let centre: Vec<P> = g.by_distance(|_, _| true).into_iter().take(6).map(|(i, j)| g.node(i, j)).collect();
-        let at_seat: Vec<&Rule> = d
-            .rules
-            .iter()
-            .filter(|r| {
-                (r.at.starts_with("t15") && !town.lacks.contains(&r.category)) || town.has.contains(&r.at)
-            })
-            .collect();
-        for (k, rule) in at_seat.into_iter().enumerate() {
-            self.facility(centre[k % centre.len()], rule, format!("{short}{}", rule.seat_name), None);
+        let centre = g.by_distance(|_, _| true);
+        let at_seat = d.rules.iter().filter(|r| {
+            (r.at.starts_with("t15") && !town.lacks.contains(&r.category))
+                || town.has.contains(&r.at)
+        });
+        for (k, rule) in at_seat.enumerate() {
+            let (i, j) = centre[k % 6];
+            self.facility(
+                g.node(i, j),
+                rule,
+                format!("{short}{}", rule.seat_name),
+                None,
+            );
         }
     }
 
@@ -664,7 +512,10 @@ impl<'d> Builder<'d> {
         let g = &self.grids[t];
         let (nx, ny) = g.n;
         let edge = g.by_distance(|i, j| i == 0 || j == 0 || i == nx || j == ny);
-        edge.into_iter().map(|(i, j)| g.node(i, j)).min_by(|a, b| dist(*a, toward).total_cmp(&dist(*b, toward))).expect("a grid has edges")
+        edge.into_iter()
+            .map(|(i, j)| g.node(i, j))
+            .min_by(|a, b| dist(*a, toward).total_cmp(&dist(*b, toward)))
+            .expect("a grid has edges")
     }
 
     fn county_road(&mut self, k: usize) {
@@ -673,15 +524,10 @@ impl<'d> Builder<'d> {
         let (sa, sb) = (d.towns[a].seat, d.towns[b].seat);
         let (ga, gb) = (self.gate(a, sb), self.gate(b, sa));
         let bow = self.rng.range_f64(-700.0, 700.0);
-        let pts = bent_path(ga, gb, bow, 40.0, &mut self.rng);
+        let pts = bowed(ga, gb, bow);
         let short = |t: usize| d.towns[t].name.chars().next().expect("named").to_string();
         let name = format!("{}{}公路", short(a), short(b));
-        let class = match class.as_str() {
-            "primary" => "primary",
-            "secondary" => "secondary",
-            _ => "tertiary",
-        };
-        self.way(pts, class, Some(name)).maxspeed = Some(speed);
+        self.way(pts, class, Some(name)).maxspeed_kmh = Some(speed);
     }
 
     /// Whether a rural road may run along `pts`: inside its township, on
@@ -703,15 +549,11 @@ impl<'d> Builder<'d> {
         let d = self.d;
         let town = &d.towns[t];
         let seat = town.seat;
-        let mut taken: Vec<f64> = d
-            .links
-            .iter()
-            .filter_map(|l| match (l.0 == t, l.1 == t) {
-                (true, _) => Some(d.towns[l.1].seat),
-                (_, true) => Some(d.towns[l.0].seat),
-                _ => None,
-            })
-            .map(|o| (o.y - seat.y).atan2(o.x - seat.x))
+        // Directions already taken: county roads, then rural roads.
+        let mut taken: Vec<f64> = (d.links.iter())
+            .filter(|l| l.0 == t || l.1 == t)
+            .map(|l| d.towns[l.0 + l.1 - t].seat - seat)
+            .map(|o| o.y.atan2(o.x))
             .collect();
         let hills = town.road == "track";
         let wobble = if hills { 0.55 } else { 0.3 };
@@ -723,7 +565,10 @@ impl<'d> Builder<'d> {
                     let h = TAU * a as f64 / 36.0;
                     let start = self.gate(t, seat + dir(h) * 5_000.0);
                     let pts = rural_road(start, h, town.spokes.1 * shrink, wobble, phase);
-                    let gap = taken.iter().map(|&o| (h - o).sin().atan2((h - o).cos()).abs()).fold(PI, f64::min);
+                    let gap = taken
+                        .iter()
+                        .map(|&o| (h - o).sin().atan2((h - o).cos()).abs())
+                        .fold(PI, f64::min);
                     if best.as_ref().is_none_or(|b| gap > b.0) && self.fits(t, &pts) {
                         best = Some((gap, pts, h));
                     }
@@ -747,31 +592,53 @@ impl<'d> Builder<'d> {
         let town = &d.towns[t];
         let n = pts.len() - 1;
         let m = town.villages;
-        let centres: Vec<usize> = (0..m).map(|k| (n * (k + 1) / m).min(n - 2).max(3)).collect();
+        let centres: Vec<usize> = (0..m)
+            .map(|k| (n * (k + 1) / m).min(n - 2).max(3))
+            .collect();
         for (k, &c) in centres.iter().enumerate() {
             let name = self.village_name();
             let along = pts[c + 1] - pts[c - 1];
             let side = p(-along.y, along.x) * (1.0 / dist(pts[c + 1], pts[c - 1]));
-            let mut homes: Vec<P> = (c - 2..=c + 2).map(|i| pts[i] + side * if i % 2 == 0 { 15.0 } else { -15.0 }).collect();
+            let mut homes: Vec<P> = (c - 2..=c + 2)
+                .map(|i| pts[i] + side * if i % 2 == 0 { 15.0 } else { -15.0 })
+                .collect();
             for sign in [1.0, -1.0] {
-                let lane: Vec<P> = (0..4).map(|i| pts[c] + side * (sign * 60.0 * i as f64)).collect();
-                homes.extend(lane[1..].iter().map(|&q| q + along * (12.0 / dist(pts[c + 1], pts[c - 1]))));
+                let lane: Vec<P> = (0..4)
+                    .map(|i| pts[c] + side * (sign * 60.0 * i as f64))
+                    .collect();
+                homes.extend(
+                    lane[1..]
+                        .iter()
+                        .map(|&q| q + along * (12.0 / dist(pts[c + 1], pts[c - 1]))),
+                );
                 self.way(lane, "service", None);
             }
             let pop = town.village_pop * self.rng.range_f64(0.8, 1.2);
             for q in &homes {
-                self.residents.push((*q, (pop / homes.len() as f64).round(), Settlement::Village));
+                self.residents
+                    .push((*q, (pop / homes.len() as f64).round(), Settlement::Village));
             }
-            let full = town.village_services == "full" || (town.village_services == "some" && k == 0);
-            let some = town.village_services == "some" && k > 0;
-            let place = name.trim_end_matches('村').to_owned();
+            // Full clusters, or only a village office, clinic and shop.
+            let full = match town.village_services.as_str() {
+                "full" => Some(true),
+                "some" => Some(k == 0),
+                _ => None,
+            };
+            let basic = ["community_service", "health_station", "convenience_store"];
+            let place = name.trim_end_matches('村');
             for rule in d.rules("t5").chain(d.rules("t5o")) {
-                let Some(vname) = &rule.village_name else { continue };
-                let wanted = full && (rule.at == "t5" || self.rng.chance(0.4))
-                    || some && ["community_service", "health_station", "convenience_store"].contains(&rule.category.as_str());
-                if wanted {
-                    let label = if rule.category == "community_service" { format!("{name}{vname}") } else { format!("{place}{vname}") };
-                    self.facility(pts[c], rule, label, None);
+                let wanted = match full {
+                    Some(true) => rule.at == "t5" || self.rng.chance(0.4),
+                    Some(false) => basic.contains(&rule.category.as_str()),
+                    None => false,
+                };
+                if let (true, Some(vname)) = (wanted, &rule.village_name) {
+                    let at = if rule.category == basic[0] {
+                        &name
+                    } else {
+                        place
+                    };
+                    self.facility(pts[c], rule, format!("{at}{vname}"), None);
                 }
             }
         }
@@ -811,40 +678,33 @@ impl<'d> Builder<'d> {
     }
 
     fn finish(self) -> DemoDistrict {
-        let townships = self
-            .d
-            .towns
-            .iter()
-            .zip(&self.cells)
+        let townships = (self.d.towns.iter().zip(&self.cells))
             .map(|(t, ring)| Township {
                 name: t.name.clone(),
                 code: Some(t.code.clone()),
-                boundary: MultiPolygon(vec![Polygon::new(ring.iter().map(|&q| lonlat(q)).collect(), vec![])]),
+                boundary: Polygon::new(ring.iter().map(|&q| lonlat(q)).collect(), vec![]).into(),
             })
             .collect();
-        let facilities = self
-            .facilities
-            .into_iter()
-            .map(|(q, category, name, capacity)| Facility { category, name, capacity, location: Point(lonlat(q)) })
-            .collect();
-        let (mut residents, mut settlements) = (Vec::new(), Vec::new());
-        for (q, population, s) in self.residents {
-            residents.push(Resident { location: Point(lonlat(q)), population });
-            settlements.push(s);
-        }
-        let mut roads = Vec::new();
-        let mut road_names = Vec::new();
-        for w in self.ways {
-            roads.push(Road {
-                line: w.pts.iter().map(|&q| lonlat(q)).collect(),
-                highway: Some(w.highway.to_owned()),
-                oneway: w.oneway,
-                maxspeed_kmh: w.maxspeed,
-            });
-            road_names.push(w.name);
-        }
+        let (residents, settlements) = (self.residents.into_iter())
+            .map(|(q, population, s)| {
+                (
+                    Resident {
+                        location: Point(lonlat(q)),
+                        population,
+                    },
+                    s,
+                )
+            })
+            .unzip();
+        let (roads, road_names) = self.ways.into_iter().map(|w| (w.road, w.name)).unzip();
+        let (residents, roads) = (Some(residents), Some(roads));
         DemoDistrict {
-            layers: Layers { townships, facilities, residents: Some(residents), roads: Some(roads) },
+            layers: Layers {
+                townships,
+                facilities: self.facilities,
+                residents,
+                roads,
+            },
             road_names,
             settlements,
         }

@@ -3,15 +3,12 @@
 
 use super::*;
 use crate::analysis::{Progress, assess};
+use crate::generate::demo_description::Description;
 use crate::model::Profile;
 
 fn demo() -> &'static DemoDistrict {
     static DEMO: std::sync::OnceLock<DemoDistrict> = std::sync::OnceLock::new();
     DEMO.get_or_init(demo_district)
-}
-
-fn description() -> Description {
-    Description::parse(DEMO_DESCRIPTION).unwrap()
 }
 
 fn profile() -> Profile {
@@ -24,7 +21,14 @@ fn towns() -> Vec<Vec<P>> {
         .layers
         .townships
         .iter()
-        .map(|t| t.boundary.0[0].exterior().0.iter().map(|&c| metres(c)).collect())
+        .map(|t| {
+            t.boundary.0[0]
+                .exterior()
+                .0
+                .iter()
+                .map(|&c| metres(c))
+                .collect()
+        })
         .collect()
 }
 
@@ -56,9 +60,15 @@ fn the_description_parses_and_names_the_nine_townships() {
     assert_eq!(names, DEMO_TOWNSHIPS);
     let p = profile();
     for r in &d.rules {
-        assert!(p.categories.iter().any(|c| c.id == r.category), "{}", r.category);
+        assert!(
+            p.categories.iter().any(|c| c.id == r.category),
+            "{}",
+            r.category
+        );
     }
-    let err = Description::parse("[townships]\n航埠镇 1 2\n").err().unwrap();
+    let err = Description::parse("[townships]\n航埠镇 1 2\n", Coord::zero())
+        .err()
+        .unwrap();
     assert!(err.contains("line 2"), "{err}");
 }
 
@@ -70,7 +80,11 @@ fn district_has_the_promised_contents() {
     assert_eq!(names, DEMO_TOWNSHIPS);
     let s = d.summary();
     eprintln!("{s:#?}");
-    assert!((30_000.0..=80_000.0).contains(&s.population), "{}", s.population);
+    assert!(
+        (30_000.0..=80_000.0).contains(&s.population),
+        "{}",
+        s.population
+    );
     assert!((300..=900).contains(&s.facilities), "{}", s.facilities);
     let p = profile();
     for tier in &p.tiers {
@@ -133,7 +147,14 @@ fn every_tier_has_blind_spots_in_some_townships_only() {
         assert!(full >= 2 && gaps >= 2, "tier {}: {col:?}", tier.id);
         for (k, town) in desc.towns.iter().enumerate() {
             let designed = town.complete.contains(&tier.id);
-            assert_eq!(col[k] == 1.0, designed, "tier {} in {}: {}", tier.id, town.name, col[k]);
+            assert_eq!(
+                col[k] == 1.0,
+                designed,
+                "tier {} in {}: {}",
+                tier.id,
+                town.name,
+                col[k]
+            );
             if designed {
                 assert_eq!(strict[k][ti], 1.0, "tier {} in {}", tier.id, town.name);
             }
@@ -210,7 +231,12 @@ fn kindergarten_capacities_leave_a_township_short_and_village_ones_under_used() 
         .facilities
         .iter()
         .filter(|f| f.category == "kindergarten")
-        .map(|f| (metres(f.location.0), f.capacity.expect("kindergartens have seats")))
+        .map(|f| {
+            (
+                metres(f.location.0),
+                f.capacity.expect("kindergartens have seats"),
+            )
+        })
         .collect();
     // 2SFCA with the 5-minute walk (300 m): a catchment lies within 300 m in
     // a straight line, so these bounds hold for the network catchments.
@@ -221,7 +247,10 @@ fn kindergarten_capacities_leave_a_township_short_and_village_ones_under_used() 
             .map(|r| r.population * CHILDREN_SHARE)
             .sum()
     };
-    let under_used = kgs.iter().filter(|&&(q, seats)| children_near(q) / seats < 0.5).count();
+    let under_used = kgs
+        .iter()
+        .filter(|&&(q, seats)| children_near(q) / seats < 0.5)
+        .count();
     assert!(under_used >= 3, "{under_used}");
     // A township's supply cannot exceed the seats of the kindergartens
     // within 300 m of it.
@@ -271,7 +300,10 @@ fn the_river_is_crossed_only_by_county_roads() {
             if (a.y > river_y(a.x)) != (b.y > river_y(b.x)) {
                 bridges += 1;
                 let class = r.highway.as_deref().unwrap();
-                assert!(["primary", "secondary", "tertiary"].contains(&class), "{class}");
+                assert!(
+                    ["primary", "secondary", "tertiary"].contains(&class),
+                    "{class}"
+                );
             }
         }
     }
@@ -289,9 +321,14 @@ fn generate_demo_reproduces_the_committed_data() {
         let written = std::fs::read(path).unwrap();
         assert_eq!(written.len() as u64, *bytes);
         let committed = std::fs::read(data.join(file)).unwrap();
-        assert!(written == committed, "{file:?} differs from data/: run the ignored regenerate_demo_files test");
+        assert!(
+            written == committed,
+            "{file:?} differs from data/: run the ignored regenerate_demo_files test"
+        );
         let fc: geojson::FeatureCollection = String::from_utf8(written).unwrap().parse().unwrap();
-        let note = fc.foreign_members.as_ref().unwrap()["note"].as_str().unwrap();
+        let note = fc.foreign_members.as_ref().unwrap()["note"]
+            .as_str()
+            .unwrap();
         assert!(note.contains("示意数据，非实测"));
     }
     std::fs::remove_dir_all(&dir).unwrap();
@@ -303,22 +340,10 @@ fn generate_demo_reproduces_the_committed_data() {
 #[test]
 #[ignore]
 fn regenerate_demo_files() {
-    let dir = std::env::var_os("LIFECIRCLE_DEMO_OUT")
-        .map_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("data"), PathBuf::from);
+    let dir = std::env::var_os("LIFECIRCLE_DEMO_OUT").map_or_else(
+        || Path::new(env!("CARGO_MANIFEST_DIR")).join("data"),
+        PathBuf::from,
+    );
     let summary = write_demo(&dir).unwrap();
     eprintln!("{summary:#?}");
-}
-
-#[test]
-fn zz_debug_blind() {
-    let p = profile();
-    let a = assess(&demo().layers, &p, &Progress::new()).unwrap();
-    for b in &a.blind_spots {
-        if b.tier == 0 && a.resident_township[b.resident as usize] == Some(3) {
-            let r = a.demand[b.resident as usize];
-            let m: Vec<_> = b.missing_ids(&p.tiers[0]).collect();
-            eprintln!("{:?} {:?} {:?}", metres(r.location.0), r.population, m);
-        }
-    }
-    eprintln!("seat {:?}", description().towns[3].seat);
 }

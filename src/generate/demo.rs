@@ -670,7 +670,7 @@ impl<'d> Builder<'d> {
                 && self.ways.iter().all(|w| line_dist(q, &w.pts) > 1_150.0)
                 && self.residents.iter().all(|r| dist(r.0, q) > 1_500.0);
             if ok {
-                let people = self.rng.range_usize(25, 60) as f64;
+                let people = self.rng.range_usize(8, 20) as f64;
                 self.residents.push((q, people, Settlement::Village));
                 placed += 1;
             }

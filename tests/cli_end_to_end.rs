@@ -219,7 +219,11 @@ fn partial_layer_flags_are_refused() {
 fn generate_demo_reproduces_data_byte_for_byte() {
     let out = scratch("generate-demo");
     let run = lifecircle(&["generate-demo", "--out", out.to_str().unwrap()]);
-    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
     let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("data");
     for file in lifecircle::generate::LAYER_FILES {
         let written = std::fs::read(out.join(file)).unwrap();

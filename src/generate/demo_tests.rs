@@ -5,6 +5,12 @@ use super::*;
 use crate::analysis::{Progress, assess};
 use crate::generate::demo_description::Description;
 use crate::model::Profile;
+use std::path::PathBuf;
+
+/// Local metres of a lon/lat.
+fn metres(c: Coord<f64>) -> P {
+    p((c.x - LON0) * m_per_deg_lon(), (c.y - LAT0) * M_PER_DEG_LAT)
+}
 
 fn demo() -> &'static DemoDistrict {
     static DEMO: std::sync::OnceLock<DemoDistrict> = std::sync::OnceLock::new();

@@ -105,6 +105,13 @@ fn district_has_the_promised_contents() {
     assert!(roads.iter().any(|r| r.oneway == Oneway::Backward));
     assert!(roads.iter().any(|r| r.maxspeed_kmh.is_some()));
     assert!(roads.iter().any(|r| r.highway.as_deref() == Some("track")));
+    // Every rural road of the description found its way.
+    let rural = roads.iter().filter(|r| {
+        let class = r.highway.as_deref();
+        class == Some("track") || class == Some("unclassified")
+    });
+    let described: usize = description().towns.iter().map(|t| t.spokes.0).sum();
+    assert_eq!(rural.count(), described);
     assert_eq!(d.settlements.len(), s.residents);
 }
 
@@ -352,4 +359,46 @@ fn regenerate_demo_files() {
     );
     let summary = write_demo(&dir).unwrap();
     eprintln!("{summary:#?}");
+}
+
+#[test]
+fn the_road_network_is_one_connected_graph() {
+    // Roads join where they share a vertex (METHOD.md step 2).
+    let roads = demo().layers.roads.as_deref().unwrap();
+    let mut id = std::collections::HashMap::new();
+    let mut parent: Vec<usize> = Vec::new();
+    fn root(parent: &mut [usize], mut x: usize) -> usize {
+        while parent[x] != x {
+            parent[x] = parent[parent[x]];
+            x = parent[x];
+        }
+        x
+    }
+    for r in roads {
+        let mut prev = None;
+        for c in &r.line.0 {
+            let n = *id.entry((c.x.to_bits(), c.y.to_bits())).or_insert_with(|| {
+                parent.push(parent.len());
+                parent.len() - 1
+            });
+            if let Some(m) = prev {
+                let (a, b) = (root(&mut parent, m), root(&mut parent, n));
+                parent[a] = b;
+            }
+            prev = Some(n);
+        }
+    }
+    let roots: BTreeSet<usize> = (0..parent.len()).map(|x| root(&mut parent, x)).collect();
+    assert_eq!(roots.len(), 1, "{} separate networks", roots.len());
+    // Every crossing of the seats' street grids joins its two streets.
+    let mut uses = std::collections::HashMap::new();
+    for r in roads {
+        for c in &r.line.0 {
+            *uses.entry((c.x.to_bits(), c.y.to_bits())).or_insert(0) += 1;
+        }
+    }
+    let crossings: usize = (description().towns.iter())
+        .map(|t| (t.grid.0 + 1) * (t.grid.1 + 1))
+        .sum();
+    assert!(uses.values().filter(|&&u| u >= 2).count() >= crossings);
 }

@@ -26,7 +26,7 @@
 //! byte-identical on every run (`lifecircle generate-demo` reproduces
 //! `data/`, checked by a test).
 
-use super::demo_description::{Description, Rule};
+use super::demo_description::{Description, Rule, TownRow};
 use super::rng::SplitMix64;
 use super::write::{CollectionMeta, DemoSummary, Settlement, round7, write_layers_with};
 use crate::model::{Facility, Layers, Oneway, Resident, Road, Township};
@@ -522,6 +522,20 @@ impl<'d> Builder<'d> {
         let pts = bowed(ga, gb, bow);
         let short = |t: usize| d.towns[t].name.chars().next().expect("named").to_string();
         let name = format!("{}{}公路", short(a), short(b));
+        // Villages strung along the road, with a village office, clinic and
+        // shop, in townships with all their services where no 5- or
+        // 15-minute circle is promised complete.
+        for c in [pts.len() / 3, 2 * pts.len() / 3] {
+            let cell = |t: &Vec<P>| Polygon::new(LineString::from(t.clone()), vec![]);
+            let at = self
+                .cells
+                .iter()
+                .position(|t| cell(t).contains(&Point(pts[c])));
+            let plain = |t: &TownRow| t.lacks.is_empty() && t.complete.iter().all(|x| x == "t30");
+            if at.is_some_and(|t| plain(&d.towns[t])) {
+                self.village(&pts, c, 400.0, Some(false));
+            }
+        }
         self.way(pts, class, Some(name)).maxspeed_kmh = Some(speed);
     }
 
@@ -583,59 +597,18 @@ impl<'d> Builder<'d> {
     }
 
     fn villages_along(&mut self, t: usize, pts: &[P]) {
-        let d = self.d;
-        let town = &d.towns[t];
-        let n = pts.len() - 1;
-        let m = town.villages;
+        let town = &self.d.towns[t];
+        let (n, m) = (pts.len() - 1, town.villages);
         let centres: Vec<usize> = (0..m)
             .map(|k| (n * (k + 1) / m).min(n - 2).max(3))
             .collect();
         for (k, &c) in centres.iter().enumerate() {
-            let name = self.village_name();
-            let along = pts[c + 1] - pts[c - 1];
-            let side = p(-along.y, along.x) * (1.0 / dist(pts[c + 1], pts[c - 1]));
-            let mut homes: Vec<P> = (c - 2..=c + 2)
-                .map(|i| pts[i] + side * if i % 2 == 0 { 15.0 } else { -15.0 })
-                .collect();
-            for sign in [1.0, -1.0] {
-                let lane: Vec<P> = (0..4)
-                    .map(|i| pts[c] + side * (sign * 60.0 * i as f64))
-                    .collect();
-                homes.extend(
-                    lane[1..]
-                        .iter()
-                        .map(|&q| q + along * (12.0 / dist(pts[c + 1], pts[c - 1]))),
-                );
-                self.way(lane, "service", None);
-            }
-            let pop = town.village_pop * self.rng.range_f64(0.8, 1.2);
-            for q in &homes {
-                self.residents
-                    .push((*q, (pop / homes.len() as f64).round(), Settlement::Village));
-            }
-            // Full clusters, or only a village office, clinic and shop.
             let full = match town.village_services.as_str() {
                 "full" => Some(true),
                 "some" => Some(k == 0),
                 _ => None,
             };
-            let basic = ["community_service", "health_station", "convenience_store"];
-            let place = name.trim_end_matches('村');
-            for rule in d.rules("t5").chain(d.rules("t5o")) {
-                let wanted = match full {
-                    Some(true) => rule.at == "t5" || self.rng.chance(0.4),
-                    Some(false) => basic.contains(&rule.category.as_str()),
-                    None => false,
-                };
-                if let (true, Some(vname)) = (wanted, &rule.village_name) {
-                    let at = if rule.category == basic[0] {
-                        &name
-                    } else {
-                        place
-                    };
-                    self.facility(pts[c], rule, format!("{at}{vname}"), None);
-                }
-            }
+            self.village(pts, c, town.village_pop, full);
         }
         // Farmsteads between the villages, where the 5-minute circle is not
         // promised everywhere.
@@ -646,6 +619,48 @@ impl<'d> Builder<'d> {
                     let people = self.rng.range_usize(4, 10) as f64;
                     self.residents.push((q + off, people, Settlement::Village));
                 }
+            }
+        }
+    }
+
+    /// A village at `pts[c]`: houses along the road and two lanes, and a
+    /// full service cluster (`Some(true)`), a village office, clinic and
+    /// shop (`Some(false)`) or nothing.
+    fn village(&mut self, pts: &[P], c: usize, people: f64, full: Option<bool>) {
+        let d = self.d;
+        let name = self.village_name();
+        let along = pts[c + 1] - pts[c - 1];
+        let side = p(-along.y, along.x) * (1.0 / dist(pts[c + 1], pts[c - 1]));
+        let mut homes: Vec<P> = (c - 2..=c + 2)
+            .map(|i| pts[i] + side * if i % 2 == 0 { 15.0 } else { -15.0 })
+            .collect();
+        for sign in [1.0, -1.0] {
+            let lane: Vec<P> = (0..4)
+                .map(|i| pts[c] + side * (sign * 60.0 * i as f64))
+                .collect();
+            let off = along * (12.0 / dist(pts[c + 1], pts[c - 1]));
+            homes.extend(lane[1..].iter().map(|&q| q + off));
+            self.way(lane, "service", None);
+        }
+        let pop = people * self.rng.range_f64(0.8, 1.2) / homes.len() as f64;
+        for q in homes {
+            self.residents.push((q, pop.round(), Settlement::Village));
+        }
+        let basic = ["community_service", "health_station", "convenience_store"];
+        let place = name.trim_end_matches('村');
+        for rule in d.rules("t5").chain(d.rules("t5o")) {
+            let wanted = match full {
+                Some(true) => rule.at == "t5" || self.rng.chance(0.4),
+                Some(false) => basic.contains(&rule.category.as_str()),
+                None => false,
+            };
+            if let (true, Some(vname)) = (wanted, &rule.village_name) {
+                let at = if rule.category == basic[0] {
+                    &name
+                } else {
+                    place
+                };
+                self.facility(pts[c], rule, format!("{at}{vname}"), None);
             }
         }
     }

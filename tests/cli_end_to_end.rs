@@ -421,3 +421,22 @@ fn joint_suggestions_on_the_demo_span_two_townships_each() {
         assert!((sum - f["properties"]["gained"].as_f64().unwrap()).abs() < 1e-6);
     }
 }
+
+/// `lifecircle generate-demo` writes exactly the committed `data/` files.
+#[test]
+fn generate_demo_reproduces_data_byte_for_byte() {
+    let out = scratch("generate-demo");
+    let run = lifecircle(&["generate-demo", "--out", out.to_str().unwrap()]);
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("data");
+    for file in lifecircle::generate::LAYER_FILES {
+        let written = std::fs::read(out.join(file)).unwrap();
+        let committed = std::fs::read(data.join(file)).unwrap();
+        assert!(written == committed, "{file} differs from data/{file}");
+    }
+    std::fs::remove_dir_all(&out).unwrap();
+}

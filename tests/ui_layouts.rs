@@ -9,7 +9,7 @@ use eframe::egui;
 use egui::accesskit::Role;
 use egui::{Modifiers, Pos2};
 use egui_kittest::Harness;
-use egui_kittest::kittest::Queryable as _;
+use egui_kittest::kittest::{NodeT as _, Queryable as _};
 use lifecircle::app::LifeCircleApp;
 use lifecircle::model::Edit;
 use lifecircle::state::Action;
@@ -214,7 +214,12 @@ fn suggested_sites_become_a_layout_that_raises_the_complete_share() {
         .get_by_role_and_label(Role::ComboBox, "类别：")
         .click();
     harness.run_ok();
-    harness.get_by_label(&name).click();
+    // The combo's item, a toggle (the name may show on other buttons too).
+    harness
+        .query_all_by_role_and_label(Role::Button, &name)
+        .find(|n| n.accesskit_node().toggled().is_some())
+        .expect("the category in the combo")
+        .click();
     harness.run_ok();
     harness.get_by_label("计算建议选址").click();
     harness.run_ok();

@@ -18,18 +18,20 @@
 //! Layer: above `model` and `geodesy`, which it may import; below `io`.
 
 mod demo;
+mod demo_description;
 mod rng;
 mod synthetic;
 mod write;
 
 pub use demo::{
-    DEMO_NAME, DEMO_NOTE, DEMO_TOWNSHIPS, DemoDistrict, DemoSummary, demo_district, write_demo,
+    DEMO_DESCRIPTION, DEMO_NAME, DEMO_NOTE, DEMO_TOWNSHIPS, DemoDistrict, demo_district, write_demo,
 };
 pub use rng::SplitMix64;
 pub use synthetic::{SyntheticParams, synthetic_district};
 pub use write::{
-    CollectionMeta, LAYER_FILES, SYNTHETIC_NOTE, round7, write_facilities, write_layers_geojson,
-    write_layers_with, write_residents, write_roads, write_townships,
+    CollectionMeta, DemoSummary, LAYER_FILES, SYNTHETIC_NOTE, Settlement, round7, write_facilities,
+    write_layers_geojson, write_layers_with, write_residents, write_residents_settled, write_roads,
+    write_townships,
 };
 
 /// `data/profile-default.json`: the Zhejiang 美丽城镇 5/15/30-minute profile

@@ -10,8 +10,8 @@ pub use layout::{Edit, FacilityId, Layout};
 pub use project::{LayerFiles, PROJECT_FORMAT, PROJECT_VERSION, Project, ViewState};
 
 pub use profile::{
-    CategoryInfo, CategoryMapping, DriveSpeeds, MatchRule, Mode, ModeSpeed, Modes, Profile,
-    ProfileError, Tier,
+    CategoryInfo, CategoryMapping, DemandGroup, DriveSpeeds, MatchRule, Mode, ModeSpeed, Modes,
+    Profile, ProfileError, SupplySettings, Tier,
 };
 
 use geo::{MultiPolygon, Point};

@@ -14,8 +14,8 @@ pub use project::{LayerFiles, PROJECT_FORMAT, PROJECT_VERSION, Project, ViewStat
 pub use settlement::Settlement;
 
 pub use profile::{
-    CategoryInfo, CategoryMapping, DriveSpeeds, MatchRule, Mode, ModeSpeed, Modes, Profile,
-    ProfileError, Tier,
+    CategoryInfo, CategoryMapping, DemandGroup, DriveSpeeds, MatchRule, Mode, ModeSpeed, Modes,
+    Profile, ProfileError, SupplySettings, Tier,
 };
 
 use geo::{MultiPolygon, Point};

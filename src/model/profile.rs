@@ -3,8 +3,10 @@
 //!
 //! The JSON shape is that of `shared/data/helsinki/profile.json`, extended with
 //! optional categories, a category catalogue (Chinese and English names), a
-//! drive speed table and the no-roads detour factor. Every extension has a
-//! default, so the plain Helsinki file loads as it is.
+//! drive speed table, the no-roads detour factor, and the supply side of
+//! METHOD.md steps 10–17 (demand groups with shares, per-township shares,
+//! each category's group, unit, default capacity and 千人指标 standard).
+//! Every extension has a default, so the plain Helsinki file loads as it is.
 
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -205,6 +207,77 @@ pub struct CategoryInfo {
     /// Optional goal for the covered share of this category, 0–1.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub target: Option<f64>,
+    /// The demand group this category serves (METHOD.md step 11); `None`
+    /// means everyone.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group: Option<String>,
+    /// What a facility's capacity counts: 座位/seats, 床位/beds, m², 人/people.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unit: Option<String>,
+    /// Capacity of a facility whose data gives none (METHOD.md step 13).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default_capacity: Option<f64>,
+    /// The 千人指标: capacity units per 1,000 people of the group.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub standard_per_1000: Option<f64>,
+    /// Where the standard comes from (a clause of a national standard, or
+    /// how a proposed value was derived).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub standard_source: Option<String>,
+    /// Whether the standard is a proposed value (提议值) rather than one a
+    /// standard states; reports and the profile panel mark it so.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub standard_proposed: bool,
+}
+
+/// A demand group (METHOD.md step 11): the part of the population a category
+/// serves, e.g. children 3–6 for kindergartens.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct DemandGroup {
+    /// Used in `pop_<id>` resident columns and the `--group-shares` table.
+    pub id: String,
+    #[serde(default)]
+    pub name_zh: String,
+    #[serde(default)]
+    pub name_en: String,
+    /// Share of a township's population in the group where neither the
+    /// residents nor per-township shares say otherwise (0–1).
+    pub share: f64,
+    /// How the default share was derived.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+}
+
+/// The profile's supply-side settings, kept together so that profiles
+/// without them load unchanged; in JSON they are top-level keys.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SupplySettings {
+    /// Demand groups; ids are unique.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub groups: Vec<DemandGroup>,
+    /// Township name → group id → share (0–1), overriding the group's
+    /// default share in that township.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub township_shares: BTreeMap<String, BTreeMap<String, f64>>,
+    /// A facility whose load is below this is under-used (METHOD.md step 17).
+    #[serde(default = "SupplySettings::default_underused_below")]
+    pub underused_below: f64,
+}
+
+impl SupplySettings {
+    fn default_underused_below() -> f64 {
+        0.5
+    }
+}
+
+impl Default for SupplySettings {
+    fn default() -> Self {
+        SupplySettings {
+            groups: Vec::new(),
+            township_shares: BTreeMap::new(),
+            underused_below: Self::default_underused_below(),
+        }
+    }
 }
 
 /// One way an imported POI can belong to a category. Every condition that is
@@ -274,6 +347,19 @@ pub enum ProfileError {
     BadSpeed { mode: &'static str, speed: f64 },
     #[error("detour factor {0} must be at least 1")]
     BadDetour(f64),
+    #[error("group {group:?}: {problem}")]
+    BadGroup { group: String, problem: String },
+    #[error("category {category:?}: {problem}")]
+    BadCategory { category: String, problem: String },
+    #[error("township_shares of {township:?}: {problem}")]
+    BadTownshipShare { township: String, problem: String },
+    #[error("underused_below {0} must be a number between 0 and 1")]
+    BadUnderused(f64),
+}
+
+/// Whether `x` can be a share of a population.
+fn is_share(x: f64) -> bool {
+    x.is_finite() && (0.0..=1.0).contains(&x)
 }
 
 /// The assessment profile (see module docs).
@@ -292,6 +378,9 @@ pub struct Profile {
     /// Straight-line × this factor when there is no road layer (METHOD.md step 9).
     #[serde(default = "Profile::default_detour")]
     pub detour_factor: f64,
+    /// Groups, per-township shares and the under-use threshold.
+    #[serde(flatten)]
+    pub supply: SupplySettings,
 }
 
 impl Profile {
@@ -364,7 +453,108 @@ impl Profile {
         if !(self.detour_factor.is_finite() && self.detour_factor >= 1.0) {
             return Err(ProfileError::BadDetour(self.detour_factor));
         }
+        self.validate_supply()
+    }
+
+    /// The supply-side checks of [`Profile::validate`]: group ids, shares in
+    /// 0–1, known group ids in categories and township shares, non-negative
+    /// capacities and standards.
+    fn validate_supply(&self) -> Result<(), ProfileError> {
+        let groups = &self.supply.groups;
+        for (i, g) in groups.iter().enumerate() {
+            let bad = |problem: String| ProfileError::BadGroup {
+                group: g.id.clone(),
+                problem,
+            };
+            if g.id.trim().is_empty() {
+                return Err(bad("the id is empty".into()));
+            }
+            if groups[..i].iter().any(|o| o.id == g.id) {
+                return Err(bad("two groups share this id".into()));
+            }
+            if !is_share(g.share) {
+                return Err(bad(format!(
+                    "share {} must be a number between 0 and 1",
+                    g.share
+                )));
+            }
+        }
+        let known = |id: &str| groups.iter().any(|g| g.id == id);
+        for c in &self.categories {
+            let bad = |problem: String| ProfileError::BadCategory {
+                category: c.id.clone(),
+                problem,
+            };
+            if let Some(g) = c.group.as_deref().filter(|g| !known(g)) {
+                return Err(bad(format!(
+                    "group {g:?} is not one of the profile's groups"
+                )));
+            }
+            for (key, value) in [
+                ("default_capacity", c.default_capacity),
+                ("standard_per_1000", c.standard_per_1000),
+            ] {
+                if let Some(v) = value.filter(|v| !(v.is_finite() && *v >= 0.0)) {
+                    return Err(bad(format!("{key} {v} must be a number of at least 0")));
+                }
+            }
+        }
+        for (township, shares) in &self.supply.township_shares {
+            for (group, &share) in shares {
+                let bad = |problem: String| ProfileError::BadTownshipShare {
+                    township: township.clone(),
+                    problem,
+                };
+                if !known(group) {
+                    return Err(bad(format!(
+                        "group {group:?} is not one of the profile's groups"
+                    )));
+                }
+                if !is_share(share) {
+                    return Err(bad(format!(
+                        "share {share} of group {group:?} must be a number between 0 and 1"
+                    )));
+                }
+            }
+        }
+        if !is_share(self.supply.underused_below) {
+            return Err(ProfileError::BadUnderused(self.supply.underused_below));
+        }
         Ok(())
+    }
+
+    /// Checks that every township named in `township_shares` is one of
+    /// `townships` (the study's township names), so a misspelt name is
+    /// reported rather than silently ignored.
+    pub fn check_township_shares<'a>(
+        &self,
+        townships: impl IntoIterator<Item = &'a str> + Clone,
+    ) -> Result<(), ProfileError> {
+        for name in self.supply.township_shares.keys() {
+            if !townships.clone().into_iter().any(|t| t == name) {
+                return Err(ProfileError::BadTownshipShare {
+                    township: name.clone(),
+                    problem: "no township of the study has this name".into(),
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// A demand group by id.
+    pub fn group(&self, id: &str) -> Option<&DemandGroup> {
+        self.supply.groups.iter().find(|g| g.id == id)
+    }
+
+    /// The share of `group` in `township` from the profile: the township's
+    /// own share if `township_shares` gives one, else the group's default.
+    pub fn group_share(&self, township: &str, group: &str) -> Option<f64> {
+        self.supply
+            .township_shares
+            .get(township)
+            .and_then(|s| s.get(group))
+            .copied()
+            .or_else(|| self.group(group).map(|g| g.share))
     }
 
     /// Every category id the profile knows: the catalogue, then any tier
@@ -431,6 +621,87 @@ mod tests {
                 .contains("share the id")
         );
         assert!(Profile::from_json("{}").is_err());
+    }
+
+    const SUPPLY: &str = r#"{"tiers":[{"id":"a","minutes":5,"mode":"walk","categories":["kindergarten"]}],
+        "groups":[{"id":"children_3_6","name_zh":"3-6","share":0.03}],
+        "categories":[{"id":"kindergarten","group":"children_3_6","unit":"seats",
+                       "standard_per_1000":1000,"standard_proposed":true}],
+        "township_shares":{"East":{"children_3_6":0.05}}}"#;
+
+    #[test]
+    fn supply_settings_load_and_shares_fall_back_to_the_group() {
+        let p = Profile::from_json(SUPPLY).unwrap();
+        assert_eq!(p.supply.underused_below, 0.5);
+        assert_eq!(p.group_share("East", "children_3_6"), Some(0.05));
+        assert_eq!(p.group_share("West", "children_3_6"), Some(0.03));
+        assert_eq!(p.group_share("West", "elderly_60"), None);
+        assert!(p.categories[0].standard_proposed);
+        let back = Profile::from_json(&serde_json::to_string(&p).unwrap()).unwrap();
+        assert_eq!(back, p);
+        assert!(p.check_township_shares(["East", "West"]).is_ok());
+        let err = p.check_township_shares(["Eest", "West"]).unwrap_err();
+        assert!(err.to_string().contains("\"East\""), "{err}");
+        // Profiles without supply settings serialise without the new keys.
+        let plain = Profile::from_json(
+            r#"{"tiers":[{"id":"a","minutes":5,"mode":"walk","categories":["x"]}]}"#,
+        )
+        .unwrap();
+        let text = serde_json::to_string(&plain).unwrap();
+        assert!(!text.contains("groups") && !text.contains("township_shares"));
+    }
+
+    #[test]
+    fn rejects_bad_supply_settings_naming_the_entry() {
+        let cases = [
+            (r#""share":0.03}"#, r#""share":1.5}"#, "children_3_6"),
+            (
+                r#""group":"children_3_6","unit""#,
+                r#""group":"children_9","unit""#,
+                "children_9",
+            ),
+            (
+                r#""standard_per_1000":1000"#,
+                r#""standard_per_1000":-1"#,
+                "kindergarten",
+            ),
+            (
+                r#""unit":"seats","#,
+                r#""unit":"seats","default_capacity":-3,"#,
+                "default_capacity",
+            ),
+            (
+                r#"{"children_3_6":0.05}"#,
+                r#"{"children_3_6":-0.1}"#,
+                "East",
+            ),
+            (
+                r#"{"children_3_6":0.05}"#,
+                r#"{"elderly_60":0.1}"#,
+                "elderly_60",
+            ),
+            (
+                r#""share":0.03}]"#,
+                r#""share":0.03},{"id":"children_3_6","share":0.1}]"#,
+                "share this id",
+            ),
+        ];
+        for (from, to, named) in cases {
+            assert!(SUPPLY.contains(from), "{from}");
+            let err = Profile::from_json(&SUPPLY.replace(from, to)).unwrap_err();
+            assert!(err.contains(named), "{to}: {err}");
+        }
+        let text = SUPPLY.replace(
+            r#""township_shares""#,
+            r#""underused_below":2,"township_shares""#,
+        );
+        assert!(
+            Profile::from_json(&text)
+                .unwrap_err()
+                .contains("underused_below")
+        );
+        let text = SUPPLY.replace(r#""share":0.03"#, r#""share":"many""#);
+        assert!(Profile::from_json(&text).is_err());
     }
 
     #[test]

@@ -249,6 +249,7 @@ fn empty_profile() -> Profile {
         tiers: Vec::new(),
         categories: Vec::new(),
         detour_factor: 1.3,
+        supply: Default::default(),
     }
 }
 

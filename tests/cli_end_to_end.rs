@@ -64,9 +64,18 @@ fn assess_demo_writes_the_three_files_with_blind_spots_in_every_tier() {
     assert_eq!(keys(&towns[0]), ["name", "population", "tiers"]);
     assert_eq!(keys(&json["total"]), ["population", "tiers"]);
     let tier = &towns[0]["tiers"][0];
+    // The demo's residents carry `settlement` (METHOD 20).
     assert_eq!(
         keys(tier),
-        ["categories", "complete_share", "id", "minutes", "mode"]
+        [
+            "categories",
+            "complete_share",
+            "id",
+            "minutes",
+            "mode",
+            "town_complete_share",
+            "village_complete_share"
+        ]
     );
     assert_eq!(
         keys(&tier["categories"][0]),
@@ -410,7 +419,15 @@ fn joint_suggestions_on_the_demo_span_two_townships_each() {
         serde_json::from_str(&std::fs::read_to_string(out.join("suggestions.geojson")).unwrap())
             .unwrap();
     let features = json["features"].as_array().unwrap();
-    assert!(!features.is_empty());
+    // The demo's 30-minute gaps lie in two hill townships that do not
+    // touch, so there may be no joint site; every site given must span two.
+    if features.is_empty() {
+        assert!(
+            String::from_utf8_lossy(&o.stdout).contains("No candidate site"),
+            "{}",
+            String::from_utf8_lossy(&o.stdout)
+        );
+    }
     for f in features {
         let parts = f["properties"]["gain_by_township"].as_object().unwrap();
         assert!(

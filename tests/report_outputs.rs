@@ -151,11 +151,14 @@ fn workbook_numbers_equal_the_assessment() {
     );
 
     // coverage.json is the engine's report with the loading warnings first
-    // and the sharing shares filled in (compared as text: serde_json's
+    // the sharing shares and the town/village split filled in (compared as text: serde_json's
     // default float parsing may be off by an ulp).
     let mut expected = a.report.clone();
     expected.warnings.insert(0, warnings[0].clone());
     lifecircle::analysis::sharing(a, &d.study.layers, profile).fill_report(&mut expected);
+    // … and the town/village split of the demo's `settlement` values.
+    let classes = lifecircle::analysis::settlement_classes(a, None).expect("demo settlements");
+    lifecircle::analysis::fill_town_village(&mut expected, a, &classes);
     assert!(
         expected.townships[0].figures.tiers[0].categories[0]
             .served_by_own_share
@@ -175,7 +178,17 @@ fn workbook_numbers_equal_the_assessment() {
             .iter()
             .map(|t| t.display_name(false).to_string()),
     );
-    expected_names.extend(["Scorecard", "Blind spots", "Facilities", "Method"].map(String::from));
+    // The demo's residents carry `settlement`, so the town/village sheet is there.
+    expected_names.extend(
+        [
+            "Town and village",
+            "Scorecard",
+            "Blind spots",
+            "Facilities",
+            "Method",
+        ]
+        .map(String::from),
+    );
     assert_eq!(names, expected_names);
 
     // Summary: population, then per tier complete share and blind-spot population.

@@ -18,7 +18,23 @@ const HEADER_SEARCH_ROWS: usize = 20;
 
 /// The names of the worksheets of a workbook.
 pub(crate) fn sheet_names(source: &Source, bytes: &[u8]) -> Result<Vec<String>, LoadError> {
-    Ok(open(source, bytes)?.sheet_names())
+    guarded(source, || Ok(open(source, bytes)?.sheet_names()))
+}
+
+/// Runs `read` on a workbook, turning a panic inside `calamine` (some
+/// damaged workbooks make it overflow an index, found by `tests/fuzz.rs`)
+/// into an error that names the file instead of ending the program.
+fn guarded<T>(
+    source: &Source,
+    read: impl FnOnce() -> Result<T, LoadError>,
+) -> Result<T, LoadError> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(read)).unwrap_or_else(|_| {
+        Err(LoadError::Unreadable {
+            what: "Excel workbook",
+            message: "the workbook is damaged (the spreadsheet reader failed inside it); save it again as .xlsx or CSV".to_string(),
+            path: source.path.clone(),
+        })
+    })
 }
 
 fn open<'b>(
@@ -35,6 +51,14 @@ fn open<'b>(
 /// The chosen worksheet (by name, ignoring case, or 1-based number) or the
 /// first with data, as a table; the sheet's name comes along for messages.
 pub(crate) fn read_table(
+    source: &Source,
+    bytes: &[u8],
+    options: &ImportOptions,
+) -> Result<(String, Table), LoadError> {
+    guarded(source, || read_table_unguarded(source, bytes, options))
+}
+
+fn read_table_unguarded(
     source: &Source,
     bytes: &[u8],
     options: &ImportOptions,

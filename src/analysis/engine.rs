@@ -412,24 +412,39 @@ pub(crate) fn attached_of<'a>(
 }
 
 /// Dijkstra seeds of a facility attached at `snap`: `(node, seconds from the
-/// node to the facility)`. From `a` one travels forward to the attachment
-/// point, from `b` backward; attached at a vertex, the vertex itself.
+/// node to the facility)`, in the search's single precision; see
+/// [`facility_seeds_exact`].
 pub(crate) fn facility_seeds(graph: &ModeGraph, net: &Network, snap: &Snap) -> Vec<(u32, f32)> {
+    facility_seeds_exact(graph, net, snap)
+        .into_iter()
+        .map(|(v, s)| (v, s as f32))
+        .collect()
+}
+
+/// Dijkstra seeds of a facility attached at `snap`, in double precision:
+/// `(node, seconds from the node to the facility)`. From `a` one travels
+/// forward to the attachment point, from `b` backward; attached at a
+/// vertex, the vertex itself (METHOD 3–4).
+pub(crate) fn facility_seeds_exact(
+    graph: &ModeGraph,
+    net: &Network,
+    snap: &Snap,
+) -> Vec<(u32, f64)> {
     let conn = snap.connector_m as f64 / graph.connector_mps;
     let s = snap.segment as usize;
     let (t, w) = (snap.t as f64, graph.seg_seconds[s] as f64);
     let seg = &net.segments[s];
-    let mut seeds = Vec::with_capacity(2);
+    let mut seeds = Vec::with_capacity(3);
     if t == 0.0 {
-        seeds.push((seg.a, conn as f32));
+        seeds.push((seg.a, conn));
     } else if t == 1.0 {
-        seeds.push((seg.b, conn as f32));
+        seeds.push((seg.b, conn));
     }
     if graph.seg_dirs[s] & TRAVERSE_FORWARD != 0 {
-        seeds.push((seg.a, (conn + t * w) as f32));
+        seeds.push((seg.a, conn + t * w));
     }
     if graph.seg_dirs[s] & TRAVERSE_BACKWARD != 0 {
-        seeds.push((seg.b, (conn + (1.0 - t) * w) as f32));
+        seeds.push((seg.b, conn + (1.0 - t) * w));
     }
     seeds
 }

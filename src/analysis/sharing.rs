@@ -12,7 +12,7 @@
 //! assessment's minute columns, so a township's row of the sharing table
 //! adds up to its covered demand.
 
-use super::engine::{self, Attachment, layer_bounds};
+use super::engine::{self, Attachment, facility_seeds_exact, layer_bounds};
 use super::{Assessment, CoverageReport, TownshipIndex};
 use crate::geodesy::LocalProjection;
 use crate::model::{Layers, Mode, Profile};
@@ -277,28 +277,6 @@ impl PartialOrd for Entry {
     }
 }
 
-/// Seeds of a facility: `(node, seconds from the node to the facility)`,
-/// as the coverage search uses them (METHOD 3–4), in double precision.
-fn seeds_of(graph: &ModeGraph, net: &Network, snap: &Snap) -> Vec<(u32, f64)> {
-    let conn = snap.connector_m as f64 / graph.connector_mps;
-    let s = snap.segment as usize;
-    let (t, w) = (snap.t as f64, graph.seg_seconds[s] as f64);
-    let seg = &net.segments[s];
-    let mut seeds = Vec::with_capacity(3);
-    if t == 0.0 {
-        seeds.push((seg.a, conn));
-    } else if t == 1.0 {
-        seeds.push((seg.b, conn));
-    }
-    if graph.seg_dirs[s] & TRAVERSE_FORWARD != 0 {
-        seeds.push((seg.a, conn + t * w));
-    }
-    if graph.seg_dirs[s] & TRAVERSE_BACKWARD != 0 {
-        seeds.push((seg.b, conn + (1.0 - t) * w));
-    }
-    seeds
-}
-
 /// The serving facility of every resident on the network: a Dijkstra over
 /// incoming arcs with lexicographic labels, then at each resident the best
 /// of both ends of its segment and of the facilities on the same segment.
@@ -314,7 +292,7 @@ fn nearest_on_network(
     let mut heap = BinaryHeap::new();
     let mut on_segment: HashMap<u32, Vec<(f64, f64, u32)>> = HashMap::new();
     for &(j, ref snap) in facilities {
-        for (v, secs) in seeds_of(graph, net, snap) {
+        for (v, secs) in facility_seeds_exact(graph, net, snap) {
             let label = Label { secs, facility: j };
             if secs <= limit_s && label.better_than(best[v as usize]) {
                 best[v as usize] = label;
@@ -602,7 +580,7 @@ mod tests {
             };
             let mut dist = vec![f64::INFINITY; n];
             let mut done = vec![false; n];
-            for (v, s) in seeds_of(graph, net, &snap) {
+            for (v, s) in facility_seeds_exact(graph, net, &snap) {
                 dist[v as usize] = dist[v as usize].min(s);
             }
             while let Some(v) = (0..n)

@@ -2,7 +2,8 @@
 //! the file: the dispatch behind `load_*_with`, `parse_*` and [`preview`].
 
 use super::categories::CategoryMatcher;
-use super::options::{ColumnChoice, ImportOptions, PREVIEW_ROWS, Preview};
+use super::options::{ColumnChoice, ImportOptions, PREVIEW_ROWS, PopulationSpread, Preview};
+use super::spread::{self, Spread};
 use super::table::Bbox;
 use super::{
     Format, LayerKind, LoadError, Loaded, Source, csv_points, excel, fields, geojson_layers, kml,
@@ -254,11 +255,30 @@ pub(crate) fn residents(
 ) -> Result<Loaded<Resident>, LoadError> {
     match format {
         Format::GeoJson | Format::Shapefile | Format::Kml => {
-            via_features(source, input, format, options, geojson_layers::residents)
+            if options.spread.is_default() {
+                return via_features(source, input, format, options, geojson_layers::residents);
+            }
+            let (spreader, mut notes) = spreader(&options.spread)?;
+            let mut loaded = via_features(source, input, format, options, |s, t| {
+                geojson_layers::residents_spread(s, t, Some(&spreader))
+            })?;
+            // Parts of one polygon repeat its warnings: keep one.
+            loaded.warnings.dedup();
+            notes.append(&mut loaded.warnings);
+            loaded.warnings = notes;
+            Ok(loaded)
         }
         Format::Csv | Format::Excel => {
             let table = read_table(source, input, format, options)?;
-            table::residents(source, &table, options)
+            let mut loaded = table::residents(source, &table, options)?;
+            if !options.spread.is_default() {
+                loaded.warnings.push(source.warning(
+                    None,
+                    None,
+                    "a table holds points, which are not spread and get no population table; spreading applies to polygons (GeoJSON, Shapefile, KML)",
+                ));
+            }
+            Ok(loaded)
         }
         Format::OsmPbf => Err(not_for(
             LayerKind::Residents,
@@ -286,6 +306,83 @@ pub(crate) fn roads(
             source,
         )),
         Format::OsmPbf => roads_pbf(source, input),
+    }
+}
+
+/// The spreading of `spread`, its buildings and table read, and the
+/// warnings about the building file.
+fn spreader(
+    spread: &PopulationSpread,
+) -> Result<(spread::Spreader, Vec<crate::model::LoadWarning>), LoadError> {
+    let mut notes = Vec::new();
+    let rule = match &spread.rule {
+        Spread::Centroid => None,
+        Spread::Grid => Some(spread::Rule::Grid),
+        Spread::Buildings(path) => {
+            let source = Source::from_path(path);
+            let format = Format::from_path(path)?;
+            if !matches!(format, Format::GeoJson | Format::Shapefile | Format::Kml) {
+                return Err(not_for_buildings(format, &source));
+            }
+            let loaded = via_features(
+                &source,
+                Input::Path(path),
+                format,
+                &ImportOptions::default(),
+                geojson_layers::buildings,
+            )?;
+            notes.extend(loaded.warnings);
+            Some(spread::Rule::Buildings {
+                file: source.label.clone(),
+                buildings: loaded.items,
+            })
+        }
+    };
+    let table = spread
+        .table
+        .as_deref()
+        .map(spread::PopulationTable::load)
+        .transpose()?;
+    Ok((
+        spread::Spreader {
+            rule,
+            table,
+            frame: spread.frame,
+        },
+        notes,
+    ))
+}
+
+fn not_for_buildings(format: Format, source: &Source) -> LoadError {
+    LoadError::Unreadable {
+        what: "building footprint file",
+        message: format!(
+            "{} cannot hold footprints; use GeoJSON, a Shapefile or KML of building polygons",
+            format.label()
+        ),
+        path: source.path.clone(),
+    }
+}
+
+/// Sizes of the polygons of a residents file (tables hold none).
+pub(crate) fn polygon_sizes(
+    source: &Source,
+    input: Input,
+    format: Format,
+    options: &ImportOptions,
+) -> Result<spread::PolygonSizes, LoadError> {
+    match format {
+        Format::GeoJson | Format::Shapefile | Format::Kml => {
+            let shapes = via_features(
+                source,
+                input,
+                format,
+                options,
+                geojson_layers::polygon_shapes,
+            )?;
+            Ok(spread::PolygonSizes::of(&shapes.items))
+        }
+        _ => Ok(spread::PolygonSizes::default()),
     }
 }
 

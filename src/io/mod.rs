@@ -43,6 +43,7 @@ mod project;
 mod records;
 mod reproject;
 mod shapefile;
+mod spread;
 mod table;
 mod text;
 mod town_areas;
@@ -56,9 +57,12 @@ pub use coords::{
 };
 pub use crs::{CoordinateSystem, Crs};
 pub use dbf::write_dbf;
-pub use options::{ColumnChoice, ImportOptions, PREVIEW_ROWS, Preview, parse_encoding};
+pub use options::{
+    ColumnChoice, ImportOptions, PREVIEW_ROWS, PopulationSpread, Preview, parse_encoding,
+};
 pub use project::{ProjectError, load_project, recovery_path, save_project};
 pub use reproject::geojson_looks_projected;
+pub use spread::{PROPOSE_SPREAD_ABOVE_HA, PolygonSizes, Spread};
 pub use town_areas::{load_town_areas, parse_town_areas};
 
 use crate::model::{Facility, Layers, LoadWarning, Profile, Resident, Road, Township};
@@ -527,6 +531,35 @@ pub fn load_residents_with(
     import::residents(&Source::from_path(path), Input::Path(path), format, options)
 }
 
+/// Sizes of the polygons in a residents file read with `options` (none for
+/// tables): the import dialog proposes spreading when
+/// [`PolygonSizes::proposes_spreading`].
+pub fn residents_polygon_sizes(
+    path: &Path,
+    options: &ImportOptions,
+) -> Result<PolygonSizes, LoadError> {
+    let format = Format::from_path(path)?;
+    import::polygon_sizes(&Source::from_path(path), Input::Path(path), format, options)
+}
+
+/// Lon/lat bounds `[min_lon, min_lat, max_lon, max_lat]` of the townships'
+/// outer rings: the frame of the study's 100 m grid, which spreading
+/// residents over the grid uses ([`PopulationSpread::frame`]).
+pub fn townships_frame(townships: &[Township]) -> Option<[f64; 4]> {
+    townships
+        .iter()
+        .flat_map(|t| t.boundary.0.iter().flat_map(|p| p.exterior().coords()))
+        .map(|c| [c.x, c.y, c.x, c.y])
+        .reduce(|a, b| {
+            [
+                a[0].min(b[0]),
+                a[1].min(b[1]),
+                a[2].max(b[2]),
+                a[3].max(b[3]),
+            ]
+        })
+}
+
 /// Roads from GeoJSON, a Shapefile or an OSM extract, read with `options`.
 pub fn load_roads_with(path: &Path, options: &ImportOptions) -> Result<Loaded<Road>, LoadError> {
     let format = Format::from_path(path)?;
@@ -725,9 +758,14 @@ pub fn load_layers_all_with(
         &mut errors,
     );
     // `Some(None)`: the optional layer was not given.
+    // Residents spread over the grid use the townships' frame.
+    let mut residents_options = options.residents.clone();
+    if let Some(t) = &townships {
+        residents_options.spread.frame = townships_frame(t);
+    }
     let residents = match &paths.residents {
         Some(p) => take(
-            load_residents_with(p, &options.residents),
+            load_residents_with(p, &residents_options),
             &mut warnings,
             &mut errors,
         )

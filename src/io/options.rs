@@ -5,9 +5,11 @@
 
 use super::Format;
 use super::crs::Crs;
+use super::spread::Spread;
 use crate::model::{CategoryMapping, LoadWarning};
 use encoding_rs::Encoding;
 use serde::{Deserialize, Serialize};
+use std::path::PathBuf;
 
 /// Options for importing one file; the default reads it as the file itself
 /// says (`.prj`, BOM/GBK detection, columns guessed from their headers).
@@ -30,6 +32,33 @@ pub struct ImportOptions {
     /// The user's decisions for category values the profile does not map.
     #[serde(default, skip_serializing_if = "CategoryMapping::is_empty")]
     pub mapping: CategoryMapping,
+    /// Residents only: how polygons become demand points (centroid, the
+    /// 100 m grid or buildings) and the population table joined by name.
+    #[serde(default, skip_serializing_if = "PopulationSpread::is_default")]
+    pub spread: PopulationSpread,
+}
+
+/// How residents polygons become demand points (see [`Spread`]), and an
+/// optional table (`name,population[,pop_<group>…]`) that gives polygons
+/// their population by name first.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct PopulationSpread {
+    #[serde(default)]
+    pub rule: Spread,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub table: Option<PathBuf>,
+    /// Lon/lat bounds of the study (the townships' extent): the grid's
+    /// projection is centred on them, as the grid demand's is; `None`: the
+    /// residents polygons' own extent. Set by the loader, not stored.
+    #[serde(skip)]
+    pub frame: Option<[f64; 4]>,
+}
+
+impl PopulationSpread {
+    /// Centroids and no table: the file is read as it is.
+    pub fn is_default(&self) -> bool {
+        self.rule.is_centroid() && self.table.is_none()
+    }
 }
 
 /// Column (CSV/Excel) or attribute (GeoJSON/Shapefile) names chosen by the

@@ -238,6 +238,7 @@ impl ImportDialog {
             mapping: CategoryMapping {
                 values: self.mapping.clone(),
             },
+            spread: io::PopulationSpread::default(),
         })
     }
 

@@ -88,6 +88,21 @@ pub struct ImportFlags {
     /// repeatable.
     #[arg(long = "sheet", value_name = "LAYER=SHEET")]
     pub sheets: Vec<String>,
+    /// How residents polygons (村/社区 with their population) become demand
+    /// points: centroid (default), grid (over the 100 m cells inside, by
+    /// area) or buildings:FILE (over the footprints inside, by area ×
+    /// building:levels). Each polygon's population and pop_<group> values
+    /// are preserved exactly.
+    #[arg(long, value_name = "RULE", value_parser = parse_spread)]
+    pub residents_spread: Option<io::Spread>,
+    /// A CSV table name,population[,pop_<group>…] giving each residents
+    /// polygon its population by name (a name without a row is an error).
+    #[arg(long, value_name = "FILE")]
+    pub residents_table: Option<PathBuf>,
+}
+
+fn parse_spread(s: &str) -> Result<io::Spread, String> {
+    s.parse()
 }
 
 fn layer_named(name: &str) -> Result<LayerKind, String> {
@@ -153,6 +168,12 @@ impl ImportFlags {
             .columns
             .population
             .clone_from(&self.population_column);
+        options.residents.spread.rule = self.residents_spread.clone().unwrap_or_default();
+        options
+            .residents
+            .spread
+            .table
+            .clone_from(&self.residents_table);
         let mut problems = Vec::new();
         for spec in &self.columns {
             let parsed = spec
@@ -270,6 +291,127 @@ pub fn run_convert(args: &ConvertArgs) -> Result<(), Vec<String>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn residents_spread_flags_on_every_command_that_reads_residents() {
+        use clap::Parser as _;
+        let required: [(&str, &[&str]); 5] = [
+            ("assess", &[]),
+            ("report", &[]),
+            ("compare", &["--a", "baseline", "--b", "alt.geojson"]),
+            ("suggest", &["--tier", "t15"]),
+            ("scorecard", &[]),
+        ];
+        for (command, extra) in required {
+            let mut argv = vec![
+                "lifecircle",
+                command,
+                "--residents-spread",
+                "buildings:房屋.geojson",
+                "--residents-table",
+                "人口.csv",
+                "--out",
+                "o",
+            ];
+            argv.extend_from_slice(extra);
+            let cli =
+                crate::cli::Cli::try_parse_from(argv).unwrap_or_else(|e| panic!("{command}: {e}"));
+            let debug = format!("{cli:?}");
+            assert!(
+                debug.contains("residents_spread: Some(Buildings(\"房屋.geojson\"))"),
+                "{command}: {debug}"
+            );
+            assert!(
+                debug.contains("residents_table: Some(\"人口.csv\")"),
+                "{command}: {debug}"
+            );
+        }
+        let err = crate::cli::Cli::try_parse_from([
+            "lifecircle",
+            "assess",
+            "--residents-spread",
+            "hexagons",
+            "--out",
+            "o",
+        ])
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("centroid, grid or buildings:FILE"), "{err}");
+        let flags = ImportFlags {
+            residents_spread: Some(io::Spread::Grid),
+            residents_table: Some("pop.csv".into()),
+            ..ImportFlags::default()
+        };
+        let o = flags.layer_options().unwrap();
+        assert_eq!(o.residents.spread.rule, io::Spread::Grid);
+        assert_eq!(
+            o.residents.spread.table.as_deref(),
+            Some(std::path::Path::new("pop.csv"))
+        );
+        assert!(o.facilities.spread.is_default());
+    }
+
+    /// The demo's townships with village polygons as residents: spread
+    /// over the grid from the flags, every person kept.
+    #[test]
+    fn a_study_loads_with_spread_villages() {
+        let dir =
+            std::env::temp_dir().join(format!("lifecircle-cli-spread-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let demo = io::demo_layer_paths();
+        let townships = io::load_townships(&demo.townships).unwrap().items;
+        // One village square (about 1.1 km × 1 km) at each township's
+        // interior point.
+        let features: Vec<String> = townships
+            .iter()
+            .enumerate()
+            .map(|(i, t)| {
+                let p = geo::InteriorPoint::interior_point(&t.boundary).unwrap();
+                let (x, y, d) = (p.x() - 0.005, p.y() - 0.005, 0.01);
+                format!(
+                    r#"{{"type":"Feature","properties":{{"name":"村{i}","population":{}}},"geometry":{{"type":"Polygon","coordinates":[[[{x},{y}],[{},{y}],[{},{}],[{x},{}],[{x},{y}]]]}}}}"#,
+                    1000 + i,
+                    x + d,
+                    x + d,
+                    y + d,
+                    y + d
+                )
+            })
+            .collect();
+        let villages = dir.join("villages.geojson");
+        std::fs::write(
+            &villages,
+            format!(
+                r#"{{"type":"FeatureCollection","features":[{}]}}"#,
+                features.join(",")
+            ),
+        )
+        .unwrap();
+        let input = crate::cli::InputArgs {
+            townships: Some(demo.townships.clone()),
+            facilities: Some(demo.facilities.clone()),
+            residents: Some(villages),
+            import: ImportFlags {
+                residents_spread: Some(io::Spread::Grid),
+                ..ImportFlags::default()
+            },
+            ..crate::cli::InputArgs::default()
+        };
+        let study = crate::cli::load_study(&input).unwrap();
+        let residents = study.layers.residents.as_ref().unwrap();
+        let people: f64 = residents.iter().map(|r| r.population).sum();
+        let expected: f64 = (0..townships.len()).map(|i| 1000.0 + i as f64).sum();
+        assert!(
+            (people - expected).abs() < 1e-9 * expected,
+            "{people} vs {expected}"
+        );
+        assert!(
+            residents.len() > 100 * townships.len(),
+            "{}",
+            residents.len()
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 
     #[test]
     fn flags_become_layer_options() {

@@ -229,6 +229,8 @@ pub fn guess_from_name(path: &Path) -> Option<Import> {
         "居民",
         "人口",
         "建筑",
+        "village",
+        "行政村",
     ]) {
         Some(Import::Layer(LayerKind::Residents))
     } else if has(&["facilit", "poi", "service", "设施", "服务"]) {

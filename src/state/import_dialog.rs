@@ -67,14 +67,31 @@ impl EncodingChoice {
     }
 }
 
+/// How residents polygons become demand points, as chosen in the dialog
+/// (see [`io::Spread`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SpreadChoice {
+    /// One point at each polygon's centroid.
+    Centroid,
+    /// Over the 100 m grid cells inside, by area.
+    Grid,
+    /// Over the building footprints of [`ImportDialog::buildings`].
+    Buildings,
+}
+
 /// What the user did in the dialog.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ImportEvent {
     /// Import (again) with the current choices and mapping.
     Import,
+    /// Choose the building footprint file for spreading.
+    PickBuildings,
     /// Close the dialog (the next queued file opens, if any).
     Close,
 }
+
+/// A preview, with the polygon sizes of a residents file.
+type PreviewResult = Result<(Preview, Option<io::PolygonSizes>), LoadError>;
 
 type PreviewKey = (
     LayerKind,
@@ -118,8 +135,17 @@ pub struct ImportDialog {
     pub imported: Option<usize>,
     /// Files dropped together with this one, opened after it.
     pub queue: Vec<ImportRequest>,
+    /// Residents: how polygons become demand points.
+    pub spread: SpreadChoice,
+    /// Residents: the building footprint file (with [`SpreadChoice::Buildings`]).
+    pub buildings: String,
+    /// Residents: the sizes of the file's polygons (with the preview).
+    pub polygon_sizes: Option<io::PolygonSizes>,
+    /// A GeoJSON file whose coordinates look projected (it needs a system).
+    geojson_projected: bool,
+    spread_seeded: bool,
     preview_key: Option<PreviewKey>,
-    preview_job: Option<Job<Result<Preview, LoadError>>>,
+    preview_job: Option<Job<PreviewResult>>,
     import_job: Option<Job<Result<LoadOutcome, LoadError>>>,
     columns_seeded: bool,
 }
@@ -139,6 +165,16 @@ pub fn needs_dialog(format: Format) -> bool {
 /// must say which system).
 fn opens_dialog(path: &std::path::Path, format: Format) -> bool {
     needs_dialog(format) || (format == Format::GeoJson && crate::io::geojson_looks_projected(path))
+}
+
+/// Whether a GeoJSON residents file holds polygons large enough to propose
+/// spreading their population ([`io::PROPOSE_SPREAD_ABOVE_HA`]): it then
+/// opens the dialog instead of being imported at once.
+fn proposes_spreading(request: &ImportRequest, format: Format) -> bool {
+    format == Format::GeoJson
+        && guess_layer(request, format) == LayerKind::Residents
+        && io::residents_polygon_sizes(&request.path, &ImportOptions::default())
+            .is_ok_and(|s| s.proposes_spreading())
 }
 
 /// The layer a file probably holds: as asked, else from its name, else
@@ -185,6 +221,12 @@ impl ImportDialog {
             unmapped: Vec::new(),
             imported: None,
             queue: Vec::new(),
+            spread: SpreadChoice::Centroid,
+            buildings: String::new(),
+            polygon_sizes: None,
+            geojson_projected: format == Format::GeoJson
+                && io::geojson_looks_projected(&request.path),
+            spread_seeded: false,
             preview_key: None,
             preview_job: None,
             import_job: None,
@@ -238,7 +280,27 @@ impl ImportDialog {
             mapping: CategoryMapping {
                 values: self.mapping.clone(),
             },
-            spread: io::PopulationSpread::default(),
+            spread: self.population_spread(residents)?,
+        })
+    }
+
+    /// The spreading chosen (residents only), or why it cannot be used.
+    fn population_spread(&self, residents: bool) -> Result<io::PopulationSpread, String> {
+        let rule = match self.spread {
+            _ if !residents => io::Spread::Centroid,
+            SpreadChoice::Centroid => io::Spread::Centroid,
+            SpreadChoice::Grid => io::Spread::Grid,
+            SpreadChoice::Buildings if self.buildings.trim().is_empty() => {
+                return Err(
+                    "choose the building footprint file, or another way to place the population"
+                        .to_string(),
+                );
+            }
+            SpreadChoice::Buildings => io::Spread::Buildings(PathBuf::from(self.buildings.trim())),
+        };
+        Ok(io::PopulationSpread {
+            rule,
+            ..io::PopulationSpread::default()
         })
     }
 
@@ -286,10 +348,18 @@ impl ImportDialog {
         let options = ImportOptions {
             columns: ColumnChoice::default(),
             mapping: CategoryMapping::default(),
+            spread: io::PopulationSpread::default(),
             ..options
         };
         let path = self.path.clone();
-        self.preview_job = Some(Job::spawn(runner, move |_| io::preview(&path, &options)));
+        let residents = self.layer == LayerKind::Residents;
+        self.preview_job = Some(Job::spawn(runner, move |_| {
+            let preview = io::preview(&path, &options)?;
+            let sizes = residents
+                .then(|| io::residents_polygon_sizes(&path, &options).ok())
+                .flatten();
+            Ok((preview, sizes))
+        }));
         self.poll_preview();
         true
     }
@@ -304,10 +374,10 @@ impl ImportDialog {
         };
         self.preview_job = None;
         self.preview = Some(match result {
-            Ok(Ok(preview)) => {
-                // A GeoJSON file is only here when its coordinates are
-                // projected: it needs a system chosen.
-                self.crs_unknown = (self.format == Format::GeoJson && self.crs == CrsChoice::Auto)
+            Ok(Ok((preview, sizes))) => {
+                // A GeoJSON file whose coordinates are projected needs a
+                // system chosen.
+                self.crs_unknown = (self.geojson_projected && self.crs == CrsChoice::Auto)
                     || preview.crs.to_lowercase().contains("unknown")
                     || preview
                         .warnings
@@ -317,6 +387,18 @@ impl ImportDialog {
                     self.columns = preview.guessed.clone();
                     self.columns_seeded = true;
                 }
+                // Large polygons: propose the grid (once; the user decides).
+                if !self.spread_seeded && sizes.is_some() {
+                    if sizes
+                        .as_ref()
+                        .is_some_and(io::PolygonSizes::proposes_spreading)
+                        && self.spread == SpreadChoice::Centroid
+                    {
+                        self.spread = SpreadChoice::Grid;
+                    }
+                    self.spread_seeded = true;
+                }
+                self.polygon_sizes = sizes;
                 Ok(preview)
             }
             Ok(Err(e)) => {
@@ -330,7 +412,11 @@ impl ImportDialog {
     /// Start importing with the current choices on top of `base`.
     pub fn start_import(&mut self, runner: &Runner, base: Arc<Layers>, profile: Profile) {
         let options = match self.options() {
-            Ok(o) => o,
+            Ok(mut o) => {
+                // Spread over the study's grid: the townships' frame.
+                o.spread.frame = io::townships_frame(&base.townships);
+                o
+            }
             Err(e) => {
                 self.error = Some(e);
                 return;
@@ -482,9 +568,9 @@ impl Workspace {
         for request in requests {
             let format = match request.what {
                 Some(Import::Profile) => None,
-                _ => Format::from_path(&request.path)
-                    .ok()
-                    .filter(|f| opens_dialog(&request.path, *f)),
+                _ => Format::from_path(&request.path).ok().filter(|f| {
+                    opens_dialog(&request.path, *f) || proposes_spreading(&request, *f)
+                }),
             };
             let Some(format) = format else {
                 direct.push(request);
@@ -546,6 +632,13 @@ impl Workspace {
                 ImportEvent::Close => {
                     dialog.cancel();
                     open = false;
+                }
+                ImportEvent::PickBuildings => {
+                    let what = Import::Layer(LayerKind::Residents);
+                    if let Some(path) = self.dialogs.pick(what, self.settings.lang) {
+                        dialog.buildings = path.display().to_string();
+                        dialog.spread = SpreadChoice::Buildings;
+                    }
                 }
             }
         }

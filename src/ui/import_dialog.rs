@@ -6,10 +6,12 @@
 //! [`crate::state::import_dialog`].
 
 use super::i18n::Lang;
-use crate::io::{Format, LayerKind, Preview};
+use crate::io::{self, Format, LayerKind, Preview};
 use crate::model::Profile;
 use crate::state::files::Import;
-use crate::state::import_dialog::{CrsChoice, EncodingChoice, ImportDialog, ImportEvent};
+use crate::state::import_dialog::{
+    CrsChoice, EncodingChoice, ImportDialog, ImportEvent, SpreadChoice,
+};
 use eframe::egui;
 use egui::{Color32, RichText};
 
@@ -46,7 +48,7 @@ pub fn show(
             .id_salt("import_dialog_scroll")
             .min_scrolled_height(ctx.content_rect().height() * 0.4)
             .max_height(ctx.content_rect().height() * 0.55)
-            .show(ui, |ui| top(ui, lang, dialog, current));
+            .show(ui, |ui| top(ui, lang, dialog, current, &mut events));
         ui.separator();
         bottom(ui, lang, dialog, profile, &mut events);
     });
@@ -57,10 +59,20 @@ pub fn show(
 }
 
 /// What the file holds and the choices (scrolled).
-fn top(ui: &mut egui::Ui, lang: Lang, d: &mut ImportDialog, current: Option<[f64; 4]>) {
+fn top(
+    ui: &mut egui::Ui,
+    lang: Lang,
+    d: &mut ImportDialog,
+    current: Option<[f64; 4]>,
+    events: &mut Vec<ImportEvent>,
+) {
     let busy = d.is_importing();
     ui.weak(format!("{} · {}", d.format.label(), d.path.display()));
     ui.add_enabled_ui(!busy, |ui| choices(ui, lang, d));
+    let polygons = matches!(d.format, Format::GeoJson | Format::Shapefile | Format::Kml);
+    if d.layer == LayerKind::Residents && polygons {
+        ui.add_enabled_ui(!busy, |ui| spreading(ui, lang, d, events));
+    }
     ui.separator();
     preview(ui, lang, d, current);
 }
@@ -260,6 +272,85 @@ fn choices(ui: &mut egui::Ui, lang: Lang, d: &mut ImportDialog) {
                 ui.end_row();
             }
         });
+}
+
+/// Residents polygons: centroid, grid or buildings, with the polygons'
+/// sizes and the proposal to spread large ones.
+fn spreading(ui: &mut egui::Ui, lang: Lang, d: &mut ImportDialog, events: &mut Vec<ImportEvent>) {
+    ui.separator();
+    ui.label(RichText::new(lang.pick("面要素的人口", "Population of polygons")).strong());
+    if let Some(sizes) = d.polygon_sizes.as_ref().filter(|s| s.polygons > 0) {
+        ui.label(format!(
+            "{} {} · {} {:.1} {} · {} {:.1} {}",
+            sizes.polygons,
+            lang.pick("个面", "polygons"),
+            lang.pick("中位面积", "median"),
+            sizes.median_ha,
+            lang.pick("公顷", "ha"),
+            lang.pick("最大", "largest"),
+            sizes.largest_ha,
+            lang.pick("公顷", "ha"),
+        ));
+        if sizes.proposes_spreading() {
+            ui.label(
+                RichText::new(format!(
+                    "{} {} {}",
+                    lang.pick(
+                        "面较大（中位面积超过",
+                        "The polygons are large (median above"
+                    ),
+                    io::PROPOSE_SPREAD_ABOVE_HA,
+                    lang.pick(
+                        "公顷）：建议把人口分摊到网格或建筑，而不是放在质心一点。",
+                        "ha): spreading their population over the grid or buildings is proposed, rather than one point at the centroid."
+                    ),
+                ))
+                .color(Color32::from_rgb(150, 90, 0)),
+            );
+        }
+    }
+    ui.horizontal_wrapped(|ui| {
+        ui.radio_value(
+            &mut d.spread,
+            SpreadChoice::Centroid,
+            lang.pick("质心一点", "One point at the centroid"),
+        );
+        ui.radio_value(
+            &mut d.spread,
+            SpreadChoice::Grid,
+            lang.pick("按100米网格面积分摊", "Spread over the 100 m grid by area"),
+        );
+        ui.radio_value(
+            &mut d.spread,
+            SpreadChoice::Buildings,
+            lang.pick(
+                "按建筑面积×层数分摊",
+                "Spread over buildings by area × levels",
+            ),
+        );
+    });
+    if d.spread == SpreadChoice::Buildings {
+        ui.horizontal(|ui| {
+            let label = ui.label(lang.pick("建筑轮廓文件", "Building footprints"));
+            ui.add(
+                egui::TextEdit::singleline(&mut d.buildings)
+                    .hint_text("buildings.geojson / .shp")
+                    .desired_width(320.0),
+            )
+            .labelled_by(label.id);
+            if ui.button(lang.pick("选择…", "Choose…")).clicked() {
+                events.push(ImportEvent::PickBuildings);
+            }
+        });
+        ui.weak(lang.pick(
+            "建筑属于包含其质心的面；没有建筑的面按网格分摊。",
+            "A building belongs to the polygon holding its centroid; a polygon without buildings is spread over the grid.",
+        ));
+    }
+    ui.weak(lang.pick(
+        "每个面的人口和各 pop_<人群> 值总数保持不变。",
+        "Each polygon's population and pop_<group> totals are kept exactly.",
+    ));
 }
 
 fn preview(ui: &mut egui::Ui, lang: Lang, d: &ImportDialog, current: Option<[f64; 4]>) {

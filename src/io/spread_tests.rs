@@ -648,3 +648,71 @@ fn buildings_and_tables_from_files_and_their_bad_input() {
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// Speed: 1,000 village polygons (120 vertices, about 10 km² each) over
+/// about 1M grid cells, through the whole loader (GeoJSON parse, spread,
+/// residents). Run with `cargo test --release --lib thousand_villages --
+/// --ignored --nocapture`; the README gives the figures.
+#[test]
+#[ignore = "a measurement; run on its own"]
+fn thousand_villages_spread_in_seconds() {
+    let mut rng = Rng(99);
+    let proj = LocalProjection::new(118.9, 28.9);
+    let features: Vec<String> = (0..1000)
+        .map(|i| {
+            let c = [(i % 32) as f64 * 4_000.0 - 64_000.0, (i / 32) as f64 * 4_000.0 - 64_000.0];
+            let ring = star(&mut rng, c, 1_600.0, 2_000.0, 120);
+            let coords: Vec<String> = ring
+                .coords()
+                .map(|p| {
+                    let [lon, lat] = proj.inverse(p.x, p.y);
+                    format!("[{lon},{lat}]")
+                })
+                .collect();
+            format!(
+                r#"{{"type":"Feature","properties":{{"name":"村{i}","population":{},"pop_elderly_60":{}}},"geometry":{{"type":"Polygon","coordinates":[[{}]]}}}}"#,
+                1000 + i,
+                200 + i,
+                coords.join(",")
+            )
+        })
+        .collect();
+    let dir = temp_dir("speed");
+    let file = dir.join("villages.geojson");
+    std::fs::write(&file, collection(&features)).unwrap();
+    let clock = std::time::Instant::now();
+    let centroids = load_residents_with(&file, &ImportOptions::default()).unwrap();
+    let centroid_s = clock.elapsed().as_secs_f64();
+    let clock = std::time::Instant::now();
+    let grid = load_residents_with(&file, &with_spread(Spread::Grid, None)).unwrap();
+    let grid_s = clock.elapsed().as_secs_f64();
+    let people: f64 = grid.items.iter().map(|r| r.population).sum();
+    let expected: f64 = (0..1000).map(|i| 1000.0 + i as f64).sum();
+    assert!((people - expected).abs() < 1e-9 * expected);
+    println!(
+        "1,000 villages: centroids {} points in {centroid_s:.2} s; grid {} points in {grid_s:.2} s",
+        centroids.items.len(),
+        grid.items.len()
+    );
+    assert!(grid.items.len() > 900_000, "{}", grid.items.len());
+    // The geometry alone (cells and clipping, in parallel).
+    let shapes: Vec<MultiPolygon<f64>> = (0..1000)
+        .map(|i| {
+            let c = [(i % 32) as f64 * 4_000.0, (i / 32) as f64 * 4_000.0];
+            MultiPolygon(vec![Polygon::new(
+                star(&mut rng, c, 1_600.0, 2_000.0, 120),
+                vec![],
+            )])
+        })
+        .collect();
+    let clock = std::time::Instant::now();
+    let cells: usize = shapes
+        .par_iter()
+        .map(|s| grid_cells(s).unwrap().len())
+        .sum();
+    println!(
+        "grid geometry alone: {cells} pieces in {:.2} s",
+        clock.elapsed().as_secs_f64()
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}

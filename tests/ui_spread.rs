@@ -157,3 +157,41 @@ fn the_buildings_choice_takes_its_file_from_the_file_dialog() {
     assert!(residents.len() > 2 + 30, "{}", residents.len());
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[test]
+fn a_population_table_gives_the_polygons_their_people() {
+    let dir = temp_dir("table");
+    let file = dir.join("行政村.geojson");
+    write_collection(
+        &file,
+        &[
+            square(118.85, 28.97, 0.01, r#"{"name":"上村"}"#),
+            square(118.87, 28.97, 0.006, r#"{"name":"下村"}"#),
+        ],
+    );
+    let table = dir.join("人口.csv");
+    std::fs::write(
+        &table,
+        "名称,人口,pop_elderly_60\n上村,1500,300\n下村,700,90\n",
+    )
+    .unwrap();
+    let mut harness = demo_harness();
+    harness
+        .state_mut()
+        .set_file_dialogs(Box::new(ScriptedDialogs::new([Some(table.clone())])));
+    open_import(&mut harness, &file);
+    harness.get_by_label("选择人口表…").click();
+    harness.run_ok();
+    assert_eq!(
+        Path::new(&harness.state().import_dialog().unwrap().population_table),
+        table.as_path()
+    );
+    harness.get_by_label("导入").click();
+    harness.run_ok();
+    let app = harness.state();
+    assert!(app.import_dialog().is_none(), "the dialog stayed open");
+    let residents = app.study().layers.residents.as_ref().unwrap();
+    let people: f64 = residents.iter().map(|r| r.population).sum();
+    assert!((people - 2200.0).abs() < 1e-9, "{people}");
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -639,6 +639,25 @@ fn buildings_and_tables_from_files_and_their_bad_input() {
             && negative.contains("negative.csv"),
         "{negative}"
     );
+    // A polygon of a whole province is no village: an error naming it.
+    let huge = dir.join("huge.geojson");
+    std::fs::write(
+        &huge,
+        collection(&[square_feature(
+            110.0,
+            25.0,
+            6.0,
+            r#"{"name":"全省","population":1}"#,
+        )]),
+    )
+    .unwrap();
+    let huge = load_residents_with(&huge, &with_spread(Spread::Grid, None))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        huge.contains("feature 1 (全省): the polygon spans") && huge.contains("huge.geojson"),
+        "{huge}"
+    );
     let twice = dir.join("twice.csv");
     std::fs::write(&twice, "名称,人口\n上村,1\n上村,2\n").unwrap();
     let twice = err(with_spread(Spread::Grid, Some(twice)));

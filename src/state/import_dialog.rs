@@ -86,6 +86,8 @@ pub enum ImportEvent {
     Import,
     /// Choose the building footprint file for spreading.
     PickBuildings,
+    /// Choose the population table joined to the polygons by name.
+    PickPopulationTable,
     /// Close the dialog (the next queued file opens, if any).
     Close,
 }
@@ -139,6 +141,9 @@ pub struct ImportDialog {
     pub spread: SpreadChoice,
     /// Residents: the building footprint file (with [`SpreadChoice::Buildings`]).
     pub buildings: String,
+    /// Residents: a CSV `name,population[,pop_<group>…]` joined to the
+    /// features by name (empty: none).
+    pub population_table: String,
     /// Residents: the sizes of the file's polygons (with the preview).
     pub polygon_sizes: Option<io::PolygonSizes>,
     /// A GeoJSON file whose coordinates look projected (it needs a system).
@@ -223,6 +228,7 @@ impl ImportDialog {
             queue: Vec::new(),
             spread: SpreadChoice::Centroid,
             buildings: String::new(),
+            population_table: String::new(),
             polygon_sizes: None,
             geojson_projected: format == Format::GeoJson
                 && io::geojson_looks_projected(&request.path),
@@ -298,9 +304,11 @@ impl ImportDialog {
             }
             SpreadChoice::Buildings => io::Spread::Buildings(PathBuf::from(self.buildings.trim())),
         };
+        let table = self.population_table.trim();
         Ok(io::PopulationSpread {
             rule,
-            ..io::PopulationSpread::default()
+            table: (residents && !table.is_empty()).then(|| PathBuf::from(table)),
+            frame: None,
         })
     }
 
@@ -638,6 +646,12 @@ impl Workspace {
                     if let Some(path) = self.dialogs.pick(what, self.settings.lang) {
                         dialog.buildings = path.display().to_string();
                         dialog.spread = SpreadChoice::Buildings;
+                    }
+                }
+                ImportEvent::PickPopulationTable => {
+                    let what = Import::Layer(LayerKind::Residents);
+                    if let Some(path) = self.dialogs.pick(what, self.settings.lang) {
+                        dialog.population_table = path.display().to_string();
                     }
                 }
             }

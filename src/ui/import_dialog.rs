@@ -347,6 +347,24 @@ fn spreading(ui: &mut egui::Ui, lang: Lang, d: &mut ImportDialog, events: &mut V
             "A building belongs to the polygon holding its centroid; a polygon without buildings is spread over the grid.",
         ));
     }
+    ui.horizontal(|ui| {
+        let label = ui.label(lang.pick(
+            "人口表（按名称连接，可选）",
+            "Population table (joined by name, optional)",
+        ));
+        ui.add(
+            egui::TextEdit::singleline(&mut d.population_table)
+                .hint_text("name,population,pop_…  .csv")
+                .desired_width(260.0),
+        )
+        .labelled_by(label.id);
+        if ui
+            .button(lang.pick("选择人口表…", "Choose table…"))
+            .clicked()
+        {
+            events.push(ImportEvent::PickPopulationTable);
+        }
+    });
     ui.weak(lang.pick(
         "每个面的人口和各 pop_<人群> 值总数保持不变。",
         "Each polygon's population and pop_<group> totals are kept exactly.",

@@ -338,11 +338,7 @@ fn spreader(
             })
         }
     };
-    let table = spread
-        .table
-        .as_deref()
-        .map(spread::PopulationTable::load)
-        .transpose()?;
+    let table = spread.table.as_deref().map(population_table).transpose()?;
     Ok((
         spread::Spreader {
             rule,
@@ -351,6 +347,15 @@ fn spreader(
         },
         notes,
     ))
+}
+
+/// A population table (`--residents-table`): a CSV read as any table.
+fn population_table(path: &Path) -> Result<spread::PopulationTable, LoadError> {
+    let source = Source::from_path(path);
+    let bytes = Input::Path(path).bytes()?;
+    let decoded = text::decode(&bytes);
+    let table = csv_points::read_table(&source, &decoded.text)?;
+    spread::PopulationTable::from_rows(path, &table.columns, &table.rows)
 }
 
 fn not_for_buildings(format: Format, source: &Source) -> LoadError {

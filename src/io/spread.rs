@@ -28,7 +28,7 @@
 //! Polygons are spread in parallel.
 
 use super::fields::{self, Field};
-use super::{LoadError, Source, csv_points, text};
+use super::{LoadError, Source};
 use crate::geodesy::{GRID_CELL_M, LocalProjection};
 use crate::model::LoadWarning;
 use geo::{
@@ -731,38 +731,29 @@ pub(crate) struct PopulationTable {
 }
 
 impl PopulationTable {
-    /// Reads the table; a missing file, a missing column, a bad number or a
-    /// repeated name is an error naming the file, the line and the column.
-    pub(crate) fn load(path: &Path) -> Result<Self, LoadError> {
+    /// The table from its header and lines (line number, cells) as read
+    /// from `path`; a missing column, a bad number or a repeated name is an
+    /// error naming the file, the line and the column.
+    pub(crate) fn from_rows(
+        path: &Path,
+        columns: &[String],
+        lines: &[(usize, Vec<String>)],
+    ) -> Result<Self, LoadError> {
         let source = Source::from_path(path);
-        let bytes = std::fs::read(path).map_err(|e| LoadError::Read {
-            path: path.to_path_buf(),
-            source: e,
-        })?;
-        let decoded = text::decode(&bytes);
-        let table = csv_points::read_table(&source, &decoded.text)?;
         let bad = |message: String| LoadError::Unreadable {
             what: "population table",
             message,
             path: path.to_path_buf(),
         };
-        let headers: Vec<String> = table
-            .columns
-            .iter()
-            .map(|c| fields::normalize_key(c))
-            .collect();
-        let name_at = fields::column(&headers, fields::NAME).ok_or_else(|| {
-            bad(format!(
-                "no name column (found {})",
-                table.columns.join(", ")
-            ))
-        })?;
+        let headers: Vec<String> = columns.iter().map(|c| fields::normalize_key(c)).collect();
+        let name_at = fields::column(&headers, fields::NAME)
+            .ok_or_else(|| bad(format!("no name column (found {})", columns.join(", "))))?;
         let population_at = fields::column(&headers, fields::POPULATION);
         let mut value_columns: Vec<(usize, String)> = Vec::new();
         if let Some(i) = population_at {
             value_columns.push((i, "population".to_string()));
         }
-        for (i, h) in table.columns.iter().enumerate() {
+        for (i, h) in columns.iter().enumerate() {
             if is_group_key(h) {
                 value_columns.push((i, h.trim().to_string()));
             }
@@ -770,12 +761,12 @@ impl PopulationTable {
         if value_columns.is_empty() {
             return Err(bad(format!(
                 "no population or pop_<group> column (found {})",
-                table.columns.join(", ")
+                columns.join(", ")
             )));
         }
         let mut rows: HashMap<String, Vec<(String, f64)>> = HashMap::new();
         let mut first_line: HashMap<String, usize> = HashMap::new();
-        for (line, cells) in &table.rows {
+        for (line, cells) in lines {
             let cell = |i: usize| cells.get(i).map(String::as_str);
             let Some(name) = fields::text(&Field::from_cell(cell(name_at))) else {
                 return Err(bad(format!("line {line}: the name is empty")));

@@ -9,10 +9,13 @@
 
 mod aggregate;
 mod assess;
+mod capacity;
 mod compare;
 mod demand;
 mod engine;
 mod facility_catchment;
+mod grouped;
+mod groups;
 mod live;
 mod progress;
 mod redundancy;
@@ -26,14 +29,17 @@ mod townships;
 
 pub use aggregate::BlindSpot;
 pub use assess::{Assessment, assess, facility_reach};
+pub use capacity::{CapacityTable, FacilityLoad, LoadStatus, supply_of};
 pub use compare::{AreaDelta, CategoryDelta, Comparison, ResidentChange, TierDelta, compare};
 pub use demand::area_grid;
 pub use facility_catchment::{FacilityCatchment, facility_catchments};
+pub use groups::group_weights as group_population;
 pub use live::{EditEffect, EditError, LiveAssessment};
 pub use progress::{Cancelled, Progress};
 pub use redundancy::{FacilityRedundancy, redundancy};
 pub use report_types::{
-    AreaCoverage, CategoryCoverage, CoverageReport, MethodInfo, TierCoverage, TownshipCoverage,
+    AreaCoverage, CategoryCoverage, CoverageReport, MethodInfo, SupplyFigures, TierCoverage,
+    TownshipCoverage,
 };
 pub use routing::{PhaseTimings, Routing, Slot};
 pub use scorecard::{

@@ -449,12 +449,21 @@ mod tests {
         }
     }
 
-    /// Population covered for (tier, category) in a live assessment.
+    /// Population inside the townships covered for (tier, category) in a
+    /// live assessment (suggestions serve the townships' own people; the
+    /// district total also counts those outside every township).
     fn covered(live: &LiveAssessment, tier: usize, category: &str) -> f64 {
-        live.assessment().report.total.tiers[tier]
-            .category(category)
-            .unwrap()
-            .covered_population
+        live.assessment()
+            .report
+            .townships
+            .iter()
+            .map(|t| {
+                t.figures.tiers[tier]
+                    .category(category)
+                    .unwrap()
+                    .covered_population
+            })
+            .sum()
     }
 
     fn add_site(live: &mut LiveAssessment, s: &SiteSuggestion) {

@@ -516,6 +516,14 @@ fn a_village_file_spreads_through_the_loader() {
     assert!(grid.items.len() > 100, "{}", grid.items.len());
     let people: f64 = grid.items.iter().map(|r| r.population).sum();
     assert!((people - 1250.0).abs() < 1e-9, "{people}");
+    // The group population (text in the file) is spread too, as numbers
+    // the residents reader takes as pop_<group> (METHOD 11).
+    let elderly: f64 = grid
+        .items
+        .iter()
+        .filter_map(|r| r.groups.get("elderly_60"))
+        .sum();
+    assert!((elderly - 300.0).abs() < 1e-9, "{elderly}");
     assert!(
         grid.items
             .iter()

@@ -344,12 +344,22 @@ pub(crate) fn residents(
         let c = c.trim().trim_start_matches('\u{feff}').trim();
         fields::SETTLEMENT.iter().any(|a| c.eq_ignore_ascii_case(a))
     });
+    let groups: Vec<(usize, &str)> = table
+        .columns
+        .iter()
+        .enumerate()
+        .filter_map(|(i, c)| Some((i, fields::group_of_key(c)?)))
+        .collect();
     for (line, row) in &table.rows {
-        builder.add_with_settlement(
+        builder.add_resident(
             *line,
             fields::text(&Table::cell(row, layout.name)),
             Table::cell(row, layout.population),
             Table::cell(row, settlement),
+            groups
+                .iter()
+                .map(|&(i, g)| (g, Table::cell(row, Some(i))))
+                .collect(),
             layout.location(row),
         );
     }

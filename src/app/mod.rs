@@ -24,6 +24,7 @@ use crate::ui::map_transform::GeoBounds;
 use crate::ui::map_view::{MapInputs, MapView};
 use crate::ui::profile_panel::ProfilePanel;
 use crate::ui::results_panel::ResultsPanel;
+use crate::ui::supply_panel;
 use crate::ui::{
     compare_panel, export_dialog, import_dialog, install_fonts, project_prompts, style,
 };
@@ -114,6 +115,8 @@ pub struct LifeCircleApp {
     data_panel: DataPanel,
     profile_panel: ProfilePanel,
     results_panel: ResultsPanel,
+    /// Load rings drawn on the map in the last frame.
+    supply_rings_drawn: usize,
     layouts_panel: LayoutsPanel,
     map_editor: MapEditor,
     frames: FrameStats,
@@ -151,6 +154,7 @@ impl LifeCircleApp {
             data_panel: DataPanel,
             profile_panel: ProfilePanel::default(),
             results_panel: ResultsPanel::default(),
+            supply_rings_drawn: 0,
             layouts_panel: LayoutsPanel::default(),
             map_editor: MapEditor::default(),
             frames: FrameStats::default(),
@@ -273,6 +277,42 @@ impl LifeCircleApp {
         self.apply_map_requests();
     }
 
+    /// The Supply panel's facilities ringed by load (sized by capacity),
+    /// with a tooltip on hover, over the map just drawn.
+    fn supply_map_overlay(&mut self, ui: &mut egui::Ui) {
+        let rows = self.ws.supply_rings();
+        self.supply_rings_drawn = 0;
+        let Some(transform) = self.map.transform().filter(|_| !rows.is_empty()) else {
+            return;
+        };
+        let painter = ui.painter_at(ui.max_rect());
+        let pointer = ui.ctx().pointer_hover_pos();
+        let hovered = supply_panel::paint_load_rings(
+            &painter,
+            transform,
+            &self.ws.study.geometry,
+            &rows,
+            pointer,
+        );
+        self.supply_rings_drawn = rows.len();
+        if let (Some(k), Some(p)) = (hovered, pointer) {
+            let text = supply_panel::ring_tooltip(self.ws.settings.lang, &rows[k]);
+            egui::Area::new(egui::Id::unique("lifecircle_supply_hover"))
+                .order(egui::Order::Tooltip)
+                .pivot(egui::Align2::RIGHT_TOP)
+                .fixed_pos(p + egui::vec2(-16.0, 16.0))
+                .interactable(false)
+                .show(ui.ctx(), |ui| {
+                    egui::Frame::popup(ui.style()).show(ui, |ui| ui.label(text));
+                });
+        }
+    }
+
+    /// Load rings drawn on the map in the last frame (tests).
+    pub fn supply_rings_drawn(&self) -> usize {
+        self.supply_rings_drawn
+    }
+
     /// Map editing and the layouts' map layers, over the map just drawn.
     fn layouts_map_overlay(&mut self, ui: &mut egui::Ui, tier: usize, actions: &mut Vec<Action>) {
         let rect = ui.max_rect();
@@ -366,10 +406,26 @@ impl eframe::App for LifeCircleApp {
             .default_size(480.0)
             .min_size(300.0)
             .show(ui, |ui| {
-                ui.heading(lang.pick("评估结果", "Results"));
+                ui.horizontal(|ui| {
+                    let supply = &mut self.ws.supply.shown;
+                    let heading = |text: &str| egui::RichText::new(text).heading();
+                    ui.selectable_value(supply, false, heading(lang.pick("评估结果", "Results")));
+                    ui.selectable_value(supply, true, heading(lang.pick("供需", "Supply")));
+                });
                 egui::ScrollArea::vertical()
                     .id_salt("results_scroll")
                     .show(ui, |ui| {
+                        if self.ws.supply.shown {
+                            supply_panel::ui(
+                                ui,
+                                lang,
+                                &mut self.ws.supply,
+                                self.ws.results.as_ref(),
+                                &self.ws.study.layers,
+                                &self.ws.layouts.ids,
+                            );
+                            return;
+                        }
                         if let Some(view) = &self.ws.layouts.comparison {
                             compare_panel::ui(ui, lang, view, &self.ws.study.profile, tier);
                             ui.separator();
@@ -400,6 +456,7 @@ impl eframe::App for LifeCircleApp {
             };
             self.map.ui(ui, &inputs, &mut actions);
             self.layouts_map_overlay(ui, tier, &mut actions);
+            self.supply_map_overlay(ui);
             self.ws.set_camera(self.map.camera());
             if ctx.input(|i| !i.raw.hovered_files.is_empty()) {
                 let rect = ui.max_rect();

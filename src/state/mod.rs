@@ -19,6 +19,7 @@ pub mod map_geometry;
 pub mod project;
 pub mod project_file;
 pub mod settings;
+pub mod supply;
 
 use crate::analysis::Cancelled;
 use crate::model::{Layers, Profile};
@@ -239,6 +240,8 @@ pub struct Workspace {
     pub(crate) map_requests: Vec<MapRequest>,
     /// Where the map looked when last drawn.
     pub(crate) camera: MapCamera,
+    /// What the Supply panel shows.
+    pub(crate) supply: supply::SupplyView,
 }
 
 fn empty_profile() -> Profile {
@@ -338,6 +341,7 @@ impl Workspace {
             project_file: Default::default(),
             map_requests: Vec::new(),
             camera: MapCamera::default(),
+            supply: Default::default(),
         }
     }
 

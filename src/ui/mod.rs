@@ -23,6 +23,7 @@ pub mod profile_panel;
 pub mod project_prompts;
 pub mod results_panel;
 pub mod style;
+pub mod supply_panel;
 
 use eframe::egui;
 use std::sync::Arc;

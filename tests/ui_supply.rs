@@ -1,0 +1,80 @@
+//! The Supply panel (供需) on the demo district, driven by label through
+//! egui_kittest: the 5-minute kindergarten table lists 航埠镇 short of
+//! seats and an under-used facility, and the map rings that category's
+//! facilities by load while the panel shows.
+
+mod common;
+
+use common::demo_harness;
+use egui_kittest::kittest::Queryable as _;
+use lifecircle::analysis::LoadStatus;
+use lifecircle::state::supply::{facility_rows, township_rows};
+
+#[test]
+fn the_supply_panel_shows_shortfalls_loads_and_rings() {
+    let mut harness = demo_harness();
+    assert_eq!(
+        harness.state().supply_rings_drawn(),
+        0,
+        "no rings before the panel shows"
+    );
+    harness.get_by_label("供需").click();
+    harness.run_ok();
+    assert!(harness.state().workspace().supply().shown);
+    // Choose 5分钟 · 幼儿园 in the picker.
+    let t5 = harness
+        .state()
+        .results()
+        .unwrap()
+        .profile
+        .tiers
+        .iter()
+        .position(|t| t.id == "t5")
+        .unwrap();
+    harness.state_mut().supply_mut().table = Some((t5, "kindergarten".to_string()));
+    harness.run_ok();
+    {
+        let app = harness.state();
+        let results = app.results().unwrap();
+        let table = app
+            .workspace()
+            .supply()
+            .shown_table(&results.assessment)
+            .expect("no kindergarten table");
+        assert_eq!((table.tier, table.category.as_str()), (t5, "kindergarten"));
+        let rows = township_rows(&results.assessment.report, table, true);
+        let hangbu = rows
+            .iter()
+            .find(|r| r.name == "航埠镇")
+            .expect("航埠镇 not listed");
+        assert!(hangbu.figures.shortfall > 0.0, "{hangbu:?}");
+        // Sorted by shortfall: the largest first, the district last.
+        assert!(rows[0].figures.shortfall >= rows[1].figures.shortfall);
+        assert!(rows.last().unwrap().township.is_none());
+        let facilities = facility_rows(
+            table,
+            &app.study().layers,
+            &[],
+            &results.assessment.report,
+            &results.profile,
+        );
+        assert!(
+            facilities.iter().any(|f| f.status == LoadStatus::UnderUsed),
+            "no under-used kindergarten"
+        );
+        // The most loaded first.
+        assert!(facilities.windows(2).all(|w| w[0].load >= w[1].load));
+        assert_eq!(app.supply_rings_drawn(), facilities.len());
+        assert!(app.supply_rings_drawn() > 0);
+    }
+    // 航埠镇 in the township table (and as the township of its facilities).
+    assert!(harness.query_all_by_label("航埠镇").count() >= 1);
+    assert!(harness.query_all_by_label("闲置").count() >= 1);
+    harness.get_by_label("按缺口排序").click();
+    harness.run_ok();
+    assert!(harness.state().workspace().supply().by_shortfall);
+    // Back to the results: no rings.
+    harness.get_by_label("评估结果").click();
+    harness.run_ok();
+    assert_eq!(harness.state().supply_rings_drawn(), 0);
+}

@@ -78,3 +78,29 @@ fn the_supply_panel_shows_shortfalls_loads_and_rings() {
     harness.run_ok();
     assert_eq!(harness.state().supply_rings_drawn(), 0);
 }
+
+#[test]
+fn the_profile_panel_shows_groups_and_standards_with_proposed_values() {
+    let mut harness = demo_harness();
+    harness.get_by_label("评估方案").click();
+    harness.run_ok();
+    harness.get_by_label("需求人群（默认占比）").click();
+    harness.run_ok();
+    harness.get_by_label("千人指标（每千人）").click();
+    harness.run_ok();
+    // The kindergarten standard is a proposed value in the default profile.
+    assert!(harness.query_all_by_label("提议值").count() >= 1);
+    let profile = &harness.state().study().profile;
+    assert!(!profile.supply.groups.is_empty());
+    for g in &profile.supply.groups {
+        let name = if g.name_zh.is_empty() {
+            &g.id
+        } else {
+            &g.name_zh
+        };
+        assert!(
+            harness.query_all_by_label(name).count() >= 1,
+            "group {name} not shown"
+        );
+    }
+}

@@ -104,3 +104,102 @@ fn the_profile_panel_shows_groups_and_standards_with_proposed_values() {
         );
     }
 }
+
+/// The kindergarten demand (children 3–6) of 航埠镇 in the results.
+fn hangbu_children(
+    harness: &egui_kittest::Harness<'static, lifecircle::app::LifeCircleApp>,
+) -> f64 {
+    let results = harness.state().results().unwrap();
+    let t5 = results
+        .profile
+        .tiers
+        .iter()
+        .position(|t| t.id == "t5")
+        .unwrap();
+    results
+        .assessment
+        .report
+        .townships
+        .iter()
+        .find(|t| t.name == "航埠镇")
+        .unwrap()
+        .figures
+        .tiers[t5]
+        .categories
+        .iter()
+        .find(|c| c.id == "kindergarten")
+        .unwrap()
+        .demand_population
+}
+
+#[test]
+fn a_group_shares_table_from_the_data_tab_changes_the_demand_and_clears() {
+    use lifecircle::state::files::ScriptedDialogs;
+    let dir = std::env::temp_dir().join(format!("lifecircle-ui-shares-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let good = dir.join("shares.csv");
+    std::fs::write(&good, "township,children_3_6\n航埠镇,10%\n").unwrap();
+    let bad = dir.join("bad-shares.csv");
+    std::fs::write(&bad, "township,children_3_6\n不存在镇,0.1\n").unwrap();
+    let mut harness = demo_harness();
+    let before = hangbu_children(&harness);
+    let population = harness
+        .state()
+        .results()
+        .unwrap()
+        .assessment
+        .report
+        .townships[harness
+        .state()
+        .study()
+        .layers
+        .townships
+        .iter()
+        .position(|t| t.name == "航埠镇")
+        .unwrap()]
+    .figures
+    .population;
+    harness
+        .state_mut()
+        .set_file_dialogs(Box::new(ScriptedDialogs::new([
+            Some(bad.clone()),
+            Some(good.clone()),
+        ])));
+    harness.get_by_label("数据").click();
+    harness.run_ok();
+    // A township the study does not have: an error naming the file, nothing changes.
+    harness.get_by_label("导入人群占比表…").click();
+    harness.run_ok();
+    {
+        let app = harness.state();
+        let message = app.message().expect("no message");
+        assert!(message.is_error());
+        let text = message.text(lifecircle::ui::i18n::Lang::En);
+        assert!(
+            text.contains("bad-shares.csv") && text.contains("不存在镇"),
+            "{text}"
+        );
+        assert!(app.study().profile.supply.township_shares.is_empty());
+    }
+    harness.get_by_label("导入人群占比表…").click();
+    harness.run_ok();
+    let with_table = hangbu_children(&harness);
+    assert!(
+        (with_table - 0.1 * population).abs() < 1e-6 * population,
+        "{with_table} vs 10 % of {population} (before {before})"
+    );
+    harness.get_by_label("shares.csv");
+    harness.get_by_label("清除").click();
+    harness.run_ok();
+    assert!((hangbu_children(&harness) - before).abs() < 1e-9);
+    assert!(
+        harness
+            .state()
+            .study()
+            .profile
+            .supply
+            .township_shares
+            .is_empty()
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -381,7 +381,10 @@ impl eframe::App for LifeCircleApp {
                             &mut self.ws.settings.map,
                             &mut actions,
                         ),
-                        LeftTab::Data => self.data_panel.ui(ui, lang, &self.ws.study, &mut actions),
+                        LeftTab::Data => {
+                            self.data_panel.ui(ui, lang, &self.ws.study, &mut actions);
+                            supply_panel::group_shares_ui(ui, lang, &self.ws.supply, &mut actions);
+                        }
                         LeftTab::Profile => {
                             self.profile_panel
                                 .ui(ui, lang, &self.ws.study.profile, &mut actions)

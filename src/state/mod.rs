@@ -92,6 +92,8 @@ pub enum Action {
     Layout(layouts::LayoutAction),
     /// Save or open the project file; recovery and closing prompts.
     Project(project_file::ProjectAction),
+    /// Group shares and the other supply-side inputs.
+    Supply(supply::SupplyAction),
 }
 
 /// A status-bar message, worded in the current language when shown.
@@ -486,6 +488,7 @@ impl Workspace {
                 Err(e) => self.message = Some(Message::InvalidProfile(e.to_string())),
             },
             Action::Reassess => self.start_assess(),
+            Action::Supply(a) => self.apply_supply(a),
             Action::Cancel => {
                 let cancelled = self.load_job.take().is_some() | self.assess_job.take().is_some();
                 if cancelled {

@@ -7,9 +7,29 @@
 //!
 //! Layer: state; reads `analysis` results and `model` layers.
 
-use super::Workspace;
+use super::files::Import;
+use super::{Message, Workspace};
 use crate::analysis::{Assessment, CapacityTable, CoverageReport, LoadStatus, SupplyFigures};
+use crate::io::{self, LayerKind};
 use crate::model::{FacilityId, Layers, Profile};
+
+/// What the user asked of the supply side in the Data tab.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SupplyAction {
+    /// Choose a group-shares CSV (`township,<group id>…`), put it into the
+    /// profile's `township_shares` and re-assess.
+    LoadGroupShares,
+    /// Drop the shares of that file (the profile's own stay) and re-assess.
+    ClearGroupShares,
+}
+
+/// A group-shares table in use: its file name and the profile's own
+/// `township_shares` from before it, restored when it is cleared.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SharesFile {
+    pub file: String,
+    before: std::collections::BTreeMap<String, std::collections::BTreeMap<String, f64>>,
+}
 
 /// What the Supply panel shows.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -21,6 +41,8 @@ pub struct SupplyView {
     pub table: Option<(usize, String)>,
     /// Townships by shortfall, largest first (else file order).
     pub by_shortfall: bool,
+    /// The group-shares table loaded in the Data tab, if any.
+    pub shares_file: Option<SharesFile>,
 }
 
 impl SupplyView {
@@ -145,6 +167,66 @@ pub fn facility_rows(
 }
 
 impl Workspace {
+    /// Carry out a [`SupplyAction`]; a table that cannot be used leaves the
+    /// profile as it was, and the message names the file and the problem.
+    pub(super) fn apply_supply(&mut self, action: SupplyAction) {
+        match action {
+            SupplyAction::LoadGroupShares => {
+                let what = Import::Layer(LayerKind::Residents);
+                let Some(path) = self.dialogs.pick(what, self.settings.lang) else {
+                    return;
+                };
+                let file = super::project::file_name(&path);
+                match self.with_group_shares(&path, &file) {
+                    Ok(profile) => {
+                        let before = self.supply.shares_file.take().map_or_else(
+                            || self.study.profile.supply.township_shares.clone(),
+                            |s| s.before,
+                        );
+                        self.supply.shares_file = Some(SharesFile {
+                            file: file.clone(),
+                            before,
+                        });
+                        self.study.set_profile(profile);
+                        self.message = Some(Message::Loaded(vec![file]));
+                        self.start_assess();
+                    }
+                    Err(problem) => {
+                        self.message = Some(Message::ImportFailed {
+                            what: None,
+                            file,
+                            problem,
+                        });
+                    }
+                }
+            }
+            SupplyAction::ClearGroupShares => {
+                if let Some(shares) = self.supply.shares_file.take() {
+                    let mut profile = self.study.profile.clone();
+                    profile.supply.township_shares = shares.before;
+                    self.study.set_profile(profile);
+                    self.start_assess();
+                }
+            }
+        }
+    }
+
+    /// The study's profile with the shares of `path` in place (over the
+    /// profile's own, and over an earlier table's), checked against the
+    /// study's townships.
+    fn with_group_shares(&self, path: &std::path::Path, file: &str) -> Result<Profile, String> {
+        let shares = io::load_group_shares(path)?;
+        let mut profile = self.study.profile.clone();
+        if let Some(earlier) = &self.supply.shares_file {
+            profile.supply.township_shares = earlier.before.clone();
+        }
+        io::apply_group_shares(&mut profile, file, shares)?;
+        let names = self.study.layers.townships.iter().map(|t| t.name.as_str());
+        io::check_share_townships(&profile, names, file)?;
+        profile.validate().map_err(|e| format!("{file}: {e}"))?;
+        Ok(profile)
+    }
+
     /// What the Supply panel shows.
     pub fn supply(&self) -> &SupplyView {
         &self.supply

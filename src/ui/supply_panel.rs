@@ -316,3 +316,36 @@ pub fn ring_tooltip(lang: Lang, r: &FacilitySupply) -> String {
         status_name(lang, r.status)
     )
 }
+
+/// The Data tab's group-shares table (`township,<group id>…`, METHOD 11):
+/// load one (its shares go over the profile's own and the study is
+/// assessed again) or clear it.
+pub fn group_shares_ui(
+    ui: &mut egui::Ui,
+    lang: Lang,
+    view: &SupplyView,
+    actions: &mut Vec<crate::state::Action>,
+) {
+    use crate::state::Action;
+    use crate::state::supply::SupplyAction;
+    ui.separator();
+    ui.label(RichText::new(lang.pick("各乡镇人群占比", "Group shares per township")).strong());
+    ui.weak(lang.pick(
+        "CSV：township 列和每个人群一列（如 children_3_6），0–1 或百分数。",
+        "CSV: a township column and one column per group id (e.g. children_3_6), 0–1 or percent.",
+    ));
+    ui.horizontal(|ui| {
+        if ui
+            .button(lang.pick("导入人群占比表…", "Import group shares…"))
+            .clicked()
+        {
+            actions.push(Action::Supply(SupplyAction::LoadGroupShares));
+        }
+        if let Some(shares) = &view.shares_file {
+            ui.label(&shares.file);
+            if ui.button(lang.pick("清除", "Clear")).clicked() {
+                actions.push(Action::Supply(SupplyAction::ClearGroupShares));
+            }
+        }
+    });
+}

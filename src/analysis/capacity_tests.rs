@@ -391,7 +391,7 @@ fn areas_by_hand(layers: &Layers) -> Vec<usize> {
 /// The random case with two townships (some residents outside both), two
 /// demand groups with a per-township share and some residents' own
 /// values, random capacities, and standards on both categories.
-fn supply_case(seed: u64) -> (Layers, Profile) {
+pub(crate) fn supply_case(seed: u64) -> (Layers, Profile) {
     let (mut layers, _) = random_case(seed);
     layers.townships = vec![rect("West", -0.01, 0.006), rect("East", 0.006, 0.011)];
     let mut x = seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;

@@ -485,3 +485,165 @@ fn generate_demo_reproduces_data_byte_for_byte() {
     }
     std::fs::remove_dir_all(&out).unwrap();
 }
+
+/// Demand groups and capacity (issue 13): group shares from a CSV change
+/// the figures; every bad input of the new kinds is refused with a message
+/// naming the file and the entry, and nothing is written.
+#[test]
+fn group_shares_and_bad_supply_inputs() {
+    let dir = scratch("supply-inputs");
+    let default: Value = serde_json::from_str(
+        &std::fs::read_to_string(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("data/profile-default.json"),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    let profile_with = |edit: &dyn Fn(&mut Value)| {
+        let mut p = default.clone();
+        edit(&mut p);
+        p.to_string()
+    };
+    let elderly = |out: &Path| -> f64 {
+        let json: Value =
+            serde_json::from_str(&std::fs::read_to_string(out.join("coverage.json")).unwrap())
+                .unwrap();
+        let town = json["townships"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["name"] == "七里乡")
+            .unwrap()
+            .clone();
+        town["tiers"][1]["categories"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["id"] == "elderly_care_home")
+            .unwrap()["demand_population"]
+            .as_f64()
+            .unwrap()
+    };
+    // The default share, then 七里乡's own share from a table.
+    let base = dir.join("base");
+    let o = lifecircle(&["assess", "--out", base.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let shares = write(&dir, "shares.csv", "township,elderly_60\n七里乡,0.374\n");
+    let older = dir.join("older");
+    let o = lifecircle(&[
+        "assess",
+        "--group-shares",
+        &shares,
+        "--out",
+        older.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let (a, b) = (elderly(&base), elderly(&older));
+    assert!((b / a - 0.374 / 0.187).abs() < 1e-9, "{a} → {b}");
+
+    let bad_profile =
+        |p: &mut Value, path: &str, value: Value| *p.pointer_mut(path).unwrap() = value;
+    let cases: Vec<(&str, String, &str, Vec<&str>)> = vec![
+        (
+            "share.json",
+            profile_with(&|p| bad_profile(p, "/groups/1/share", 1.4.into())),
+            "--profile",
+            vec!["share.json", "children_3_6", "share 1.4"],
+        ),
+        (
+            "group.json",
+            profile_with(&|p| {
+                let c = p["categories"]
+                    .as_array_mut()
+                    .unwrap()
+                    .iter_mut()
+                    .find(|c| c["id"] == "kindergarten")
+                    .unwrap();
+                c["group"] = "children_9".into();
+            }),
+            "--profile",
+            vec!["group.json", "kindergarten", "children_9"],
+        ),
+        (
+            "town.json",
+            profile_with(&|p| {
+                p["township_shares"] = serde_json::json!({"不存在镇": {"elderly_60": 0.3}})
+            }),
+            "--profile",
+            vec!["town.json", "不存在镇", "no township"],
+        ),
+        (
+            "shares-range.csv",
+            "township,elderly_60\n七里乡,1.5\n".into(),
+            "--group-shares",
+            vec!["shares-range.csv", "row 2", "elderly_60", "outside 0–1"],
+        ),
+        (
+            "shares-group.csv",
+            "township,elderly_99\n七里乡,0.5\n".into(),
+            "--group-shares",
+            vec!["shares-group.csv", "elderly_99", "not a demand group"],
+        ),
+        (
+            "shares-town.csv",
+            "township,elderly_60\n火星乡,0.5\n".into(),
+            "--group-shares",
+            vec!["shares-town.csv", "火星乡", "no township"],
+        ),
+        (
+            "shares-text.csv",
+            "township,elderly_60\n七里乡,old\n".into(),
+            "--group-shares",
+            vec!["shares-text.csv", "\"old\" is not a number"],
+        ),
+    ];
+    for (name, text, flag, expect) in cases {
+        let path = write(&dir, name, &text);
+        let out = dir.join(format!("out-{name}"));
+        let o = lifecircle(&["assess", flag, &path, "--out", out.to_str().unwrap()]);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{name}: {err}");
+        for e in expect {
+            assert!(err.contains(e), "{name}: {e:?} not in {err}");
+        }
+        assert!(!out.exists(), "{name}: nothing written");
+    }
+
+    // Negative or text capacities: a warning naming the feature, the
+    // facility kept for coverage without a capacity.
+    let facilities = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("data/facilities.geojson"),
+    )
+    .unwrap();
+    let mut json: Value = serde_json::from_str(&facilities).unwrap();
+    let features = json["features"].as_array_mut().unwrap();
+    let first = features
+        .iter()
+        .position(|f| f["properties"]["category"] == "kindergarten")
+        .unwrap();
+    features[first]["properties"]["capacity"] = (-5).into();
+    features[first + 1]["properties"]["capacity"] = "许多".into();
+    let path = write(&dir, "facilities.geojson", &json.to_string());
+    let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("data");
+    let out = dir.join("out-capacity");
+    let o = lifecircle(&[
+        "assess",
+        "--townships",
+        data.join("townships.geojson").to_str().unwrap(),
+        "--residents",
+        data.join("residents.geojson").to_str().unwrap(),
+        "--roads",
+        data.join("roads.geojson").to_str().unwrap(),
+        "--facilities",
+        &path,
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{err}");
+    assert!(
+        err.contains(&format!("feature {}", first + 1)) && err.contains("capacity -5 is negative"),
+        "{err}"
+    );
+    assert!(err.contains("capacity \"许多\" is not a number"), "{err}");
+}

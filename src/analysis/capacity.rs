@@ -406,4 +406,4 @@ fn minutes_to(
 
 #[cfg(test)]
 #[path = "capacity_tests.rs"]
-mod tests;
+pub(crate) mod tests;

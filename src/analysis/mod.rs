@@ -24,6 +24,7 @@ mod routing;
 mod scorecard;
 mod sharing;
 mod suggest;
+mod suggest_capacity;
 mod town_village;
 mod townships;
 
@@ -47,8 +48,11 @@ pub use scorecard::{
 };
 pub use sharing::{NOT_SERVED, Sharing, SharingTable, serving_facilities, sharing};
 pub use suggest::{SiteSuggestion, SuggestRequest, suggest_joint_sites, suggest_sites};
+pub use suggest_capacity::{CapacitySuggestion, suggest_sites_with_capacity};
 pub use town_village::{fill_town_village, settlement_classes};
 pub use townships::TownshipIndex;
 
+#[cfg(test)]
+mod scenario_tests;
 #[cfg(test)]
 pub(crate) mod tests;

@@ -238,7 +238,13 @@ fn layout(
             &choice.population,
             fields::POPULATION,
         )?,
-        capacity: fields::column(&normalized, fields::CAPACITY),
+        capacity: optional_column(
+            source,
+            table,
+            "capacity",
+            &choice.capacity,
+            fields::CAPACITY,
+        )?,
         transform,
         crs_from_header,
         notes,
@@ -415,6 +421,7 @@ pub(crate) fn preview(source: &Source, table: &Table, options: &ImportOptions) -
         category: name(layout.category),
         name: name(layout.name),
         population: name(layout.population),
+        capacity: name(layout.capacity),
     };
     result.crs = layout.transform.system.name.clone();
     let mut bbox = Bbox::default();

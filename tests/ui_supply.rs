@@ -6,6 +6,8 @@
 mod common;
 
 use common::demo_harness;
+use eframe::egui::accesskit::Role;
+use egui_kittest::kittest::NodeT as _;
 use egui_kittest::kittest::Queryable as _;
 use lifecircle::analysis::LoadStatus;
 use lifecircle::state::supply::{facility_rows, township_rows};
@@ -202,4 +204,46 @@ fn a_group_shares_table_from_the_data_tab_changes_the_demand_and_clears() {
             .is_empty()
     );
     std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn the_heat_layer_shows_supply_against_the_standard() {
+    use lifecircle::state::map_geometry::{HeatSource, heat_values};
+    let mut harness = demo_harness();
+    // The legend's heat picker offers the tier's capacity tables.
+    harness
+        .get_by_role_and_label(Role::ComboBox, "热力显示：")
+        .click();
+    harness.run_ok();
+    harness
+        .query_all_by_role_and_label(Role::Button, "供给（每千人）：幼儿园")
+        .find(|n| n.accesskit_node().toggled().is_some())
+        .expect("the supply heat in the combo")
+        .click();
+    harness.run_ok();
+    let source = HeatSource::Supply("kindergarten".to_string());
+    assert_eq!(harness.state().settings().map.heat_source, source);
+    harness.get_by_label("达到每千人标准");
+    harness.get_by_label("无供给");
+    let app = harness.state();
+    let results = app.results().unwrap();
+    let t5 = results
+        .profile
+        .tiers
+        .iter()
+        .position(|t| t.id == "t5")
+        .unwrap();
+    let table = results
+        .assessment
+        .capacity
+        .iter()
+        .find(|t| t.tier == t5 && t.category == "kindergarten")
+        .unwrap();
+    let values = heat_values(&results.assessment, &results.profile.tiers[t5], &source);
+    assert_eq!(values.len(), table.access.len());
+    for (v, a) in values.iter().zip(&table.access) {
+        assert_eq!(*v, (1000.0 * a / table.standard_per_1000) as f32);
+    }
+    // 航埠镇 is short of seats, the town centre is not: both kinds show.
+    assert!(values.iter().any(|v| *v < 0.5) && values.iter().any(|v| *v >= 1.0));
 }

@@ -497,6 +497,9 @@ pub enum HeatSource {
     TierComplete,
     /// Minutes to one category by the tier's mode.
     Category(String),
+    /// Supply per 1,000 (`1000·A_i`, METHOD 15) of the tier's capacity
+    /// table of this category, as a share of its standard.
+    Supply(String),
 }
 
 /// Per demand point: the minutes the heat layer shows (`INFINITY` = not
@@ -508,6 +511,27 @@ pub fn heat_values(assessment: &Assessment, tier: &Tier, source: &HeatSource) ->
             .minutes_for(tier, id)
             .map(|m| m.to_vec())
             .unwrap_or_else(|| vec![f32::INFINITY; n]),
+        HeatSource::Supply(id) => {
+            let index = assessment
+                .report
+                .total
+                .tiers
+                .iter()
+                .position(|t| t.id == tier.id);
+            match assessment
+                .capacity
+                .iter()
+                .find(|t| Some(t.tier) == index && t.category == *id)
+            {
+                Some(t) if t.standard_per_1000 > 0.0 => t
+                    .access
+                    .iter()
+                    .map(|a| (1000.0 * a / t.standard_per_1000) as f32)
+                    .collect(),
+                Some(_) => vec![1.0; n],
+                None => vec![0.0; n],
+            }
+        }
         HeatSource::TierComplete => {
             let mut out = vec![0.0f32; n];
             let mut any = false;

@@ -429,6 +429,19 @@ impl Workspace {
     /// back to the tier's complete time when it does not (after a tier or
     /// profile change).
     pub fn keep_heat_source_in_tier(&mut self) {
+        if let HeatSource::Supply(c) = &self.settings.map.heat_source {
+            let tier = self.tier_index();
+            // Results of this tier without that table (none yet: keep it).
+            let gone = self.results.as_ref().is_some_and(|r| {
+                !r.assessment
+                    .capacity
+                    .iter()
+                    .any(|t| t.tier == tier && t.category == *c)
+            });
+            if gone {
+                self.settings.map.heat_source = HeatSource::TierComplete;
+            }
+        }
         if let HeatSource::Category(c) = &self.settings.map.heat_source {
             let tier = self.tier_index();
             let profile = self

@@ -120,6 +120,20 @@ pub fn heat_mesh(
     t: &PlaneToScreen,
     rect: Rect,
 ) -> Mesh {
+    heat_mesh_with(demand, values, side, t, rect, style::minutes_color)
+}
+
+/// [`heat_mesh`] with values coloured by `color` (minutes, or supply
+/// against the standard); a grid cell shows the population-weighted mean
+/// of its reached points.
+pub fn heat_mesh_with(
+    demand: &DemandGeometry,
+    values: &[f32],
+    side: f32,
+    t: &PlaneToScreen,
+    rect: Rect,
+    color: fn(f32) -> Color32,
+) -> Mesh {
     let side = side.max(2.0);
     let view = rect.expand(side);
     let value = |i: usize| values.get(i).copied().unwrap_or(f32::INFINITY);
@@ -141,11 +155,10 @@ pub fn heat_mesh(
         for (i, p) in demand.pos.iter().enumerate() {
             let s = t.apply(*p);
             if view.contains(s) {
-                let color = alpha(style::minutes_color(value(i)));
                 add_quad(
                     &mut mesh,
                     Rect::from_center_size(s, vec2(side, side)),
-                    color,
+                    alpha(color(value(i))),
                 );
             }
         }
@@ -167,12 +180,12 @@ pub fn heat_mesh(
         }
     }
     for (c, a) in acc.iter().enumerate().filter(|(_, a)| a[0] > 0.0) {
-        let color = if a[2] * 2.0 > a[0] {
+        let fill = if a[2] * 2.0 > a[0] {
             style::UNREACHED
         } else {
-            style::minutes_color(a[1] / (a[0] - a[2]).max(1e-6))
+            color(a[1] / (a[0] - a[2]).max(1e-6))
         };
-        add_quad(&mut mesh, cells.rect(c), alpha(color));
+        add_quad(&mut mesh, cells.rect(c), alpha(fill));
     }
     mesh
 }

@@ -266,8 +266,13 @@ impl MapView {
                     let key = hash_of((view, values_key, side.to_bits()));
                     let demand = Arc::clone(&r.demand);
                     let values = Arc::clone(values);
-                    let build =
-                        move || map_layers::heat_mesh(&demand, &values, side, &to_screen, rect);
+                    let color = match options.heat_source {
+                        map_geometry::HeatSource::Supply(_) => style::supply_color,
+                        _ => style::minutes_color,
+                    };
+                    let build = move || {
+                        map_layers::heat_mesh_with(&demand, &values, side, &to_screen, rect, color)
+                    };
                     if self.heat_mesh.key != key && r.demand.pos.len() > 50_000 {
                         // Big: on a third thread, painted in its place below.
                         heat_job = Some((key, painter.add(Shape::Noop), scope.spawn(build)));
@@ -451,7 +456,8 @@ impl MapView {
         paint_scale_bar(&painter, rect, mpp);
         paint_north_arrow(&painter, rect, lang);
         if options.heat && results.is_some() {
-            paint_heat_key(&painter, rect, lang);
+            let supply = matches!(options.heat_source, map_geometry::HeatSource::Supply(_));
+            paint_heat_key(&painter, rect, lang, supply);
         }
         self.zoom_buttons(ui, rect, lang);
 
@@ -655,8 +661,12 @@ fn paint_north_arrow(painter: &egui::Painter, rect: Rect, lang: Lang) {
     );
 }
 
-fn paint_heat_key(painter: &egui::Painter, rect: Rect, lang: Lang) {
-    let labels = ["≤5", "≤15", "≤30", ">30", lang.pick("不可达", "none")];
+fn paint_heat_key(painter: &egui::Painter, rect: Rect, lang: Lang, supply: bool) {
+    let labels = if supply {
+        ["≥100%", "≥50%", "≥25%", "<25%", lang.pick("无供给", "none")]
+    } else {
+        ["≤5", "≤15", "≤30", ">30", lang.pick("不可达", "none")]
+    };
     let colors = [
         style::RAMP[0].color,
         style::RAMP[1].color,
@@ -673,7 +683,11 @@ fn paint_heat_key(painter: &egui::Painter, rect: Rect, lang: Lang) {
     painter.text(
         pos2(x0, y - 18.0),
         Align2::LEFT_TOP,
-        lang.pick("出行时间（分钟）", "Travel time (min)"),
+        if supply {
+            lang.pick("每千人供给 / 标准", "Supply per 1,000 / standard")
+        } else {
+            lang.pick("出行时间（分钟）", "Travel time (min)")
+        },
         FontId::proportional(11.0),
         style::MAP_TEXT,
     );

@@ -247,3 +247,57 @@ fn the_heat_layer_shows_supply_against_the_standard() {
     // 航埠镇 is short of seats, the town centre is not: both kinds show.
     assert!(values.iter().any(|v| *v < 0.5) && values.iter().any(|v| *v >= 1.0));
 }
+
+#[test]
+fn the_heat_can_be_weighed_by_a_demand_group() {
+    use lifecircle::state::map_geometry::group_heat_weights;
+    let mut harness = demo_harness();
+    harness
+        .get_by_role_and_label(Role::ComboBox, "人群权重：")
+        .click();
+    harness.run_ok();
+    let app = harness.state();
+    let profile = &app.results().unwrap().profile;
+    let group = profile
+        .category_info("kindergarten")
+        .unwrap()
+        .group
+        .clone()
+        .unwrap();
+    let name = profile.group(&group).unwrap().name_zh.clone();
+    harness
+        .query_all_by_role_and_label(Role::Button, &name)
+        .find(|n| n.accesskit_node().toggled().is_some())
+        .expect("the group in the combo")
+        .click();
+    harness.run_ok();
+    let app = harness.state();
+    assert_eq!(
+        app.settings().map.heat_group.as_deref(),
+        Some(group.as_str())
+    );
+    // The weights are the group's population: they add up to the
+    // kindergartens' demand of the district.
+    let results = app.results().unwrap();
+    let weights = group_heat_weights(
+        &results.assessment,
+        &results.profile,
+        &group,
+        &app.study().layers.townships,
+    )
+    .unwrap();
+    let t5 = results
+        .profile
+        .tiers
+        .iter()
+        .position(|t| t.id == "t5")
+        .unwrap();
+    let demand = results.assessment.report.total.tiers[t5]
+        .categories
+        .iter()
+        .find(|c| c.id == "kindergarten")
+        .unwrap()
+        .demand_population;
+    let sum: f64 = weights.iter().map(|w| *w as f64).sum();
+    assert!((sum - demand).abs() < 1e-3 * demand, "{sum} vs {demand}");
+}

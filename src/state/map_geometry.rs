@@ -502,6 +502,26 @@ pub enum HeatSource {
     Supply(String),
 }
 
+/// Per demand point: the population of demand group `group` (METHOD 11),
+/// the heat's weight when a group is chosen; `None` for a group the
+/// profile does not have.
+pub fn group_heat_weights(
+    assessment: &Assessment,
+    profile: &crate::model::Profile,
+    group: &str,
+    townships: &[crate::model::Township],
+) -> Option<Vec<f32>> {
+    let group = profile.group(group)?;
+    let weights = crate::analysis::group_population(
+        profile,
+        group,
+        &assessment.demand,
+        &assessment.resident_township,
+        townships,
+    );
+    Some(weights.into_iter().map(|w| w as f32).collect())
+}
+
 /// Per demand point: the minutes the heat layer shows (`INFINITY` = not
 /// reached within the computed limit).
 pub fn heat_values(assessment: &Assessment, tier: &Tier, source: &HeatSource) -> Vec<f32> {

@@ -70,6 +70,10 @@ pub struct MapOptions {
     pub hidden_categories: BTreeSet<String>,
     /// What the heat layer colours by.
     pub heat_source: HeatSource,
+    /// The demand group whose population weighs the heat (a grid cell's
+    /// mean; points without any of the group are not drawn); `None`:
+    /// everyone.
+    pub heat_group: Option<String>,
 }
 
 impl Default for MapOptions {
@@ -83,6 +87,7 @@ impl Default for MapOptions {
             blind_spots: false,
             hidden_categories: BTreeSet::new(),
             heat_source: HeatSource::TierComplete,
+            heat_group: None,
         }
     }
 }

@@ -254,6 +254,33 @@ impl Legend {
                     })
                     .response
                     .labelled_by(heat_label.id);
+                // The heat weighed by a demand group's population (一老一小).
+                if let Some(r) = results.filter(|r| !r.profile.supply.groups.is_empty()) {
+                    let groups = &r.profile.supply.groups;
+                    let name = |id: &Option<String>| match id
+                        .as_deref()
+                        .and_then(|id| groups.iter().find(|g| g.id == id))
+                    {
+                        None => lang.pick("全体居民", "everyone").to_string(),
+                        Some(g) if zh && !g.name_zh.is_empty() => g.name_zh.clone(),
+                        Some(g) if !g.name_en.is_empty() => g.name_en.clone(),
+                        Some(g) => g.id.clone(),
+                    };
+                    let group_label = ui.label(lang.pick("人群权重：", "Weighted by:"));
+                    egui::ComboBox::from_id_salt("heat_group")
+                        .selected_text(name(&options.heat_group))
+                        .width(ui.available_width().min(220.0))
+                        .show_ui(ui, |ui| {
+                            ui.selectable_value(&mut options.heat_group, None, name(&None));
+                            for g in groups {
+                                let id = Some(g.id.clone());
+                                let text = name(&id);
+                                ui.selectable_value(&mut options.heat_group, id, text);
+                            }
+                        })
+                        .response
+                        .labelled_by(group_label.id);
+                }
                 let supply = matches!(options.heat_source, HeatSource::Supply(_));
                 for (i, band) in style::RAMP.iter().enumerate() {
                     let text = match (supply, i) {

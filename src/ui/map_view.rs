@@ -101,10 +101,14 @@ pub struct MapView {
     blind_mesh: CachedMesh,
     reach_mesh: CachedMesh,
     facilities_mesh: CachedMesh,
-    heat_values: Option<(u64, Arc<Vec<f32>>)>,
+    /// Heat values and, with a group chosen, the group's weights.
+    heat_values: Option<(u64, Arc<Vec<f32>>, Option<HeatWeights>)>,
     /// Last rebuild figures.
     pub stats: MapStats,
 }
+
+/// A demand group's population per demand point, weighing the heat.
+type HeatWeights = Arc<Vec<f32>>;
 
 fn hash_of(value: impl Hash) -> u64 {
     let mut h = std::collections::hash_map::DefaultHasher::new();
@@ -243,17 +247,26 @@ impl MapView {
                     Arc::as_ptr(&r.assessment) as usize,
                     &tier.id,
                     &options.heat_source,
+                    &options.heat_group,
                 ));
                 if self
                     .heat_values
                     .as_ref()
-                    .is_none_or(|(k, _)| *k != values_key)
+                    .is_none_or(|(k, _, _)| *k != values_key)
                 {
                     let values =
                         map_geometry::heat_values(&r.assessment, tier, &options.heat_source);
-                    self.heat_values = Some((values_key, Arc::new(values)));
+                    let weights = options.heat_group.as_deref().and_then(|g| {
+                        map_geometry::group_heat_weights(
+                            &r.assessment,
+                            &r.profile,
+                            g,
+                            &input.study.layers.townships,
+                        )
+                    });
+                    self.heat_values = Some((values_key, Arc::new(values), weights.map(Arc::new)));
                 }
-                if let Some((_, values)) = &self.heat_values {
+                if let Some((_, values, weights)) = &self.heat_values {
                     let cell_m = match r.assessment.demand_kind {
                         crate::model::DemandKind::AreaHectares => 100.0,
                         crate::model::DemandKind::People => 60.0,
@@ -266,12 +279,21 @@ impl MapView {
                     let key = hash_of((view, values_key, side.to_bits()));
                     let demand = Arc::clone(&r.demand);
                     let values = Arc::clone(values);
+                    let weights = weights.clone();
                     let color = match options.heat_source {
                         map_geometry::HeatSource::Supply(_) => style::supply_color,
                         _ => style::minutes_color,
                     };
                     let build = move || {
-                        map_layers::heat_mesh_with(&demand, &values, side, &to_screen, rect, color)
+                        map_layers::heat_mesh_with(
+                            &demand,
+                            &values,
+                            side,
+                            &to_screen,
+                            rect,
+                            color,
+                            weights.as_deref().map(Vec::as_slice),
+                        )
                     };
                     if self.heat_mesh.key != key && r.demand.pos.len() > 50_000 {
                         // Big: on a third thread, painted in its place below.

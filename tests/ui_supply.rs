@@ -301,3 +301,19 @@ fn the_heat_can_be_weighed_by_a_demand_group() {
     let sum: f64 = weights.iter().map(|w| *w as f64).sum();
     assert!((sum - demand).abs() < 1e-3 * demand, "{sum} vs {demand}");
 }
+
+#[test]
+fn the_profile_panel_has_a_share_per_township_and_group() {
+    let mut harness = demo_harness();
+    harness.get_by_label("评估方案").click();
+    harness.run_ok();
+    harness.get_by_label("各乡镇人群占比").click();
+    harness.run_ok();
+    let groups = harness.state().study().profile.supply.groups.len();
+    assert!(groups > 0);
+    // One share per group in 航埠镇's row, labelled by the township.
+    let spins = harness
+        .query_all_by_role_and_label(Role::SpinButton, "航埠镇")
+        .count();
+    assert_eq!(spins, groups);
+}

@@ -386,8 +386,16 @@ impl eframe::App for LifeCircleApp {
                             supply_panel::group_shares_ui(ui, lang, &self.ws.supply, &mut actions);
                         }
                         LeftTab::Profile => {
-                            self.profile_panel
-                                .ui(ui, lang, &self.ws.study.profile, &mut actions)
+                            let townships: Vec<String> = (self.ws.study.layers.townships.iter())
+                                .map(|t| t.name.clone())
+                                .collect();
+                            self.profile_panel.ui(
+                                ui,
+                                lang,
+                                &self.ws.study.profile,
+                                &townships,
+                                &mut actions,
+                            )
                         }
                         LeftTab::Layouts => self.layouts_panel.ui(
                             ui,

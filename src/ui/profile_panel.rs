@@ -25,8 +25,16 @@ pub struct ProfilePanel {
 }
 
 impl ProfilePanel {
-    /// Draw the panel for the study's `profile`.
-    pub fn ui(&mut self, ui: &mut Ui, lang: Lang, profile: &Profile, actions: &mut Vec<Action>) {
+    /// Draw the panel for the study's `profile` (`townships`: the study's
+    /// township names, for the per-township group shares).
+    pub fn ui(
+        &mut self,
+        ui: &mut Ui,
+        lang: Lang,
+        profile: &Profile,
+        townships: &[String],
+        actions: &mut Vec<Action>,
+    ) {
         let zh = lang.is_chinese();
         // A new profile (loaded, or applied) replaces the draft.
         if self.base.as_ref() != Some(profile) {
@@ -215,7 +223,80 @@ impl ProfilePanel {
                 });
         }
         supply_section(ui, lang, draft);
+        township_shares_editor(ui, lang, draft, townships);
     }
+}
+
+/// Per-township group shares (`township_shares`, METHOD 11): one row per
+/// township, one column per group, the default share where the township has
+/// none of its own; a change applies with the rest of the draft.
+fn township_shares_editor(ui: &mut Ui, lang: Lang, draft: &mut Profile, townships: &[String]) {
+    if draft.supply.groups.is_empty() || townships.is_empty() {
+        return;
+    }
+    let zh = lang.is_chinese();
+    let groups = draft.supply.groups.clone();
+    egui::CollapsingHeader::new(lang.pick("各乡镇人群占比", "Group shares per township"))
+        .id_salt("township_shares")
+        .default_open(false)
+        .show(ui, |ui| {
+            ui.weak(lang.pick(
+                "未单独设定的乡镇用默认占比；修改后点“应用并重新评估”。",
+                "Townships without their own share use the default; Apply re-assesses.",
+            ));
+            egui::ScrollArea::horizontal()
+                .id_salt("township_shares_scroll")
+                .show(ui, |ui| {
+                    egui::Grid::new("township_shares_grid")
+                        .striped(true)
+                        .num_columns(groups.len() + 1)
+                        .show(ui, |ui| {
+                            ui.weak(lang.pick("乡镇", "Township"));
+                            for g in &groups {
+                                let name = if zh && !g.name_zh.is_empty() {
+                                    &g.name_zh
+                                } else {
+                                    &g.id
+                                };
+                                ui.weak(name.as_str());
+                            }
+                            ui.end_row();
+                            for t in townships {
+                                let label = ui.label(t.as_str());
+                                for g in &groups {
+                                    let own = draft
+                                        .supply
+                                        .township_shares
+                                        .get(t)
+                                        .and_then(|m| m.get(&g.id))
+                                        .copied();
+                                    let mut share = own.unwrap_or(g.share);
+                                    let drag = egui::DragValue::new(&mut share)
+                                        .range(0.0..=1.0)
+                                        .speed(0.001)
+                                        .max_decimals(4);
+                                    let response = ui.add(drag).labelled_by(label.id);
+                                    if response.changed() {
+                                        draft
+                                            .supply
+                                            .township_shares
+                                            .entry(t.clone())
+                                            .or_default()
+                                            .insert(g.id.clone(), share);
+                                    }
+                                }
+                                ui.end_row();
+                            }
+                        });
+                });
+            if !draft.supply.township_shares.is_empty()
+                && ui
+                    .button(lang.pick("清除各乡镇占比", "Clear the township shares"))
+                    .clicked()
+            {
+                draft.supply.township_shares.clear();
+            }
+        });
 }
 
 /// Demand groups (default shares, editable, with their sources) and the

@@ -331,6 +331,7 @@ fn results_of(
         profile,
         study_generation,
         seconds: clock.elapsed().as_secs_f64(),
+        shared: None,
     }
 }
 

@@ -245,6 +245,7 @@ fn suggested_sites_become_a_layout_that_raises_the_complete_share() {
             category: None,
             k: 12,
             township: None,
+            joint: false,
         }),
     );
     let sites = &harness

@@ -55,7 +55,7 @@ pub struct MapCamera {
     pub zoom: Option<f64>,
 }
 
-pub use settings::{LeftTab, MapOptions, Settings};
+pub use settings::{LeftTab, MapOptions, RightTab, Settings};
 
 /// Something a panel asks the app to do.
 #[derive(Clone, Debug, PartialEq)]

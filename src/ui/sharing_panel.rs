@@ -44,7 +44,7 @@ pub const FLOW: Color32 = Color32::from_rgb(123, 31, 162);
 /// The ring around a facility serving two or more townships.
 pub const SHARED: Color32 = Color32::from_rgb(0, 121, 107);
 
-const CELL: egui::Vec2 = vec2(58.0, 20.0);
+const CELL: egui::Vec2 = vec2(50.0, 20.0);
 
 /// White to deep orange by `fraction` (0–1) of the row.
 fn heat(fraction: f64) -> Color32 {
@@ -94,7 +94,10 @@ impl SharingPanel {
             _ => "",
         };
         let response = ui
-            .add(egui::Button::new(RichText::new(format!("{text}{arrow}")).strong()).frame(false))
+            .add(
+                egui::Button::new(RichText::new(format!("{text}{arrow}")).strong().size(12.0))
+                    .frame(false),
+            )
             .on_hover_text(hover);
         if response.clicked() {
             if self.sort == key {
@@ -190,7 +193,7 @@ impl SharingPanel {
                         self.header(
                             ui,
                             MatrixSort::File,
-                            lang.pick("居民 \\ 设施", "Residents \\ facilities"),
+                            lang.pick("居民＼设施", "Residents＼facilities"),
                             lang.pick("按文件顺序", "File order"),
                         );
                         for &c in &columns {
@@ -218,7 +221,7 @@ impl SharingPanel {
                         );
                         ui.end_row();
                         for &r in &rows {
-                            ui.label(name(r));
+                            ui.label(RichText::new(name(r)).size(12.0));
                             let total = table.covered(r);
                             for &c in &columns {
                                 let v = table.demand[r][c];
@@ -236,7 +239,7 @@ impl SharingPanel {
                                 );
                                 cell(ui, &text, fill, r == c, &hover);
                             }
-                            ui.label(lang.count(total));
+                            ui.label(RichText::new(lang.count(total)).size(12.0));
                             let own = table.served_by_own_share(r);
                             let fill = super::style::GoalStatus::of(own).fill();
                             cell(ui, &lang.percent(own), fill, false, "");
@@ -296,7 +299,7 @@ fn cell(ui: &mut egui::Ui, text: &str, fill: Color32, own: bool, hover: &str) {
         rect.center(),
         Align2::CENTER_CENTER,
         text,
-        FontId::proportional(12.0),
+        FontId::proportional(11.0),
         Color32::from_gray(20),
     );
     response.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Label, true, text));

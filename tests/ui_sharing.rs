@@ -13,7 +13,6 @@ use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT as _, Queryable as _};
 use lifecircle::app::LifeCircleApp;
 use lifecircle::state::files::ScriptedDialogs;
-use lifecircle::state::layouts::LayoutAction;
 use lifecircle::state::sharing::SharedFigures;
 use lifecircle::state::{Action, RightTab};
 use lifecircle::ui::i18n::Lang;

@@ -123,6 +123,14 @@ pub struct SuggestionsView {
     pub joint: bool,
 }
 
+/// A site search: the live assessment it holds, the sites, and the tier
+/// and whether they are joint sites.
+pub type SuggestJob = Job<(
+    LiveAssessment,
+    Result<Vec<SiteSuggestion>, Cancelled>,
+    (usize, bool),
+)>;
+
 /// The running layouts job.
 pub enum LayoutJob {
     Edit(
@@ -131,13 +139,7 @@ pub enum LayoutJob {
     ),
     Compare(Job<Result<ComparisonView, Cancelled>>),
     /// Holds the live assessment while it runs and gives it back.
-    Suggest(
-        Job<(
-            LiveAssessment,
-            Result<Vec<SiteSuggestion>, Cancelled>,
-            (usize, bool),
-        )>,
-    ),
+    Suggest(SuggestJob),
     /// Holds the live assessment while it runs and gives it back.
     Redundancy(Job<(LiveAssessment, Result<Vec<FacilityRedundancy>, Cancelled>)>),
     /// A facilities file read as a whole alternative.

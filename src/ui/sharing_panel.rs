@@ -44,7 +44,7 @@ pub const FLOW: Color32 = Color32::from_rgb(123, 31, 162);
 /// The ring around a facility serving two or more townships.
 pub const SHARED: Color32 = Color32::from_rgb(0, 121, 107);
 
-const CELL: egui::Vec2 = vec2(50.0, 20.0);
+const CELL: egui::Vec2 = vec2(46.0, 20.0);
 
 /// White to deep orange by `fraction` (0–1) of the row.
 fn heat(fraction: f64) -> Color32 {

@@ -148,14 +148,14 @@ fn the_town_village_toggle_shows_both_shares_and_the_gap() {
     let f = figures(&harness);
     assert!(f.split, "the demo's residents carry settlement");
     assert_eq!(harness.query_all_by_label("差距").count(), 3);
-    harness.get_by_label_contains("差距 = 乡村 − 镇区");
+    harness.get_by_label_contains("差距 = 镇区 − 乡村");
     // 航埠镇's 5-minute town and village shares and their gap, as shown.
     let t5 = &f.report.townships[0].figures.tiers[0];
     let (town, village) = (
         t5.town_complete_share.unwrap(),
         t5.village_complete_share.unwrap(),
     );
-    let gap = format!("{:+.1} pp", (village - town) * 100.0);
+    let gap = format!("{:+.1} pp", (town - village) * 100.0);
     assert!(harness.query_all_by_label(&gap).count() >= 1, "{gap}");
     assert!(
         harness
@@ -165,7 +165,7 @@ fn the_town_village_toggle_shows_both_shares_and_the_gap() {
     );
     // The district row from the town and village populations.
     let (dt, dv) = f.district_town_village[0];
-    let district_gap = format!("{:+.1} pp", (dv.unwrap() - dt.unwrap()) * 100.0);
+    let district_gap = format!("{:+.1} pp", (dt.unwrap() - dv.unwrap()) * 100.0);
     assert!(harness.query_all_by_label(&district_gap).count() >= 1);
     // Per category: town/village covered shares of the kindergarten.
     let split = f.category_split(0, "kindergarten").unwrap();

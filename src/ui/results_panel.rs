@@ -338,8 +338,8 @@ fn town_village_table(
         return;
     }
     ui.small(lang.pick(
-        "镇区 / 乡村：两类居民各自的完整率；差距 = 乡村 − 镇区（百分点）。类别列为 镇区/乡村 覆盖率（%）。",
-        "Town / village: each class's complete share; gap = village − town (percentage points). Category columns: town/village covered share (%).",
+        "镇区 / 乡村：两类居民各自的完整率；差距 = 镇区 − 乡村（百分点），红色为乡村落后 5 个百分点以上。类别列为 镇区/乡村 覆盖率（%）。",
+        "Town / village: each class's complete share; gap = town − village (percentage points), red where villages lag by more than 5. Category columns: town/village covered share (%).",
     ));
     let report = &shared.report;
     let n = report.townships.len();
@@ -427,13 +427,13 @@ fn opt_share_cell(ui: &mut egui::Ui, lang: Lang, share: Option<f64>) {
     }
 }
 
-/// The gap village − town in percentage points, red when villages lag by
-/// more than 5 points.
+/// The gap town − village in percentage points (as in the reports), red
+/// when villages lag by more than 5 points.
 fn gap_cell(ui: &mut egui::Ui, town: Option<f64>, village: Option<f64>) {
     match (town, village) {
         (Some(t), Some(v)) => {
-            let pp = (v - t) * 100.0;
-            let fill = if pp < -5.0 {
+            let pp = (t - v) * 100.0;
+            let fill = if pp > 5.0 {
                 Color32::from_rgb(255, 205, 210)
             } else {
                 Color32::from_gray(240)

@@ -664,4 +664,76 @@ mod tests {
         let kept = thin(items, 100);
         assert!(kept.len() <= 100 && kept.len() > 50, "{}", kept.len());
     }
+
+    /// Townships among the uncovered people each candidate would cover.
+    fn spans(live: &LiveAssessment, tier: usize, category: &str) -> Vec<usize> {
+        let t = &live.profile.tiers[tier];
+        let a = live.assessment();
+        let uncovered: Vec<bool> = a
+            .minutes_for(t, category)
+            .unwrap()
+            .iter()
+            .zip(&a.resident_township)
+            .map(|(m, tw)| tw.is_some() && *m > t.minutes as f32)
+            .collect();
+        let mut req = request(tier, category, 1);
+        req.max_candidates = usize::MAX;
+        let index = TownshipIndex::new(&live.study.townships);
+        let (graph, net) = live.study.graph(t.mode).unwrap();
+        network_candidates(
+            live,
+            graph,
+            net,
+            t,
+            &uncovered,
+            &req,
+            &index,
+            &Progress::new(),
+        )
+        .unwrap()
+        .iter()
+        .map(|(_, covers)| {
+            let mut ts: Vec<u32> = covers
+                .iter()
+                .filter_map(|&r| a.resident_township[r as usize])
+                .collect();
+            ts.sort_unstable();
+            ts.dedup();
+            ts.len()
+        })
+        .collect()
+    }
+
+    /// Why `suggest --joint --tier t30` finds nothing on the demo: its
+    /// required 30-minute gaps (hospital, police) lie in 七里乡 and 沟溪乡
+    /// only, and no road vertex of the whole network (no thinning) reaches
+    /// uncovered people of both within 30 minutes. The optional categories'
+    /// gaps include 华墅乡 next to 沟溪乡, and there joint sites exist and
+    /// the search finds them.
+    #[test]
+    fn demo_joint_sites_at_t30_exist_only_where_two_townships_gaps_meet() {
+        let profile = crate::io::load_profile(&crate::io::demo_profile_path()).unwrap();
+        let (layers, _) = crate::io::load_layers(&crate::io::demo_layer_paths(), &profile).unwrap();
+        let live = LiveAssessment::new(&layers, &profile, &Progress::new()).unwrap();
+        let tier = profile.tiers.iter().position(|t| t.id == "t30").unwrap();
+        for category in ["general_hospital", "police_station"] {
+            let spans = spans(&live, tier, category);
+            assert!(spans.len() > 100, "{category}: {} candidates", spans.len());
+            assert_eq!(spans.iter().max(), Some(&1), "{category}");
+            let picks =
+                suggest_joint_sites(&live, &request(tier, category, 3), &Progress::new()).unwrap();
+            assert!(picks.is_empty(), "{category}: {picks:?}");
+        }
+        let category = "senior_high_school";
+        assert!(spans(&live, tier, category).iter().any(|&s| s >= 2));
+        let picks =
+            suggest_joint_sites(&live, &request(tier, category, 3), &Progress::new()).unwrap();
+        assert!(!picks.is_empty());
+        for p in &picks {
+            assert!(
+                p.gain_by_township.iter().filter(|g| g.1 > 0.0).count() >= 2,
+                "{p:?}"
+            );
+        }
+    }
 }

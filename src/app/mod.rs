@@ -14,7 +14,7 @@ use crate::model::FacilityId;
 use crate::model::{Layers, Profile};
 use crate::report::Lang;
 use crate::state::jobs::Runner;
-use crate::state::{Action, LeftTab, MapRequest, Settings, Workspace};
+use crate::state::{Action, LeftTab, MapRequest, RightTab, Settings, Workspace};
 use crate::ui::bars;
 use crate::ui::data_panel::DataPanel;
 use crate::ui::layouts_panel::{self, LayoutsInputs, LayoutsPanel};
@@ -24,6 +24,8 @@ use crate::ui::map_transform::GeoBounds;
 use crate::ui::map_view::{MapInputs, MapView};
 use crate::ui::profile_panel::ProfilePanel;
 use crate::ui::results_panel::ResultsPanel;
+use crate::ui::scorecard_panel::ScorecardPanel;
+use crate::ui::sharing_panel::{self, SharingPanel};
 use crate::ui::supply_panel;
 use crate::ui::{
     compare_panel, export_dialog, import_dialog, install_fonts, project_prompts, style,
@@ -117,6 +119,8 @@ pub struct LifeCircleApp {
     results_panel: ResultsPanel,
     /// Load rings drawn on the map in the last frame.
     supply_rings_drawn: usize,
+    sharing_panel: SharingPanel,
+    scorecard_panel: ScorecardPanel,
     layouts_panel: LayoutsPanel,
     map_editor: MapEditor,
     frames: FrameStats,
@@ -155,6 +159,8 @@ impl LifeCircleApp {
             profile_panel: ProfilePanel::default(),
             results_panel: ResultsPanel::default(),
             supply_rings_drawn: 0,
+            sharing_panel: SharingPanel::default(),
+            scorecard_panel: ScorecardPanel::default(),
             layouts_panel: LayoutsPanel::default(),
             map_editor: MapEditor::default(),
             frames: FrameStats::default(),
@@ -313,6 +319,31 @@ impl LifeCircleApp {
         self.supply_rings_drawn
     }
 
+    /// The Sharing view's flow lines and shared facilities, over the map
+    /// just drawn, while that view is open.
+    fn sharing_map_overlay(&self, ui: &egui::Ui, tier: usize) {
+        if self.ws.settings.right_tab != RightTab::Sharing {
+            return;
+        }
+        let (Some(t), Some(r)) = (self.map.transform(), self.ws.results.as_ref()) else {
+            return;
+        };
+        let Some(shared) = r.shared.as_deref() else {
+            return;
+        };
+        if let Some(category) = self.sharing_panel.category_for(&r.profile, tier) {
+            sharing_panel::draw_on_map(
+                ui,
+                t,
+                self.ws.settings.lang,
+                shared,
+                &self.ws.study.geometry,
+                tier,
+                &category,
+            );
+        }
+    }
+
     /// Map editing and the layouts' map layers, over the map just drawn.
     fn layouts_map_overlay(&mut self, ui: &mut egui::Ui, tier: usize, actions: &mut Vec<Action>) {
         let rect = ui.max_rect();
@@ -418,15 +449,58 @@ impl eframe::App for LifeCircleApp {
             .min_size(300.0)
             .show(ui, |ui| {
                 ui.horizontal(|ui| {
-                    let supply = &mut self.ws.supply.shown;
-                    let heading = |text: &str| egui::RichText::new(text).heading();
-                    ui.selectable_value(supply, false, heading(lang.pick("评估结果", "Results")));
-                    ui.selectable_value(supply, true, heading(lang.pick("供需", "Supply")));
+                    let tab = &mut self.ws.settings.right_tab;
+                    ui.selectable_value(tab, RightTab::Results, lang.pick("评估结果", "Results"));
+                    ui.selectable_value(tab, RightTab::Sharing, lang.pick("共享", "Sharing"));
+                    ui.selectable_value(tab, RightTab::Scorecard, lang.pick("对标", "Scorecard"));
+                    ui.selectable_value(tab, RightTab::Supply, lang.pick("供需", "Supply"));
                 });
+                self.ws.supply.shown = self.ws.settings.right_tab == RightTab::Supply;
+                ui.separator();
+                let results = self.ws.results.as_ref();
+                let shared = results.and_then(|r| r.shared.as_deref());
                 egui::ScrollArea::vertical()
                     .id_salt("results_scroll")
-                    .show(ui, |ui| {
-                        if self.ws.supply.shown {
+                    .show(ui, |ui| match self.ws.settings.right_tab {
+                        RightTab::Results => {
+                            if let Some(view) = &self.ws.layouts.comparison {
+                                compare_panel::ui(ui, lang, view, &self.ws.study.profile, tier);
+                                ui.separator();
+                            }
+                            self.results_panel.ui(
+                                ui,
+                                lang,
+                                results,
+                                tier,
+                                self.ws.selected_township,
+                                &mut actions,
+                            );
+                        }
+                        RightTab::Sharing => {
+                            if let Some(r) = results {
+                                let names: Vec<String> = r
+                                    .assessment
+                                    .report
+                                    .townships
+                                    .iter()
+                                    .map(|t| t.name.clone())
+                                    .collect();
+                                self.sharing_panel
+                                    .ui(ui, lang, &r.profile, &names, shared, tier);
+                            }
+                        }
+                        RightTab::Scorecard => {
+                            if let Some(r) = results {
+                                self.scorecard_panel.ui(
+                                    ui,
+                                    lang,
+                                    &r.profile,
+                                    shared.map(|s| s.scorecards.as_slice()),
+                                    tier,
+                                );
+                            }
+                        }
+                        RightTab::Supply => {
                             supply_panel::ui(
                                 ui,
                                 lang,
@@ -435,20 +509,7 @@ impl eframe::App for LifeCircleApp {
                                 &self.ws.study.layers,
                                 &self.ws.layouts.ids,
                             );
-                            return;
                         }
-                        if let Some(view) = &self.ws.layouts.comparison {
-                            compare_panel::ui(ui, lang, view, &self.ws.study.profile, tier);
-                            ui.separator();
-                        }
-                        self.results_panel.ui(
-                            ui,
-                            lang,
-                            self.ws.results.as_ref(),
-                            tier,
-                            self.ws.selected_township,
-                            &mut actions,
-                        );
                     });
             });
 
@@ -466,6 +527,7 @@ impl eframe::App for LifeCircleApp {
                 debug,
             };
             self.map.ui(ui, &inputs, &mut actions);
+            self.sharing_map_overlay(ui, tier);
             self.layouts_map_overlay(ui, tier, &mut actions);
             self.supply_map_overlay(ui);
             self.ws.set_camera(self.map.camera());

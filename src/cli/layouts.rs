@@ -413,7 +413,15 @@ pub fn run_suggest(args: &SuggestArgs) -> Result<(), Vec<String>> {
         args.lang.pick("现状完整覆盖率", "complete share now"),
         before * 100.0
     );
-    if picks.is_empty() {
+    if picks.is_empty() && args.joint {
+        println!(
+            "{}",
+            args.lang.pick(
+                "没有能同时新增覆盖两个及以上乡镇居民的候选点。",
+                "No candidate site newly covers people of two or more townships."
+            )
+        );
+    } else if picks.is_empty() {
         println!(
             "{}",
             args.lang.pick(

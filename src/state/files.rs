@@ -82,6 +82,10 @@ pub trait FileDialogs {
 
     /// A project file to open, or `None` when the user cancels.
     fn pick_project(&mut self, lang: Lang) -> Option<PathBuf>;
+
+    /// A town-area file (镇区范围, GeoJSON polygons), or `None` when the
+    /// user cancels.
+    fn pick_town_areas(&mut self, lang: Lang) -> Option<PathBuf>;
 }
 
 /// The file-type filter of project files.
@@ -144,6 +148,18 @@ impl FileDialogs for RfdDialogs {
         self.last_dir = path.parent().map(Path::to_path_buf);
         Some(path)
     }
+
+    fn pick_town_areas(&mut self, lang: Lang) -> Option<PathBuf> {
+        let mut dialog = rfd::FileDialog::new()
+            .set_title(lang.pick("导入镇区范围", "Import town areas"))
+            .add_filter("GeoJSON", &["geojson", "json"]);
+        if let Some(dir) = &self.last_dir {
+            dialog = dialog.set_directory(dir);
+        }
+        let path = dialog.pick_file()?;
+        self.last_dir = path.parent().map(Path::to_path_buf);
+        Some(path)
+    }
 }
 
 /// Answers dialogs from a list, in order; `None` once the list is empty.
@@ -187,6 +203,11 @@ impl FileDialogs for ScriptedDialogs {
 
     /// Answers from the same list as [`FileDialogs::pick`].
     fn pick_project(&mut self, _lang: Lang) -> Option<PathBuf> {
+        self.answers.pop_front().flatten()
+    }
+
+    /// Answers from the same list as [`FileDialogs::pick`].
+    fn pick_town_areas(&mut self, _lang: Lang) -> Option<PathBuf> {
         self.answers.pop_front().flatten()
     }
 }

@@ -86,6 +86,9 @@ pub enum LayoutAction {
         category: Option<String>,
         k: usize,
         township: Option<u32>,
+        /// Joint sites (共建): a site counts only when the people it newly
+        /// covers live in two or more townships.
+        joint: bool,
     },
     /// Turn the suggestions into a new layout.
     AdoptSuggestions,
@@ -116,7 +119,17 @@ pub struct ComparisonView {
 pub struct SuggestionsView {
     pub tier: usize,
     pub sites: Vec<SiteSuggestion>,
+    /// The sites are joint sites (共建), each listing its gain per township.
+    pub joint: bool,
 }
+
+/// A site search: the live assessment it holds, the sites, and the tier
+/// and whether they are joint sites.
+pub type SuggestJob = Job<(
+    LiveAssessment,
+    Result<Vec<SiteSuggestion>, Cancelled>,
+    (usize, bool),
+)>;
 
 /// The running layouts job.
 pub enum LayoutJob {
@@ -126,13 +139,7 @@ pub enum LayoutJob {
     ),
     Compare(Job<Result<ComparisonView, Cancelled>>),
     /// Holds the live assessment while it runs and gives it back.
-    Suggest(
-        Job<(
-            LiveAssessment,
-            Result<Vec<SiteSuggestion>, Cancelled>,
-            usize,
-        )>,
-    ),
+    Suggest(SuggestJob),
     /// Holds the live assessment while it runs and gives it back.
     Redundancy(Job<(LiveAssessment, Result<Vec<FacilityRedundancy>, Cancelled>)>),
     /// A facilities file read as a whole alternative.
@@ -331,6 +338,7 @@ fn results_of(
         profile,
         study_generation,
         seconds: clock.elapsed().as_secs_f64(),
+        shared: None,
     }
 }
 
@@ -567,7 +575,8 @@ impl Workspace {
                 category,
                 k,
                 township,
-            } => self.start_suggest(tier, category, k, township),
+                joint,
+            } => self.start_suggest(tier, category, k, township, joint),
             LayoutAction::AdoptSuggestions => self.adopt_suggestions(lang),
             LayoutAction::ClearSuggestions => self.layouts.suggestions = None,
             LayoutAction::Redundancy => self.start_redundancy(),
@@ -805,6 +814,7 @@ impl Workspace {
         category: Option<String>,
         k: usize,
         township: Option<u32>,
+        joint: bool,
     ) {
         if !self.live_ready() {
             self.message = Some(Message::LayoutBusy);
@@ -829,8 +839,12 @@ impl Workspace {
             return;
         };
         let job = Job::spawn(&self.runner, move |p| {
-            let r = analysis::suggest_sites(&live, &request, p);
-            (live, r, tier)
+            let r = if joint {
+                analysis::suggest_joint_sites(&live, &request, p)
+            } else {
+                analysis::suggest_sites(&live, &request, p)
+            };
+            (live, r, (tier, joint))
         });
         self.layouts.job = Some(LayoutJob::Suggest(job));
     }
@@ -851,7 +865,11 @@ impl Workspace {
         let next = self.layouts.table(self.layouts.active).len() as u32;
         let name = format!(
             "{}{}",
-            lang.pick("建议选址 ", "Suggested sites "),
+            if view.joint {
+                lang.pick("共建选址 ", "Joint sites ")
+            } else {
+                lang.pick("建议选址 ", "Suggested sites ")
+            },
             self.layouts.layouts.len() + 1
         );
         let layout = layout_from_sites(name, &base, next, &view.sites);
@@ -930,10 +948,10 @@ impl Workspace {
             },
             Some(LayoutJob::Suggest(mut j)) => match j.poll() {
                 Poll::Running => self.layouts.job = Some(LayoutJob::Suggest(j)),
-                Poll::Done(Ok((live, r, tier))) => {
+                Poll::Done(Ok((live, r, (tier, joint)))) => {
                     self.layouts.live = Some(live);
                     if let Ok(sites) = r {
-                        self.layouts.suggestions = Some(SuggestionsView { tier, sites });
+                        self.layouts.suggestions = Some(SuggestionsView { tier, sites, joint });
                     }
                 }
                 Poll::Done(Err(e)) => {

@@ -19,6 +19,7 @@ pub mod map_geometry;
 pub mod project;
 pub mod project_file;
 pub mod settings;
+pub mod sharing;
 pub mod supply;
 
 use crate::analysis::Cancelled;
@@ -55,7 +56,7 @@ pub struct MapCamera {
     pub zoom: Option<f64>,
 }
 
-pub use settings::{LeftTab, MapOptions, Settings};
+pub use settings::{LeftTab, MapOptions, RightTab, Settings};
 
 /// Something a panel asks the app to do.
 #[derive(Clone, Debug, PartialEq)]
@@ -94,6 +95,13 @@ pub enum Action {
     Project(project_file::ProjectAction),
     /// Group shares and the other supply-side inputs.
     Supply(supply::SupplyAction),
+    /// Ask for a town-area file (镇区范围) and use it to split residents
+    /// into town and village.
+    LoadTownAreas,
+    /// Use this town-area file.
+    LoadTownAreasFrom(PathBuf),
+    /// Stop using the town-area layer.
+    ClearTownAreas,
 }
 
 /// A status-bar message, worded in the current language when shown.
@@ -124,6 +132,8 @@ pub enum Message {
     ProjectSaved(String),
     /// The project could not be saved or opened.
     ProjectFailed(String),
+    /// The town-area file could not be used; the previous one stays.
+    TownAreasFailed(String),
     /// A job failed unexpectedly.
     Failed {
         /// What was running.
@@ -188,6 +198,11 @@ impl Message {
             Message::EditFailed(p) => format!("{}{p}", lang.pick("无法修改：", "Could not edit: ")),
             Message::ProjectSaved(f) => format!("{}{f}", lang.pick("项目已保存：", "Project saved: ")),
             Message::ProjectFailed(p) => format!("{}{p}", lang.pick("项目文件错误：", "Project file problem: ")),
+            Message::TownAreasFailed(p) => format!(
+                "{}{p}{}",
+                lang.pick("无法导入镇区范围：", "Could not import the town areas: "),
+                lang.pick("（保留原有数据）", " (the previous data stay)")
+            ),
             Message::Failed { task, problem } => {
                 let task = match task {
                     Task::Load => lang.pick("载入失败", "Loading failed"),
@@ -244,7 +259,14 @@ pub struct Workspace {
     pub(crate) camera: MapCamera,
     /// What the Supply panel shows.
     pub(crate) supply: supply::SupplyView,
+    /// Sharing, town–village and scorecard figures being computed.
+    pub(crate) shared_job: Option<sharing::SharedJob>,
+    /// A town-area file being read.
+    pub(crate) town_areas_job: Option<Job<TownAreasLoad>>,
 }
+
+/// A town-area file read: its name and the polygons, or the problem.
+type TownAreasLoad = (String, Result<Vec<geo::MultiPolygon<f64>>, String>);
 
 fn empty_profile() -> Profile {
     Profile {
@@ -344,6 +366,8 @@ impl Workspace {
             map_requests: Vec::new(),
             camera: MapCamera::default(),
             supply: Default::default(),
+            shared_job: None,
+            town_areas_job: None,
         }
     }
 
@@ -541,6 +565,23 @@ impl Workspace {
             Action::OpenExport => self.open_export(),
             Action::Layout(a) => self.apply_layout(a, ctx),
             Action::Project(a) => self.apply_project(a, ctx),
+            Action::LoadTownAreas => {
+                if let Some(path) = self.dialogs.pick_town_areas(lang) {
+                    self.apply(Action::LoadTownAreasFrom(path), ctx);
+                }
+            }
+            Action::LoadTownAreasFrom(path) => {
+                self.town_areas_job = Some(Job::spawn(&self.runner, move |_| {
+                    let name = project::file_name(&path);
+                    (name, crate::io::load_town_areas(&path))
+                }));
+            }
+            Action::ClearTownAreas => {
+                self.town_areas_job = None;
+                if self.study.town_areas.take().is_some() {
+                    self.town_areas_changed();
+                }
+            }
         }
         self.poll_jobs(ctx);
     }
@@ -655,6 +696,8 @@ impl Workspace {
             }
         }
         self.poll_layout_jobs(ctx);
+        self.poll_town_areas();
+        self.poll_shared(ctx);
         if self.load_job.is_some() || self.assess_job.is_some() || self.reach_job.is_some() {
             ctx.request_repaint_after(Duration::from_millis(100));
         }

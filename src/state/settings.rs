@@ -22,6 +22,20 @@ pub enum LeftTab {
     Layouts,
 }
 
+/// The tab shown in the right panel.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum RightTab {
+    /// Coverage by township: the table and chart.
+    #[default]
+    Results,
+    /// Who serves whom between townships (共享): matrix and flow lines.
+    Sharing,
+    /// Each township against its targets (对标).
+    Scorecard,
+    /// Supply against the 千人指标 (供需): township table and facility loads.
+    Supply,
+}
+
 /// What is remembered between runs.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
@@ -36,6 +50,8 @@ pub struct Settings {
     pub show_debug: bool,
     /// The tab open in the left panel.
     pub left_tab: LeftTab,
+    /// The tab open in the right panel.
+    pub right_tab: RightTab,
 }
 
 impl Default for Settings {
@@ -46,6 +62,7 @@ impl Default for Settings {
             tier: None,
             show_debug: false,
             left_tab: LeftTab::Layers,
+            right_tab: RightTab::Results,
         }
     }
 }

@@ -22,6 +22,8 @@ pub mod map_view;
 pub mod profile_panel;
 pub mod project_prompts;
 pub mod results_panel;
+pub mod scorecard_panel;
+pub mod sharing_panel;
 pub mod style;
 pub mod supply_panel;
 
@@ -69,6 +71,10 @@ mod tests {
             include_str!("map_view.rs"),
             include_str!("profile_panel.rs"),
             include_str!("results_panel.rs"),
+            include_str!("sharing_panel.rs"),
+            include_str!("scorecard_panel.rs"),
+            include_str!("layouts_panel.rs"),
+            include_str!("../state/sharing.rs"),
             include_str!("style.rs"),
             include_str!("../app/mod.rs"),
             include_str!("../state/mod.rs"),

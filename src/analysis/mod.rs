@@ -14,6 +14,7 @@ mod demand;
 mod engine;
 mod facility_catchment;
 mod live;
+mod plan;
 mod progress;
 mod redundancy;
 mod report_types;
@@ -30,6 +31,10 @@ pub use compare::{AreaDelta, CategoryDelta, Comparison, ResidentChange, TierDelt
 pub use demand::area_grid;
 pub use facility_catchment::{FacilityCatchment, facility_catchments};
 pub use live::{EditEffect, EditError, LiveAssessment};
+pub use plan::{
+    PhaseOutcome, Plan, PlanError, PlanObjective, PlanPhase, PlanRequest, PlanStep, parse_phases,
+    plan,
+};
 pub use progress::{Cancelled, Progress};
 pub use redundancy::{FacilityRedundancy, redundancy};
 pub use report_types::{

@@ -4,11 +4,13 @@
 //!
 //! Layer: the bottom (with `geodesy`); imports nothing of the crate.
 
+mod costs;
 mod layout;
 mod profile;
 mod project;
 mod settlement;
 
+pub use costs::{DEFAULT_UNIT_COSTS, FacilityCost};
 pub use layout::{Edit, FacilityId, Layout};
 pub use project::{LayerFiles, PROJECT_FORMAT, PROJECT_VERSION, Project, ViewState};
 pub use settlement::Settlement;

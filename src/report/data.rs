@@ -64,6 +64,8 @@ pub struct ReportData<'a> {
     pub catchments: Option<Vec<FacilityCatchment>>,
     /// Each township's scorecard (对标); empty when not computed.
     pub scorecards: Vec<TownshipScorecard>,
+    /// A phased plan (建设时序) to report, when one was made.
+    pub plan: Option<super::plan::PlanPart>,
 }
 
 impl<'a> ReportData<'a> {
@@ -83,6 +85,7 @@ impl<'a> ReportData<'a> {
             report,
             catchments: None,
             scorecards: Vec::new(),
+            plan: None,
         }
     }
 

@@ -22,6 +22,7 @@ use crate::ui::legend::{Legend, LegendInputs};
 use crate::ui::map_edit::{MapEditInputs, MapEditor};
 use crate::ui::map_transform::GeoBounds;
 use crate::ui::map_view::{MapInputs, MapView};
+use crate::ui::plan_panel::{PlanInputs, PlanPanel};
 use crate::ui::profile_panel::ProfilePanel;
 use crate::ui::results_panel::ResultsPanel;
 use crate::ui::{
@@ -115,6 +116,7 @@ pub struct LifeCircleApp {
     profile_panel: ProfilePanel,
     results_panel: ResultsPanel,
     layouts_panel: LayoutsPanel,
+    plan_panel: PlanPanel,
     map_editor: MapEditor,
     frames: FrameStats,
 }
@@ -152,6 +154,7 @@ impl LifeCircleApp {
             profile_panel: ProfilePanel::default(),
             results_panel: ResultsPanel::default(),
             layouts_panel: LayoutsPanel::default(),
+            plan_panel: PlanPanel::default(),
             map_editor: MapEditor::default(),
             frames: FrameStats::default(),
         };
@@ -325,6 +328,7 @@ impl eframe::App for LifeCircleApp {
                     ui.selectable_value(tab, LeftTab::Data, lang.pick("数据", "Data"));
                     ui.selectable_value(tab, LeftTab::Profile, lang.pick("评估方案", "Profile"));
                     ui.selectable_value(tab, LeftTab::Layouts, lang.pick("布局方案", "Layouts"));
+                    ui.selectable_value(tab, LeftTab::Plan, lang.pick("建设时序", "Plan"));
                 });
                 ui.separator();
                 egui::ScrollArea::vertical()
@@ -355,6 +359,17 @@ impl eframe::App for LifeCircleApp {
                                 layouts: &self.ws.layouts,
                                 tier,
                                 selected_facility: self.ws.selected_facility,
+                            },
+                            &mut actions,
+                        ),
+                        LeftTab::Plan => self.plan_panel.ui(
+                            ui,
+                            &PlanInputs {
+                                lang,
+                                study: &self.ws.study,
+                                results: self.ws.results.as_ref(),
+                                layouts: &self.ws.layouts,
+                                plan: &self.ws.plan,
                             },
                             &mut actions,
                         ),

@@ -145,11 +145,6 @@ pub fn run_plan(args: &PlanArgs) -> Result<(), Vec<String>> {
     } else {
         // Every file is made before any is written.
         let mut data = report::data::ReportData::new(&input, lang, None);
-        data.title = format!(
-            "{} · {}",
-            report::data::default_title(lang),
-            lang.pick("建设时序", "phased plan")
-        );
         let maps = report::plan::phase_maps(
             &layers,
             profile,

@@ -360,3 +360,76 @@ impl PlanPanel {
             });
     }
 }
+
+/// The new-facility cost of every required category (万元 per facility),
+/// for the profile panel: the profile's `unit_cost`, or the proposed
+/// default (marked 提议值) until the planner sets one.
+pub fn unit_costs_ui(ui: &mut egui::Ui, lang: Lang, draft: &mut crate::model::Profile) {
+    let zh = lang.is_chinese();
+    let required: Vec<String> = draft
+        .category_ids()
+        .into_iter()
+        .filter(|c| {
+            draft
+                .tiers
+                .iter()
+                .any(|t| t.categories.iter().any(|r| r == c))
+        })
+        .map(str::to_string)
+        .collect();
+    egui::CollapsingHeader::new(lang.pick(
+        "新建设施造价（万元/处）",
+        "New facility costs (10k yuan each)",
+    ))
+    .id_salt("unit_costs")
+    .default_open(false)
+    .show(ui, |ui| {
+        ui.weak(lang.pick(
+            "用于建设时序。标“提议值”者为默认造价，请按当地造价修改。",
+            "Used by the phased plan. Values marked proposed are defaults: set local costs.",
+        ));
+        egui::Grid::new("unit_costs_grid")
+            .num_columns(3)
+            .striped(true)
+            .show(ui, |ui| {
+                for id in &required {
+                    let name = ui.label(draft.category_name(id, zh).to_string());
+                    let cost = draft.new_facility_cost(id);
+                    let mut value = draft
+                        .categories
+                        .iter()
+                        .find(|c| &c.id == id)
+                        .and_then(|c| c.unit_cost)
+                        .or_else(|| cost.as_ref().ok().map(|c| c.wan_yuan))
+                        .unwrap_or(0.0);
+                    let edit = ui
+                        .add(
+                            egui::DragValue::new(&mut value)
+                                .range(0.1..=1.0e6)
+                                .speed(5.0)
+                                .max_decimals(1),
+                        )
+                        .labelled_by(name.id);
+                    if edit.changed() {
+                        match draft.categories.iter_mut().find(|c| &c.id == id) {
+                            Some(c) => c.unit_cost = Some(value),
+                            None => draft.categories.push(crate::model::CategoryInfo {
+                                id: id.clone(),
+                                unit_cost: Some(value),
+                                ..Default::default()
+                            }),
+                        }
+                    }
+                    match cost {
+                        Ok(c) if c.proposed => ui.weak(lang.pick("提议值", "proposed")),
+                        Ok(_) => ui.label(""),
+                        Err(_) => ui.colored_label(
+                            Color32::from_rgb(200, 40, 40),
+                            lang.pick("未设置", "not set"),
+                        ),
+                    };
+                    ui.end_row();
+                }
+            });
+    });
+}

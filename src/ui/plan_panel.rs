@@ -315,18 +315,27 @@ impl PlanPanel {
             .include_x(0.0)
             .include_x(plan.budget().max(1.0))
             .include_y(0.0)
-            .include_y(100.0)
+            .include_y(108.0)
             .x_axis_label(lang.pick("累计投资（万元）", "cumulative cost (10k yuan)"))
             .y_axis_label(lang.pick("完整覆盖率 %", "complete %"))
-            .legend(egui_plot::Legend::default())
+            .legend(egui_plot::Legend::default().position(egui_plot::Corner::RightBottom))
             .show(ui, |p| {
+                // Phase budgets: dashed lines named at the top (not in the legend).
                 let mut edge = 0.0;
                 for ph in &plan.phases {
                     edge += ph.budget;
                     p.vline(
-                        VLine::new(ph.name.clone(), edge)
+                        VLine::new("", edge)
                             .color(Color32::GRAY)
                             .style(egui_plot::LineStyle::dashed_loose()),
+                    );
+                    p.text(
+                        egui_plot::Text::new(
+                            "",
+                            egui_plot::PlotPoint::new(edge, 104.0),
+                            ph.name.clone(),
+                        )
+                        .anchor(egui::Align2::RIGHT_BOTTOM),
                     );
                 }
                 for (k, &t) in plan.tiers.iter().enumerate() {

@@ -285,17 +285,24 @@ impl LifeCircleApp {
             }
             _ => Vec::new(),
         };
-        let input = MapEditInputs {
-            lang: self.ws.settings.lang,
-            tool: self.ws.layouts.tool,
-            add_category: &self.ws.layouts.add_category,
-            geometry: &self.ws.study.geometry,
-            ids: &self.ws.layouts.ids,
-            tier,
-            comparison: self.ws.layouts.comparison.as_ref(),
-            suggestions: self.ws.layouts.suggestions.as_ref(),
-            redundant: &redundant,
-        };
+        let input =
+            MapEditInputs {
+                lang: self.ws.settings.lang,
+                tool: self.ws.layouts.tool,
+                add_category: &self.ws.layouts.add_category,
+                geometry: &self.ws.study.geometry,
+                ids: &self.ws.layouts.ids,
+                tier,
+                comparison: self.ws.layouts.comparison.as_ref(),
+                // On the Plan tab, the plan's sites numbered by step.
+                suggestions: self.ws.layouts.suggestions.as_ref().or(
+                    match self.ws.settings.left_tab {
+                        LeftTab::Plan => self.ws.plan.view.as_ref().map(|v| &v.sites),
+                        _ => None,
+                    },
+                ),
+                redundant: &redundant,
+            };
         self.map_editor.ui(ui, rect, &mut self.map, &input, actions);
     }
 }

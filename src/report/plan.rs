@@ -544,6 +544,53 @@ mod tests {
         assert!(svg.contains("<polyline") && svg.contains("=近期"));
     }
 
+    /// The full report with a plan: its section in the HTML, its sheet in
+    /// the workbook, its maps, `plan.csv` and `plan.geojson`.
+    #[test]
+    fn the_report_carries_the_plan() {
+        let (layers, profile, plan) = demo_like();
+        let assessment = assess(&layers, &profile, &Progress::new()).unwrap();
+        let input = crate::report::ExportInput {
+            layers: &layers,
+            profile: &profile,
+            assessment: &assessment,
+            warnings: &[],
+            data_files: &[],
+            comparison: None,
+            redundancy: None,
+        };
+        let dir =
+            std::env::temp_dir().join(format!("lifecircle-plan-report-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let request = crate::report::ExportRequest {
+            map_width_px: 500,
+            ..crate::report::ExportRequest::new(&dir)
+        };
+        let written =
+            crate::report::export_with_plan(&request, &input, Some(&plan), &Progress::new())
+                .unwrap();
+        let names: Vec<String> = written
+            .iter()
+            .map(|p| p.strip_prefix(&dir).unwrap().to_string_lossy().into_owned())
+            .collect();
+        for f in ["plan.csv", "plan.geojson", "maps/plan_01_t5.png"] {
+            assert!(names.iter().any(|n| n == f), "{f} not in {names:?}");
+        }
+        let html = std::fs::read_to_string(dir.join("report.html")).unwrap();
+        assert!(html.contains("建设时序 / Phased plan") && html.contains("<polyline"));
+        let xlsx = std::fs::File::open(dir.join("report.xlsx")).unwrap();
+        let mut zip = zip::ZipArchive::new(xlsx).unwrap();
+        let mut book = String::new();
+        std::io::Read::read_to_string(&mut zip.by_name("xl/workbook.xml").unwrap(), &mut book)
+            .unwrap();
+        assert!(book.contains("建设时序"), "{book}");
+        assert!(
+            zip.by_name("xl/charts/chart1.xml").is_ok(),
+            "no curve chart"
+        );
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
     #[test]
     fn phase_maps_mark_the_sites() {
         let (layers, profile, plan) = demo_like();

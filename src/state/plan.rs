@@ -8,9 +8,10 @@
 //! sibling `layouts`, `jobs`; never `ui` or `app`.
 
 use super::jobs::{Job, Poll};
+use super::layouts::SuggestionsView;
 use super::{Message, Workspace};
 use crate::analysis::{
-    LiveAssessment, Plan, PlanError, PlanObjective, PlanRequest, parse_phases, plan,
+    LiveAssessment, Plan, PlanError, PlanObjective, PlanRequest, SiteSuggestion, parse_phases, plan,
 };
 use crate::model::{Edit, Facility, FacilityId, Layout};
 use crate::report::Lang;
@@ -50,6 +51,8 @@ pub struct PlanView {
     pub layouts: Vec<(usize, String)>,
     /// The study it was made on ([`super::project::Study::generation`]).
     pub generation: u64,
+    /// The sites numbered by step, for the map (drawn as suggestions are).
+    pub sites: SuggestionsView,
 }
 
 /// The Plan tab's state (see module docs).
@@ -119,6 +122,18 @@ impl Workspace {
     /// The Plan tab's state (tests, panels).
     pub fn plan_state(&self) -> &PlanState {
         &self.plan
+    }
+
+    /// The plan to put in an exported report: one made on this study and
+    /// on the layout shown (whose facilities the report draws).
+    pub(super) fn plan_for_export(&self) -> Option<Plan> {
+        let view = self.plan.view.as_ref()?;
+        let shown = self
+            .layouts
+            .active
+            .and_then(|i| self.layouts.layouts.get(i))
+            .map(|l| l.name.clone());
+        (view.generation == self.study.generation && view.base == shown).then(|| view.plan.clone())
     }
 
     pub(super) fn apply_plan(&mut self, action: PlanAction) {
@@ -203,7 +218,23 @@ impl Workspace {
                 self.layouts.live = Some(live);
                 match result {
                     Ok(plan) => {
+                        let sites = SuggestionsView {
+                            tier: plan.tiers.first().copied().unwrap_or(0),
+                            sites: plan
+                                .steps
+                                .iter()
+                                .map(|s| SiteSuggestion {
+                                    rank: s.step,
+                                    category: s.category.clone(),
+                                    location: s.location,
+                                    gained: s.gain,
+                                    township: s.township,
+                                    gain_by_township: s.gain_by_township.clone(),
+                                })
+                                .collect(),
+                        };
                         self.plan.view = Some(PlanView {
+                            sites,
                             plan,
                             base: self.plan.running_base.take(),
                             layouts: Vec::new(),

@@ -65,7 +65,7 @@ pub struct ReportData<'a> {
     /// Each township's scorecard (对标); empty when not computed.
     pub scorecards: Vec<TownshipScorecard>,
     /// A phased plan (建设时序) to report, when one was made.
-    pub plan: Option<super::plan::PlanPart>,
+    pub plan: Option<PlanPart>,
 }
 
 impl<'a> ReportData<'a> {
@@ -107,6 +107,26 @@ pub struct MapImage {
     pub tier: usize,
     /// Index into `Layers::townships`; `None`: the whole district.
     pub township: Option<usize>,
+    /// File name under `maps/`.
+    pub file: String,
+    pub png: Vec<u8>,
+}
+
+/// A phased plan (建设时序) with what the report shows of it.
+#[derive(Clone, Debug)]
+pub struct PlanPart {
+    pub plan: crate::analysis::Plan,
+    /// One map per phase and planned tier (empty when not drawn).
+    pub maps: Vec<PhaseMap>,
+}
+
+/// The layout after a phase of a plan, for one tier, as a PNG.
+#[derive(Clone, Debug)]
+pub struct PhaseMap {
+    /// Index into the plan's phases.
+    pub phase: usize,
+    /// Index into the profile's tiers.
+    pub tier: usize,
     /// File name under `maps/`.
     pub file: String,
     pub png: Vec<u8>,

@@ -7,31 +7,12 @@
 //! Layer: `report`; reads `analysis` (the plan, assessments) and `model`.
 
 use super::Lang;
+pub use super::data::{PhaseMap, PlanPart};
 use super::map_image::{self, MapError, MapMark, MapOptions};
 use super::tables::{Cell, Table};
 use crate::analysis::{Plan, PlanObjective, Progress, assess};
 use crate::model::{Facility, Layers, Profile, Township};
 use serde_json::json;
-
-/// A plan with what the report shows of it.
-#[derive(Clone, Debug)]
-pub struct PlanPart {
-    pub plan: Plan,
-    /// One map per phase and planned tier (empty when not drawn).
-    pub maps: Vec<PhaseMap>,
-}
-
-/// The layout after a phase, for one tier, as a PNG.
-#[derive(Clone, Debug)]
-pub struct PhaseMap {
-    /// Index into the plan's phases.
-    pub phase: usize,
-    /// Index into the profile's tiers.
-    pub tier: usize,
-    /// File name under `maps/`.
-    pub file: String,
-    pub png: Vec<u8>,
-}
 
 /// A text cell of a CSV file, kept from being read as a formula by a
 /// spreadsheet (a leading `=`, `+`, `-` or `@` gets a `'`).

@@ -1,10 +1,11 @@
 //! The Plan tab (建设时序) on the demo district, driven through
 //! egui_kittest: a budgeted two-phase plan made from the tab, its list and
 //! curve, the cumulative layouts per phase, and a bad phase split that is
-//! refused without losing the plan.
+//! refused without losing the plan; new-facility costs in the profile panel.
 
 mod common;
 
+use eframe::egui;
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable as _;
 use lifecircle::analysis::PlanObjective;
@@ -102,5 +103,32 @@ fn a_planner_makes_a_phased_plan_and_its_layouts() {
             .plan
             .steps,
         steps
+    );
+}
+
+/// The profile panel lists each required category's new-facility cost,
+/// marks the proposed defaults, and an edited cost is the profile's.
+#[test]
+fn new_facility_costs_are_edited_in_the_profile_panel() {
+    use egui::accesskit::Role;
+    let mut harness = common::demo_harness();
+    harness.get_by_label("评估方案").click();
+    harness.run_ok();
+    harness.get_by_label("新建设施造价（万元/处）").click();
+    harness.run_ok();
+    assert!(harness.query_all_by_label("提议值").count() >= 5);
+    let spin = harness.get_by_role_and_label(Role::SpinButton, "幼儿园");
+    spin.set_value_accesskit(650.0);
+    harness.run_ok();
+    harness.get_by_label("应用并重新评估").click();
+    harness.run_ok();
+    let profile = &harness.state().study().profile;
+    let cost = profile.new_facility_cost("kindergarten").unwrap();
+    assert_eq!((cost.wan_yuan, cost.proposed), (650.0, false));
+    assert!(
+        profile
+            .new_facility_cost("farmers_market")
+            .unwrap()
+            .proposed
     );
 }

@@ -82,12 +82,40 @@ fn assess_demo_writes_the_three_files_with_blind_spots_in_every_tier() {
         [
             "covered_population",
             "covered_share",
+            "demand_population",
+            "group",
             "id",
             "mean_minutes",
             "p90_minutes",
             "served_by_own_share"
         ]
     );
+    // Kindergartens serve children 3–6 and have a 千人指标 standard
+    // (METHOD 12, 16): the group and the supply keys.
+    let kindergarten = &tier["categories"][1];
+    assert_eq!(kindergarten["id"], "kindergarten");
+    assert_eq!(kindergarten["group"], "children_3_6");
+    assert_eq!(
+        keys(kindergarten),
+        [
+            "covered_population",
+            "covered_share",
+            "demand_population",
+            "group",
+            "id",
+            "mean_minutes",
+            "p90_minutes",
+            "served_by_own_share",
+            "served_share",
+            "shortfall",
+            "standard_per_1000",
+            "supply_per_1000"
+        ]
+    );
+    assert!(tier["categories"][0]["group"].is_null());
+    let loads = std::fs::read_to_string(out.join("facility_load.csv")).unwrap();
+    assert!(loads.starts_with("tier,category,facility,name,township,capacity,demand,load\n"));
+    assert!(loads.lines().count() > 10, "{loads}");
     let population = json["total"]["population"].as_f64().unwrap();
     assert!((30_000.0..=80_000.0).contains(&population), "{population}");
 

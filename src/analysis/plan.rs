@@ -46,7 +46,8 @@ pub struct PlanPhase {
 /// capacities and standards are set) plug in as another [`Objective`].
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum PlanObjective {
-    /// People newly covered, summed over the tier's required categories
+    /// Demand newly covered (each category's group, or everyone — as
+    /// Suggest counts it), summed over the tier's required categories
     /// (monotone submodular: the ½(1−1/e) bound holds).
     #[default]
     PeopleCovered,
@@ -108,8 +109,9 @@ pub struct PlanStep {
     pub cost_proposed: bool,
     /// The objective's gain from this site, the sites before it built.
     pub gain: f64,
-    /// People newly covered for the category, per township (township
-    /// index, people), townships in file order.
+    /// Demand newly covered for the category (its group's people, or
+    /// everyone), per township (township index, people), townships in file
+    /// order.
     pub gain_by_township: Vec<(u32, f64)>,
     /// 万元 spent up to and including this site.
     pub cumulative_cost: f64,
@@ -354,6 +356,7 @@ fn plan_checked(
             &tier.categories,
             request.township,
             request.max_candidates,
+            true,
             progress,
         )?;
         for c in found {
@@ -366,13 +369,25 @@ fn plan_checked(
         }
     }
     progress.phase("plan", 0.9);
-    let in_township: Vec<bool> = a.resident_township.iter().map(Option::is_some).collect();
-    let district_population: f64 = population
-        .iter()
-        .zip(&in_township)
-        .filter(|(_, inside)| **inside)
-        .map(|(p, _)| p)
-        .sum();
+    // The district's complete share counts residents outside every
+    // township too (METHOD 16), and a site may complete them; the demand
+    // objective, like Suggest, counts only the townships' people.
+    let district_population: f64 = population.iter().sum();
+    // Demand per slot: the category's group population, or the population
+    // (METHOD 12), 0 outside every township; shared between equal slots.
+    let mut slot_weights: Vec<Arc<Vec<f64>>> = Vec::new();
+    for c in &slot_category {
+        let w: Vec<f64> = live
+            .study
+            .areas_of(profile, c)
+            .weights()
+            .iter()
+            .zip(&a.resident_township)
+            .map(|(w, t)| if t.is_some() { *w } else { 0.0 })
+            .collect();
+        let known = slot_weights.iter().find(|k| k.as_slice() == w).cloned();
+        slot_weights.push(known.unwrap_or_else(|| Arc::new(w)));
+    }
     // The complete share along the plan, whatever the objective.
     let tracker_objective = NewlyComplete {
         population: population.clone(),
@@ -384,9 +399,8 @@ fn plan_checked(
         .map(|miss| {
             miss.iter()
                 .zip(population.iter())
-                .zip(&in_township)
-                .filter(|((m, _), inside)| **m == 0 && **inside)
-                .map(|((_, p), _)| p)
+                .filter(|(m, _)| **m == 0)
+                .map(|(_, p)| p)
                 .sum()
         })
         .collect();
@@ -408,7 +422,7 @@ fn plan_checked(
     let (phases_picked, bound_holds) = match request.objective {
         PlanObjective::PeopleCovered => {
             let objective = PeopleCovered {
-                population: population.clone(),
+                weights: slot_weights.clone(),
             };
             let holds = objective.submodular() && !request.joint;
             (plan_phases(&ground, objective, &budgets), holds)
@@ -435,8 +449,8 @@ fn plan_checked(
             for &r in &buf {
                 if let Some(t) = townships[r as usize] {
                     match by_township.iter_mut().find(|p| p.0 == t) {
-                        Some(p) => p.1 += population[r as usize],
-                        None => by_township.push((t, population[r as usize])),
+                        Some(p) => p.1 += slot_weights[item.slot][r as usize],
+                        None => by_township.push((t, slot_weights[item.slot][r as usize])),
                     }
                 }
             }
@@ -511,17 +525,19 @@ pub(crate) trait Objective: Clone {
     fn submodular(&self) -> bool;
 }
 
-/// People newly covered (a weighted coverage: monotone submodular).
+/// Demand newly covered: per slot, the weight of each resident (its
+/// category's group population, or its population). A weighted coverage:
+/// monotone submodular.
 #[derive(Clone)]
 pub(crate) struct PeopleCovered {
-    pub population: Arc<Vec<f64>>,
+    /// Per slot, the weight of every resident.
+    pub weights: Vec<Arc<Vec<f64>>>,
 }
 
 impl Objective for PeopleCovered {
-    fn gain(&self, _slot: usize, new: &[u32]) -> f64 {
-        new.iter()
-            .map(|&r| self.population[r as usize])
-            .fold(0.0, |s, p| s + p)
+    fn gain(&self, slot: usize, new: &[u32]) -> f64 {
+        let w = &self.weights[slot];
+        new.iter().map(|&r| w[r as usize]).fold(0.0, |s, p| s + p)
     }
     fn add(&mut self, _slot: usize, _new: &[u32]) {}
     fn submodular(&self) -> bool {

@@ -48,7 +48,7 @@ pub struct SiteSuggestion {
 }
 
 /// A candidate site's lon/lat and the uncovered residents it would cover.
-type SiteCover = ([f64; 2], Vec<u32>);
+pub(super) type SiteCover = ([f64; 2], Vec<u32>);
 
 /// A candidate site: where it is and whom (uncovered) it would cover.
 pub(crate) struct Candidate {
@@ -92,15 +92,23 @@ fn suggest(
     if live.profile.tiers.get(request.tier).is_none() {
         return Ok(Vec::new());
     }
+    let study = &live.study;
     let a = live.assessment();
-    let index = TownshipIndex::new(&live.study.townships);
-    let population: Vec<f64> = a.demand.iter().map(|r| r.population).collect();
+    let index = TownshipIndex::new(&study.townships);
+    // Demand per category: its group's population, or the population
+    // (METHOD 12).
+    let weights: Vec<&[f64]> = request
+        .categories
+        .iter()
+        .map(|c| study.areas_of(&live.profile, c).weights())
+        .collect();
     let candidates = candidate_sites(
         live,
         request.tier,
         &request.categories,
         request.township,
         request.max_candidates,
+        false,
         progress,
     )?;
     progress.phase("greedy", 0.9);
@@ -129,9 +137,10 @@ fn suggest(
             let Some(t) = a.resident_township[r as usize] else {
                 continue;
             };
+            let w = weights[c.category][r as usize];
             match parts.iter_mut().find(|p| p.0 == t) {
-                Some(p) => p.1 += population[r as usize],
-                None => parts.push((t, population[r as usize])),
+                Some(p) => p.1 += w,
+                None => parts.push((t, w)),
             }
         }
         parts.sort_by_key(|p| p.0);
@@ -147,10 +156,10 @@ fn suggest(
         c.covers
             .iter()
             .filter(|&&r| !covered[c.category][r as usize])
-            .map(|&r| population[r as usize])
+            .map(|&r| weights[c.category][r as usize])
             .fold(0.0, |s, p| s + p)
     };
-    let mut covered = vec![vec![false; population.len()]; request.categories.len()];
+    let mut covered = vec![vec![false; a.demand.len()]; request.categories.len()];
     let mut heap: BinaryHeap<Entry> = candidates
         .iter()
         .enumerate()
@@ -192,14 +201,17 @@ fn suggest(
 
 /// The candidate sites of [`suggest_sites`] for `categories` of tier
 /// `tier`: for each category (in the order given) the sites that would
-/// newly cover somebody, with those people. Shared with the budgeted plan
-/// so that both choose among the same sites.
+/// newly cover somebody, with those people — inside townships only, or
+/// also outside every township with `outside_too` (the plan, whose complete
+/// shares count them as the district's figures do). Shared with the
+/// budgeted plan so that both choose among the same sites.
 pub(crate) fn candidate_sites(
     live: &LiveAssessment,
     tier: usize,
     categories: &[String],
     township: Option<u32>,
     max_candidates: usize,
+    outside_too: bool,
     progress: &Progress,
 ) -> Result<Vec<Candidate>, Cancelled> {
     let Some(tier) = live.profile.tiers.get(tier) else {
@@ -228,7 +240,7 @@ pub(crate) fn candidate_sites(
         let uncovered: Vec<bool> = column
             .iter()
             .zip(&a.resident_township)
-            .map(|(m, t)| t.is_some() && *m > limit)
+            .map(|(m, t)| (outside_too || t.is_some()) && *m > limit)
             .collect();
         let found = match study.graph(tier.mode) {
             Some((graph, net)) => network_candidates(
@@ -290,9 +302,10 @@ fn thin<T: Copy>(items: Vec<(T, [f64; 2])>, max: usize) -> Vec<(T, [f64; 2])> {
     }
 }
 
-/// Road vertices the mode can use, and whom each would cover.
+/// Road vertices the mode can use, and whom (of the residents `uncovered`
+/// marks) each would reach within the tier.
 #[allow(clippy::too_many_arguments)]
-fn network_candidates(
+pub(super) fn network_candidates(
     live: &LiveAssessment,
     graph: &ModeGraph,
     net: &Network,
@@ -409,7 +422,7 @@ fn network_candidates(
 
 /// Without roads: grid points (500 m) over the townships, covering the
 /// uncovered residents within the straight-line reach.
-fn grid_candidates(
+pub(super) fn grid_candidates(
     live: &LiveAssessment,
     tier: &Tier,
     uncovered: &[bool],
@@ -488,12 +501,21 @@ mod tests {
         }
     }
 
-    /// Population covered for (tier, category) in a live assessment.
+    /// Population inside the townships covered for (tier, category) in a
+    /// live assessment (suggestions serve the townships' own people; the
+    /// district total also counts those outside every township).
     fn covered(live: &LiveAssessment, tier: usize, category: &str) -> f64 {
-        live.assessment().report.total.tiers[tier]
-            .category(category)
-            .unwrap()
-            .covered_population
+        live.assessment()
+            .report
+            .townships
+            .iter()
+            .map(|t| {
+                t.figures.tiers[tier]
+                    .category(category)
+                    .unwrap()
+                    .covered_population
+            })
+            .sum()
     }
 
     fn add_site(live: &mut LiveAssessment, s: &SiteSuggestion) {

@@ -7,7 +7,7 @@
 use super::{InputArgs, LoadedStudy, load_study, write_outputs};
 use crate::analysis::{
     Comparison, LiveAssessment, Progress, SuggestRequest, assess, compare, suggest_joint_sites,
-    suggest_sites,
+    suggest_sites, suggest_sites_with_capacity,
 };
 use crate::io;
 use crate::model::{Facility, Layers, Project};
@@ -63,6 +63,12 @@ pub struct SuggestArgs {
     /// covers live in two or more townships; each lists the gain per township.
     #[arg(long)]
     pub joint: bool,
+    /// Capacity of each new facility, in the category's unit (seats, beds,
+    /// m² …): a site's gain is then the group demand it brings up to the
+    /// profile's standard by 2SFCA (without a standard: the uncovered
+    /// demand within reach, at most this many people).
+    #[arg(long, value_name = "N")]
+    pub capacity: Option<f64>,
     /// Layout to start from (default: baseline).
     #[arg(long, default_value = "baseline")]
     pub layout: String,
@@ -289,12 +295,30 @@ pub fn run_suggest(args: &SuggestArgs) -> Result<(), Vec<String>> {
         township,
         max_candidates: 3000,
     };
-    let picks = if args.joint {
-        suggest_joint_sites(&live, &request, &progress)
-    } else {
-        suggest_sites(&live, &request, &progress)
+    if let Some(n) = args.capacity
+        && !(n.is_finite() && n > 0.0)
+    {
+        return Err(vec![format!(
+            "--capacity {n}: the capacity of a new facility must be a number above 0"
+        )]);
     }
-    .map_err(|e| vec![e.to_string()])?;
+    if args.capacity.is_some() && args.joint {
+        return Err(vec![
+            "--capacity and --joint cannot be combined yet: choose one".to_string(),
+        ]);
+    }
+    let mut with_capacity = Vec::new();
+    let picks = match args.capacity {
+        Some(n) => {
+            with_capacity = suggest_sites_with_capacity(&live, &request, n, &progress)
+                .map_err(|e| vec![e.to_string()])?;
+            with_capacity.iter().map(|p| p.site.clone()).collect()
+        }
+        None if args.joint => {
+            suggest_joint_sites(&live, &request, &progress).map_err(|e| vec![e.to_string()])?
+        }
+        None => suggest_sites(&live, &request, &progress).map_err(|e| vec![e.to_string()])?,
+    };
     let town_name = |t: u32| {
         study
             .layers
@@ -333,6 +357,18 @@ pub fn run_suggest(args: &SuggestArgs) -> Result<(), Vec<String>> {
             p.location.y(),
             p.gained.round()
         );
+        if let Some(c) = with_capacity.get(p.rank - 1) {
+            let unit = unit_of(profile, &p.category, args.lang);
+            println!(
+                "     {} {:.0} · {} {:.0} · {} {:.1} {unit}",
+                args.lang.pick("服务达标需求", "served to standard"),
+                p.gained,
+                args.lang.pick("可达需求", "demand within reach"),
+                c.demand_in_reach,
+                args.lang.pick("剩余缺口", "shortfall left"),
+                c.unserved_left,
+            );
+        }
         if args.joint {
             let parts: Vec<String> = p
                 .gain_by_township
@@ -353,6 +389,9 @@ pub fn run_suggest(args: &SuggestArgs) -> Result<(), Vec<String>> {
                         "category": p.category,
                         "name": format!("{} {}", args.lang.pick("建议", "suggested"), p.rank),
                         "gained": p.gained,
+                        "capacity": args.capacity,
+                        "demand_in_reach": with_capacity.get(p.rank - 1).map(|c| c.demand_in_reach),
+                        "shortfall_left": with_capacity.get(p.rank - 1).map(|c| c.unserved_left),
                         "township": p.township.and_then(|t| study.layers.townships.get(t as usize)).map(|t| t.name.clone()),
                         "gain_by_township": p.gain_by_township.iter().map(|(t, g)| (town_name(*t).to_string(), json!(*g))).collect::<serde_json::Map<String, serde_json::Value>>(),
                     },
@@ -367,4 +406,14 @@ pub fn run_suggest(args: &SuggestArgs) -> Result<(), Vec<String>> {
         write_outputs(out, &[("suggestions.geojson", text)])?;
     }
     Ok(())
+}
+
+/// A category's capacity unit in words.
+fn unit_of(profile: &crate::model::Profile, category: &str, lang: Lang) -> String {
+    crate::report::unit_name(
+        lang,
+        profile
+            .category_info(category)
+            .and_then(|c| c.unit.as_deref()),
+    )
 }

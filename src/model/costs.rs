@@ -16,6 +16,7 @@ use super::profile::{Profile, ProfileError};
 pub const DEFAULT_UNIT_COSTS: &[(&str, f64)] = &[
     ("convenience_store", 30.0),
     ("kindergarten", 800.0),
+    ("nursery", 300.0),
     ("elderly_day_care", 150.0),
     ("health_station", 100.0),
     ("community_service", 200.0),

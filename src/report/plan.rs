@@ -445,6 +445,7 @@ pub fn phase_maps(
                     phase.name
                 ),
                 date: date.to_string(),
+                supply: None,
             };
             let png = map_image::render_map_marked(&after, profile, &assessment, &options, &marks)?
                 .to_png()?;

@@ -28,7 +28,7 @@
 //!
 //! Layer: `analysis`; below `report`, `state`, `ui`, `cli`.
 
-use super::suggest::candidate_sites;
+use super::suggest::{Reached, candidate_sites};
 use super::{Cancelled, LiveAssessment, Progress, TownshipIndex};
 use geo::Point;
 use std::cmp::Ordering;
@@ -53,17 +53,27 @@ pub enum PlanObjective {
     PeopleCovered,
     /// Residents newly complete (every required category in reach).
     NewlyComplete,
+    /// Group demand brought up to the standard (千人指标): a new facility's
+    /// capacity is shared by all the group demand within its reach, as the
+    /// two-step floating catchment measures every facility (as `suggest
+    /// --capacity`); categories without a standard count the group demand
+    /// newly covered. Monotone submodular: the bound holds.
+    GroupServed,
 }
 
 impl PlanObjective {
-    pub const ALL: [PlanObjective; 2] =
-        [PlanObjective::PeopleCovered, PlanObjective::NewlyComplete];
+    pub const ALL: [PlanObjective; 3] = [
+        PlanObjective::PeopleCovered,
+        PlanObjective::NewlyComplete,
+        PlanObjective::GroupServed,
+    ];
 
     /// The id used on the command line and in files.
     pub fn id(self) -> &'static str {
         match self {
             PlanObjective::PeopleCovered => "covered",
             PlanObjective::NewlyComplete => "complete",
+            PlanObjective::GroupServed => "served",
         }
     }
 
@@ -88,6 +98,9 @@ pub struct PlanRequest {
     pub objective: PlanObjective,
     /// Candidates per (tier, category) are thinned to at most this many.
     pub max_candidates: usize,
+    /// With [`PlanObjective::GroupServed`]: the capacity of a new facility
+    /// of a category with a standard but no `default_capacity`.
+    pub capacity: Option<f64>,
 }
 
 /// One new facility of the plan, in the order built.
@@ -307,10 +320,48 @@ pub fn plan(
         }
         costs.push(row);
     }
+    if let Some(c) = request.capacity.filter(|c| !(c.is_finite() && *c > 0.0)) {
+        problems.push(format!("capacity {c} must be a positive number"));
+    }
+    if request.objective == PlanObjective::GroupServed {
+        for &t in &request.tiers {
+            let Some(tier) = profile.tiers.get(t) else {
+                continue;
+            };
+            for c in &tier.categories {
+                let info = profile.category_info(c);
+                if info.and_then(|i| i.standard_per_1000).is_some()
+                    && new_capacity(profile, c, request.capacity).is_none()
+                {
+                    let e = format!(
+                        "category {c:?} has a standard but no default_capacity: give it one in \
+                         the profile, or a capacity for new facilities (--capacity)"
+                    );
+                    if !problems.contains(&e) {
+                        problems.push(e);
+                    }
+                }
+            }
+        }
+    }
     if !problems.is_empty() {
         return Err(PlanError::Invalid(problems));
     }
     Ok(plan_checked(live, request, &costs, progress)?)
+}
+
+/// The capacity of a new facility of `category`: its `default_capacity`,
+/// else the request's.
+fn new_capacity(
+    profile: &crate::model::Profile,
+    category: &str,
+    given: Option<f64>,
+) -> Option<f64> {
+    profile
+        .category_info(category)
+        .and_then(|c| c.default_capacity)
+        .filter(|c| c.is_finite() && *c > 0.0)
+        .or(given)
 }
 
 fn plan_checked(
@@ -330,6 +381,16 @@ fn plan_checked(
     let mut items: Vec<Item> = Vec::new();
     let mut item_lonlat: Vec<[f64; 2]> = Vec::new();
     let mut missing: Vec<Vec<u8>> = Vec::new();
+    // Per slot: who is covered now (a site's list may hold anybody it reaches).
+    let mut start_covered: Vec<Vec<bool>> = Vec::new();
+    // Per slot: the demand weight of each resident (group population, or
+    // population; outside every township too).
+    let mut raw_weights: Vec<&[f64]> = Vec::new();
+    let reached = if request.objective == PlanObjective::GroupServed {
+        Reached::Everyone
+    } else {
+        Reached::Uncovered
+    };
     for (pos, &t) in request.tiers.iter().enumerate() {
         let tier = &profile.tiers[t];
         let limit = tier.minutes as f32;
@@ -349,6 +410,13 @@ fn plan_checked(
             slot_tier.push(pos);
             slot_category.push(c);
             slot_cost.push(costs[pos][ci]);
+            let column = a.minutes_for(tier, c);
+            start_covered.push(
+                (0..n)
+                    .map(|r| column.is_some_and(|col| col[r] <= limit))
+                    .collect(),
+            );
+            raw_weights.push(live.study.areas_of(profile, c).weights());
         }
         let found = candidate_sites(
             live,
@@ -356,14 +424,20 @@ fn plan_checked(
             &tier.categories,
             request.township,
             request.max_candidates,
-            true,
+            reached,
             progress,
         )?;
         for c in found {
+            let slot = base + c.category;
+            let demand = c
+                .covers
+                .iter()
+                .fold(0.0, |d, &r| d + raw_weights[slot][r as usize]);
             items.push(Item {
-                slot: base + c.category,
+                slot,
                 covers: c.covers,
                 cost: costs[pos][c.category].0,
+                demand,
             });
             item_lonlat.push(c.lonlat);
         }
@@ -417,6 +491,7 @@ fn plan_checked(
         slots: slot_tier.len(),
         residents: n,
         joint: request.joint.then_some(townships),
+        start: Some(&start_covered),
     };
     let budgets: Vec<f64> = request.phases.iter().map(|p| p.budget).collect();
     let (phases_picked, bound_holds) = match request.objective {
@@ -431,6 +506,36 @@ fn plan_checked(
             plan_phases(&ground, tracker_objective.clone(), &budgets),
             false,
         ),
+        PlanObjective::GroupServed => {
+            let need = slot_category
+                .iter()
+                .enumerate()
+                .map(|(k, c)| {
+                    let t = request.tiers[slot_tier[k]];
+                    let standard = profile.category_info(c)?.standard_per_1000?;
+                    let capacity = new_capacity(profile, c, request.capacity)?;
+                    let met = match a.capacity.iter().find(|x| x.tier == t && x.category == *c) {
+                        Some(table) => table
+                            .access
+                            .iter()
+                            .map(|x| 1000.0 * x / table.standard_per_1000)
+                            .collect(),
+                        None => vec![0.0; n],
+                    };
+                    Some(StandardNeed {
+                        standard,
+                        capacity,
+                        met,
+                    })
+                })
+                .collect();
+            let objective = GroupServed {
+                weights: slot_weights.clone(),
+                need,
+            };
+            let holds = !request.joint;
+            (plan_phases(&ground, objective, &budgets), holds)
+        }
     };
     // Replay the picks to record each step's figures.
     let index = TownshipIndex::new(&live.study.townships);
@@ -456,7 +561,7 @@ fn plan_checked(
             }
             by_township.sort_by_key(|p| p.0);
             let pos = slot_tier[item.slot];
-            complete[pos] += tracker.objective.gain(item.slot, &buf);
+            complete[pos] += tracker.objective.gain(item, &buf);
             tracker.add(item, &mut buf);
             cumulative += item.cost;
             spent += item.cost;
@@ -503,6 +608,9 @@ pub(crate) struct Item {
     pub slot: usize,
     pub covers: Vec<u32>,
     pub cost: f64,
+    /// `D_s`: the demand weight of everyone in `covers` (for the capacity
+    /// objective, whose sites' lists hold everyone they reach).
+    pub demand: f64,
 }
 
 /// The instance the greedy works on.
@@ -512,14 +620,17 @@ pub(crate) struct Ground<'a> {
     pub residents: usize,
     /// With joint sites: every resident's township.
     pub joint: Option<&'a [Option<u32>]>,
+    /// Per slot, who is covered before the plan (`None`: nobody).
+    pub start: Option<&'a [Vec<bool>]>,
 }
 
 /// The value of what the plan builds, as gains of one site at a time.
 pub(crate) trait Objective: Clone {
-    /// Gain from newly covering residents `new` (not covered before) for `slot`.
-    fn gain(&self, slot: usize, new: &[u32]) -> f64;
-    /// Record that `new` are now covered for `slot`.
-    fn add(&mut self, slot: usize, new: &[u32]);
+    /// Gain of building `item` (of `item.slot`), which newly covers `new`
+    /// (residents not covered before).
+    fn gain(&self, item: &Item, new: &[u32]) -> f64;
+    /// Record that `item` is built and `new` are now covered.
+    fn add(&mut self, item: &Item, new: &[u32]);
     /// Whether gains only fall as sites are added (monotone submodular):
     /// then the lazy evaluation is exact and the bound holds.
     fn submodular(&self) -> bool;
@@ -535,11 +646,11 @@ pub(crate) struct PeopleCovered {
 }
 
 impl Objective for PeopleCovered {
-    fn gain(&self, slot: usize, new: &[u32]) -> f64 {
-        let w = &self.weights[slot];
+    fn gain(&self, item: &Item, new: &[u32]) -> f64 {
+        let w = &self.weights[item.slot];
         new.iter().map(|&r| w[r as usize]).fold(0.0, |s, p| s + p)
     }
-    fn add(&mut self, _slot: usize, _new: &[u32]) {}
+    fn add(&mut self, _item: &Item, _new: &[u32]) {}
     fn submodular(&self) -> bool {
         true
     }
@@ -557,21 +668,86 @@ pub(crate) struct NewlyComplete {
 }
 
 impl Objective for NewlyComplete {
-    fn gain(&self, slot: usize, new: &[u32]) -> f64 {
-        let miss = &self.missing[self.slot_tier[slot]];
+    fn gain(&self, item: &Item, new: &[u32]) -> f64 {
+        let miss = &self.missing[self.slot_tier[item.slot]];
         new.iter()
             .filter(|&&r| miss[r as usize] == 1)
             .map(|&r| self.population[r as usize])
             .fold(0.0, |s, p| s + p)
     }
-    fn add(&mut self, slot: usize, new: &[u32]) {
-        let miss = &mut self.missing[self.slot_tier[slot]];
+    fn add(&mut self, item: &Item, new: &[u32]) {
+        let miss = &mut self.missing[self.slot_tier[item.slot]];
         for &r in new {
             miss[r as usize] = miss[r as usize].saturating_sub(1);
         }
     }
     fn submodular(&self) -> bool {
         false
+    }
+}
+
+/// A category with a standard, for [`GroupServed`].
+#[derive(Clone)]
+pub(crate) struct StandardNeed {
+    /// Units per 1,000 people of the group.
+    pub standard: f64,
+    /// A new facility's capacity, in the same units.
+    pub capacity: f64,
+    /// Per resident, the share of its need already met (`1000·A_i/standard`).
+    pub met: Vec<f64>,
+}
+
+/// Group demand brought up to the standard (see [`PlanObjective::GroupServed`]):
+/// a site of capacity `N` reaching demand `D_s` adds `δ = 1000·N/(standard·D_s)`
+/// to the met share of everyone it reaches; its gain is
+/// `Σ g_i·(min(1, m_i + δ) − min(1, m_i))` over the townships' residents.
+/// A sum of concave functions of additive ones: monotone submodular.
+/// Slots without a standard count the group demand newly covered.
+#[derive(Clone)]
+pub(crate) struct GroupServed {
+    /// Per slot, the demand weight of every resident, 0 outside townships.
+    pub weights: Vec<Arc<Vec<f64>>>,
+    /// Per slot, its standard, capacity and met shares (`None`: no standard).
+    pub need: Vec<Option<StandardNeed>>,
+}
+
+impl GroupServed {
+    fn step(need: &StandardNeed, item: &Item) -> f64 {
+        if item.demand > 0.0 {
+            1000.0 * need.capacity / (need.standard * item.demand)
+        } else {
+            0.0
+        }
+    }
+}
+
+impl Objective for GroupServed {
+    fn gain(&self, item: &Item, new: &[u32]) -> f64 {
+        let w = &self.weights[item.slot];
+        match &self.need[item.slot] {
+            Some(need) => {
+                let step = Self::step(need, item);
+                item.covers
+                    .iter()
+                    .map(|&r| {
+                        let m = need.met[r as usize];
+                        w[r as usize] * ((m + step).min(1.0) - m.min(1.0))
+                    })
+                    .fold(0.0, |s, p| s + p)
+            }
+            None => new.iter().map(|&r| w[r as usize]).fold(0.0, |s, p| s + p),
+        }
+    }
+    fn add(&mut self, item: &Item, _new: &[u32]) {
+        if let Some(need) = &mut self.need[item.slot] {
+            let step = Self::step(need, item);
+            for &r in &item.covers {
+                need.met[r as usize] += step;
+            }
+        }
+    }
+    fn submodular(&self) -> bool {
+        true
     }
 }
 
@@ -585,7 +761,10 @@ pub(crate) struct Cover<O> {
 impl<O: Objective> Cover<O> {
     pub fn new(ground: &Ground<'_>, objective: O) -> Self {
         Cover {
-            covered: vec![vec![false; ground.residents]; ground.slots],
+            covered: match ground.start {
+                Some(start) => start.to_vec(),
+                None => vec![vec![false; ground.residents]; ground.slots],
+            },
             objective,
         }
     }
@@ -617,13 +796,13 @@ impl<O: Objective> Cover<O> {
                 return 0.0;
             }
         }
-        self.objective.gain(item.slot, buf)
+        self.objective.gain(item, buf)
     }
 
     /// Build `item`.
     fn add(&mut self, item: &Item, buf: &mut Vec<u32>) {
         self.newly(item, buf);
-        self.objective.add(item.slot, buf);
+        self.objective.add(item, buf);
         for &r in buf.iter() {
             self.covered[item.slot][r as usize] = true;
         }

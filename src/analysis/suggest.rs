@@ -108,7 +108,7 @@ fn suggest(
         &request.categories,
         request.township,
         request.max_candidates,
-        false,
+        Reached::UncoveredInside,
         progress,
     )?;
     progress.phase("greedy", 0.9);
@@ -199,19 +199,30 @@ fn suggest(
     Ok(picks)
 }
 
+/// Whom a candidate site's list of residents holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Reached {
+    /// Residents of a township not yet covered (Suggest).
+    UncoveredInside,
+    /// Residents not yet covered, outside every township too (the plan,
+    /// whose complete shares count them as the district's figures do).
+    Uncovered,
+    /// Everyone within reach (the plan's capacity objective, where a new
+    /// facility's capacity is shared by all the demand it reaches).
+    Everyone,
+}
+
 /// The candidate sites of [`suggest_sites`] for `categories` of tier
-/// `tier`: for each category (in the order given) the sites that would
-/// newly cover somebody, with those people — inside townships only, or
-/// also outside every township with `outside_too` (the plan, whose complete
-/// shares count them as the district's figures do). Shared with the
-/// budgeted plan so that both choose among the same sites.
+/// `tier`: for each category (in the order given) the sites that reach
+/// somebody of `reached`, with those residents. Shared with the budgeted
+/// plan so that both choose among the same sites.
 pub(crate) fn candidate_sites(
     live: &LiveAssessment,
     tier: usize,
     categories: &[String],
     township: Option<u32>,
     max_candidates: usize,
-    outside_too: bool,
+    reached: Reached,
     progress: &Progress,
 ) -> Result<Vec<Candidate>, Cancelled> {
     let Some(tier) = live.profile.tiers.get(tier) else {
@@ -236,11 +247,15 @@ pub(crate) fn candidate_sites(
             continue;
         };
         let limit = tier.minutes as f32;
-        // People outside every township are not the district's to serve.
+        // Whom the sites' lists hold (see `Reached`).
         let uncovered: Vec<bool> = column
             .iter()
             .zip(&a.resident_township)
-            .map(|(m, t)| (outside_too || t.is_some()) && *m > limit)
+            .map(|(m, t)| match reached {
+                Reached::UncoveredInside => t.is_some() && *m > limit,
+                Reached::Uncovered => *m > limit,
+                Reached::Everyone => true,
+            })
             .collect();
         let found = match study.graph(tier.mode) {
             Some((graph, net)) => network_candidates(

@@ -33,11 +33,16 @@ pub struct PlanArgs {
     /// covers live in two or more townships.
     #[arg(long)]
     pub joint: bool,
-    /// What to maximise: `covered` (people newly covered, summed over the
-    /// required categories; the ½(1−1/e) bound holds) or `complete`
-    /// (residents newly complete; no bound).
+    /// What to maximise: `covered` (demand newly covered, summed over the
+    /// required categories; the ½(1−1/e) bound holds), `complete`
+    /// (residents newly complete; no bound) or `served` (group demand
+    /// brought up to the 千人指标 standard by the new capacity; bound holds).
     #[arg(long, default_value = "covered")]
     pub objective: String,
+    /// With `--objective served`: the capacity of a new facility of a
+    /// category with a standard but no `default_capacity` in the profile.
+    #[arg(long)]
+    pub capacity: Option<f64>,
     /// Layout to start from (default: baseline).
     #[arg(long, default_value = "baseline")]
     pub layout: String,
@@ -88,7 +93,7 @@ fn request_of(
     };
     let objective = PlanObjective::from_id(&args.objective).unwrap_or_else(|| {
         problems.push(format!(
-            "objective {:?} is neither `covered` nor `complete`",
+            "objective {:?} is not `covered`, `complete` or `served`",
             args.objective
         ));
         PlanObjective::default()
@@ -103,6 +108,7 @@ fn request_of(
         phases,
         objective,
         max_candidates: 3000,
+        capacity: args.capacity,
     })
 }
 

@@ -139,6 +139,10 @@ pub fn method_note(plan: &Plan, lang: Lang) -> String {
             "people newly covered, summed over the required categories",
         ),
         PlanObjective::NewlyComplete => lang.pick("新增完整覆盖居民", "residents newly complete"),
+        PlanObjective::GroupServed => lang.pick(
+            "按千人指标新增达标服务的需求人口（新设施容量由服务范围内需求共享）",
+            "group demand brought up to the standard per 1,000 (a new facility's capacity shared by the demand within its reach)",
+        ),
     };
     let bound = if plan.bound_holds {
         lang.pick(
@@ -494,6 +498,7 @@ mod tests {
             ],
             objective: PlanObjective::PeopleCovered,
             max_candidates: 1000,
+            capacity: None,
         };
         let plan = plan(&live, &request, &Progress::new()).unwrap();
         (layers, profile, plan)

@@ -189,6 +189,8 @@ impl Workspace {
             phases,
             objective,
             max_candidates: PLAN_CANDIDATES,
+            // New facilities take their category's default_capacity.
+            capacity: None,
         };
         let Some(live) = self.layouts.live.take() else {
             return;

@@ -58,6 +58,7 @@ fn objective_name(o: PlanObjective, lang: Lang) -> &'static str {
     match o {
         PlanObjective::PeopleCovered => lang.pick("新增覆盖人口", "People newly covered"),
         PlanObjective::NewlyComplete => lang.pick("新增完整覆盖居民", "Residents newly complete"),
+        PlanObjective::GroupServed => lang.pick("按千人指标达标", "Served to the standard"),
     }
 }
 

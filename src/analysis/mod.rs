@@ -58,4 +58,6 @@ pub use town_village::{fill_town_village, settlement_classes};
 pub use townships::TownshipIndex;
 
 #[cfg(test)]
+mod scenario_tests;
+#[cfg(test)]
 pub(crate) mod tests;

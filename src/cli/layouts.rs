@@ -10,7 +10,7 @@ use crate::analysis::{
     suggest_sites, suggest_sites_with_capacity,
 };
 use crate::io;
-use crate::model::{Facility, Layers, Project};
+use crate::model::{Facility, Layers, Project, Scenario};
 use crate::report::Lang;
 use clap::Args;
 use serde_json::json;
@@ -31,11 +31,24 @@ pub struct CompareArgs {
     #[command(flatten)]
     pub study: StudyArgs,
     /// Layout A: `baseline`, a facilities file, or a project layout's name.
-    #[arg(long)]
+    #[arg(long, default_value = "baseline")]
     pub a: String,
-    /// Layout B, likewise.
-    #[arg(long)]
+    /// Layout B, likewise (default: the baseline, e.g. with only
+    /// `--b-roads`, `--b-closed` or `--b-residents` on top).
+    #[arg(long, default_value = "baseline")]
     pub b: String,
+    /// Roads added to layout B (GeoJSON lines); their ends connect where
+    /// they coincide with road vertices (METHOD step 2).
+    #[arg(long, value_name = "FILE")]
+    pub b_roads: Option<PathBuf>,
+    /// Roads closed in layout B (GeoJSON lines): each must follow
+    /// consecutive vertices of a road (either direction), which are removed
+    /// for every mode.
+    #[arg(long, value_name = "FILE")]
+    pub b_closed: Option<PathBuf>,
+    /// Residents added to layout B (GeoJSON or CSV, like --residents).
+    #[arg(long, value_name = "FILE")]
+    pub b_residents: Option<PathBuf>,
     #[arg(long, value_enum, default_value_t = Lang::Zh)]
     pub lang: Lang,
     /// Output folder: compare.json and changes.geojson.
@@ -166,24 +179,90 @@ pub(super) fn with_facilities(layers: &Layers, facilities: Vec<Facility>) -> Lay
     }
 }
 
+/// The layers of a layout named on the command line: its facilities and,
+/// for a project layout, its road and population changes.
+fn layout_layers(
+    name: &str,
+    study: &LoadedStudy,
+    project: Option<&Project>,
+) -> Result<Layers, Vec<String>> {
+    let layers = with_facilities(&study.layers, layout_facilities(name, study, project)?);
+    match project.and_then(|p| p.layouts.iter().find(|l| l.name == name)) {
+        Some(layout) if !layout.scenario.is_empty() => layout
+            .scenario
+            .apply_to(&layers)
+            .map_err(|e| vec![format!("layout {name:?}: {e}")]),
+        _ => Ok(layers),
+    }
+}
+
+/// The road and population changes given as files (`--b-roads`,
+/// `--b-closed`, `--b-residents`).
+fn scenario_from_files(args: &CompareArgs) -> Result<Scenario, Vec<String>> {
+    let mut scenario = Scenario::default();
+    let warn = |warnings: &[crate::model::LoadWarning]| {
+        for w in warnings {
+            eprintln!("warning: {w}");
+        }
+    };
+    let mut problems = Vec::new();
+    if let Some(path) = &args.b_roads {
+        match io::load_roads(path) {
+            Ok(loaded) => {
+                warn(&loaded.warnings);
+                scenario.roads_added = loaded.items;
+            }
+            Err(e) => problems.push(e.to_string()),
+        }
+    }
+    if let Some(path) = &args.b_closed {
+        match io::load_roads(path) {
+            Ok(loaded) => {
+                warn(&loaded.warnings);
+                scenario.roads_closed = loaded.items.into_iter().map(|r| r.line).collect();
+            }
+            Err(e) => problems.push(e.to_string()),
+        }
+    }
+    if let Some(path) = &args.b_residents {
+        match io::load_residents(path) {
+            Ok(loaded) => {
+                warn(&loaded.warnings);
+                scenario.residents_added = loaded.items;
+            }
+            Err(e) => problems.push(e.to_string()),
+        }
+    }
+    if problems.is_empty() {
+        Ok(scenario)
+    } else {
+        Err(problems)
+    }
+}
+
 /// `lifecircle compare`.
 pub fn run_compare(args: &CompareArgs) -> Result<(), Vec<String>> {
     let (study, project) = open_study(&args.study)?;
-    let a_facilities = layout_facilities(&args.a, &study, project.as_ref())?;
-    let b_facilities = layout_facilities(&args.b, &study, project.as_ref())?;
+    let a_layers = layout_layers(&args.a, &study, project.as_ref())?;
+    let mut b_layers = layout_layers(&args.b, &study, project.as_ref())?;
+    let files = scenario_from_files(args)?;
+    if !files.is_empty() {
+        b_layers = files.apply_to(&b_layers).map_err(|e| {
+            use crate::model::ScenarioError as E;
+            let file = match e {
+                E::ShortRoad(_) | E::BadRoad(_) | E::NoRoads => args.b_roads.as_ref(),
+                E::ClosureMatchesNothing(_) | E::ShortClosure(_) => args.b_closed.as_ref(),
+                E::BadPopulation { .. } | E::BadFactor { .. } => args.b_residents.as_ref(),
+            };
+            let file = file
+                .or(args.b_closed.as_ref())
+                .map_or(String::new(), |p| format!("{}: ", p.display()));
+            vec![format!("{file}{e}")]
+        })?;
+    }
     let progress = Progress::new();
-    let a = assess(
-        &with_facilities(&study.layers, a_facilities),
-        &study.profile,
-        &progress,
-    )
-    .map_err(|e| vec![e.to_string()])?;
-    let b = assess(
-        &with_facilities(&study.layers, b_facilities),
-        &study.profile,
-        &progress,
-    )
-    .map_err(|e| vec![e.to_string()])?;
+    let a = assess(&a_layers, &study.profile, &progress).map_err(|e| vec![e.to_string()])?;
+    let b = assess(&b_layers, &study.profile, &progress).map_err(|e| vec![e.to_string()])?;
     let delta = compare(&a, &b, &study.profile);
     let doc = json!({
         "a": {"layout": args.a, "coverage": a.report},

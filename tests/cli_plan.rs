@@ -112,6 +112,14 @@ fn bad_input_is_named_and_nothing_is_written() {
             "\"kiosk\" has no cost",
         ),
         (vec!["--budget", "100", "--tier", "t99"], "no tier \"t99\""),
+        (
+            vec!["--budget", "100", "--tier", "t5", "--objective", "served"],
+            "\"kindergarten\" has a standard but no default_capacity",
+        ),
+        (
+            vec!["--budget", "100", "--objective", "most"],
+            "objective \"most\"",
+        ),
     ] {
         let out = dir.join("out");
         let o = plan(&args, &out);

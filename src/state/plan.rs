@@ -100,6 +100,7 @@ pub fn phase_layout(
         name,
         facilities_file: base.facilities_file.clone(),
         edits: base.edits.clone(),
+        scenario: base.scenario.clone(),
     };
     for (i, s) in plan.steps.iter().enumerate() {
         if s.phase > phase {

@@ -11,9 +11,11 @@
 //! what is left. For a monotone submodular objective this is within
 //! ½(1−1/e) ≈ 0.316 of the best set the phase's money can buy (Khuller,
 //! Moss & Naor 1999; Leskovec et al. 2007, who also give the lazy
-//! evaluation used here). The default objective, people newly covered
+//! evaluation used here). The default objective, demand newly covered
 //! summed over the tier's required categories, is monotone submodular
-//! (a weighted coverage). Newly complete residents is not when residents
+//! (a weighted coverage), and so is group demand brought up to the
+//! 千人指标 standard by the new capacity (a sum of concave functions of
+//! additive ones). Newly complete residents is not when residents
 //! miss several categories (a site of one category gains nothing until the
 //! others are there), so for it the greedy re-evaluates every site at each
 //! step and no bound is claimed; it is submodular, and the bound holds,
@@ -42,8 +44,8 @@ pub struct PlanPhase {
     pub budget: f64,
 }
 
-/// What the plan maximises. Further objectives (unserved group demand when
-/// capacities and standards are set) plug in as another [`Objective`].
+/// What the plan maximises; each is an `Objective`, and further ones plug
+/// in the same way.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum PlanObjective {
     /// Demand newly covered (each category's group, or everyone — as

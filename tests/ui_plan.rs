@@ -88,6 +88,7 @@ fn a_planner_makes_a_phased_plan_and_its_layouts() {
             tier: None,
             township: None,
             objective: PlanObjective::PeopleCovered,
+            capacity: None,
         }),
     );
     let problem = harness.state().plan_state().problem.clone().unwrap();
@@ -130,5 +131,37 @@ fn new_facility_costs_are_edited_in_the_profile_panel() {
             .new_facility_cost("farmers_market")
             .unwrap()
             .proposed
+    );
+}
+
+/// The `served` objective from the tab: without a capacity for categories
+/// whose profile entry gives none, the tab names the category; with one,
+/// the plan is made and keeps its budget.
+#[test]
+fn the_served_objective_needs_a_capacity_and_then_plans() {
+    let mut harness = common::demo_harness();
+    let run = |capacity: Option<f64>| {
+        Action::Plan(PlanAction::Run {
+            budget: 1000.0,
+            phases: String::new(),
+            tier: Some(0),
+            township: None,
+            objective: PlanObjective::GroupServed,
+            capacity,
+        })
+    };
+    act(&mut harness, run(None));
+    let problem = harness.state().plan_state().problem.clone().unwrap();
+    assert!(problem.contains("\"kindergarten\""), "{problem}");
+    assert!(harness.state().plan_state().view.is_none());
+    act(&mut harness, run(Some(90.0)));
+    let state = harness.state().plan_state();
+    assert!(state.problem.is_none(), "{:?}", state.problem);
+    let plan = &state.view.as_ref().unwrap().plan;
+    assert!(!plan.steps.is_empty() && plan.bound_holds);
+    assert!(plan.spent() <= 1000.0 + 1e-9);
+    assert!(
+        harness.state().layouts().live.is_some(),
+        "the live assessment came back"
     );
 }

@@ -32,6 +32,9 @@ pub enum PlanAction {
         tier: Option<usize>,
         township: Option<u32>,
         objective: PlanObjective,
+        /// With the `served` objective: the capacity of a new facility of a
+        /// category whose profile entry gives no `default_capacity`.
+        capacity: Option<f64>,
     },
     /// Stop the running plan.
     Cancel,
@@ -145,7 +148,8 @@ impl Workspace {
                 tier,
                 township,
                 objective,
-            } => self.start_plan(budget, &phases, tier, township, objective),
+                capacity,
+            } => self.start_plan(budget, &phases, tier, township, objective, capacity),
             PlanAction::Cancel => {
                 if let Some(j) = &self.plan.job {
                     j.cancel();
@@ -166,6 +170,7 @@ impl Workspace {
         tier: Option<usize>,
         township: Option<u32>,
         objective: PlanObjective,
+        capacity: Option<f64>,
     ) {
         let lang = self.settings.lang;
         let phases = match parse_phases(budget, Some(phases), lang.pick("全期", "whole")) {
@@ -190,8 +195,7 @@ impl Workspace {
             phases,
             objective,
             max_candidates: PLAN_CANDIDATES,
-            // New facilities take their category's default_capacity.
-            capacity: None,
+            capacity,
         };
         let Some(live) = self.layouts.live.take() else {
             return;

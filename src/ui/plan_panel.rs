@@ -32,6 +32,9 @@ pub struct PlanPanel {
     tier: Option<usize>,
     township: Option<u32>,
     objective: PlanObjective,
+    /// Capacity of a new facility for the `served` objective (used where
+    /// the profile gives no `default_capacity`).
+    capacity: f64,
 }
 
 impl Default for PlanPanel {
@@ -42,6 +45,7 @@ impl Default for PlanPanel {
             tier: None,
             township: None,
             objective: PlanObjective::PeopleCovered,
+            capacity: 100.0,
         }
     }
 }
@@ -107,6 +111,20 @@ impl PlanPanel {
                     .response
                     .labelled_by(l.id);
                 ui.end_row();
+                if self.objective == PlanObjective::GroupServed {
+                    let l = ui.label(lang.pick("新设施容量", "New facility capacity"))
+                        .on_hover_text(lang.pick(
+                            "评估方案未给默认容量的类别使用此值（座位、床位、m² 等）",
+                            "for categories whose profile entry gives no default capacity (seats, beds, m² …)",
+                        ));
+                    ui.add(
+                        egui::DragValue::new(&mut self.capacity)
+                            .range(1.0..=1.0e6)
+                            .speed(5.0),
+                    )
+                    .labelled_by(l.id);
+                    ui.end_row();
+                }
                 let l = ui.label(lang.pick("生活圈", "Tier"));
                 let tier_name = |t: Option<usize>| match t.and_then(|t| profile.tiers.get(t)) {
                     Some(t) => t.display_name(zh).to_string(),
@@ -172,6 +190,7 @@ impl PlanPanel {
                         tier: self.tier,
                         township: self.township,
                         objective: self.objective,
+                        capacity: Some(self.capacity),
                     }));
                 }
             }

@@ -68,6 +68,8 @@ pub struct PlanState {
     pub problem: Option<String>,
     /// The base layout's name while the job runs.
     running_base: Option<String>,
+    /// The study generation while the job runs.
+    running_generation: u64,
 }
 
 impl PlanState {
@@ -206,6 +208,7 @@ impl Workspace {
             .active
             .and_then(|i| self.layouts.layouts.get(i))
             .map(|l| l.name.clone());
+        self.plan.running_generation = self.study.generation;
         let job = Job::spawn(&self.runner, move |p| {
             let r = plan(&live, &request, p);
             (live, r)
@@ -222,7 +225,24 @@ impl Workspace {
         match job.poll() {
             Poll::Running => self.plan.job = Some(job),
             Poll::Done(Ok((live, result))) => {
-                self.layouts.live = Some(live);
+                let base = self.plan.running_base.take();
+                let generation = self.plan.running_generation;
+                let shown = self
+                    .layouts
+                    .active
+                    .and_then(|i| self.layouts.layouts.get(i))
+                    .map(|l| l.name.clone());
+                // Give the live assessment back unless the layout or the data
+                // changed meanwhile (a newer assessment then replaces it).
+                if shown == base
+                    && generation == self.study.generation
+                    && self.layouts.live.is_none()
+                    && self.assess_job.is_none()
+                {
+                    self.layouts.live = Some(live);
+                } else if self.layouts.live.is_none() && self.assess_job.is_none() {
+                    self.start_layout_assess();
+                }
                 match result {
                     Ok(plan) => {
                         let sites = SuggestionsView {
@@ -243,9 +263,9 @@ impl Workspace {
                         self.plan.view = Some(PlanView {
                             sites,
                             plan,
-                            base: self.plan.running_base.take(),
+                            base,
                             layouts: Vec::new(),
-                            generation: self.study.generation,
+                            generation,
                         })
                     }
                     Err(PlanError::Cancelled) => self.message = Some(Message::Cancelled),

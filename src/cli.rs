@@ -15,6 +15,7 @@ use std::time::Instant;
 
 mod import;
 mod layouts;
+mod plan;
 mod reports;
 mod scorecard;
 
@@ -40,6 +41,9 @@ pub enum Command {
     Compare(layouts::CompareArgs),
     /// Suggest sites for new facilities that cover the most uncovered people.
     Suggest(layouts::SuggestArgs),
+    /// A budgeted, phased plan of new facilities (建设时序): plan.csv,
+    /// plan.geojson, plan.xlsx and plan.html.
+    Plan(plan::PlanArgs),
     /// Each township against the profile's targets (对标) and its 短板:
     /// scorecard.json and scorecard.csv.
     Scorecard(scorecard::ScorecardArgs),
@@ -121,6 +125,7 @@ pub fn run(command: Command) -> ExitCode {
         Command::Report(args) => reports::run_report(&args),
         Command::Compare(args) => layouts::run_compare(&args),
         Command::Suggest(args) => layouts::run_suggest(&args),
+        Command::Plan(args) => plan::run_plan(&args),
         Command::Scorecard(args) => scorecard::run_scorecard(&args),
         Command::Convert(args) => import::run_convert(&args),
         Command::GenerateDemo { out } => crate::generate::write_demo(&out)

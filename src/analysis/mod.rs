@@ -17,6 +17,7 @@ mod facility_catchment;
 mod grouped;
 mod groups;
 mod live;
+mod plan;
 mod progress;
 mod redundancy;
 mod report_types;
@@ -36,6 +37,10 @@ pub use demand::area_grid;
 pub use facility_catchment::{FacilityCatchment, facility_catchments};
 pub use groups::group_weights as group_population;
 pub use live::{EditEffect, EditError, LiveAssessment};
+pub use plan::{
+    PhaseOutcome, Plan, PlanError, PlanObjective, PlanPhase, PlanRequest, PlanStep, parse_phases,
+    plan,
+};
 pub use progress::{Cancelled, Progress};
 pub use redundancy::{FacilityRedundancy, redundancy};
 pub use report_types::{

@@ -51,10 +51,13 @@ pub struct SiteSuggestion {
 pub(super) type SiteCover = ([f64; 2], Vec<u32>);
 
 /// A candidate site: where it is and whom (uncovered) it would cover.
-struct Candidate {
-    lonlat: [f64; 2],
-    category: usize,
-    covers: Vec<u32>,
+pub(crate) struct Candidate {
+    /// Lon/lat of the site.
+    pub lonlat: [f64; 2],
+    /// Index into the categories asked for.
+    pub category: usize,
+    /// Residents (assessment order) not yet covered whom the site would cover.
+    pub covers: Vec<u32>,
 }
 
 /// Suggest up to `k` sites (see module docs). Returns fewer when no
@@ -86,9 +89,9 @@ fn suggest(
     progress: &Progress,
     joint: bool,
 ) -> Result<Vec<SiteSuggestion>, Cancelled> {
-    let Some(tier) = live.profile.tiers.get(request.tier) else {
+    if live.profile.tiers.get(request.tier).is_none() {
         return Ok(Vec::new());
-    };
+    }
     let study = &live.study;
     let a = live.assessment();
     let index = TownshipIndex::new(&study.townships);
@@ -99,32 +102,15 @@ fn suggest(
         .iter()
         .map(|c| study.areas_of(&live.profile, c).weights())
         .collect();
-    progress.phase("candidates", 0.0);
-    let mut candidates: Vec<Candidate> = Vec::new();
-    for (ci, category) in request.categories.iter().enumerate() {
-        progress.check()?;
-        let Some(column) = a.minutes_for(tier, category) else {
-            continue;
-        };
-        let limit = tier.minutes as f32;
-        // People outside every township are not the district's to serve.
-        let uncovered: Vec<bool> = column
-            .iter()
-            .zip(&a.resident_township)
-            .map(|(m, t)| t.is_some() && *m > limit)
-            .collect();
-        let found = match study.graph(tier.mode) {
-            Some((graph, net)) => network_candidates(
-                live, graph, net, tier, &uncovered, request, &index, progress,
-            )?,
-            None => grid_candidates(live, tier, &uncovered, request, &index),
-        };
-        candidates.extend(found.into_iter().map(|(lonlat, covers)| Candidate {
-            lonlat,
-            category: ci,
-            covers,
-        }));
-    }
+    let candidates = candidate_sites(
+        live,
+        request.tier,
+        &request.categories,
+        request.township,
+        request.max_candidates,
+        Reached::UncoveredInside,
+        progress,
+    )?;
     progress.phase("greedy", 0.9);
     // CELF: a max-heap of (possibly stale) gains.
     #[derive(PartialEq)]
@@ -211,6 +197,79 @@ fn suggest(
     }
     progress.phase("done", 1.0);
     Ok(picks)
+}
+
+/// Whom a candidate site's list of residents holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Reached {
+    /// Residents of a township not yet covered (Suggest).
+    UncoveredInside,
+    /// Residents not yet covered, outside every township too (the plan,
+    /// whose complete shares count them as the district's figures do).
+    Uncovered,
+    /// Everyone within reach (the plan's capacity objective, where a new
+    /// facility's capacity is shared by all the demand it reaches).
+    Everyone,
+}
+
+/// The candidate sites of [`suggest_sites`] for `categories` of tier
+/// `tier`: for each category (in the order given) the sites that reach
+/// somebody of `reached`, with those residents. Shared with the budgeted
+/// plan so that both choose among the same sites.
+pub(crate) fn candidate_sites(
+    live: &LiveAssessment,
+    tier: usize,
+    categories: &[String],
+    township: Option<u32>,
+    max_candidates: usize,
+    reached: Reached,
+    progress: &Progress,
+) -> Result<Vec<Candidate>, Cancelled> {
+    let Some(tier) = live.profile.tiers.get(tier) else {
+        return Ok(Vec::new());
+    };
+    let study = &live.study;
+    let a = live.assessment();
+    let index = TownshipIndex::new(&study.townships);
+    // The search helpers read only the township and the thinning limit.
+    let request = SuggestRequest {
+        tier: 0,
+        categories: Vec::new(),
+        k: 0,
+        township,
+        max_candidates,
+    };
+    progress.phase("candidates", 0.0);
+    let mut candidates: Vec<Candidate> = Vec::new();
+    for (ci, category) in categories.iter().enumerate() {
+        progress.check()?;
+        let Some(column) = a.minutes_for(tier, category) else {
+            continue;
+        };
+        let limit = tier.minutes as f32;
+        // Whom the sites' lists hold (see `Reached`).
+        let uncovered: Vec<bool> = column
+            .iter()
+            .zip(&a.resident_township)
+            .map(|(m, t)| match reached {
+                Reached::UncoveredInside => t.is_some() && *m > limit,
+                Reached::Uncovered => *m > limit,
+                Reached::Everyone => true,
+            })
+            .collect();
+        let found = match study.graph(tier.mode) {
+            Some((graph, net)) => network_candidates(
+                live, graph, net, tier, &uncovered, &request, &index, progress,
+            )?,
+            None => grid_candidates(live, tier, &uncovered, &request, &index),
+        };
+        candidates.extend(found.into_iter().map(|(lonlat, covers)| Candidate {
+            lonlat,
+            category: ci,
+            covers,
+        }));
+    }
+    Ok(candidates)
 }
 
 /// Keep at most `max` items, one per cell of an even grid over their

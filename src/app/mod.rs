@@ -22,6 +22,7 @@ use crate::ui::legend::{Legend, LegendInputs};
 use crate::ui::map_edit::{MapEditInputs, MapEditor};
 use crate::ui::map_transform::GeoBounds;
 use crate::ui::map_view::{MapInputs, MapView};
+use crate::ui::plan_panel::{PlanInputs, PlanPanel};
 use crate::ui::profile_panel::ProfilePanel;
 use crate::ui::results_panel::ResultsPanel;
 use crate::ui::scorecard_panel::ScorecardPanel;
@@ -122,6 +123,7 @@ pub struct LifeCircleApp {
     sharing_panel: SharingPanel,
     scorecard_panel: ScorecardPanel,
     layouts_panel: LayoutsPanel,
+    plan_panel: PlanPanel,
     map_editor: MapEditor,
     frames: FrameStats,
 }
@@ -162,6 +164,7 @@ impl LifeCircleApp {
             sharing_panel: SharingPanel::default(),
             scorecard_panel: ScorecardPanel::default(),
             layouts_panel: LayoutsPanel::default(),
+            plan_panel: PlanPanel::default(),
             map_editor: MapEditor::default(),
             frames: FrameStats::default(),
         };
@@ -353,17 +356,24 @@ impl LifeCircleApp {
             }
             _ => Vec::new(),
         };
-        let input = MapEditInputs {
-            lang: self.ws.settings.lang,
-            tool: self.ws.layouts.tool,
-            add_category: &self.ws.layouts.add_category,
-            geometry: &self.ws.study.geometry,
-            ids: &self.ws.layouts.ids,
-            tier,
-            comparison: self.ws.layouts.comparison.as_ref(),
-            suggestions: self.ws.layouts.suggestions.as_ref(),
-            redundant: &redundant,
-        };
+        let input =
+            MapEditInputs {
+                lang: self.ws.settings.lang,
+                tool: self.ws.layouts.tool,
+                add_category: &self.ws.layouts.add_category,
+                geometry: &self.ws.study.geometry,
+                ids: &self.ws.layouts.ids,
+                tier,
+                comparison: self.ws.layouts.comparison.as_ref(),
+                // On the Plan tab, the plan's sites numbered by step.
+                suggestions: self.ws.layouts.suggestions.as_ref().or(
+                    match self.ws.settings.left_tab {
+                        LeftTab::Plan => self.ws.plan.view.as_ref().map(|v| &v.sites),
+                        _ => None,
+                    },
+                ),
+                redundant: &redundant,
+            };
         self.map_editor.ui(ui, rect, &mut self.map, &input, actions);
     }
 }
@@ -396,6 +406,7 @@ impl eframe::App for LifeCircleApp {
                     ui.selectable_value(tab, LeftTab::Data, lang.pick("数据", "Data"));
                     ui.selectable_value(tab, LeftTab::Profile, lang.pick("评估方案", "Profile"));
                     ui.selectable_value(tab, LeftTab::Layouts, lang.pick("布局方案", "Layouts"));
+                    ui.selectable_value(tab, LeftTab::Plan, lang.pick("建设时序", "Plan"));
                 });
                 ui.separator();
                 egui::ScrollArea::vertical()
@@ -437,6 +448,17 @@ impl eframe::App for LifeCircleApp {
                                 layouts: &self.ws.layouts,
                                 tier,
                                 selected_facility: self.ws.selected_facility,
+                            },
+                            &mut actions,
+                        ),
+                        LeftTab::Plan => self.plan_panel.ui(
+                            ui,
+                            &PlanInputs {
+                                lang,
+                                study: &self.ws.study,
+                                results: self.ws.results.as_ref(),
+                                layouts: &self.ws.layouts,
+                                plan: &self.ws.plan,
                             },
                             &mut actions,
                         ),

@@ -93,7 +93,7 @@ pub struct SuggestArgs {
 }
 
 /// The study's layers, profile and (with a project) the project.
-fn open_study(args: &StudyArgs) -> Result<(LoadedStudy, Option<Project>), Vec<String>> {
+pub(super) fn open_study(args: &StudyArgs) -> Result<(LoadedStudy, Option<Project>), Vec<String>> {
     match &args.project {
         None => Ok((load_study(&args.input)?, None)),
         Some(path) => {
@@ -127,7 +127,7 @@ fn open_study(args: &StudyArgs) -> Result<(LoadedStudy, Option<Project>), Vec<St
 }
 
 /// The facilities of a layout named on the command line.
-fn layout_facilities(
+pub(super) fn layout_facilities(
     name: &str,
     study: &LoadedStudy,
     project: Option<&Project>,
@@ -172,7 +172,7 @@ fn load_facilities_file(path: &Path, study: &LoadedStudy) -> Result<Vec<Facility
     Ok(loaded.items)
 }
 
-fn with_facilities(layers: &Layers, facilities: Vec<Facility>) -> Layers {
+pub(super) fn with_facilities(layers: &Layers, facilities: Vec<Facility>) -> Layers {
     Layers {
         facilities,
         ..layers.clone()

@@ -4,12 +4,14 @@
 //!
 //! Layer: the bottom (with `geodesy`); imports nothing of the crate.
 
+mod costs;
 mod layout;
 mod profile;
 mod project;
 mod scenario;
 mod settlement;
 
+pub use costs::{DEFAULT_UNIT_COSTS, FacilityCost};
 pub use layout::{Edit, FacilityId, Layout};
 pub use project::{LayerFiles, PROJECT_FORMAT, PROJECT_VERSION, Project, ViewState};
 pub use scenario::{PopulationChange, SAME_POINT_DEG, Scenario, ScenarioError};

@@ -124,8 +124,42 @@ pub fn export(
     input: &ExportInput<'_>,
     progress: &Progress,
 ) -> Result<Vec<PathBuf>, ExportError> {
+    export_with_plan(request, input, None, progress)
+}
+
+/// As [`export`], with a phased plan (建设时序): its sheet in the workbook,
+/// its section (curve and a map per phase) in the HTML report, and
+/// `plan.csv` / `plan.geojson`.
+pub fn export_with_plan(
+    request: &ExportRequest,
+    input: &ExportInput<'_>,
+    plan: Option<&crate::analysis::Plan>,
+    progress: &Progress,
+) -> Result<Vec<PathBuf>, ExportError> {
     progress.phase("report", 0.0);
     let mut data = ReportData::new(input, request.lang, request.title.as_deref());
+    if let Some(plan) = plan {
+        let maps = if request.wants(Format::Html) || request.wants(Format::Png) {
+            progress.phase("plan maps", 0.0);
+            super::plan::phase_maps(
+                input.layers,
+                input.profile,
+                plan,
+                request.lang,
+                request.map_width_px.min(1600),
+                &data.title,
+                &data.date,
+                progress,
+            )?
+        } else {
+            Vec::new()
+        };
+        progress.check()?;
+        data.plan = Some(super::plan::PlanPart {
+            plan: plan.clone(),
+            maps,
+        });
+    }
     // Who serves whom (METHOD 18–19): `served_by_own_share` in every table
     // and `coverage.json`, and the sharing CSV files.
     let sharing = sharing(input.assessment, input.layers, input.profile);
@@ -217,6 +251,22 @@ pub fn export(
                 "comparison.csv".into(),
                 Content::Bytes(tables::csv(&t).into_bytes()),
             ));
+        }
+    }
+    if let Some(part) = &data.plan {
+        let t = &input.layers.townships;
+        if request.wants(Format::Csv) {
+            let text = super::plan::plan_csv(&part.plan, p, t, request.lang);
+            files.push(("plan.csv".into(), Content::Bytes(text.into_bytes())));
+        }
+        if request.wants(Format::Geojson) {
+            let text = super::plan::plan_geojson(&part.plan, p, t, request.lang);
+            files.push(("plan.geojson".into(), Content::Bytes(text.into_bytes())));
+        }
+        if request.wants(Format::Png) {
+            for m in &part.maps {
+                files.push((format!("maps/{}", m.file), Content::Bytes(m.png.clone())));
+            }
         }
     }
     if request.wants(Format::Json) {

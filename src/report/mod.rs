@@ -14,6 +14,7 @@ pub mod geojson;
 mod glyphs;
 pub mod html;
 pub mod map_image;
+pub mod plan;
 mod scorecard;
 mod sharing;
 mod supply;
@@ -22,6 +23,7 @@ pub mod xlsx;
 
 pub use export::{
     ComparisonInput, DataFile, ExportError, ExportInput, ExportRequest, Format, export,
+    export_with_plan,
 };
 pub use glyphs::FONT as MAP_FONT;
 pub use scorecard::{scorecard_csv, scorecard_json};

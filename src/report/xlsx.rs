@@ -209,6 +209,14 @@ pub fn workbook(d: &ReportData<'_>) -> Result<Vec<u8>, XlsxError> {
         print_setup(ws, table.headers.len(), 1, 1);
     }
 
+    // Phased plan (建设时序).
+    if let Some(part) = &d.plan {
+        let ws = wb.add_worksheet();
+        let name = names.unique(lang.pick("建设时序", "Phased plan"));
+        ws.set_name(&name)?;
+        plan_sheet(ws, &name, d, part, &formats)?;
+    }
+
     // Method.
     let ws = wb.add_worksheet();
     ws.set_name(names.unique(lang.pick("方法说明", "Method")))?;
@@ -235,6 +243,85 @@ pub fn workbook(d: &ReportData<'_>) -> Result<Vec<u8>, XlsxError> {
     print_setup(ws, 2, 0, 0);
 
     wb.save_to_buffer()
+}
+
+/// A workbook of the plan alone (`plan.xlsx`).
+pub fn plan_workbook(d: &ReportData<'_>) -> Result<Vec<u8>, XlsxError> {
+    let formats = Formats::new(d.people());
+    let mut wb = Workbook::new();
+    if let Some(part) = &d.plan {
+        let ws = wb.add_worksheet();
+        let name = SheetNames::default().unique(d.lang.pick("建设时序", "Phased plan"));
+        ws.set_name(&name)?;
+        plan_sheet(ws, &name, d, part, &formats)?;
+    }
+    wb.save_to_buffer()
+}
+
+/// The plan sheet: the method, the phases, the steps, and the curve of each
+/// planned tier's complete share against cumulative cost (a chart over
+/// the curve's points, written beside the tables).
+fn plan_sheet(
+    ws: &mut Worksheet,
+    name: &str,
+    d: &ReportData<'_>,
+    part: &super::plan::PlanPart,
+    formats: &Formats,
+) -> Result<(), XlsxError> {
+    use rust_xlsxwriter::{Chart, ChartType};
+    let (lang, profile) = (d.lang, d.input.profile);
+    let plan = &part.plan;
+    ws.write_string_with_format(
+        0,
+        0,
+        lang.pick("建设时序 / Phased plan", "Phased plan / 建设时序"),
+        &formats.title,
+    )?;
+    ws.write_string(1, 0, super::plan::method_note(plan, lang))?;
+    let phases = super::plan::phases_table(plan, profile, lang);
+    let row = write_table(ws, 3, &phases, formats)? + 1;
+    let steps = super::plan::steps_table(plan, profile, &d.input.layers.townships, lang);
+    let end = write_table(ws, row, &steps, formats)?;
+    print_setup(ws, steps.headers.len(), row, row);
+    // The curve's points, right of the tables, and the chart over them.
+    let col = steps.headers.len().max(phases.headers.len()) as u16 + 1;
+    ws.write_string(3, col, lang.pick("累计投资(万元)", "cumulative cost"))?;
+    let points = plan.steps.len() + 1;
+    let mut chart = Chart::new(ChartType::ScatterStraightWithMarkers);
+    for (k, &t) in plan.tiers.iter().enumerate() {
+        let c = col + 1 + k as u16;
+        let tier = profile
+            .tiers
+            .get(t)
+            .map_or("", |t| t.display_name(lang.is_chinese()));
+        ws.write_string(3, c, tier)?;
+        for (i, p) in plan.curve(t).iter().enumerate() {
+            let r = 4 + i as u32;
+            ws.write_number(r, col, p[0])?;
+            ws.write_number_with_format(r, c, p[1], &formats.share[0])?;
+        }
+        chart
+            .add_series()
+            .set_name(tier)
+            .set_categories((name, 4, col, 3 + points as u32, col))
+            .set_values((name, 4, c, 3 + points as u32, c));
+    }
+    chart.title().set_name(lang.pick(
+        "完整覆盖率与累计投资",
+        "Complete share against cumulative cost",
+    ));
+    chart
+        .x_axis()
+        .set_name(lang.pick("累计投资(万元)", "cumulative cost (10,000 yuan)"))
+        .set_min(0.0);
+    chart
+        .y_axis()
+        .set_name(lang.pick("完整覆盖率", "complete share"))
+        .set_num_format("0%");
+    if !plan.tiers.is_empty() {
+        ws.insert_chart(end + 2, 0, &chart)?;
+    }
+    Ok(())
 }
 
 /// Profile, demand and date, under the title.

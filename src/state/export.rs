@@ -60,6 +60,8 @@ pub struct ExportDialog {
     pub dir: Option<PathBuf>,
     /// How the last export ended.
     pub outcome: Option<ExportOutcome>,
+    /// A phased plan (建设时序) made on the layout shown, reported with it.
+    pub plan: Option<crate::analysis::Plan>,
     job: Option<ExportJob>,
 }
 
@@ -78,6 +80,7 @@ impl ExportDialog {
             map_width_px: ExportRequest::PRINT_WIDTH_PX,
             dir: None,
             outcome: None,
+            plan: None,
             job: None,
         }
     }
@@ -131,17 +134,19 @@ impl ExportDialog {
         let assessment = Arc::clone(&results.assessment);
         let warnings: Vec<String> = study.all_warnings().map(|(_, w)| w.to_string()).collect();
         let data_files = data_files(study);
+        let plan = self.plan.clone();
         self.outcome = None;
         self.job = Some(Job::spawn(runner, move |p| {
-            export_study(
-                &request,
-                &layers,
-                &profile,
-                &assessment,
-                &warnings,
-                &data_files,
-                p,
-            )
+            let input = ExportInput {
+                layers: &layers,
+                profile: &profile,
+                assessment: &assessment,
+                warnings: &warnings,
+                data_files: &data_files,
+                comparison: None,
+                redundancy: None,
+            };
+            report::export_with_plan(&request, &input, plan.as_ref(), p)
         }));
         self.poll();
     }
@@ -281,6 +286,7 @@ impl Workspace {
                     if blocked.is_none()
                         && let Some(results) = &self.results
                     {
+                        dialog.plan = self.plan_for_export();
                         dialog.start(&self.runner, &self.study, results);
                     }
                 }

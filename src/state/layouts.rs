@@ -453,7 +453,7 @@ impl Workspace {
     }
 
     /// Put the active layout's facilities on screen (layers, map marks).
-    fn show_layout_facilities(&mut self) {
+    pub(super) fn show_layout_facilities(&mut self) {
         let table = self.layouts.table(self.layouts.active);
         let (ids, facilities) = flatten(&table);
         let mut layers = (*self.study.layers).clone();

@@ -16,6 +16,7 @@ pub mod import_dialog;
 pub mod jobs;
 pub mod layouts;
 pub mod map_geometry;
+pub mod plan;
 pub mod project;
 pub mod project_file;
 pub mod settings;
@@ -102,6 +103,8 @@ pub enum Action {
     LoadTownAreasFrom(PathBuf),
     /// Stop using the town-area layer.
     ClearTownAreas,
+    /// The phased plan (建设时序) of the Plan tab.
+    Plan(plan::PlanAction),
 }
 
 /// A status-bar message, worded in the current language when shown.
@@ -252,6 +255,7 @@ pub struct Workspace {
     pub(crate) export_dialog: Option<export::ExportDialog>,
     pub(crate) import_dialog: Option<import_dialog::ImportDialog>,
     pub(crate) layouts: layouts::Layouts,
+    pub(crate) plan: plan::PlanState,
     pub(crate) project_file: project_file::ProjectState,
     /// Map moves asked for since the shell last took them.
     pub(crate) map_requests: Vec<MapRequest>,
@@ -362,6 +366,7 @@ impl Workspace {
             export_dialog: None,
             import_dialog: None,
             layouts: Default::default(),
+            plan: Default::default(),
             project_file: Default::default(),
             map_requests: Vec::new(),
             camera: MapCamera::default(),
@@ -582,6 +587,7 @@ impl Workspace {
                     self.town_areas_changed();
                 }
             }
+            Action::Plan(a) => self.apply_plan(a),
         }
         self.poll_jobs(ctx);
     }
@@ -698,7 +704,12 @@ impl Workspace {
         self.poll_layout_jobs(ctx);
         self.poll_town_areas();
         self.poll_shared(ctx);
-        if self.load_job.is_some() || self.assess_job.is_some() || self.reach_job.is_some() {
+        self.poll_plan_job();
+        if self.load_job.is_some()
+            || self.assess_job.is_some()
+            || self.reach_job.is_some()
+            || self.plan.job.is_some()
+        {
             ctx.request_repaint_after(Duration::from_millis(100));
         }
     }

@@ -20,6 +20,8 @@ pub enum LeftTab {
     Profile,
     /// Alternative layouts: edit, compare, suggest sites, redundancy.
     Layouts,
+    /// The budgeted, phased plan (建设时序).
+    Plan,
 }
 
 /// The tab shown in the right panel.

@@ -19,6 +19,7 @@ pub mod map_edit;
 pub mod map_layers;
 pub mod map_transform;
 pub mod map_view;
+pub mod plan_panel;
 pub mod profile_panel;
 pub mod project_prompts;
 pub mod results_panel;
@@ -81,6 +82,8 @@ mod tests {
             include_str!("../state/files.rs"),
             include_str!("bars.rs"),
             include_str!("project_prompts.rs"),
+            include_str!("plan_panel.rs"),
+            include_str!("../state/plan.rs"),
             include_str!("../../data/profile-default.json"),
             include_str!("../../data/townships.geojson"),
             include_str!("../../data/facilities.geojson"),

@@ -141,6 +141,8 @@ impl ProfilePanel {
                 ui.end_row();
             });
         ui.add_space(6.0);
+        super::plan_panel::unit_costs_ui(ui, lang, draft);
+        ui.add_space(6.0);
 
         ui.label(RichText::new(lang.pick("设施类别", "Facility categories")).strong());
         ui.weak(lang.pick(

@@ -2,7 +2,9 @@
 //! `lifecircle convert`, which writes any supported input as a WGS84
 //! GeoJSON layer.
 
-use crate::io::{self, CategoryMatcher, ColumnChoice, Crs, ImportOptions, LayerKind, LayerOptions};
+use crate::io::{
+    self, CategoryMatcher, ColumnChoice, Crs, DatumShift, ImportOptions, LayerKind, LayerOptions,
+};
 use clap::{Args, ValueEnum};
 use std::path::PathBuf;
 
@@ -30,6 +32,10 @@ fn parse_crs(s: &str) -> Result<Crs, String> {
     s.parse()
 }
 
+fn parse_towgs84(s: &str) -> Result<DatumShift, String> {
+    s.parse()
+}
+
 fn parse_encoding(s: &str) -> Result<&'static encoding_rs::Encoding, String> {
     io::parse_encoding(s)
 }
@@ -52,6 +58,14 @@ pub struct ImportFlags {
     /// Coordinate system of the roads file.
     #[arg(long, value_name = "CRS", value_parser = parse_crs)]
     pub roads_crs: Option<Crs>,
+    /// Transformation to WGS84 for files in Beijing 1954 or Xian 1980
+    /// (EPSG:2401-2442, 2327-2390, 4214, 4610 … or such a .prj):
+    /// dx,dy,dz (metres) or dx,dy,dz,rx,ry,rz,s (metres, arc-seconds, ppm;
+    /// position vector, as PROJ's +towgs84), as the local bureau publishes
+    /// them; or "approximate" for a documented set that may be off by tens
+    /// of metres (every report then says so). Applies to every layer.
+    #[arg(long, value_name = "PARAMS", value_parser = parse_towgs84, allow_hyphen_values = true)]
+    pub towgs84: Option<DatumShift>,
     /// Text encoding of the townships file or its .dbf (utf-8, gbk …).
     #[arg(long, value_name = "ENCODING", value_parser = parse_encoding)]
     pub townships_encoding: Option<&'static encoding_rs::Encoding>,
@@ -141,6 +155,7 @@ impl ImportFlags {
         for (layer, crs, encoding) in per_layer {
             let o = options.get_mut(layer);
             o.crs = crs.unwrap_or_default();
+            o.towgs84.clone_from(&self.towgs84);
             o.encoding = encoding;
         }
         let f = &mut options.facilities.columns;
@@ -200,6 +215,10 @@ pub struct ConvertArgs {
     /// or EPSG:<code>.
     #[arg(long, value_parser = parse_crs, default_value = "auto")]
     pub crs: Crs,
+    /// Transformation to WGS84 for an input in Beijing 1954 or Xian 1980:
+    /// dx,dy,dz[,rx,ry,rz,s] or "approximate" (see `assess --help`).
+    #[arg(long, value_name = "PARAMS", value_parser = parse_towgs84, allow_hyphen_values = true)]
+    pub towgs84: Option<DatumShift>,
     /// Text encoding of the input (or its .dbf): utf-8, gbk, gb18030 …
     #[arg(long, value_parser = parse_encoding)]
     pub encoding: Option<&'static encoding_rs::Encoding>,
@@ -231,6 +250,7 @@ pub struct ConvertArgs {
 pub fn run_convert(args: &ConvertArgs) -> Result<(), Vec<String>> {
     let options = ImportOptions {
         crs: args.crs,
+        towgs84: args.towgs84.clone(),
         encoding: args.encoding,
         columns: ColumnChoice {
             lon: args.lon_column.clone(),
@@ -281,9 +301,14 @@ mod tests {
             population_column: Some("人口".into()),
             columns: vec!["residents.lon=X坐标".into(), "townships.name=XZMC".into()],
             sheets: vec!["facilities=POI".into()],
+            towgs84: Some("15.8,-154.4,-82.3".parse().unwrap()),
             ..ImportFlags::default()
         };
         let o = flags.layer_options().unwrap();
+        assert_eq!(
+            o.roads.towgs84,
+            Some(DatumShift::Parameters(vec![15.8, -154.4, -82.3]))
+        );
         assert_eq!(o.facilities.crs, Crs::Gcj02);
         assert_eq!(o.townships.crs, Crs::Epsg(4528));
         assert_eq!(o.roads.crs, Crs::FromPrj);

@@ -76,8 +76,13 @@ fn geojson_features<'t>(
     decoded: &'t text::Decoded<'t>,
     options: &ImportOptions,
 ) -> Result<Features<'t>, LoadError> {
-    let prepared =
-        reproject::prepare_geojson(source, &decoded.text, options.crs, &options.columns)?;
+    let prepared = reproject::prepare_geojson_with(
+        source,
+        &decoded.text,
+        options.crs,
+        options.towgs84.as_ref(),
+        &options.columns,
+    )?;
     let mut notes: Vec<String> = decoded.note.iter().cloned().collect();
     notes.extend(prepared.notes);
     Ok(Features {

@@ -28,6 +28,7 @@ mod convert;
 mod coords;
 mod crs;
 mod csv_points;
+mod datum;
 mod dbf;
 mod excel;
 mod fields;
@@ -39,6 +40,7 @@ mod mapping;
 mod options;
 mod osm_pbf;
 mod prj;
+mod proj_systems;
 mod project;
 mod records;
 mod reproject;
@@ -55,11 +57,21 @@ pub use coords::{
     wgs84_to_gcj02,
 };
 pub use crs::{CoordinateSystem, Crs};
+pub use datum::{DatumShift, OldDatum};
 pub use dbf::write_dbf;
 pub use options::{ColumnChoice, ImportOptions, PREVIEW_ROWS, Preview, parse_encoding};
 pub use project::{ProjectError, load_project, recovery_path, save_project};
 pub use reproject::geojson_looks_projected;
 pub use town_areas::{load_town_areas, parse_town_areas};
+
+/// The coordinate system a `.prj` WKT describes, with the user's
+/// transformation for Beijing 1954 / Xian 1980 (see [`DatumShift`]).
+pub fn coordinate_system_from_wkt(
+    wkt: &str,
+    shift: Option<&DatumShift>,
+) -> Result<CoordinateSystem, String> {
+    prj::parse_with(wkt, shift)
+}
 
 use crate::model::{Facility, Layers, LoadWarning, Profile, Resident, Road, Township};
 use import::Input;

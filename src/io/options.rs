@@ -5,6 +5,7 @@
 
 use super::Format;
 use super::crs::Crs;
+use super::datum::DatumShift;
 use crate::model::{CategoryMapping, LoadWarning};
 use encoding_rs::Encoding;
 use serde::{Deserialize, Serialize};
@@ -16,6 +17,10 @@ pub struct ImportOptions {
     /// The coordinate system of the file's coordinates.
     #[serde(default)]
     pub crs: Crs,
+    /// The transformation to WGS84 when the file is in Beijing 1954 or
+    /// Xian 1980 (`--towgs84`); ignored for other systems.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub towgs84: Option<DatumShift>,
     /// The text encoding of a CSV or of a Shapefile's `.dbf`; `None`: a
     /// byte order mark or `.cpg` decides, else UTF-8 when the bytes are
     /// valid UTF-8, else GBK/GB18030.

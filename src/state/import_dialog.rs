@@ -17,7 +17,8 @@ use super::project::{ImportRequest, LoadOutcome, file_name};
 use super::{Message, Workspace};
 use crate::analysis::Progress;
 use crate::io::{
-    self, CategoryMatcher, ColumnChoice, Crs, Format, ImportOptions, LayerKind, LoadError, Preview,
+    self, CategoryMatcher, ColumnChoice, Crs, DatumShift, Format, ImportOptions, LayerKind,
+    LoadError, Preview,
 };
 use crate::model::{CategoryMapping, Layers, LoadWarning, Profile};
 use eframe::egui;
@@ -81,6 +82,7 @@ type PreviewKey = (
     Crs,
     Option<&'static encoding_rs::Encoding>,
     Option<String>,
+    Option<String>,
 );
 
 /// The import dialog (see module docs).
@@ -97,6 +99,12 @@ pub struct ImportDialog {
     pub crs: CrsChoice,
     /// The EPSG code text (with `CrsChoice::Epsg`).
     pub epsg: String,
+    /// The Beijing 1954 / Xian 1980 transformation parameters as typed
+    /// (`dx,dy,dz[,rx,ry,rz,s]`); empty: none.
+    pub towgs84: String,
+    /// The user accepted the approximate transformation after its warning
+    /// (used only while `towgs84` is empty).
+    pub approximate_datum: bool,
     /// The text encoding.
     pub encoding: EncodingChoice,
     /// The Excel worksheet; `None`: the first with data.
@@ -175,6 +183,8 @@ impl ImportDialog {
             layer: guess_layer(request, format),
             crs: CrsChoice::Auto,
             epsg: String::new(),
+            towgs84: String::new(),
+            approximate_datum: false,
             encoding: EncodingChoice::Auto,
             sheet: None,
             columns: ColumnChoice::default(),
@@ -214,6 +224,15 @@ impl ImportDialog {
         })
     }
 
+    /// The datum transformation typed or accepted, or why the typed text
+    /// is not 3 or 7 numbers.
+    pub fn towgs84(&self) -> Result<Option<DatumShift>, String> {
+        if !self.towgs84.trim().is_empty() {
+            return self.towgs84.parse().map(Some);
+        }
+        Ok(self.approximate_datum.then_some(DatumShift::Approximate))
+    }
+
     /// The options for the current choices (columns only of this layer).
     pub fn options(&self) -> Result<ImportOptions, String> {
         let c = &self.columns;
@@ -226,6 +245,7 @@ impl ImportDialog {
         let tables = matches!(self.format, Format::Csv | Format::Excel);
         Ok(ImportOptions {
             crs: self.crs()?,
+            towgs84: self.towgs84()?,
             encoding: self.encoding.encoding(),
             columns: ColumnChoice {
                 lon: keep(&c.lon, points && tables),
@@ -275,6 +295,7 @@ impl ImportDialog {
             options.crs,
             options.encoding,
             options.sheet.clone(),
+            options.towgs84.as_ref().map(DatumShift::to_string),
         );
         if self.preview_key.as_ref() == Some(&key) {
             return false;

@@ -55,11 +55,16 @@ pub fn guess_layer(path: &Path, options: &ImportOptions) -> Result<LayerKind, Co
     if format == Format::OsmPbf {
         return Ok(LayerKind::Roads);
     }
-    let preview = import::preview(path, options)?;
     let unknown = |reason: String| ConvertError::UnknownLayer {
         reason,
         path: path.to_path_buf(),
     };
+    if format == Format::Dxf {
+        return Err(unknown(
+            "a CAD drawing can hold boundaries, roads and facilities at once".to_string(),
+        ));
+    }
+    let preview = import::preview(path, LayerKind::Facilities, options)?;
     let points = || {
         if preview.guessed.category.is_some() {
             LayerKind::Facilities
@@ -141,7 +146,7 @@ pub fn convert(
     let from = Input::Path(input);
     let crs = match format {
         Format::OsmPbf => "WGS 84 (OSM)".to_string(),
-        _ => import::preview(input, options)
+        _ => import::preview(input, layer, options)
             .map(|p| p.crs)
             .unwrap_or_default(),
     };

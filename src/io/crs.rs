@@ -262,7 +262,8 @@ impl CoordinateSystem {
                 towgs84(&shift.seven().unwrap_or_default()),
                 Target::Wgs84,
                 format!(
-                    "{name}, with the given {}-parameter transformation {shift}",
+                    "{name} on {}, with the given {}-parameter transformation {shift}",
+                    datum.name(),
                     p.len()
                 ),
                 None,
@@ -271,13 +272,19 @@ impl CoordinateSystem {
                 Some(three) => (
                     towgs84(&three),
                     Target::Wgs84,
-                    format!("{name}, with an approximate transformation"),
+                    format!(
+                        "{name} on {}, with an approximate transformation",
+                        datum.name()
+                    ),
                     Some(datum.approximate_warning()),
                 ),
                 None => (
                     bare.clone(),
                     Target::SameDatum,
-                    format!("{name}, with an approximate transformation"),
+                    format!(
+                        "{name} on {}, with an approximate transformation",
+                        datum.name()
+                    ),
                     Some(datum.approximate_warning()),
                 ),
             },
@@ -625,13 +632,7 @@ impl CoordinateSystem {
 /// The old datum of an EPSG code, if it is a Beijing 1954 or Xian 1980
 /// system.
 pub(crate) fn old_datum_of_epsg(code: u32) -> Option<OldDatum> {
-    match code {
-        4214 | 2401..=2442 | 21413..=21423 | 21453..=21463 | 21473..=21483 => {
-            Some(OldDatum::Beijing1954)
-        }
-        4610 | 2327..=2390 => Some(OldDatum::Xian1980),
-        _ => None,
-    }
+    OldDatum::of_epsg(code)
 }
 
 /// A short description of a proj definition for names: "Albers equal

@@ -158,6 +158,29 @@ pub enum OldDatum {
 }
 
 impl OldDatum {
+    /// The old datum of an EPSG code, if it is a Beijing 1954 or Xian 1980
+    /// system (geographic, Gauss–Krüger 3° and 6° zones).
+    pub fn of_epsg(code: u32) -> Option<OldDatum> {
+        match code {
+            4214 | 2401..=2442 | 21413..=21423 | 21453..=21463 | 21473..=21483 => {
+                Some(OldDatum::Beijing1954)
+            }
+            4610 | 2327..=2390 => Some(OldDatum::Xian1980),
+            _ => None,
+        }
+    }
+
+    /// The datum a message or system name speaks of.
+    pub fn named_in(text: &str) -> Option<OldDatum> {
+        if text.contains("Beijing 1954") {
+            Some(OldDatum::Beijing1954)
+        } else if text.contains("Xian 1980") {
+            Some(OldDatum::Xian1980)
+        } else {
+            None
+        }
+    }
+
     pub fn name(self) -> &'static str {
         match self {
             OldDatum::Beijing1954 => "Beijing 1954",

@@ -30,6 +30,8 @@ mod crs;
 mod csv_points;
 mod datum;
 mod dbf;
+mod dxf;
+mod dxf_layers;
 mod excel;
 mod fields;
 mod geojson_layers;
@@ -59,7 +61,10 @@ pub use coords::{
 pub use crs::{CoordinateSystem, Crs};
 pub use datum::{DatumShift, OldDatum};
 pub use dbf::write_dbf;
-pub use options::{ColumnChoice, ImportOptions, PREVIEW_ROWS, Preview, parse_encoding};
+pub use dxf_layers::guess_road_class;
+pub use options::{
+    CadChoice, CadSummary, ColumnChoice, ImportOptions, PREVIEW_ROWS, Preview, parse_encoding,
+};
 pub use project::{ProjectError, load_project, recovery_path, save_project};
 pub use reproject::geojson_looks_projected;
 pub use town_areas::{load_town_areas, parse_town_areas};
@@ -94,6 +99,8 @@ pub enum Format {
     Excel,
     /// Google Earth KML (`.kml`) or a zipped one (`.kmz`).
     Kml,
+    /// An AutoCAD drawing (`.dxf`, ASCII or binary; DWG exported to DXF).
+    Dxf,
 }
 
 impl Format {
@@ -106,6 +113,7 @@ impl Format {
             "pbf" => Some(Format::OsmPbf),
             "xlsx" | "xlsm" | "xls" | "xlsb" | "ods" => Some(Format::Excel),
             "kml" | "kmz" => Some(Format::Kml),
+            "dxf" => Some(Format::Dxf),
             _ => None,
         }
     }
@@ -119,6 +127,7 @@ impl Format {
             Format::OsmPbf => "OSM PBF",
             Format::Excel => "Excel",
             Format::Kml => "KML",
+            Format::Dxf => "DXF",
         }
     }
 
@@ -549,7 +558,17 @@ pub fn load_roads_with(path: &Path, options: &ImportOptions) -> Result<Loaded<Ro
 /// first rows, WGS84 extent, feature count, coordinate system and the
 /// columns that would be used (see [`Preview`]).
 pub fn preview(path: &Path, options: &ImportOptions) -> Result<Preview, LoadError> {
-    import::preview(path, options)
+    import::preview(path, LayerKind::Facilities, options)
+}
+
+/// [`preview`] of the file read as `layer`: a DXF drawing holds every
+/// kind, so its preview depends on the layer.
+pub fn preview_layer(
+    path: &Path,
+    layer: LayerKind,
+    options: &ImportOptions,
+) -> Result<Preview, LoadError> {
+    import::preview(path, layer, options)
 }
 
 /// Facilities whose `category` is one of `known_categories` (an empty list

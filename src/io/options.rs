@@ -9,6 +9,7 @@ use super::datum::DatumShift;
 use crate::model::{CategoryMapping, LoadWarning};
 use encoding_rs::Encoding;
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 /// Options for importing one file; the default reads it as the file itself
 /// says (`.prj`, BOM/GBK detection, columns guessed from their headers).
@@ -35,6 +36,34 @@ pub struct ImportOptions {
     /// The user's decisions for category values the profile does not map.
     #[serde(default, skip_serializing_if = "CategoryMapping::is_empty")]
     pub mapping: CategoryMapping,
+    /// Which CAD layers of a DXF drawing hold this layer, and how they map.
+    #[serde(default, skip_serializing_if = "CadChoice::is_empty")]
+    pub cad: CadChoice,
+}
+
+/// The user's choices for a DXF drawing (see `io::dxf_layers`).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CadChoice {
+    /// The CAD layers to read; empty: the usual ones (for roads, the layers
+    /// named like roads, else all; for others, all).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub layers: Vec<String>,
+    /// The CAD layer whose TEXT/MTEXT/attributes name the polygons; `None`:
+    /// any text inside.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name_layer: Option<String>,
+    /// CAD layer → road class (OSM `highway`: primary, secondary,
+    /// residential …); layers not listed are guessed from their names
+    /// (主干路 → primary, 次干路 → secondary, 支路 → residential …).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub road_classes: BTreeMap<String, String>,
+}
+
+impl CadChoice {
+    /// Whether nothing was chosen.
+    pub fn is_empty(&self) -> bool {
+        *self == CadChoice::default()
+    }
 }
 
 /// Column (CSV/Excel) or attribute (GeoJSON/Shapefile) names chosen by the
@@ -88,6 +117,21 @@ pub struct Preview {
     pub sheets: Vec<String>,
     /// What was noticed: encoding, coordinate system, unreadable rows …
     pub warnings: Vec<LoadWarning>,
+    /// For a DXF drawing: its CAD layers, extent and proposed system.
+    pub cad: Option<CadSummary>,
+}
+
+/// What a DXF drawing holds, for the import dialog's choices.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CadSummary {
+    /// CAD layer → [closed outlines, lines, points, texts].
+    pub layers: BTreeMap<String, [usize; 4]>,
+    /// `[min_x, min_y, max_x, max_y]` in drawing units.
+    pub extent: Option<[f64; 4]>,
+    /// The system the numbers suggest (an easting with a zone number).
+    pub proposed: Option<Crs>,
+    /// Why no system could be proposed, when none was.
+    pub why_not: Option<String>,
 }
 
 /// How many rows a [`Preview`] holds.

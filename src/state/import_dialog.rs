@@ -18,7 +18,7 @@ use super::{Message, Workspace};
 use crate::analysis::Progress;
 use crate::io::{
     self, CategoryMatcher, ColumnChoice, Crs, DatumShift, Format, ImportOptions, LayerKind,
-    LoadError, Preview,
+    LoadError, OldDatum, Preview,
 };
 use crate::model::{CategoryMapping, Layers, LoadWarning, Profile};
 use eframe::egui;
@@ -105,6 +105,8 @@ pub struct ImportDialog {
     /// The user accepted the approximate transformation after its warning
     /// (used only while `towgs84` is empty).
     pub approximate_datum: bool,
+    /// A DXF drawing's CAD layers, name layer and road classes.
+    pub cad: io::CadChoice,
     /// The text encoding.
     pub encoding: EncodingChoice,
     /// The Excel worksheet; `None`: the first with data.
@@ -185,6 +187,7 @@ impl ImportDialog {
             epsg: String::new(),
             towgs84: String::new(),
             approximate_datum: false,
+            cad: io::CadChoice::default(),
             encoding: EncodingChoice::Auto,
             sheet: None,
             columns: ColumnChoice::default(),
@@ -233,6 +236,22 @@ impl ImportDialog {
         Ok(self.approximate_datum.then_some(DatumShift::Approximate))
     }
 
+    /// The old datum (Beijing 1954 / Xian 1980) the file is in, as far as
+    /// the dialog knows: from the EPSG code typed, or from the preview
+    /// (refused for lack of parameters, or converted with them).
+    pub fn old_datum(&self) -> Option<OldDatum> {
+        if let Ok(Crs::Epsg(code)) = self.crs()
+            && let Some(datum) = OldDatum::of_epsg(code)
+        {
+            return Some(datum);
+        }
+        match &self.preview {
+            Some(Ok(p)) => OldDatum::named_in(&p.crs),
+            Some(Err(e)) => OldDatum::named_in(e),
+            None => None,
+        }
+    }
+
     /// The options for the current choices (columns only of this layer).
     pub fn options(&self) -> Result<ImportOptions, String> {
         let c = &self.columns;
@@ -258,6 +277,7 @@ impl ImportDialog {
             mapping: CategoryMapping {
                 values: self.mapping.clone(),
             },
+            cad: self.cad.clone(),
         })
     }
 
@@ -309,7 +329,10 @@ impl ImportDialog {
             ..options
         };
         let path = self.path.clone();
-        self.preview_job = Some(Job::spawn(runner, move |_| io::preview(&path, &options)));
+        let layer = self.layer;
+        self.preview_job = Some(Job::spawn(runner, move |_| {
+            io::preview_layer(&path, layer, &options)
+        }));
         self.poll_preview();
         true
     }
@@ -340,7 +363,10 @@ impl ImportDialog {
                 Ok(preview)
             }
             Ok(Err(e)) => {
-                self.crs_unknown = matches!(e, LoadError::Crs { .. });
+                // A Beijing 1954 / Xian 1980 file needs parameters, not
+                // another system.
+                self.crs_unknown =
+                    matches!(e, LoadError::Crs { .. }) && !e.to_string().contains("--towgs84");
                 Err(e.to_string())
             }
             Err(e) => Err(e.to_string()),
@@ -740,5 +766,37 @@ mod tests {
         let o = d.options().unwrap();
         assert_eq!(o.crs, Crs::Gcj02);
         assert_eq!(o.encoding, Some(encoding_rs::GBK));
+    }
+
+    /// A Beijing 1954 code asks for parameters; typed ones and the accepted
+    /// approximate set reach the options; bad ones are an error.
+    #[test]
+    fn old_datums_take_parameters_in_the_dialog() {
+        let mut d = ImportDialog::new(
+            &ImportRequest {
+                what: Some(Import::Layer(LayerKind::Townships)),
+                path: PathBuf::from("/nowhere/plan.shp"),
+            },
+            Format::Shapefile,
+        );
+        assert_eq!(d.old_datum(), None);
+        d.crs = CrsChoice::Epsg;
+        d.epsg = "2437".into();
+        assert_eq!(d.old_datum(), Some(OldDatum::Beijing1954));
+        assert_eq!(d.options().unwrap().towgs84, None);
+        d.approximate_datum = true;
+        assert_eq!(d.options().unwrap().towgs84, Some(DatumShift::Approximate));
+        d.towgs84 = "15.8,-154.4,-82.3".into();
+        assert_eq!(
+            d.options().unwrap().towgs84,
+            Some(DatumShift::Parameters(vec![15.8, -154.4, -82.3]))
+        );
+        d.towgs84 = "15.8,-154.4".into();
+        assert!(d.options().unwrap_err().contains("got 2 numbers"));
+        // A .prj in Xian 1980 is recognised from the preview's message.
+        d.crs = CrsChoice::Auto;
+        d.towgs84.clear();
+        d.preview = Some(Err(OldDatum::Xian1980.needs_parameters("plan.prj")));
+        assert_eq!(d.old_datum(), Some(OldDatum::Xian1980));
     }
 }

@@ -165,6 +165,11 @@ fn choices(ui: &mut egui::Ui, lang: Lang, d: &mut ImportDialog) {
             });
             ui.end_row();
 
+            if d.old_datum().is_some() || !d.towgs84.trim().is_empty() || d.approximate_datum {
+                datum_row(ui, d, lang);
+                ui.end_row();
+            }
+
             if matches!(d.format, Format::Csv | Format::Shapefile) {
                 ui.label(RichText::new(lang.pick("编码", "Encoding")).strong());
                 ui.horizontal(|ui| {
@@ -495,4 +500,46 @@ fn mapping_rows(
                 ui.end_row();
             }
         });
+}
+
+/// Beijing 1954 / Xian 1980: the bureau's 3 or 7 parameters, or the
+/// approximate set after its warning.
+fn datum_row(ui: &mut egui::Ui, d: &mut ImportDialog, lang: Lang) {
+    let label = ui.label(RichText::new(lang.pick("基准转换", "Datum shift")).strong());
+    ui.vertical(|ui| {
+        let datum = d.old_datum().map_or("Beijing 1954 / Xian 1980", |o| o.name());
+        ui.label(match lang {
+            Lang::Zh => format!(
+                "{datum}：请输入当地测绘部门公布的3参数或7参数（dx,dy,dz 米；rx,ry,rz 秒；s ppm）"
+            ),
+            Lang::En => format!(
+                "{datum}: enter the local bureau's 3 or 7 parameters (dx,dy,dz m; rx,ry,rz arc-seconds; s ppm)"
+            ),
+        });
+        ui.add(
+            egui::TextEdit::singleline(&mut d.towgs84)
+                .hint_text("dx,dy,dz[,rx,ry,rz,s]")
+                .desired_width(280.0),
+        )
+        .labelled_by(label.id);
+        if let Err(e) = d.towgs84() {
+            ui.label(RichText::new(e).color(ERROR));
+        }
+        if d.towgs84.trim().is_empty() {
+            ui.checkbox(
+                &mut d.approximate_datum,
+                lang.pick(
+                    "没有参数：使用近似参数（误差可达数十米）",
+                    "No parameters: use an approximate set (off by tens of metres)",
+                ),
+            );
+            if d.approximate_datum {
+                let warning = d
+                    .old_datum()
+                    .map(|o| o.approximate_warning())
+                    .unwrap_or_default();
+                ui.label(RichText::new(warning).color(ERROR));
+            }
+        }
+    });
 }

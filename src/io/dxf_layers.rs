@@ -313,6 +313,8 @@ pub fn guess_road_class(layer: &str) -> Option<&'static str> {
             "residential",
         ),
         (&["村道", "村路", "unclassified"], "unclassified"),
+        (&["内部", "service"], "service"),
+        (&["机耕", "track"], "track"),
         (&["步行", "绿道", "footway", "path"], "footway"),
     ];
     rules

@@ -441,3 +441,149 @@ fn drawings_without_what_a_layer_needs_are_refused_clearly() {
         "{err}"
     );
 }
+
+/// All POLYLINE/LWPOLYLINE vertices of an ASCII DXF (a reader independent
+/// of LifeCircle's).
+fn dxf_vertices(text: &str) -> Vec<[f64; 2]> {
+    let lines: Vec<&str> = text.lines().collect();
+    let mut out = Vec::new();
+    let mut entity = "";
+    let mut x = None;
+    for pair in lines.chunks(2) {
+        let (code, value) = (pair[0].trim(), pair.get(1).map_or("", |v| v.trim()));
+        match code {
+            "0" => entity = value,
+            "10" if matches!(entity, "VERTEX" | "LWPOLYLINE") => x = value.parse::<f64>().ok(),
+            "20" if matches!(entity, "VERTEX" | "LWPOLYLINE") => {
+                if let (Some(x), Ok(y)) = (x.take(), value.parse::<f64>()) {
+                    out.push([x, y]);
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+/// DXF → GeoJSON → DXF keeps every township vertex within a millimetre;
+/// roads and facilities go to DXF too, on a layer per class and category.
+#[test]
+fn dxf_to_geojson_to_dxf_round_trips_within_a_millimetre() {
+    let dir = scratch("round");
+    let original = dir.join("plan.dxf");
+    let text = String::from_utf8(plan(false, true).ascii()).unwrap();
+    std::fs::write(&original, &text).unwrap();
+    let run = |args: &[&str]| {
+        let o = Command::new(env!("CARGO_BIN_EXE_lifecircle"))
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(
+            o.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+    };
+    let gj = dir.join("townships.geojson");
+    let back = dir.join("townships.dxf");
+    run(&[
+        "convert",
+        original.to_str().unwrap(),
+        gj.to_str().unwrap(),
+        "--layer",
+        "townships",
+    ]);
+    run(&[
+        "convert",
+        gj.to_str().unwrap(),
+        back.to_str().unwrap(),
+        "--layer",
+        "townships",
+        "--out-crs",
+        "EPSG:4528",
+    ]);
+    // The township outlines of the original, drawn as the plan draws them.
+    let townships_only: String = {
+        let mut d = Dxf::new();
+        let t = lifecircle::io::load_townships(&data("townships.geojson")).unwrap();
+        let cs = CoordinateSystem::from_epsg(4528).unwrap();
+        for tw in &t.items {
+            for p in &tw.boundary {
+                let ring: Vec<[f64; 2]> = p
+                    .exterior()
+                    .coords()
+                    .map(|c| cs.from_wgs84(c.x, c.y))
+                    .collect();
+                d.lwpolyline("乡镇界", &ring[..ring.len() - 1], true);
+            }
+        }
+        String::from_utf8(d.ascii()).unwrap()
+    };
+    let before = dxf_vertices(&townships_only);
+    let after = dxf_vertices(&std::fs::read_to_string(&back).unwrap());
+    assert!(!before.is_empty());
+    assert_eq!(before.len(), after.len(), "vertex count");
+    let mut worst: f64 = 0.0;
+    for p in &before {
+        let nearest = after
+            .iter()
+            .map(|q| (p[0] - q[0]).hypot(p[1] - q[1]))
+            .fold(f64::MAX, f64::min);
+        worst = worst.max(nearest);
+    }
+    assert!(worst < 0.001, "worst vertex moved {worst} m");
+    // The names come back as TEXT, read by LifeCircle again.
+    let o = ImportOptions {
+        crs: Crs::Epsg(4528),
+        ..ImportOptions::default()
+    };
+    let names: Vec<String> = load_townships_with(&back, &o)
+        .unwrap()
+        .items
+        .into_iter()
+        .map(|t| t.name)
+        .collect();
+    assert_eq!(names.len(), 9);
+    assert!(names.contains(&"航埠镇".to_string()));
+
+    // Roads and facilities to DXF: a layer per class / category.
+    let roads = dir.join("roads.dxf");
+    run(&[
+        "convert",
+        data("roads.geojson").to_str().unwrap(),
+        roads.to_str().unwrap(),
+        "--out-crs",
+        "EPSG:4528",
+    ]);
+    let r = std::fs::read_to_string(&roads).unwrap();
+    assert!(
+        r.contains("\\U+9053\\U+8DEF-primary"),
+        "no 道路-primary layer"
+    );
+    let facilities = dir.join("facilities.dxf");
+    run(&[
+        "convert",
+        data("facilities.geojson").to_str().unwrap(),
+        facilities.to_str().unwrap(),
+        "--out-crs",
+        "EPSG:4528",
+    ]);
+    let f = load_facilities_with(
+        &facilities,
+        &o,
+        &CategoryMatcher::from_profile(&load_profile(&data("profile-default.json")).unwrap()),
+    )
+    .unwrap();
+    assert_eq!(f.items.len(), 789);
+    // DXF output without a system is refused.
+    let o = Command::new(env!("CARGO_BIN_EXE_lifecircle"))
+        .args([
+            "convert",
+            gj.to_str().unwrap(),
+            dir.join("x.dxf").to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert!(!o.status.success());
+    assert!(String::from_utf8_lossy(&o.stderr).contains("--out-crs"));
+}

@@ -201,13 +201,19 @@ impl ImportFlags {
     }
 }
 
-/// `lifecircle convert IN OUT.geojson`.
+/// `lifecircle convert IN OUT.geojson` (or `OUT.dxf --out-crs …`).
 #[derive(Debug, Args)]
 pub struct ConvertArgs {
-    /// Input: GeoJSON, CSV, Excel, Shapefile (.shp), KML/KMZ or OSM PBF (.osm.pbf).
+    /// Input: GeoJSON, CSV, Excel, Shapefile (.shp), KML/KMZ, DXF or OSM PBF (.osm.pbf).
     pub input: PathBuf,
-    /// Output GeoJSON file (WGS84, METHOD.md layer format).
+    /// Output: a GeoJSON file (WGS84, METHOD.md layer format), or a .dxf
+    /// CAD drawing in the system of --out-crs.
     pub output: PathBuf,
+    /// Coordinate system of a DXF output: wgs84 or EPSG:<code> (e.g.
+    /// EPSG:4528, CGCS2000 3-degree Gauss-Kruger zone 40; Beijing 1954 /
+    /// Xian 1980 codes use --towgs84).
+    #[arg(long, value_name = "CRS", value_parser = parse_crs)]
+    pub out_crs: Option<Crs>,
     /// The layer the input holds; guessed from the file when omitted.
     #[arg(long, value_enum)]
     pub layer: Option<LayerArg>,
@@ -265,12 +271,26 @@ pub fn run_convert(args: &ConvertArgs) -> Result<(), Vec<String>> {
     let profile_path = args.profile.clone().unwrap_or_else(io::demo_profile_path);
     let profile = io::load_profile(&profile_path).map_err(|e| vec![e.to_string()])?;
     let matcher = CategoryMatcher::from_profile(&profile);
-    let summary = io::convert(
+    let out_crs = match args.out_crs {
+        None => None,
+        Some(Crs::FromPrj) => {
+            return Err(vec![
+                "--out-crs auto: name the system to draw in, e.g. EPSG:4528".to_string(),
+            ]);
+        }
+        Some(crs) => Some(
+            io::CoordinateSystem::from_choice_with(crs, args.towgs84.as_ref())
+                .unwrap_or_else(|| Err("no coordinate system".to_string()))
+                .map_err(|e| vec![format!("--out-crs: {e}")])?,
+        ),
+    };
+    let summary = io::convert_with(
         &args.input,
         &args.output,
         args.layer.map(LayerKind::from),
         &options,
         &matcher,
+        out_crs.as_ref(),
     )
     .map_err(|e| vec![e.to_string()])?;
     for w in &summary.warnings {

@@ -32,6 +32,7 @@ mod datum;
 mod dbf;
 mod dxf;
 mod dxf_layers;
+mod dxf_write;
 mod excel;
 mod fields;
 mod geojson_layers;
@@ -53,6 +54,7 @@ mod town_areas;
 
 pub use atomic::{write_atomic, write_atomic_with};
 pub use categories::CategoryMatcher;
+pub use convert::convert_with;
 pub use convert::{ConvertError, ConvertSummary, convert, guess_layer};
 pub use coords::{
     bd09_to_gcj02, bd09_to_wgs84, gcj02_to_bd09, gcj02_to_wgs84, outside_china, wgs84_to_bd09,
@@ -62,6 +64,7 @@ pub use crs::{CoordinateSystem, Crs};
 pub use datum::{DatumShift, OldDatum};
 pub use dbf::write_dbf;
 pub use dxf_layers::guess_road_class;
+pub use dxf_write::{CadDrawing, cad_colour, cad_name};
 pub use options::{
     CadChoice, CadSummary, ColumnChoice, ImportOptions, PREVIEW_ROWS, Preview, parse_encoding,
 };

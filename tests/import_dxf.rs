@@ -587,3 +587,116 @@ fn dxf_to_geojson_to_dxf_round_trips_within_a_millimetre() {
     assert!(!o.status.success());
     assert!(String::from_utf8_lossy(&o.stderr).contains("--out-crs"));
 }
+
+/// Entities of the ENTITIES section of an ASCII DXF by type, and the
+/// layers they are on.
+fn dxf_entities(text: &str) -> Vec<(String, String)> {
+    let lines: Vec<&str> = text.lines().collect();
+    let mut out: Vec<(String, String)> = Vec::new();
+    let mut in_entities = false;
+    for pair in lines.chunks(2) {
+        let (code, value) = (pair[0].trim(), pair.get(1).map_or("", |v| v.trim()));
+        match (code, value) {
+            ("2", "ENTITIES") => in_entities = true,
+            ("0", "ENDSEC") => in_entities = false,
+            ("0", kind) if in_entities => out.push((kind.to_string(), String::new())),
+            ("8", layer) if in_entities => {
+                if let Some(last) = out.last_mut() {
+                    last.1 = layer.to_string();
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+/// `report` writes results.dxf (a blind spot POINT per blind spot on its
+/// tier's layer, a block INSERT per facility), and `suggest` writes
+/// suggestions.dxf.
+#[test]
+fn report_and_suggest_write_cad_drawings() {
+    let dir = scratch("report");
+    let out = dir.join("r");
+    let o = Command::new(env!("CARGO_BIN_EXE_lifecircle"))
+        .args([
+            "report",
+            "--format",
+            "dxf,geojson",
+            "--out",
+            out.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let text = std::fs::read_to_string(out.join("results.dxf")).unwrap();
+    let entities = dxf_entities(&text);
+    let blind: Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("blind_spots.geojson")).unwrap())
+            .unwrap();
+    let blind_count = blind["features"].as_array().unwrap().len();
+    let points = entities.iter().filter(|(k, _)| k == "POINT").count();
+    assert_eq!(points, blind_count);
+    // 盲区-t5 etc.: one layer per tier.
+    assert!(
+        entities
+            .iter()
+            .any(|(k, l)| k == "POINT" && l == "\\U+76F2\\U+533A-t5")
+    );
+    let inserts = entities.iter().filter(|(k, _)| k == "INSERT").count();
+    assert_eq!(inserts, 789);
+    // The facilities come back through the DXF reader in the GK zone the
+    // report chose (zone 40 for the demo district).
+    let facilities = load_facilities_with(
+        &out.join("results.dxf"),
+        &ImportOptions {
+            crs: Crs::Epsg(4528),
+            cad: CadChoice {
+                layers: entities
+                    .iter()
+                    .filter(|(k, _)| k == "INSERT")
+                    .map(|(_, l)| l.replace("\\U+8BBE\\U+65BD", "设施"))
+                    .collect(),
+                ..CadChoice::default()
+            },
+            ..ImportOptions::default()
+        },
+        &CategoryMatcher::from_profile(&load_profile(&data("profile-default.json")).unwrap()),
+    )
+    .unwrap();
+    assert_eq!(facilities.items.len(), 789);
+    let original = load_facilities(&data("facilities.geojson"), &[])
+        .unwrap()
+        .items;
+    for (a, b) in original.iter().zip(&facilities.items) {
+        let d = ellipsoid_distance(
+            [a.location.x(), a.location.y()],
+            [b.location.x(), b.location.y()],
+        );
+        assert!(d < 0.001, "{d} m");
+    }
+
+    let sug = dir.join("s");
+    let o = Command::new(env!("CARGO_BIN_EXE_lifecircle"))
+        .args([
+            "suggest",
+            "--tier",
+            "t5",
+            "--category",
+            "kindergarten",
+            "-k",
+            "2",
+            "--out",
+            sug.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let text = std::fs::read_to_string(sug.join("suggestions.dxf")).unwrap();
+    let inserts: Vec<_> = dxf_entities(&text)
+        .into_iter()
+        .filter(|(k, _)| k == "INSERT")
+        .collect();
+    assert!(!inserts.is_empty() && inserts.len() <= 2, "{inserts:?}");
+    assert!(inserts[0].1.ends_with("-kindergarten"), "{inserts:?}");
+}

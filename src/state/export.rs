@@ -58,6 +58,9 @@ pub struct ExportDialog {
     pub map_width_px: u32,
     /// The output folder, once chosen.
     pub dir: Option<PathBuf>,
+    /// The EPSG code of `results.dxf` as typed; empty: the CGCS2000
+    /// Gauss–Krüger zone of the study.
+    pub cad_epsg: String,
     /// How the last export ended.
     pub outcome: Option<ExportOutcome>,
     job: Option<ExportJob>,
@@ -77,9 +80,23 @@ impl ExportDialog {
             township_maps: false,
             map_width_px: ExportRequest::PRINT_WIDTH_PX,
             dir: None,
+            cad_epsg: String::new(),
             outcome: None,
             job: None,
         }
+    }
+
+    /// The coordinate system typed for `results.dxf` (`None`: the study's
+    /// Gauss–Krüger zone), or why the text is not one.
+    pub fn cad_crs(&self) -> Result<Option<crate::io::CoordinateSystem>, String> {
+        let text = self.cad_epsg.trim();
+        if text.is_empty() {
+            return Ok(None);
+        }
+        let crs: crate::io::Crs = text.parse()?;
+        crate::io::CoordinateSystem::from_choice(crs)
+            .transpose()
+            .map(|cs| cs.filter(|c| !c.is_geographic() || c.is_wgs84()))
     }
 
     /// The request for the current choices; `None` without a folder or with
@@ -94,6 +111,12 @@ impl ExportDialog {
         if formats.is_empty() {
             return None;
         }
+        // A DXF in a system that is not one cannot be written.
+        let cad_crs = if formats.contains(&Format::Dxf) {
+            self.cad_crs().ok()?
+        } else {
+            None
+        };
         Some(ExportRequest {
             formats,
             lang: self.lang,
@@ -101,6 +124,7 @@ impl ExportDialog {
             township_maps: self.township_maps,
             map_width_px: self.map_width_px,
             title: None,
+            cad_crs,
         })
     }
 

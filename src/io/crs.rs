@@ -589,7 +589,7 @@ impl CoordinateSystem {
                 ]
             }
             Kind::Proj(p) => p
-                .from_wgs84(lon, lat)
+                .wgs84_to_file(lon, lat)
                 .map_or([f64::NAN, f64::NAN], |[x, y]| {
                     [x / self.unit, y / self.unit]
                 }),

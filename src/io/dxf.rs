@@ -1036,7 +1036,7 @@ mod tests {
         let good = entities_text(&[(0, "LWPOLYLINE"), (8, "a"), (10, "1"), (20, "2"), (42, "x")]);
         for cut in 0..good.len() {
             if good.is_char_boundary(cut) {
-                let _ = read(good[..cut].as_bytes());
+                let _ = read(&good.as_bytes()[..cut]);
             }
         }
     }

@@ -475,8 +475,10 @@ mod tests {
             .collect();
         assert_eq!(classes, ["primary", "secondary", "residential"]);
         assert!(notes[0].contains("建筑"), "{notes:?}");
-        let mut mapped = CadChoice::default();
-        mapped.layers = vec!["建筑".into()];
+        let mut mapped = CadChoice {
+            layers: vec!["建筑".into()],
+            ..CadChoice::default()
+        };
         mapped.road_classes.insert("建筑".into(), "service".into());
         let f = roads(&source, &d, &mapped, &mut Vec::new()).unwrap();
         assert_eq!(f.len(), 1);

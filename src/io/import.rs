@@ -502,11 +502,15 @@ pub(crate) fn preview(
                 dxf_layers::Guess::LonLat => (Some(super::Crs::Wgs84), None),
                 dxf_layers::Guess::Unknown(why) => (None, Some(why)),
             };
+            let gk_without_zone = why_not
+                .as_deref()
+                .is_some_and(|w| w.contains("no zone number"));
             let cad = super::CadSummary {
                 layers: drawing.layer_counts(),
                 extent: drawing.extent(),
                 proposed,
                 why_not,
+                gk_without_zone,
             };
             let empty = |warnings: Vec<crate::model::LoadWarning>, crs: String| Preview {
                 format,

@@ -229,7 +229,7 @@ pub enum LoadError {
 
     /// The extension is none of the supported formats.
     #[error(
-        "unsupported file type ({}): use GeoJSON (.geojson, .json), CSV (.csv), Excel (.xlsx, .xls), Shapefile (.shp), KML (.kml, .kmz) or OSM PBF (.osm.pbf): {}",
+        "unsupported file type ({}): use GeoJSON (.geojson, .json), CSV (.csv), Excel (.xlsx, .xls), Shapefile (.shp), KML (.kml, .kmz), DXF (.dxf; save a DWG as DXF in CAD) or OSM PBF (.osm.pbf): {}",
         describe_extension(.extension),
         .path.display()
     )]

@@ -132,6 +132,9 @@ pub struct CadSummary {
     pub proposed: Option<Crs>,
     /// Why no system could be proposed, when none was.
     pub why_not: Option<String>,
+    /// The numbers look like Gauss–Krüger metres without the zone number:
+    /// the central meridian must come from elsewhere (the data loaded).
+    pub gk_without_zone: bool,
 }
 
 /// How many rows a [`Preview`] holds.

@@ -175,7 +175,7 @@ impl ProjSystem {
     }
 
     /// WGS84 `[lon, lat]` in degrees → file coordinates.
-    pub(crate) fn from_wgs84(&self, lon: f64, lat: f64) -> Option<[f64; 2]> {
+    pub(crate) fn wgs84_to_file(&self, lon: f64, lat: f64) -> Option<[f64; 2]> {
         let mut p = (lon.to_radians(), lat.to_radians(), 0.0);
         transform(&self.dst, &self.src, &mut p).ok()?;
         let out = if self.src.is_latlong() {
@@ -214,7 +214,7 @@ mod tests {
             Target::SameDatum,
         )
         .unwrap();
-        let [x, y] = s.from_wgs84(118.8725, 28.9701).unwrap();
+        let [x, y] = s.wgs84_to_file(118.8725, 28.9701).unwrap();
         let [lon, lat] = s.to_wgs84(x, y).unwrap();
         assert!((lon - 118.8725).abs() < 1e-9 && (lat - 28.9701).abs() < 1e-9);
         assert!(ProjSystem::new("+proj=nonsense", Target::Wgs84).is_err());

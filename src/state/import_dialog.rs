@@ -83,6 +83,7 @@ type PreviewKey = (
     Option<&'static encoding_rs::Encoding>,
     Option<String>,
     Option<String>,
+    io::CadChoice,
 );
 
 /// The import dialog (see module docs).
@@ -135,12 +136,18 @@ pub struct ImportDialog {
 }
 
 /// Whether a file of `format` opens the dialog (tables, Shapefiles and OSM
-/// extracts have choices; KML may be GCJ-02 from a Chinese map app;
-/// GeoJSON is WGS84 by definition).
+/// extracts have choices; KML may be GCJ-02 from a Chinese map app; CAD
+/// drawings need their layers and coordinate system chosen; GeoJSON is
+/// WGS84 by definition).
 pub fn needs_dialog(format: Format) -> bool {
     matches!(
         format,
-        Format::Csv | Format::Excel | Format::Shapefile | Format::OsmPbf | Format::Kml
+        Format::Csv
+            | Format::Excel
+            | Format::Shapefile
+            | Format::OsmPbf
+            | Format::Kml
+            | Format::Dxf
     )
 }
 
@@ -171,6 +178,7 @@ fn guess_layer(request: &ImportRequest, format: Format) -> LayerKind {
     match guessed {
         Some(Import::Layer(kind)) => kind,
         _ if format == Format::OsmPbf => LayerKind::Roads,
+        _ if format == Format::Dxf => LayerKind::Townships,
         _ => LayerKind::Facilities,
     }
 }
@@ -252,6 +260,47 @@ impl ImportDialog {
         }
     }
 
+    /// The coordinate system to propose for a DXF drawing, with its name:
+    /// the zone its eastings carry, or — for Gauss–Krüger metres without
+    /// the zone number — the CGCS2000 3-degree zone (by central meridian,
+    /// EPSG:4534–4554) of the data already loaded (`loaded`, WGS84).
+    pub fn proposed_crs(&self, loaded: Option<[f64; 4]>) -> Option<Crs> {
+        let Some(Ok(p)) = &self.preview else {
+            return None;
+        };
+        let cad = p.cad.as_ref()?;
+        if let Some(crs) = cad.proposed {
+            return Some(crs);
+        }
+        if !cad.gk_without_zone {
+            return None;
+        }
+        let [x0, _, x1, _] = loaded?;
+        let cm = ((x0 + x1) / 2.0 / 3.0).round() * 3.0;
+        (75.0..=135.0)
+            .contains(&cm)
+            .then(|| Crs::Epsg(4534 + ((cm - 75.0) / 3.0) as u32))
+    }
+
+    /// Whether a CAD layer is read (all are while none is chosen).
+    pub fn cad_layer_on(&self, layer: &str) -> bool {
+        self.cad.layers.is_empty() || self.cad.layers.iter().any(|l| l == layer)
+    }
+
+    /// Turns a CAD layer on or off; `all` are the layers offered.
+    pub fn set_cad_layer(&mut self, layer: &str, on: bool, all: &[String]) {
+        if self.cad.layers.is_empty() {
+            self.cad.layers = all.to_vec();
+        }
+        self.cad.layers.retain(|l| l != layer);
+        if on {
+            self.cad.layers.push(layer.to_string());
+        }
+        if all.iter().all(|l| self.cad.layers.contains(l)) {
+            self.cad.layers.clear();
+        }
+    }
+
     /// The options for the current choices (columns only of this layer).
     pub fn options(&self) -> Result<ImportOptions, String> {
         let c = &self.columns;
@@ -316,6 +365,7 @@ impl ImportDialog {
             options.encoding,
             options.sheet.clone(),
             options.towgs84.as_ref().map(DatumShift::to_string),
+            options.cad.clone(),
         );
         if self.preview_key.as_ref() == Some(&key) {
             return false;

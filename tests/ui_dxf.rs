@@ -138,4 +138,36 @@ fn a_drawing_without_zone_numbers_takes_the_proposed_zone() {
         app.results().unwrap().study_generation,
         app.study().generation
     );
+
+    // The project file keeps the system chosen for the drawing, and its
+    // layers load again with it.
+    let project = app.workspace().current_project();
+    let json = serde_json::to_string(&project).unwrap();
+    let back: lifecircle::model::Project = serde_json::from_str(&json).unwrap();
+    let options: lifecircle::io::LayerOptions =
+        serde_json::from_value(back.import_options.expect("no import options saved")).unwrap();
+    assert_eq!(options.townships.crs, Crs::Epsg(4549));
+    assert!(
+        back.layers
+            .townships
+            .as_ref()
+            .unwrap()
+            .ends_with("镇域规划-cm120.dxf")
+    );
+    let outcome = lifecircle::state::project_file::load_project_layers(
+        back.layers.clone(),
+        &options,
+        back.profile.clone(),
+        &lifecircle::analysis::Progress::new(),
+    )
+    .unwrap_or_else(|_| panic!("the project's layers did not load"));
+    assert_eq!(outcome.layers.townships.len(), 9);
+    // Without the options the drawing cannot be placed.
+    let without = lifecircle::state::project_file::load_project_layers(
+        back.layers,
+        &lifecircle::io::LayerOptions::default(),
+        back.profile,
+        &lifecircle::analysis::Progress::new(),
+    );
+    assert!(without.is_err());
 }

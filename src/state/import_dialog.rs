@@ -678,6 +678,10 @@ impl Workspace {
     ) -> bool {
         match result {
             Ok(outcome) => {
+                // The choices go into the project file with the layer.
+                if let Ok(options) = dialog.options() {
+                    *self.project_file.options.get_mut(dialog.layer) = options;
+                }
                 self.fit_after_load = dialog.layer == LayerKind::Townships;
                 // Hand the outcome to the app's load pipeline (applies it,
                 // reports the file, re-assesses).

@@ -380,6 +380,29 @@ fn beijing_1954_files_assess_with_given_parameters() {
     );
     assert!(!none.join("coverage.json").exists());
 
+    // An EPSG code nobody knows: refused naming the code and the file.
+    let o = run(&[
+        "assess",
+        "--townships",
+        t,
+        "--facilities",
+        f,
+        "--facilities-crs",
+        "EPSG:2437",
+        "--towgs84",
+        params,
+        "--townships-crs",
+        "EPSG:99999",
+        "--out",
+        none.to_str().unwrap(),
+    ]);
+    assert!(!o.status.success());
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("EPSG:99999") && err.contains("townships-bj54.geojson"),
+        "{err}"
+    );
+
     // Parameters that are not 3 or 7 numbers.
     let o = run(&[
         "assess",
@@ -411,6 +434,10 @@ fn beijing_1954_files_assess_with_given_parameters() {
         "EPSG:2437",
         "--towgs84",
         "approximate",
+        "--format",
+        "json,html",
+        "--map-width",
+        "400",
         "--out",
         approx.to_str().unwrap(),
     ]);

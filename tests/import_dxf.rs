@@ -700,3 +700,26 @@ fn report_and_suggest_write_cad_drawings() {
     assert!(!inserts.is_empty() && inserts.len() <= 2, "{inserts:?}");
     assert!(inserts[0].1.ends_with("-kindergarten"), "{inserts:?}");
 }
+
+/// Town areas (镇区范围) from a drawing: its closed outlines, unnamed ones
+/// included, in the zone its eastings carry.
+#[test]
+fn town_areas_come_from_a_drawing() {
+    let dir = scratch("town-areas");
+    let mut d = Dxf::new();
+    let cs = CoordinateSystem::from_epsg(4528).unwrap();
+    let corner = cs.from_wgs84(118.86, 28.96);
+    let square: Vec<[f64; 2]> = [[0.0, 0.0], [800.0, 0.0], [800.0, 600.0], [0.0, 600.0]]
+        .iter()
+        .map(|p| [corner[0] + p[0], corner[1] + p[1]])
+        .collect();
+    d.lwpolyline("镇区范围", &square, true);
+    let path = dir.join("镇区.dxf");
+    std::fs::write(&path, d.ascii()).unwrap();
+    let areas = lifecircle::io::load_town_areas(&path).unwrap();
+    assert_eq!(areas.len(), 1);
+    let area = geo::Area::unsigned_area(&areas[0]);
+    // 800 m × 600 m in square degrees at 29° N.
+    let expected = 800.0 * 600.0 / (111_320.0 * 111_320.0 * 28.96f64.to_radians().cos());
+    assert!((area / expected - 1.0).abs() < 0.01, "{area} vs {expected}");
+}

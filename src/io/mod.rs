@@ -70,7 +70,7 @@ pub use options::{
 };
 pub use project::{ProjectError, load_project, recovery_path, save_project};
 pub use reproject::geojson_looks_projected;
-pub use town_areas::{load_town_areas, parse_town_areas};
+pub use town_areas::{load_town_areas, load_town_areas_with, parse_town_areas};
 
 /// The coordinate system a `.prj` WKT describes, with the user's
 /// transformation for Beijing 1954 / Xian 1980 (see [`DatumShift`]).

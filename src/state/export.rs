@@ -349,6 +349,26 @@ mod tests {
         assert_eq!(d.request().unwrap().formats, vec![Format::Xlsx]);
     }
 
+    /// The CAD drawing's system: the study's zone when empty, the code
+    /// typed, and no request while the text is not a system.
+    #[test]
+    fn the_cad_system_is_checked() {
+        let mut d = ExportDialog::new(Lang::Zh);
+        d.dir = Some(PathBuf::from("/tmp/out"));
+        assert_eq!(d.request().unwrap().cad_crs, None);
+        d.cad_epsg = "EPSG:4528".into();
+        let cs = d.request().unwrap().cad_crs.unwrap();
+        assert_eq!(cs.name, "CGCS2000 / 3-degree Gauss-Kruger zone 40");
+        d.cad_epsg = "99999".into();
+        assert!(d.cad_crs().unwrap_err().contains("EPSG:99999"));
+        assert!(d.request().is_none());
+        // Without the DXF ticked the field does not matter.
+        for (f, on) in &mut d.formats {
+            *on = *f == Format::Json;
+        }
+        assert!(d.request().is_some());
+    }
+
     #[test]
     fn exports_run_on_a_worker_and_can_be_cancelled() {
         let loaded =

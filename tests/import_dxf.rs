@@ -723,3 +723,78 @@ fn town_areas_come_from_a_drawing() {
     let expected = 800.0 * 600.0 / (111_320.0 * 111_320.0 * 28.96f64.to_radians().cos());
     assert!((area / expected - 1.0).abs() < 0.01, "{area} vs {expected}");
 }
+
+/// A plan drawn by another DXF writer (ezdxf, full AutoCAD R2018 files
+/// with tables, handles and objects; tests/fixtures/plan_ezdxf.py), ASCII
+/// and binary: township boundaries by their layer names, the town area on
+/// its own layer, roads with their classes, arcs within a metre, blocks
+/// and attributes, paper space left out.
+#[test]
+fn a_plan_from_another_cad_writer_imports() {
+    let cs = CoordinateSystem::from_epsg(4528).unwrap();
+    let profile = load_profile(&data("profile-default.json")).unwrap();
+    let matcher = CategoryMatcher::from_profile(&profile);
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+    for name in ["plan-ezdxf.dxf", "plan-ezdxf-binary.dxf"] {
+        let path = fixtures.join(name);
+        let o = ImportOptions::default();
+        let t = load_townships_with(&path, &o).unwrap();
+        let names: Vec<&str> = t.items.iter().map(|t| t.name.as_str()).collect();
+        assert_eq!(names, ["甲镇", "乙乡"], "{name}");
+        let notes: String = t.warnings.iter().map(|w| w.message.clone()).collect();
+        assert!(notes.contains("EPSG:4528") && notes.contains("left out: 镇区范围"), "{notes}");
+        // The bulged east side of 甲镇 reaches out past x = 3000 m.
+        let max_x = t.items[0]
+            .boundary
+            .iter()
+            .flat_map(|p| p.exterior().coords())
+            .map(|c| cs.from_wgs84(c.x, c.y)[0] - 40_388_000.0)
+            .fold(f64::MIN, f64::max);
+        assert!(max_x > 3150.0 && max_x < 3250.0, "{name}: {max_x}");
+
+        let areas = lifecircle::io::load_town_areas(&path).unwrap();
+        assert_eq!(areas.len(), 1, "{name}");
+
+        let r = load_roads_with(&path, &o).unwrap();
+        let classes: Vec<Option<&str>> = r.items.iter().map(|r| r.highway.as_deref()).collect();
+        assert_eq!(
+            classes,
+            [Some("primary"), Some("secondary"), Some("residential")],
+            "{name}"
+        );
+        // The ARC (centre 4500/1000, radius 300 m): every vertex on the
+        // circle and every chord within a metre of it.
+        let arc: Vec<[f64; 2]> = r.items[2]
+            .line
+            .coords()
+            .map(|c| {
+                let [x, y] = cs.from_wgs84(c.x, c.y);
+                [x - 40_388_000.0 - 4500.0, y - 3_205_000.0 - 1000.0]
+            })
+            .collect();
+        assert!(arc.len() > 3);
+        for w in arc.windows(2) {
+            let r0 = w[0][0].hypot(w[0][1]);
+            assert!((r0 - 300.0).abs() < 0.01, "{name}: vertex at {r0} m");
+            let mid = [(w[0][0] + w[1][0]) / 2.0, (w[0][1] + w[1][1]) / 2.0];
+            let sag = 300.0 - mid[0].hypot(mid[1]);
+            assert!(sag <= 1.0, "{name}: chord {sag} m inside the arc");
+        }
+
+        let f = load_facilities_with(&path, &o, &matcher).unwrap();
+        let got: Vec<(&str, &str)> = f
+            .items
+            .iter()
+            .map(|f| (f.category.as_str(), f.name.as_str()))
+            .collect();
+        assert_eq!(
+            got,
+            [("kindergarten", "甲镇中心幼儿园"), ("public_toilet", "乙乡公厕")],
+            "{name}"
+        );
+        // The POINT on layer 卫生室 is a category the profile maps only
+        // when the user says so: listed, not guessed.
+        let unknown: String = f.warnings.iter().map(|w| w.message.clone()).collect();
+        assert!(unknown.contains("卫生室"), "{unknown}");
+    }
+}

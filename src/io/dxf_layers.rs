@@ -24,6 +24,37 @@ use super::options::{CadChoice, ImportOptions};
 use super::{LayerKind, LoadError, Source};
 use serde_json::{Map, Value, json};
 
+/// What closed outlines are read as: they lead to different CAD layers
+/// when none is chosen.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Outlines {
+    Townships,
+    TownAreas,
+}
+
+impl Outlines {
+    /// Words in CAD layer names that say the layer holds these outlines.
+    fn words(self) -> &'static [&'static str] {
+        match self {
+            Outlines::Townships => &[
+                "乡镇", "镇界", "乡界", "街道", "行政", "边界", "界线", "township", "boundary",
+                "admin",
+            ],
+            Outlines::TownAreas => &["镇区", "城镇开发", "建成区", "集镇", "town", "urban"],
+        }
+    }
+
+    fn matches(self, layer: &str) -> bool {
+        let l = layer.to_lowercase();
+        let other = match self {
+            Outlines::Townships => Outlines::TownAreas,
+            Outlines::TownAreas => Outlines::Townships,
+        };
+        self.words().iter().any(|w| l.contains(w))
+            && !(self == Outlines::Townships && other.words().iter().any(|w| l.contains(w)))
+    }
+}
+
 /// The drawing's features for `layer` as GeoJSON text (drawing
 /// coordinates, with a `crs` member when a zone was guessed), and notes.
 pub(crate) fn to_geojson(
@@ -32,10 +63,22 @@ pub(crate) fn to_geojson(
     layer: LayerKind,
     options: &ImportOptions,
 ) -> Result<(String, Vec<String>), LoadError> {
+    to_geojson_as(source, bytes, layer, Outlines::Townships, options)
+}
+
+/// [`to_geojson`], with closed outlines read as `outlines` (townships or
+/// town areas).
+pub(crate) fn to_geojson_as(
+    source: &Source,
+    bytes: &[u8],
+    layer: LayerKind,
+    outlines: Outlines,
+    options: &ImportOptions,
+) -> Result<(String, Vec<String>), LoadError> {
     let drawing = read(source, bytes)?;
     let mut notes = Vec::new();
     let features = match layer {
-        LayerKind::Townships => townships(source, &drawing, &options.cad)?,
+        LayerKind::Townships => townships(source, &drawing, &options.cad, outlines, &mut notes)?,
         LayerKind::Facilities => facilities(source, &drawing, &options.cad)?,
         LayerKind::Roads => roads(source, &drawing, &options.cad, &mut notes)?,
         LayerKind::Residents => {
@@ -186,14 +229,47 @@ fn same_outline(a: &CadPolygon, b: &CadPolygon) -> bool {
     close && (aa - ab).abs() <= 1e-3 * aa.max(ab)
 }
 
-fn townships(source: &Source, d: &Drawing, choice: &CadChoice) -> Result<Vec<Value>, LoadError> {
+fn townships(
+    source: &Source,
+    d: &Drawing,
+    choice: &CadChoice,
+    kind: Outlines,
+    notes: &mut Vec<String>,
+) -> Result<Vec<Value>, LoadError> {
     let mut outlines: Vec<&CadPolygon> = Vec::new();
+    // With no CAD layers chosen, the layers named for these outlines (乡镇界
+    // for townships, 镇区范围 for town areas) when there are any.
+    let named = choice.layers.is_empty() && d.polygons.iter().any(|p| kind.matches(&p.layer));
+    let use_layer = |layer: &str| {
+        if named {
+            kind.matches(layer)
+        } else {
+            chosen(choice, layer)
+        }
+    };
+    if named {
+        let mut left: Vec<&str> = d
+            .polygons
+            .iter()
+            .map(|p| p.layer.as_str())
+            .filter(|l| !kind.matches(l))
+            .collect();
+        left.sort_unstable();
+        left.dedup();
+        if !left.is_empty() {
+            notes.push(format!(
+                "only the outlines on CAD layers named like {} were read; left out: {} (choose the layers to read them)",
+                match kind {
+                    Outlines::Townships => "township boundaries",
+                    Outlines::TownAreas => "town areas",
+                },
+                left.join(", ")
+            ));
+        }
+    }
     // Polylines first, so a hatch over its boundary is the duplicate.
-    let mut candidates: Vec<&CadPolygon> = d
-        .polygons
-        .iter()
-        .filter(|p| chosen(choice, &p.layer))
-        .collect();
+    let mut candidates: Vec<&CadPolygon> =
+        d.polygons.iter().filter(|p| use_layer(&p.layer)).collect();
     candidates.sort_by_key(|p| p.from_hatch);
     for p in candidates {
         if !outlines.iter().any(|o| same_outline(o, p)) {
@@ -435,20 +511,45 @@ mod tests {
             ..Drawing::default()
         };
         let source = Source::from_label("plan.dxf");
-        let f = townships(&source, &d, &CadChoice::default()).unwrap();
+        let read = |choice: &CadChoice, kind: Outlines| {
+            townships(&source, &d, choice, kind, &mut Vec::new())
+        };
+        // All outlines when every layer is read: each text names the
+        // smallest outline holding it, the largest text wins.
+        let all = CadChoice {
+            layers: vec!["镇界".into(), "镇区".into()],
+            ..CadChoice::default()
+        };
+        let f = read(&all, Outlines::Townships).unwrap();
         assert_eq!(f.len(), 2);
         assert_eq!(f[0]["properties"]["name"], "甲镇");
         assert_eq!(f[1]["properties"]["name"], "镇区");
+        // Without a choice, the layers named for the purpose.
+        let mut notes = Vec::new();
+        let f = townships(
+            &source,
+            &d,
+            &CadChoice::default(),
+            Outlines::Townships,
+            &mut notes,
+        )
+        .unwrap();
+        assert_eq!(f.len(), 1);
+        assert_eq!(f[0]["properties"]["name"], "甲镇");
+        assert!(notes[0].contains("left out: 镇区"), "{notes:?}");
+        let f = read(&CadChoice::default(), Outlines::TownAreas).unwrap();
+        assert_eq!(f.len(), 1);
+        assert_eq!(f[0]["properties"]["name"], "镇区");
         let only = CadChoice {
             layers: vec!["镇界".into()],
             ..CadChoice::default()
         };
-        assert_eq!(townships(&source, &d, &only).unwrap().len(), 1);
+        assert_eq!(read(&only, Outlines::Townships).unwrap().len(), 1);
         let none = CadChoice {
             layers: vec!["道路".into()],
             ..CadChoice::default()
         };
-        let err = townships(&source, &d, &none).unwrap_err().to_string();
+        let err = read(&none, Outlines::Townships).unwrap_err().to_string();
         assert!(
             err.contains("no closed polylines") && err.contains("plan.dxf"),
             "{err}"

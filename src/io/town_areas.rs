@@ -28,9 +28,14 @@ pub fn load_town_areas_with(
         .is_some_and(|e| e.eq_ignore_ascii_case("dxf"))
     {
         let source = super::Source::from_path(path);
-        let (text, _) =
-            super::dxf_layers::to_geojson(&source, &bytes, super::LayerKind::Townships, options)
-                .map_err(|e| format!("town areas: {e}"))?;
+        let (text, _) = super::dxf_layers::to_geojson_as(
+            &source,
+            &bytes,
+            super::LayerKind::Townships,
+            super::dxf_layers::Outlines::TownAreas,
+            options,
+        )
+        .map_err(|e| format!("town areas: {e}"))?;
         let prepared = super::reproject::prepare_geojson_with(
             &source,
             &text,

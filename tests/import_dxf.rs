@@ -742,7 +742,10 @@ fn a_plan_from_another_cad_writer_imports() {
         let names: Vec<&str> = t.items.iter().map(|t| t.name.as_str()).collect();
         assert_eq!(names, ["甲镇", "乙乡"], "{name}");
         let notes: String = t.warnings.iter().map(|w| w.message.clone()).collect();
-        assert!(notes.contains("EPSG:4528") && notes.contains("left out: 镇区范围"), "{notes}");
+        assert!(
+            notes.contains("EPSG:4528") && notes.contains("left out: 镇区范围"),
+            "{notes}"
+        );
         // The bulged east side of 甲镇 reaches out past x = 3000 m.
         let max_x = t.items[0]
             .boundary
@@ -789,7 +792,10 @@ fn a_plan_from_another_cad_writer_imports() {
             .collect();
         assert_eq!(
             got,
-            [("kindergarten", "甲镇中心幼儿园"), ("public_toilet", "乙乡公厕")],
+            [
+                ("kindergarten", "甲镇中心幼儿园"),
+                ("public_toilet", "乙乡公厕")
+            ],
             "{name}"
         );
         // The POINT on layer 卫生室 is a category the profile maps only

@@ -37,6 +37,7 @@ mod excel;
 mod fields;
 mod geojson_layers;
 mod geometry;
+mod group_shares;
 mod import;
 mod kml;
 mod mapping;
@@ -65,6 +66,10 @@ pub use datum::{DatumShift, OldDatum};
 pub use dbf::write_dbf;
 pub use dxf_layers::guess_road_class;
 pub use dxf_write::{CadDrawing, cad_colour, cad_name};
+pub use group_shares::{
+    TownshipShares, apply_group_shares, check_share_townships, load_group_shares,
+    parse_group_shares,
+};
 pub use options::{
     CadChoice, CadSummary, ColumnChoice, ImportOptions, PREVIEW_ROWS, Preview, parse_encoding,
 };

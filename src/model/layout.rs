@@ -104,6 +104,10 @@ pub struct Layout {
     /// Edits on top of the starting point, oldest first.
     #[serde(default)]
     pub edits: Vec<Edit>,
+    /// Road and population changes (issue 16), applied to the study's
+    /// layers before assessing this layout.
+    #[serde(default, skip_serializing_if = "super::Scenario::is_empty")]
+    pub scenario: super::Scenario,
 }
 
 impl Layout {

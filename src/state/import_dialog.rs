@@ -403,10 +403,12 @@ impl ImportDialog {
                 // projected: it needs a system chosen.
                 self.crs_unknown = (self.format == Format::GeoJson && self.crs == CrsChoice::Auto)
                     || preview.crs.to_lowercase().contains("unknown")
-                    || preview
-                        .warnings
-                        .iter()
-                        .any(|w| w.message.starts_with("coordinate system not usable"));
+                    || preview.warnings.iter().any(|w| {
+                        // Beijing 1954 / Xian 1980 without parameters:
+                        // the datum row asks for those instead.
+                        w.message.starts_with("coordinate system not usable")
+                            && !w.message.contains("--towgs84")
+                    });
                 if !self.columns_seeded {
                     self.columns = preview.guessed.clone();
                     self.columns_seeded = true;

@@ -308,10 +308,10 @@ fn townships(
         .texts
         .iter()
         .filter(|t| choice.name_layer.as_ref().is_none_or(|l| *l == t.layer));
-    for t in texts {
-        let holder = (0..outlines.len())
-            .filter(|&i| contains(&outlines[i].ring, t.at))
-            .min_by(|&a, &b| areas[a].total_cmp(&areas[b]));
+    let texts: Vec<&dxf::CadText> = texts.collect();
+    let rings: Vec<&[[f64; 2]]> = outlines.iter().map(|o| o.ring.as_slice()).collect();
+    let points: Vec<[f64; 2]> = texts.iter().map(|t| t.at).collect();
+    for (t, holder) in texts.iter().zip(smallest_holders(&rings, &areas, &points)) {
         if let Some(i) = holder {
             let better = names[i].as_ref().is_none_or(|(h, _)| t.height > *h);
             if better {
@@ -332,6 +332,43 @@ fn townships(
             json!({"type": "Feature", "properties": props, "geometry": {"type": "Polygon", "coordinates": [o.ring]}})
         })
         .collect())
+}
+
+/// For each point, the smallest ring (by `areas`) holding it. The rings'
+/// boxes go into an R-tree first: a plan may hold thousands of closed
+/// polylines and texts.
+fn smallest_holders(
+    rings: &[&[[f64; 2]]],
+    areas: &[f64],
+    points: &[[f64; 2]],
+) -> Vec<Option<usize>> {
+    use rstar::primitives::{GeomWithData, Rectangle};
+    let boxes: Vec<GeomWithData<Rectangle<[f64; 2]>, usize>> = rings
+        .iter()
+        .enumerate()
+        .map(|(i, ring)| {
+            let (lo, hi) = ring.iter().fold(
+                ([f64::MAX, f64::MAX], [f64::MIN, f64::MIN]),
+                |(lo, hi), p| {
+                    (
+                        [lo[0].min(p[0]), lo[1].min(p[1])],
+                        [hi[0].max(p[0]), hi[1].max(p[1])],
+                    )
+                },
+            );
+            GeomWithData::new(Rectangle::from_corners(lo, hi), i)
+        })
+        .collect();
+    let tree = rstar::RTree::bulk_load(boxes);
+    points
+        .iter()
+        .map(|p| {
+            tree.locate_all_at_point(p)
+                .map(|b| b.data)
+                .filter(|&i| contains(rings[i], *p))
+                .min_by(|&a, &b| areas[a].total_cmp(&areas[b]).then(a.cmp(&b)))
+        })
+        .collect()
 }
 
 /// Attribute tags that hold a facility's name.
@@ -554,6 +591,43 @@ mod tests {
             err.contains("no closed polylines") && err.contains("plan.dxf"),
             "{err}"
         );
+    }
+
+    /// The R-tree search finds what trying every ring finds.
+    #[test]
+    fn holders_match_a_search_of_every_ring() {
+        let mut rng = crate::generate::SplitMix64::new(7);
+        let rings: Vec<Vec<[f64; 2]>> = (0..300)
+            .map(|_| {
+                let (x, y) = (rng.next_f64() * 1000.0, rng.next_f64() * 1000.0);
+                let (w, h) = (5.0 + rng.next_f64() * 200.0, 5.0 + rng.next_f64() * 200.0);
+                // A triangle-notched box, not convex.
+                vec![
+                    [x, y],
+                    [x + w, y],
+                    [x + w / 2.0, y + h / 2.0],
+                    [x + w, y + h],
+                    [x, y + h],
+                    [x, y],
+                ]
+            })
+            .collect();
+        let refs: Vec<&[[f64; 2]]> = rings.iter().map(Vec::as_slice).collect();
+        let areas: Vec<f64> = rings.iter().map(|r| ring_area(r)).collect();
+        let points: Vec<[f64; 2]> = (0..2000)
+            .map(|_| [rng.next_f64() * 1100.0, rng.next_f64() * 1100.0])
+            .collect();
+        let fast = smallest_holders(&refs, &areas, &points);
+        let slow: Vec<Option<usize>> = points
+            .iter()
+            .map(|p| {
+                (0..rings.len())
+                    .filter(|&i| contains(&rings[i], *p))
+                    .min_by(|&a, &b| areas[a].total_cmp(&areas[b]).then(a.cmp(&b)))
+            })
+            .collect();
+        assert_eq!(fast, slow);
+        assert!(fast.iter().filter(|h| h.is_some()).count() > 500);
     }
 
     #[test]

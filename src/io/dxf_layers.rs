@@ -206,10 +206,18 @@ fn contains(ring: &[[f64; 2]], [x, y]: [f64; 2]) -> bool {
     inside
 }
 
-/// The same outline drawn twice (a hatch over its boundary polyline).
-fn same_outline(a: &CadPolygon, b: &CadPolygon) -> bool {
-    let bbox = |r: &[[f64; 2]]| {
-        r.iter()
+/// An outline's box and area, to tell the same outline drawn twice (a
+/// hatch over its boundary polyline).
+#[derive(Clone, Copy)]
+struct Shape {
+    bbox: [f64; 4],
+    area: f64,
+}
+
+impl Shape {
+    fn of(ring: &[[f64; 2]]) -> Self {
+        let bbox = ring
+            .iter()
             .fold([f64::MAX, f64::MAX, f64::MIN, f64::MIN], |e, p| {
                 [
                     e[0].min(p[0]),
@@ -217,16 +225,23 @@ fn same_outline(a: &CadPolygon, b: &CadPolygon) -> bool {
                     e[2].max(p[0]),
                     e[3].max(p[1]),
                 ]
-            })
-    };
-    let (ea, eb) = (bbox(&a.ring), bbox(&b.ring));
-    let size = (ea[2] - ea[0]).max(ea[3] - ea[1]).max(1e-9);
-    let close = ea
-        .iter()
-        .zip(&eb)
-        .all(|(p, q)| (p - q).abs() <= 1e-3 * size);
-    let (aa, ab) = (ring_area(&a.ring), ring_area(&b.ring));
-    close && (aa - ab).abs() <= 1e-3 * aa.max(ab)
+            });
+        Self {
+            bbox,
+            area: ring_area(ring),
+        }
+    }
+
+    /// Boxes within 0.1 % of the size and areas within 0.1 %.
+    fn same_as(&self, other: &Shape) -> bool {
+        let e = self.bbox;
+        let size = (e[2] - e[0]).max(e[3] - e[1]).max(1e-9);
+        let close = e
+            .iter()
+            .zip(&other.bbox)
+            .all(|(p, q)| (p - q).abs() <= 1e-3 * size);
+        close && (self.area - other.area).abs() <= 1e-3 * self.area.max(other.area)
+    }
 }
 
 fn townships(
@@ -271,9 +286,12 @@ fn townships(
     let mut candidates: Vec<&CadPolygon> =
         d.polygons.iter().filter(|p| use_layer(&p.layer)).collect();
     candidates.sort_by_key(|p| p.from_hatch);
+    let mut shapes: Vec<Shape> = Vec::new();
     for p in candidates {
-        if !outlines.iter().any(|o| same_outline(o, p)) {
+        let shape = Shape::of(&p.ring);
+        if !shapes.iter().any(|s| s.same_as(&shape)) {
             outlines.push(p);
+            shapes.push(shape);
         }
     }
     if outlines.is_empty() {
@@ -301,7 +319,7 @@ fn townships(
             path: source.path.clone(),
         });
     }
-    let areas: Vec<f64> = outlines.iter().map(|o| ring_area(&o.ring)).collect();
+    let areas: Vec<f64> = shapes.iter().map(|s| s.area).collect();
     // Each text names the smallest outline it lies in; the largest text wins.
     let mut names: Vec<Option<(f64, String)>> = vec![None; outlines.len()];
     let texts = d

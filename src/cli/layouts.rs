@@ -87,7 +87,7 @@ pub struct SuggestArgs {
     pub layout: String,
     #[arg(long, value_enum, default_value_t = Lang::Zh)]
     pub lang: Lang,
-    /// Output folder for suggestions.geojson (optional).
+    /// Output folder for suggestions.geojson and suggestions.dxf (optional).
     #[arg(long)]
     pub out: Option<PathBuf>,
 }
@@ -490,7 +490,34 @@ pub fn run_suggest(args: &SuggestArgs) -> Result<(), Vec<String>> {
             &json!({"type": "FeatureCollection", "features": features}),
         )
         .unwrap_or_default();
-        write_outputs(out, &[("suggestions.geojson", text)])?;
+        // The sites as a CAD drawing in the study's Gauss–Krüger zone, for
+        // the township drawing.
+        let cs = crate::report::cad::default_cad_system(&study.layers)
+            .unwrap_or_else(crate::io::CoordinateSystem::wgs84);
+        let names: Vec<String> = picks
+            .iter()
+            .map(|p| format!("{} {}", args.lang.pick("建议", "suggested"), p.rank))
+            .collect();
+        let mut cad = crate::io::CadDrawing::new();
+        crate::report::cad::draw_facilities(
+            &mut cad,
+            picks.iter().zip(&names).map(|(p, n)| {
+                (
+                    p.category.as_str(),
+                    n.as_str(),
+                    [p.location.x(), p.location.y()],
+                )
+            }),
+            &cs,
+            "建议-",
+        );
+        write_outputs(
+            out,
+            &[
+                ("suggestions.geojson", text),
+                ("suggestions.dxf", cad.finish()),
+            ],
+        )?;
     }
     Ok(())
 }

@@ -6,8 +6,8 @@ use super::options::{ColumnChoice, ImportOptions, PREVIEW_ROWS, PopulationSpread
 use super::spread::{self, Spread};
 use super::table::Bbox;
 use super::{
-    Format, LayerKind, LoadError, Loaded, Source, csv_points, excel, fields, geojson_layers, kml,
-    osm_pbf, reproject, shapefile, table, text,
+    Format, LayerKind, LoadError, Loaded, Source, csv_points, dxf_layers, excel, fields,
+    geojson_layers, kml, osm_pbf, reproject, shapefile, table, text,
 };
 use crate::model::{Facility, Resident, Road, Township};
 use serde_json::Value;
@@ -77,8 +77,13 @@ fn geojson_features<'t>(
     decoded: &'t text::Decoded<'t>,
     options: &ImportOptions,
 ) -> Result<Features<'t>, LoadError> {
-    let prepared =
-        reproject::prepare_geojson(source, &decoded.text, options.crs, &options.columns)?;
+    let prepared = reproject::prepare_geojson_with(
+        source,
+        &decoded.text,
+        options.crs,
+        options.towgs84.as_ref(),
+        &options.columns,
+    )?;
     let mut notes: Vec<String> = decoded.note.iter().cloned().collect();
     notes.extend(prepared.notes);
     Ok(Features {
@@ -98,6 +103,39 @@ fn kml_decoded(source: &Source, input: Input) -> Result<text::Decoded<'static>, 
         note: None,
         encoding: encoding_rs::UTF_8,
     })
+}
+
+/// A DXF drawing's features for `layer` as GeoJSON text, and its notes.
+fn dxf_decoded(
+    source: &Source,
+    input: Input,
+    layer: LayerKind,
+    options: &ImportOptions,
+) -> Result<(text::Decoded<'static>, Vec<String>), LoadError> {
+    let bytes = input.bytes()?;
+    let (text, notes) = dxf_layers::to_geojson(source, &bytes, layer, options)?;
+    Ok((
+        text::Decoded {
+            text: Cow::Owned(text),
+            note: None,
+            encoding: encoding_rs::UTF_8,
+        },
+        notes,
+    ))
+}
+
+/// Runs a GeoJSON layer reader on a DXF drawing's features for `layer`.
+fn via_dxf<T>(
+    source: &Source,
+    input: Input,
+    layer: LayerKind,
+    options: &ImportOptions,
+    reader: impl Fn(&Source, &str) -> Result<Loaded<T>, LoadError>,
+) -> Result<Loaded<T>, LoadError> {
+    let (decoded, mut notes) = dxf_decoded(source, input, layer, options)?;
+    let f = geojson_features(source, &decoded, options)?;
+    notes.extend(f.notes);
+    reproject::finish(source, reader(source, &f.text), notes, &f.dropped)
 }
 
 /// What a preview shows of a Shapefile besides its features.
@@ -204,6 +242,13 @@ pub(crate) fn townships(
         Format::GeoJson | Format::Shapefile | Format::Kml => {
             via_features(source, input, format, options, geojson_layers::townships)
         }
+        Format::Dxf => via_dxf(
+            source,
+            input,
+            LayerKind::Townships,
+            options,
+            geojson_layers::townships,
+        ),
         Format::Csv | Format::Excel => Err(not_for(
             LayerKind::Townships,
             format,
@@ -239,6 +284,9 @@ pub(crate) fn facilities(
                 geojson_layers::facilities(s, t, matcher)
             })
         }
+        Format::Dxf => via_dxf(source, input, LayerKind::Facilities, options, |s, t| {
+            geojson_layers::facilities(s, t, matcher)
+        }),
         Format::Csv | Format::Excel => {
             let table = read_table(source, input, format, options)?;
             table::facilities(source, &table, options, matcher)
@@ -268,6 +316,13 @@ pub(crate) fn residents(
             loaded.warnings = notes;
             Ok(loaded)
         }
+        Format::Dxf => via_dxf(
+            source,
+            input,
+            LayerKind::Residents,
+            options,
+            geojson_layers::residents,
+        ),
         Format::Csv | Format::Excel => {
             let table = read_table(source, input, format, options)?;
             let mut loaded = table::residents(source, &table, options)?;
@@ -299,6 +354,13 @@ pub(crate) fn roads(
         Format::GeoJson | Format::Shapefile | Format::Kml => {
             via_features(source, input, format, options, geojson_layers::roads)
         }
+        Format::Dxf => via_dxf(
+            source,
+            input,
+            LayerKind::Roads,
+            options,
+            geojson_layers::roads,
+        ),
         Format::Csv | Format::Excel => Err(not_for(
             LayerKind::Roads,
             format,
@@ -448,6 +510,7 @@ fn feature_preview(
         encoding: f.encoding.map(|e| e.name().to_string()),
         guessed: ColumnChoice::default(),
         sheets: Vec::new(),
+        cad: None,
         warnings: f
             .notes
             .iter()
@@ -526,12 +589,82 @@ fn feature_preview(
     preview
 }
 
-/// What an import dialog shows before the user commits (see [`Preview`]).
-pub(crate) fn preview(path: &Path, options: &ImportOptions) -> Result<Preview, LoadError> {
+/// What an import dialog shows before the user commits (see [`Preview`]);
+/// `layer` matters for DXF drawings, which hold every kind.
+pub(crate) fn preview(
+    path: &Path,
+    layer: LayerKind,
+    options: &ImportOptions,
+) -> Result<Preview, LoadError> {
     let format = Format::from_path(path)?;
     let source = Source::from_path(path);
     let input = Input::Path(path);
     match format {
+        Format::Dxf => {
+            let bytes = input.bytes()?;
+            let drawing = dxf_layers::read(&source, &bytes)?;
+            let (proposed, why_not) = match dxf_layers::guess_crs(&drawing) {
+                dxf_layers::Guess::Zone(code, _) => (Some(super::Crs::Epsg(code)), None),
+                dxf_layers::Guess::LonLat => (Some(super::Crs::Wgs84), None),
+                dxf_layers::Guess::Unknown(why) => (None, Some(why)),
+            };
+            let gk_without_zone = why_not
+                .as_deref()
+                .is_some_and(|w| w.contains("no zone number"));
+            let cad = super::CadSummary {
+                layers: drawing.layer_counts(),
+                extent: drawing.extent(),
+                proposed,
+                why_not,
+                gk_without_zone,
+            };
+            let empty = |warnings: Vec<crate::model::LoadWarning>, crs: String| Preview {
+                format,
+                columns: Vec::new(),
+                first_rows: Vec::new(),
+                bbox: None,
+                feature_count: 0,
+                crs,
+                encoding: None,
+                guessed: ColumnChoice::default(),
+                sheets: Vec::new(),
+                warnings,
+                cad: Some(cad.clone()),
+            };
+            // The layer's features; when they cannot be had (no system
+            // yet, nothing on the chosen layers) the drawing is still shown.
+            let features =
+                dxf_decoded(&source, input, layer, options).and_then(|(decoded, notes)| {
+                    let f = geojson_features(&source, &decoded, options)?;
+                    Ok((notes, feature_preview(&source, format, &f, options)))
+                });
+            Ok(match features {
+                Ok((notes, mut p)) => {
+                    let notes = notes.into_iter().map(|n| source.warning(None, None, n));
+                    p.warnings.splice(0..0, notes);
+                    p.cad = Some(cad);
+                    p
+                }
+                Err(e @ LoadError::Crs { .. }) => {
+                    let message = match e {
+                        LoadError::Crs { message, .. } => message,
+                        _ => String::new(),
+                    };
+                    empty(
+                        vec![source.warning(
+                            None,
+                            None,
+                            format!("coordinate system not usable ({message})"),
+                        )],
+                        "unknown (CAD drawings carry no coordinate system)".to_string(),
+                    )
+                }
+                Err(e) => empty(
+                    vec![source.warning(None, None, e.to_string())],
+                    String::new(),
+                ),
+            })
+        }
         Format::GeoJson => {
             let bytes = input.bytes()?;
             let decoded = text::decode_with(&bytes, options.encoding);
@@ -579,6 +712,7 @@ pub(crate) fn preview(path: &Path, options: &ImportOptions) -> Result<Preview, L
                 guessed: t.guessed,
                 sheets,
                 warnings: t.warnings,
+                cad: None,
             })
         }
         Format::OsmPbf => {
@@ -593,6 +727,7 @@ pub(crate) fn preview(path: &Path, options: &ImportOptions) -> Result<Preview, L
                 encoding: Some("UTF-8".to_string()),
                 guessed: ColumnChoice::default(),
                 sheets: Vec::new(),
+                cad: None,
                 warnings: vec![source.warning(
                     None,
                     None,

@@ -28,7 +28,11 @@ mod convert;
 mod coords;
 mod crs;
 mod csv_points;
+mod datum;
 mod dbf;
+mod dxf;
+mod dxf_layers;
+mod dxf_write;
 mod excel;
 mod fields;
 mod geojson_layers;
@@ -40,6 +44,7 @@ mod mapping;
 mod options;
 mod osm_pbf;
 mod prj;
+mod proj_systems;
 mod project;
 mod records;
 mod reproject;
@@ -51,24 +56,38 @@ mod town_areas;
 
 pub use atomic::{write_atomic, write_atomic_with};
 pub use categories::CategoryMatcher;
+pub use convert::convert_with;
 pub use convert::{ConvertError, ConvertSummary, convert, guess_layer};
 pub use coords::{
     bd09_to_gcj02, bd09_to_wgs84, gcj02_to_bd09, gcj02_to_wgs84, outside_china, wgs84_to_bd09,
     wgs84_to_gcj02,
 };
 pub use crs::{CoordinateSystem, Crs};
+pub use datum::{DatumShift, OldDatum};
 pub use dbf::write_dbf;
+pub use dxf_layers::guess_road_class;
+pub use dxf_write::{CadDrawing, cad_colour, cad_name};
 pub use group_shares::{
     TownshipShares, apply_group_shares, check_share_townships, load_group_shares,
     parse_group_shares,
 };
 pub use options::{
-    ColumnChoice, ImportOptions, PREVIEW_ROWS, PopulationSpread, Preview, parse_encoding,
+    CadChoice, CadSummary, ColumnChoice, ImportOptions, PREVIEW_ROWS, PopulationSpread, Preview,
+    parse_encoding,
 };
 pub use project::{ProjectError, load_project, recovery_path, save_project};
 pub use reproject::geojson_looks_projected;
 pub use spread::{PROPOSE_SPREAD_ABOVE_HA, PolygonSizes, Spread};
-pub use town_areas::{load_town_areas, parse_town_areas};
+pub use town_areas::{load_town_areas, load_town_areas_with, parse_town_areas};
+
+/// The coordinate system a `.prj` WKT describes, with the user's
+/// transformation for Beijing 1954 / Xian 1980 (see [`DatumShift`]).
+pub fn coordinate_system_from_wkt(
+    wkt: &str,
+    shift: Option<&DatumShift>,
+) -> Result<CoordinateSystem, String> {
+    prj::parse_with(wkt, shift)
+}
 
 use crate::model::{Facility, Layers, LoadWarning, Profile, Resident, Road, Township};
 use import::Input;
@@ -91,6 +110,8 @@ pub enum Format {
     Excel,
     /// Google Earth KML (`.kml`) or a zipped one (`.kmz`).
     Kml,
+    /// An AutoCAD drawing (`.dxf`, ASCII or binary; DWG exported to DXF).
+    Dxf,
 }
 
 impl Format {
@@ -103,6 +124,7 @@ impl Format {
             "pbf" => Some(Format::OsmPbf),
             "xlsx" | "xlsm" | "xls" | "xlsb" | "ods" => Some(Format::Excel),
             "kml" | "kmz" => Some(Format::Kml),
+            "dxf" => Some(Format::Dxf),
             _ => None,
         }
     }
@@ -116,6 +138,7 @@ impl Format {
             Format::OsmPbf => "OSM PBF",
             Format::Excel => "Excel",
             Format::Kml => "KML",
+            Format::Dxf => "DXF",
         }
     }
 
@@ -214,7 +237,7 @@ pub enum LoadError {
 
     /// The extension is none of the supported formats.
     #[error(
-        "unsupported file type ({}): use GeoJSON (.geojson, .json), CSV (.csv), Excel (.xlsx, .xls), Shapefile (.shp), KML (.kml, .kmz) or OSM PBF (.osm.pbf): {}",
+        "unsupported file type ({}): use GeoJSON (.geojson, .json), CSV (.csv), Excel (.xlsx, .xls), Shapefile (.shp), KML (.kml, .kmz), DXF (.dxf; save a DWG as DXF in CAD) or OSM PBF (.osm.pbf): {}",
         describe_extension(.extension),
         .path.display()
     )]
@@ -575,7 +598,17 @@ pub fn load_roads_with(path: &Path, options: &ImportOptions) -> Result<Loaded<Ro
 /// first rows, WGS84 extent, feature count, coordinate system and the
 /// columns that would be used (see [`Preview`]).
 pub fn preview(path: &Path, options: &ImportOptions) -> Result<Preview, LoadError> {
-    import::preview(path, options)
+    import::preview(path, LayerKind::Facilities, options)
+}
+
+/// [`preview`] of the file read as `layer`: a DXF drawing holds every
+/// kind, so its preview depends on the layer.
+pub fn preview_layer(
+    path: &Path,
+    layer: LayerKind,
+    options: &ImportOptions,
+) -> Result<Preview, LoadError> {
+    import::preview(path, layer, options)
 }
 
 /// Facilities whose `category` is one of `known_categories` (an empty list

@@ -106,13 +106,15 @@ fn coordinate_system(
         message,
         path: path.to_path_buf(),
     };
-    if let Some(chosen) = CoordinateSystem::from_choice(options.crs) {
+    if let Some(chosen) = CoordinateSystem::from_choice_with(options.crs, options.towgs84.as_ref())
+    {
         return chosen.map_err(|m| crs_error(m, shp));
     }
     if let Some(prj) = sidecar(shp, "prj") {
         let bytes = read_file(&prj)?;
         let text = super::text::decode(&bytes).text.into_owned();
-        return super::prj::parse(&text).map_err(|m| crs_error(m, &prj));
+        return super::prj::parse_with(&text, options.towgs84.as_ref())
+            .map_err(|m| crs_error(m, &prj));
     }
     let [min_x, min_y, max_x, max_y] = header_bbox;
     let geographic = [min_x, max_x].iter().all(|x| (-180.0..=180.0).contains(x))

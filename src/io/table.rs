@@ -185,7 +185,8 @@ fn layout(
         .map(String::as_str)
         .unwrap_or_default();
     let mut crs_from_header = false;
-    let transform = match CoordinateSystem::from_choice(options.crs) {
+    let transform = match CoordinateSystem::from_choice_with(options.crs, options.towgs84.as_ref())
+    {
         Some(system) => Transform::new(system.map_err(|message| LoadError::Crs {
             message,
             path: source.path.clone(),

@@ -54,7 +54,7 @@ fn format_follows_the_extension() {
     let err = Format::from_path(Path::new("data/roads.dwg")).unwrap_err();
     assert_eq!(
         err.to_string(),
-        "unsupported file type (\".dwg\"): use GeoJSON (.geojson, .json), CSV (.csv), Excel (.xlsx, .xls), Shapefile (.shp), KML (.kml, .kmz) or OSM PBF (.osm.pbf): data/roads.dwg"
+        "unsupported file type (\".dwg\"): use GeoJSON (.geojson, .json), CSV (.csv), Excel (.xlsx, .xls), Shapefile (.shp), KML (.kml, .kmz), DXF (.dxf; save a DWG as DXF in CAD) or OSM PBF (.osm.pbf): data/roads.dwg"
     );
     let err = Format::from_path(Path::new("towns.dbf")).unwrap_err();
     assert!(

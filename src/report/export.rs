@@ -37,17 +37,21 @@ pub enum Format {
     Csv,
     /// `coverage.json`, as `lifecircle assess` writes it.
     Json,
+    /// `results.dxf`: blind spots per tier and the facilities per category
+    /// as a CAD drawing (see [`super::cad`]).
+    Dxf,
 }
 
 impl Format {
     /// Every format, in the order files are listed.
-    pub const ALL: [Format; 6] = [
+    pub const ALL: [Format; 7] = [
         Format::Xlsx,
         Format::Html,
         Format::Png,
         Format::Geojson,
         Format::Csv,
         Format::Json,
+        Format::Dxf,
     ];
 }
 
@@ -67,6 +71,9 @@ pub struct ExportRequest {
     pub map_width_px: u32,
     /// Report title; `None`: "生活圈评估报告" / "Life-circle assessment report".
     pub title: Option<String>,
+    /// Coordinate system of `results.dxf`; `None`: the CGCS2000 3-degree
+    /// Gauss–Krüger zone of the study (see [`super::cad`]).
+    pub cad_crs: Option<crate::io::CoordinateSystem>,
 }
 
 impl ExportRequest {
@@ -82,6 +89,7 @@ impl ExportRequest {
             township_maps: false,
             map_width_px: Self::PRINT_WIDTH_PX,
             title: None,
+            cad_crs: None,
         }
     }
 
@@ -272,6 +280,17 @@ pub fn export_with_plan(
     if request.wants(Format::Json) {
         let json = super::coverage_json(&data.report).into_bytes();
         files.push(("coverage.json".into(), Content::Bytes(json)));
+    }
+    if request.wants(Format::Dxf) {
+        // Without a system named and outside the Chinese GK zones, the
+        // drawing is in longitude/latitude.
+        let cs = request
+            .cad_crs
+            .clone()
+            .or_else(|| super::cad::default_cad_system(input.layers))
+            .unwrap_or_else(crate::io::CoordinateSystem::wgs84);
+        let dxf = super::cad::results_dxf(a, p, input.layers, &cs).into_bytes();
+        files.push(("results.dxf".into(), Content::Bytes(dxf)));
     }
     progress.check()?;
 

@@ -8,6 +8,7 @@
 //! Layer: may import `analysis` and everything below it; never `state`,
 //! `ui`, `app` or `cli`.
 
+pub mod cad;
 pub mod data;
 pub mod export;
 pub mod geojson;

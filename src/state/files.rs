@@ -42,10 +42,10 @@ impl Import {
     pub fn filters(self) -> &'static [(&'static str, &'static [&'static str])] {
         match self {
             Import::Layer(LayerKind::Facilities) => &[(
-                "GeoJSON / CSV / Excel / Shapefile / OSM PBF",
+                "GeoJSON / CSV / Excel / Shapefile / KML / DXF / OSM PBF",
                 &[
                     "geojson", "json", "csv", "tsv", "xlsx", "xls", "xlsm", "xlsb", "ods", "shp",
-                    "pbf",
+                    "kml", "kmz", "dxf", "pbf",
                 ],
             )],
             Import::Layer(LayerKind::Residents) => &[(
@@ -54,12 +54,13 @@ impl Import {
                     "geojson", "json", "csv", "tsv", "xlsx", "xls", "xlsm", "xlsb", "ods", "shp",
                 ],
             )],
-            Import::Layer(LayerKind::Townships) => {
-                &[("GeoJSON / Shapefile", &["geojson", "json", "shp"])]
-            }
+            Import::Layer(LayerKind::Townships) => &[(
+                "GeoJSON / Shapefile / KML / DXF",
+                &["geojson", "json", "shp", "kml", "kmz", "dxf"],
+            )],
             Import::Layer(LayerKind::Roads) => &[(
-                "GeoJSON / Shapefile / OSM PBF",
-                &["geojson", "json", "shp", "pbf"],
+                "GeoJSON / Shapefile / KML / DXF / OSM PBF",
+                &["geojson", "json", "shp", "kml", "kmz", "dxf", "pbf"],
             )],
             Import::Profile => &[("JSON", &["json"])],
         }

@@ -17,7 +17,8 @@ use super::project::{ImportRequest, LoadOutcome, file_name};
 use super::{Message, Workspace};
 use crate::analysis::Progress;
 use crate::io::{
-    self, CategoryMatcher, ColumnChoice, Crs, Format, ImportOptions, LayerKind, LoadError, Preview,
+    self, CategoryMatcher, ColumnChoice, Crs, DatumShift, Format, ImportOptions, LayerKind,
+    LoadError, OldDatum, Preview,
 };
 use crate::model::{CategoryMapping, Layers, LoadWarning, Profile};
 use eframe::egui;
@@ -100,6 +101,8 @@ type PreviewKey = (
     Crs,
     Option<&'static encoding_rs::Encoding>,
     Option<String>,
+    Option<String>,
+    io::CadChoice,
 );
 
 /// The import dialog (see module docs).
@@ -116,6 +119,14 @@ pub struct ImportDialog {
     pub crs: CrsChoice,
     /// The EPSG code text (with `CrsChoice::Epsg`).
     pub epsg: String,
+    /// The Beijing 1954 / Xian 1980 transformation parameters as typed
+    /// (`dx,dy,dz[,rx,ry,rz,s]`); empty: none.
+    pub towgs84: String,
+    /// The user accepted the approximate transformation after its warning
+    /// (used only while `towgs84` is empty).
+    pub approximate_datum: bool,
+    /// A DXF drawing's CAD layers, name layer and road classes.
+    pub cad: io::CadChoice,
     /// The text encoding.
     pub encoding: EncodingChoice,
     /// The Excel worksheet; `None`: the first with data.
@@ -156,12 +167,18 @@ pub struct ImportDialog {
 }
 
 /// Whether a file of `format` opens the dialog (tables, Shapefiles and OSM
-/// extracts have choices; KML may be GCJ-02 from a Chinese map app;
-/// GeoJSON is WGS84 by definition).
+/// extracts have choices; KML may be GCJ-02 from a Chinese map app; CAD
+/// drawings need their layers and coordinate system chosen; GeoJSON is
+/// WGS84 by definition).
 pub fn needs_dialog(format: Format) -> bool {
     matches!(
         format,
-        Format::Csv | Format::Excel | Format::Shapefile | Format::OsmPbf | Format::Kml
+        Format::Csv
+            | Format::Excel
+            | Format::Shapefile
+            | Format::OsmPbf
+            | Format::Kml
+            | Format::Dxf
     )
 }
 
@@ -202,6 +219,7 @@ fn guess_layer(request: &ImportRequest, format: Format) -> LayerKind {
     match guessed {
         Some(Import::Layer(kind)) => kind,
         _ if format == Format::OsmPbf => LayerKind::Roads,
+        _ if format == Format::Dxf => LayerKind::Townships,
         _ => LayerKind::Facilities,
     }
 }
@@ -216,6 +234,9 @@ impl ImportDialog {
             layer: guess_layer(request, format),
             crs: CrsChoice::Auto,
             epsg: String::new(),
+            towgs84: String::new(),
+            approximate_datum: false,
+            cad: io::CadChoice::default(),
             encoding: EncodingChoice::Auto,
             sheet: None,
             columns: ColumnChoice::default(),
@@ -262,6 +283,72 @@ impl ImportDialog {
         })
     }
 
+    /// The datum transformation typed or accepted, or why the typed text
+    /// is not 3 or 7 numbers.
+    pub fn towgs84(&self) -> Result<Option<DatumShift>, String> {
+        if !self.towgs84.trim().is_empty() {
+            return self.towgs84.parse().map(Some);
+        }
+        Ok(self.approximate_datum.then_some(DatumShift::Approximate))
+    }
+
+    /// The old datum (Beijing 1954 / Xian 1980) the file is in, as far as
+    /// the dialog knows: from the EPSG code typed, or from the preview
+    /// (refused for lack of parameters, or converted with them).
+    pub fn old_datum(&self) -> Option<OldDatum> {
+        if let Ok(Crs::Epsg(code)) = self.crs()
+            && let Some(datum) = OldDatum::of_epsg(code)
+        {
+            return Some(datum);
+        }
+        match &self.preview {
+            Some(Ok(p)) => OldDatum::named_in(&p.crs),
+            Some(Err(e)) => OldDatum::named_in(e),
+            None => None,
+        }
+    }
+
+    /// The coordinate system to propose for a DXF drawing, with its name:
+    /// the zone its eastings carry, or — for Gauss–Krüger metres without
+    /// the zone number — the CGCS2000 3-degree zone (by central meridian,
+    /// EPSG:4534–4554) of the data already loaded (`loaded`, WGS84).
+    pub fn proposed_crs(&self, loaded: Option<[f64; 4]>) -> Option<Crs> {
+        let Some(Ok(p)) = &self.preview else {
+            return None;
+        };
+        let cad = p.cad.as_ref()?;
+        if let Some(crs) = cad.proposed {
+            return Some(crs);
+        }
+        if !cad.gk_without_zone {
+            return None;
+        }
+        let [x0, _, x1, _] = loaded?;
+        let cm = ((x0 + x1) / 2.0 / 3.0).round() * 3.0;
+        (75.0..=135.0)
+            .contains(&cm)
+            .then(|| Crs::Epsg(4534 + ((cm - 75.0) / 3.0) as u32))
+    }
+
+    /// Whether a CAD layer is read (all are while none is chosen).
+    pub fn cad_layer_on(&self, layer: &str) -> bool {
+        self.cad.layers.is_empty() || self.cad.layers.iter().any(|l| l == layer)
+    }
+
+    /// Turns a CAD layer on or off; `all` are the layers offered.
+    pub fn set_cad_layer(&mut self, layer: &str, on: bool, all: &[String]) {
+        if self.cad.layers.is_empty() {
+            self.cad.layers = all.to_vec();
+        }
+        self.cad.layers.retain(|l| l != layer);
+        if on {
+            self.cad.layers.push(layer.to_string());
+        }
+        if all.iter().all(|l| self.cad.layers.contains(l)) {
+            self.cad.layers.clear();
+        }
+    }
+
     /// The options for the current choices (columns only of this layer).
     pub fn options(&self) -> Result<ImportOptions, String> {
         let c = &self.columns;
@@ -274,6 +361,7 @@ impl ImportDialog {
         let tables = matches!(self.format, Format::Csv | Format::Excel);
         Ok(ImportOptions {
             crs: self.crs()?,
+            towgs84: self.towgs84()?,
             encoding: self.encoding.encoding(),
             columns: ColumnChoice {
                 lon: keep(&c.lon, points && tables),
@@ -288,6 +376,7 @@ impl ImportDialog {
                 values: self.mapping.clone(),
             },
             spread: self.population_spread(residents)?,
+            cad: self.cad.clone(),
         })
     }
 
@@ -347,6 +436,8 @@ impl ImportDialog {
             options.crs,
             options.encoding,
             options.sheet.clone(),
+            options.towgs84.as_ref().map(DatumShift::to_string),
+            options.cad.clone(),
         );
         if self.preview_key.as_ref() == Some(&key) {
             return false;
@@ -361,9 +452,10 @@ impl ImportDialog {
             ..options
         };
         let path = self.path.clone();
-        let residents = self.layer == LayerKind::Residents;
+        let layer = self.layer;
+        let residents = layer == LayerKind::Residents;
         self.preview_job = Some(Job::spawn(runner, move |_| {
-            let preview = io::preview(&path, &options)?;
+            let preview = io::preview_layer(&path, layer, &options)?;
             let sizes = residents
                 .then(|| io::residents_polygon_sizes(&path, &options).ok())
                 .flatten();
@@ -388,10 +480,12 @@ impl ImportDialog {
                 // system chosen.
                 self.crs_unknown = (self.geojson_projected && self.crs == CrsChoice::Auto)
                     || preview.crs.to_lowercase().contains("unknown")
-                    || preview
-                        .warnings
-                        .iter()
-                        .any(|w| w.message.starts_with("coordinate system not usable"));
+                    || preview.warnings.iter().any(|w| {
+                        // Beijing 1954 / Xian 1980 without parameters:
+                        // the datum row asks for those instead.
+                        w.message.starts_with("coordinate system not usable")
+                            && !w.message.contains("--towgs84")
+                    });
                 if !self.columns_seeded {
                     self.columns = preview.guessed.clone();
                     self.columns_seeded = true;
@@ -411,7 +505,10 @@ impl ImportDialog {
                 Ok(preview)
             }
             Ok(Err(e)) => {
-                self.crs_unknown = matches!(e, LoadError::Crs { .. });
+                // A Beijing 1954 / Xian 1980 file needs parameters, not
+                // another system.
+                self.crs_unknown =
+                    matches!(e, LoadError::Crs { .. }) && !e.to_string().contains("--towgs84");
                 Err(e.to_string())
             }
             Err(e) => Err(e.to_string()),
@@ -690,6 +787,10 @@ impl Workspace {
     ) -> bool {
         match result {
             Ok(outcome) => {
+                // The choices go into the project file with the layer.
+                if let Ok(options) = dialog.options() {
+                    *self.project_file.options.get_mut(dialog.layer) = options;
+                }
                 self.fit_after_load = dialog.layer == LayerKind::Townships;
                 // Hand the outcome to the app's load pipeline (applies it,
                 // reports the file, re-assesses).
@@ -828,5 +929,37 @@ mod tests {
         let o = d.options().unwrap();
         assert_eq!(o.crs, Crs::Gcj02);
         assert_eq!(o.encoding, Some(encoding_rs::GBK));
+    }
+
+    /// A Beijing 1954 code asks for parameters; typed ones and the accepted
+    /// approximate set reach the options; bad ones are an error.
+    #[test]
+    fn old_datums_take_parameters_in_the_dialog() {
+        let mut d = ImportDialog::new(
+            &ImportRequest {
+                what: Some(Import::Layer(LayerKind::Townships)),
+                path: PathBuf::from("/nowhere/plan.shp"),
+            },
+            Format::Shapefile,
+        );
+        assert_eq!(d.old_datum(), None);
+        d.crs = CrsChoice::Epsg;
+        d.epsg = "2437".into();
+        assert_eq!(d.old_datum(), Some(OldDatum::Beijing1954));
+        assert_eq!(d.options().unwrap().towgs84, None);
+        d.approximate_datum = true;
+        assert_eq!(d.options().unwrap().towgs84, Some(DatumShift::Approximate));
+        d.towgs84 = "15.8,-154.4,-82.3".into();
+        assert_eq!(
+            d.options().unwrap().towgs84,
+            Some(DatumShift::Parameters(vec![15.8, -154.4, -82.3]))
+        );
+        d.towgs84 = "15.8,-154.4".into();
+        assert!(d.options().unwrap_err().contains("got 2 numbers"));
+        // A .prj in Xian 1980 is recognised from the preview's message.
+        d.crs = CrsChoice::Auto;
+        d.towgs84.clear();
+        d.preview = Some(Err(OldDatum::Xian1980.needs_parameters("plan.prj")));
+        assert_eq!(d.old_datum(), Some(OldDatum::Xian1980));
     }
 }

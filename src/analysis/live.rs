@@ -44,11 +44,7 @@ impl LiveAssessment {
         let mut timings = PhaseTimings::default();
         let study = engine::prepare(layers, profile, progress, &mut timings)?;
         let clock = Instant::now();
-        let placed: Vec<Option<Placed>> = study
-            .place_all(&layers.facilities)
-            .into_iter()
-            .map(Some)
-            .collect();
+        let placed: Vec<Option<Placed>> = study.place_all(&layers.facilities);
         timings.snap += clock.elapsed().as_secs_f64();
         progress.check()?;
         progress.phase("routes", 0.35);
@@ -72,8 +68,8 @@ impl LiveAssessment {
             profile,
             &slots,
             &minutes,
-            facilities.len(),
-            Self::warnings_for(&study, &placed),
+            placed.iter().flatten().count(),
+            Self::warnings_for(&study, &facilities, &placed),
         );
         timings.aggregate = clock.elapsed().as_secs_f64();
         progress.phase("done", 1.0);
@@ -87,6 +83,12 @@ impl LiveAssessment {
             minutes,
             blind_spots,
             timings,
+            set_aside: study
+                .set_aside
+                .iter()
+                .cloned()
+                .chain(study.stray_facilities(facilities.iter().map(Option::as_ref)))
+                .collect(),
         };
         Ok(Self {
             profile: profile.clone(),
@@ -98,9 +100,19 @@ impl LiveAssessment {
         })
     }
 
-    fn warnings_for(study: &Study, placed: &[Option<Placed>]) -> Vec<String> {
+    fn warnings_for(
+        study: &Study,
+        facilities: &[Option<Facility>],
+        placed: &[Option<Placed>],
+    ) -> Vec<String> {
         let list: Vec<Placed> = placed.iter().flatten().cloned().collect();
         let mut w = study.warnings.clone();
+        w.extend(
+            study
+                .stray_facilities(facilities.iter().map(Option::as_ref))
+                .iter()
+                .map(super::SetAside::message),
+        );
         w.extend(study.placement_warnings(&list));
         w
     }
@@ -145,7 +157,7 @@ impl LiveAssessment {
         }
         let after = self.facilities[id as usize]
             .as_ref()
-            .map(|f| self.study.place(f));
+            .and_then(|f| self.study.place(f));
         self.placed[id as usize] = after.clone();
         let touched: Vec<usize> = self
             .assessment
@@ -202,7 +214,7 @@ impl LiveAssessment {
             &mut self.assessment.report,
             &mut self.assessment.blind_spots,
         );
-        self.assessment.report.method.facilities = self.facilities.iter().flatten().count();
+        self.assessment.report.method.facilities = self.placed.iter().flatten().count();
         Ok(EditEffect {
             columns: touched.len(),
             seconds: clock.elapsed().as_secs_f64(),

@@ -125,7 +125,8 @@ impl StudyExtent {
         }
         let dlat = STRAY_DISTANCE_M / MIN_METRES_PER_DEGREE;
         let widest = (bounds[1].abs().max(bounds[3].abs()) + dlat).min(89.9);
-        let dlon = (STRAY_DISTANCE_M / (MIN_METRES_PER_DEGREE * widest.to_radians().cos())).min(360.0);
+        let dlon =
+            (STRAY_DISTANCE_M / (MIN_METRES_PER_DEGREE * widest.to_radians().cos())).min(360.0);
         let outer = [
             bounds[0] - dlon,
             bounds[1] - dlat,
@@ -271,13 +272,7 @@ pub(crate) fn without_strays<'a>(
                 .coords()
                 .find(|c| extent.is_stray(c.x, c.y))
                 .expect("a stray road has a stray vertex");
-            set_aside.extend(extent.check_point(
-                "roads",
-                i,
-                None,
-                first_stray.x,
-                first_stray.y,
-            ));
+            set_aside.extend(extent.check_point("roads", i, None, first_stray.x, first_stray.y));
             kept.extend(cut_at_strays(road, extent));
         }
         *roads = kept;

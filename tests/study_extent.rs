@@ -121,3 +121,99 @@ fn a_stray_facility_added_by_an_edit_changes_nothing() {
     .unwrap();
     assert_eq!(figures(&live.assessment().report), before);
 }
+
+/// A project over the demo data with one layout holding `edits` (JSON).
+fn demo_project(dir: &Path, layout: &str, edits: Value) -> PathBuf {
+    use lifecircle::model::{LayerFiles, Layout, Project};
+    let paths = io::demo_layer_paths();
+    let profile = io::load_profile(&io::demo_profile_path()).unwrap();
+    let mut project = Project::new(
+        "bad edits",
+        LayerFiles {
+            townships: Some(paths.townships),
+            facilities: Some(paths.facilities),
+            residents: paths.residents,
+            roads: paths.roads,
+        },
+        profile,
+    );
+    project.layouts.push(Layout {
+        name: layout.into(),
+        facilities_file: None,
+        edits: Vec::new(),
+    });
+    let path = dir.join("bad.lifecircle.json");
+    io::save_project(&path, &project).unwrap();
+    // Edits written as a file would hold them, not as this build makes them.
+    let mut v: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    v["layouts"][0]["edits"] = edits;
+    std::fs::write(&path, serde_json::to_string_pretty(&v).unwrap()).unwrap();
+    path
+}
+
+fn facility_json(lon: f64, lat: f64) -> Value {
+    serde_json::json!({"category": "kindergarten", "name": "新园", "location": {"x": lon, "y": lat}})
+}
+
+#[test]
+fn edits_that_do_not_fit_are_refused_on_the_command_line() {
+    let dir = std::env::temp_dir().join(format!("lifecircle-bad-edits-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let exe = env!("CARGO_BIN_EXE_lifecircle");
+    let n = io::load_facilities(
+        &io::demo_layer_paths().facilities,
+        &io::load_profile(&io::demo_profile_path())
+            .unwrap()
+            .category_ids(),
+    )
+    .unwrap()
+    .items
+    .len() as u64;
+    let cases: Vec<(Value, &str)> = vec![
+        (
+            serde_json::json!([{"edit": "add", "id": 4294967295u64, "facility": facility_json(115.0, 30.0)}]),
+            "the next id is",
+        ),
+        (
+            serde_json::json!([{"edit": "add", "id": n, "facility": facility_json(1e308, -1e308)}]),
+            "not a longitude/latitude",
+        ),
+        (
+            serde_json::json!([{"edit": "add", "id": n, "facility": facility_json(-155.06, 30.0)}]),
+            "outside the study area",
+        ),
+        (
+            serde_json::json!([{"edit": "move", "id": 4294967295u64, "from": {"x": 0.0, "y": 0.0}, "to": {"x": 0.0, "y": 0.0}}]),
+            "does not have",
+        ),
+        (
+            serde_json::json!([{"edit": "set_category", "id": 0, "from": "a", "to": "casino"}]),
+            "not in the profile",
+        ),
+    ];
+    for (i, (edits, what)) in cases.into_iter().enumerate() {
+        let case = dir.join(format!("case{i}"));
+        std::fs::create_dir_all(&case).unwrap();
+        let project = demo_project(&case, "方案乙", edits);
+        for args in [
+            vec!["compare", "--a", "baseline", "--b", "方案乙"],
+            vec!["suggest", "--tier", "t15", "--layout", "方案乙"],
+        ] {
+            let out = case.join("out");
+            let o = std::process::Command::new(exe)
+                .args(&args)
+                .args(["--project", project.to_str().unwrap()])
+                .args(["--out", out.to_str().unwrap()])
+                .output()
+                .unwrap();
+            let err = String::from_utf8_lossy(&o.stderr);
+            assert_eq!(o.status.code(), Some(2), "{args:?} case {i}: {err}");
+            assert!(err.contains("bad.lifecircle.json"), "{err}");
+            assert!(err.contains("layout \"方案乙\", edit 1:"), "{err}");
+            assert!(err.contains(what), "case {i}: {err}");
+            assert!(!out.exists(), "case {i}: output left behind");
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

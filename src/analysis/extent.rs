@@ -13,7 +13,7 @@
 //! Layer: analysis (reads `model` and `geodesy` only).
 
 use crate::geodesy::ellipsoid_distance;
-use crate::model::{Layers, Road, Township};
+use crate::model::{EditProblem, Layers, Layout, Profile, Road, Township};
 
 /// How far outside every township's bounding box a feature may lie and
 /// still take part (metres). Wide enough for facilities across the border
@@ -27,7 +27,7 @@ const MIN_METRES_PER_DEGREE: f64 = 110_000.0;
 
 /// The townships' extent and what it decides.
 #[derive(Clone, Debug)]
-pub(crate) struct StudyExtent {
+pub struct StudyExtent {
     /// `[min_lon, min_lat, max_lon, max_lat]` of every township.
     pub bounds: [f64; 4],
     /// Each township's box.
@@ -166,13 +166,27 @@ impl StudyExtent {
         (nearest > STRAY_DISTANCE_M).then_some(Some(nearest))
     }
 
+    /// `Err` saying what is wrong when a facility at (lon, lat) would be
+    /// set aside (for checking edits before use).
+    pub fn check(&self, lon: f64, lat: f64) -> Result<(), String> {
+        match self.outside(lon, lat) {
+            None => Ok(()),
+            Some(Some(d)) => Err(format!(
+                "it lies {:.1} km outside the study area (more than {:.0} km from every township)",
+                d / 1000.0,
+                STRAY_DISTANCE_M / 1000.0
+            )),
+            Some(None) => Err("it is not a longitude/latitude (-180 to 180, -90 to 90)".into()),
+        }
+    }
+
     /// Whether (lon, lat) is set aside.
     pub fn is_stray(&self, lon: f64, lat: f64) -> bool {
         self.outside(lon, lat).is_some()
     }
 
     /// The set-aside record of a point feature, when it is stray.
-    pub fn check_point(
+    pub(crate) fn check_point(
         &self,
         layer: &'static str,
         index: usize,
@@ -189,6 +203,28 @@ impl StudyExtent {
             distance_m,
         })
     }
+}
+
+/// `layout` without the edits that do not fit its starting facilities
+/// `start`, the profile's categories or the study extent of `townships`
+/// (see [`Layout::checked`]), and what is wrong with each left out.
+pub fn checked_layout(
+    layout: &Layout,
+    start: &[crate::model::Facility],
+    townships: &[Township],
+    profile: &Profile,
+) -> (Layout, Vec<EditProblem>) {
+    let extent = StudyExtent::of(townships);
+    let known = profile.category_ids();
+    layout.checked(
+        start,
+        &|c: &str| known.contains(&c),
+        &|lon, lat| match &extent {
+            Some(e) => e.check(lon, lat),
+            None if (-180.0..=180.0).contains(&lon) && (-90.0..=90.0).contains(&lat) => Ok(()),
+            None => Err("it is not a longitude/latitude (-180 to 180, -90 to 90)".into()),
+        },
+    )
 }
 
 const EMPTY: [f64; 4] = [

@@ -16,6 +16,8 @@ pub enum EditError {
     UnknownFacility(u32),
     #[error("facility #{0} exists already")]
     AlreadyExists(u32),
+    #[error("facility #{0} cannot be added: the next free id is #{1}")]
+    NotNextId(u32, u32),
 }
 
 /// What an edit cost.
@@ -146,6 +148,9 @@ impl LiveAssessment {
             .is_some_and(Option::is_some);
         match edit {
             Edit::Add { .. } if exists => return Err(EditError::AlreadyExists(id)),
+            Edit::Add { .. } if id as usize > self.facilities.len() => {
+                return Err(EditError::NotNextId(id, self.facilities.len() as u32));
+            }
             Edit::Add { .. } => {}
             _ if !exists => return Err(EditError::UnknownFacility(id)),
             _ => {}

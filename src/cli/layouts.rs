@@ -6,8 +6,8 @@
 
 use super::{InputArgs, LoadedStudy, load_study, write_outputs};
 use crate::analysis::{
-    Comparison, LiveAssessment, Progress, SuggestRequest, assess, compare, suggest_joint_sites,
-    suggest_sites,
+    Comparison, LiveAssessment, Progress, SuggestRequest, assess, checked_layout, compare,
+    suggest_joint_sites, suggest_sites,
 };
 use crate::io;
 use crate::model::{Facility, Layers, Project};
@@ -112,6 +112,7 @@ fn layout_facilities(
     name: &str,
     study: &LoadedStudy,
     project: Option<&Project>,
+    project_path: Option<&Path>,
 ) -> Result<Vec<Facility>, Vec<String>> {
     if name == "baseline" {
         return Ok(study.layers.facilities.clone());
@@ -121,6 +122,21 @@ fn layout_facilities(
             Some(f) => load_facilities_file(Path::new(f), study)?,
             None => study.layers.facilities.clone(),
         };
+        // Every edit is checked before use: an edit that does not fit is
+        // refused with what is wrong, never applied.
+        let (_, problems) = checked_layout(layout, &start, &study.layers.townships, &study.profile);
+        if !problems.is_empty() {
+            let file = project_path.map_or(String::new(), |p| format!("{}: ", p.display()));
+            return Err(problems
+                .iter()
+                .map(|p| {
+                    format!(
+                        "{file}layout {:?}, edit {}: {}",
+                        layout.name, p.number, p.message
+                    )
+                })
+                .collect());
+        }
         return Ok(layout
             .facility_table(&start)
             .into_iter()
@@ -163,8 +179,18 @@ fn with_facilities(layers: &Layers, facilities: Vec<Facility>) -> Layers {
 /// `lifecircle compare`.
 pub fn run_compare(args: &CompareArgs) -> Result<(), Vec<String>> {
     let (study, project) = open_study(&args.study)?;
-    let a_facilities = layout_facilities(&args.a, &study, project.as_ref())?;
-    let b_facilities = layout_facilities(&args.b, &study, project.as_ref())?;
+    let a_facilities = layout_facilities(
+        &args.a,
+        &study,
+        project.as_ref(),
+        args.study.project.as_deref(),
+    )?;
+    let b_facilities = layout_facilities(
+        &args.b,
+        &study,
+        project.as_ref(),
+        args.study.project.as_deref(),
+    )?;
     let progress = Progress::new();
     let a = assess(
         &with_facilities(&study.layers, a_facilities),
@@ -278,7 +304,12 @@ pub fn run_suggest(args: &SuggestArgs) -> Result<(), Vec<String>> {
                 .ok_or_else(|| vec![format!("no township named {name:?}")])? as u32,
         ),
     };
-    let facilities = layout_facilities(&args.layout, &study, project.as_ref())?;
+    let facilities = layout_facilities(
+        &args.layout,
+        &study,
+        project.as_ref(),
+        args.study.project.as_deref(),
+    )?;
     let layers = with_facilities(&study.layers, facilities);
     let progress = Progress::new();
     let live = LiveAssessment::new(&layers, profile, &progress).map_err(|e| vec![e.to_string()])?;

@@ -9,7 +9,7 @@ mod profile;
 mod project;
 mod settlement;
 
-pub use layout::{Edit, FacilityId, Layout};
+pub use layout::{Edit, EditProblem, FacilityId, Layout};
 pub use project::{LayerFiles, PROJECT_FORMAT, PROJECT_VERSION, Project, ViewState};
 pub use settlement::Settlement;
 

@@ -255,6 +255,7 @@ fn run_assess(args: &AssessArgs) -> Result<(), Vec<String>> {
     let mut assessment =
         assess(&study.layers, &study.profile, &Progress::new()).map_err(|e| vec![e.to_string()])?;
     let sharing = study.add_shared_figures(&mut assessment);
+    name_set_aside_files(&mut assessment, &args.input);
     let mut report = assessment.report.clone();
     let mut warnings: Vec<String> = study.warnings.iter().map(|w| w.to_string()).collect();
     warnings.append(&mut report.warnings);
@@ -301,6 +302,34 @@ fn run_assess(args: &AssessArgs) -> Result<(), Vec<String>> {
         println!("{} {mb:.0} MB", args.lang.pick("内存峰值", "peak memory"));
     }
     Ok(())
+}
+
+/// The warnings about set-aside features name their files (the analysis
+/// knows only layers), and go to stderr too.
+pub(crate) fn name_set_aside_files(assessment: &mut analysis::Assessment, input: &InputArgs) {
+    let demo = io::demo_layer_paths();
+    let file_of = |layer: &str| -> Option<PathBuf> {
+        let any = input.townships.is_some() || input.facilities.is_some();
+        match layer {
+            "facilities" if any => input.facilities.clone(),
+            "residents" if any => input.residents.clone(),
+            "roads" if any => input.roads.clone(),
+            "facilities" => Some(demo.facilities.clone()),
+            "residents" => demo.residents.clone(),
+            _ => demo.roads.clone(),
+        }
+    };
+    for s in &assessment.set_aside {
+        let plain = s.message();
+        let file = file_of(s.layer).map(|p| p.display().to_string());
+        let named = s.message_in(file.as_deref());
+        eprintln!("warning: {named}");
+        for w in &mut assessment.report.warnings {
+            if *w == plain {
+                *w = named.clone();
+            }
+        }
+    }
 }
 
 /// Peak resident memory of this process (Linux `VmHWM`), in megabytes.

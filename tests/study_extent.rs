@@ -67,7 +67,7 @@ fn a_stray_facility_changes_no_cell_of_helsinki() {
         .report
         .warnings
         .iter()
-        .find(|w| w.contains(&format!("facility {n} ")))
+        .find(|w| w.contains(&format!("facility {n} of those loaded")))
         .unwrap_or_else(|| panic!("no warning names facility {n}: {:?}", with.report.warnings));
     assert!(warning.contains("-155.06"), "{warning}");
     assert!(warning.contains("km outside"), "{warning}");
@@ -96,7 +96,7 @@ fn a_stray_facility_changes_no_cell_of_helsinki() {
         c.report
             .warnings
             .iter()
-            .any(|w| w.contains("resident point 20 "))
+            .any(|w| w.contains("resident point 20 of those loaded"))
     );
 }
 
@@ -216,4 +216,62 @@ fn edits_that_do_not_fit_are_refused_on_the_command_line() {
         }
     }
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn assess_names_the_file_of_a_stray_facility() {
+    let Some(dir) = helsinki() else { return };
+    let tmp = std::env::temp_dir().join(format!("lifecircle-stray-cli-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&tmp);
+    std::fs::create_dir_all(&tmp).unwrap();
+    let mut fc: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("facilities.geojson")).unwrap())
+            .unwrap();
+    let features = fc["features"].as_array_mut().unwrap();
+    let mut typo = features[3].clone();
+    typo["geometry"]["coordinates"][0] = serde_json::json!(-155.06);
+    let name = typo["properties"]["name"].as_str().unwrap().to_string();
+    features.push(typo);
+    let stray = tmp.join("stray-facilities.geojson");
+    std::fs::write(&stray, serde_json::to_string(&fc).unwrap()).unwrap();
+    let exe = env!("CARGO_BIN_EXE_lifecircle");
+    let run = |facilities: &Path, out: &Path| {
+        let o = std::process::Command::new(exe)
+            .arg("assess")
+            .args([
+                "--townships",
+                dir.join("townships.geojson").to_str().unwrap(),
+            ])
+            .args(["--facilities", facilities.to_str().unwrap()])
+            .args([
+                "--residents",
+                dir.join("residents.geojson").to_str().unwrap(),
+            ])
+            .args(["--roads", dir.join("roads.geojson").to_str().unwrap()])
+            .args(["--profile", dir.join("profile.json").to_str().unwrap()])
+            .args(["--out", out.to_str().unwrap(), "--lang", "en"])
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let mut v: Value =
+            serde_json::from_str(&std::fs::read_to_string(out.join("coverage.json")).unwrap())
+                .unwrap();
+        let warnings = v.as_object_mut().unwrap().remove("warnings").unwrap();
+        (v, warnings, String::from_utf8_lossy(&o.stderr).into_owned())
+    };
+    let (base, _, _) = run(&dir.join("facilities.geojson"), &tmp.join("base"));
+    let (with, warnings, stderr) = run(&stray, &tmp.join("with"));
+    assert_eq!(with, base, "a stray facility changed coverage.json");
+    let expected = "stray-facilities.geojson, facility ";
+    assert!(
+        warnings
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(Value::as_str)
+            .any(|w| w.contains(expected) && w.contains(&name) && w.contains("(-155.060000, ")),
+        "{warnings}"
+    );
+    assert!(stderr.contains(expected), "{stderr}");
+    let _ = std::fs::remove_dir_all(&tmp);
 }

@@ -56,14 +56,28 @@ pub struct SetAside {
 }
 
 impl SetAside {
-    /// The warning shown for it.
+    /// The warning shown for it, naming its layer.
     pub fn message(&self) -> String {
+        self.message_in(None)
+    }
+
+    /// The warning, naming the layer's `file` when known.
+    pub fn message_in(&self, file: Option<&str>) -> String {
         let what = match self.layer {
             "facilities" => "facility",
             "residents" => "resident point",
             _ => "road",
         };
-        let mut text = format!("{} layer, {what} {}", self.layer, self.feature);
+        // The number counts the features as loaded: a file's features
+        // skipped for other reasons (each with its own warning) are not
+        // counted, so the name and position say which one it is.
+        let mut text = match file {
+            Some(f) => format!("{f}, {what} {} of those loaded", self.feature),
+            None => format!(
+                "{} layer, {what} {} of those loaded",
+                self.layer, self.feature
+            ),
+        };
         if let Some(n) = self.name.as_ref().filter(|n| !n.is_empty()) {
             text.push_str(&format!(" ({})", cut_label(n, 60)));
         }
@@ -450,8 +464,12 @@ mod tests {
         assert_eq!(kept.residents.as_ref().unwrap().len(), 1);
         assert_eq!(kept.roads.as_ref().unwrap().len(), 2);
         assert_eq!(set_aside.len(), 2);
-        assert!(set_aside[0].message().contains("resident point 2"));
-        assert!(set_aside[1].message().contains("road 1"));
+        assert!(
+            set_aside[0]
+                .message()
+                .contains("resident point 2 of those loaded")
+        );
+        assert!(set_aside[1].message().contains("road 1 of those loaded"));
     }
 
     #[test]

@@ -211,9 +211,7 @@ pub(crate) fn capacity(field: &Field) -> Result<Option<f64>, String> {
     match number(field, "capacity")? {
         Some(c) if c < 0.0 => Err(format!("capacity {c} is negative")),
         Some(c) if c == 0.0 => Err("capacity 0 is not a number > 0".to_string()),
-        Some(c) if c > MAX_CAPACITY => {
-            Err(format!("capacity {c:e} is more than {MAX_CAPACITY:e}"))
-        }
+        Some(c) if c > MAX_CAPACITY => Err(format!("capacity {c:e} is more than {MAX_CAPACITY:e}")),
         c => Ok(c),
     }
 }
@@ -336,10 +334,26 @@ mod tests {
     fn capacity_rules() {
         assert_eq!(capacity(&Field::Missing), Ok(None));
         assert_eq!(capacity(&Field::Number(60.0)), Ok(Some(60.0)));
-        assert!(capacity(&Field::Number(0.0)).unwrap_err().contains("not a number > 0"));
-        assert!(capacity(&Field::Number(-1.0)).unwrap_err().contains("negative"));
-        assert!(capacity(&Field::Number(2e7)).unwrap_err().contains("2e7 is more than 1e7"));
-        assert!(capacity(&Field::Text("inf")).unwrap_err().contains("not a finite"));
+        assert!(
+            capacity(&Field::Number(0.0))
+                .unwrap_err()
+                .contains("not a number > 0")
+        );
+        assert!(
+            capacity(&Field::Number(-1.0))
+                .unwrap_err()
+                .contains("negative")
+        );
+        assert!(
+            capacity(&Field::Number(2e7))
+                .unwrap_err()
+                .contains("2e7 is more than 1e7")
+        );
+        assert!(
+            capacity(&Field::Text("inf"))
+                .unwrap_err()
+                .contains("not a finite")
+        );
     }
 
     #[test]

@@ -106,13 +106,7 @@ impl SetAside {
     }
 }
 
-/// `text` cut to at most `max` characters, with an ellipsis when cut.
-pub(crate) fn cut_label(text: &str, max: usize) -> String {
-    match text.char_indices().nth(max) {
-        Some((end, _)) => format!("{}…", &text[..end]),
-        None => text.to_string(),
-    }
-}
+pub use crate::io::cut_label;
 
 impl StudyExtent {
     /// The extent of `townships`; `None` without a township with a finite

@@ -29,7 +29,7 @@ pub use aggregate::BlindSpot;
 pub use assess::{Assessment, assess, facility_reach};
 pub use compare::{AreaDelta, CategoryDelta, Comparison, ResidentChange, TierDelta, compare};
 pub use demand::area_grid;
-pub use extent::{STRAY_DISTANCE_M, SetAside, StudyExtent, checked_layout};
+pub use extent::{STRAY_DISTANCE_M, SetAside, StudyExtent, checked_layout, cut_label};
 pub use facility_catchment::{FacilityCatchment, facility_catchments};
 pub use live::{EditEffect, EditError, LiveAssessment};
 pub use progress::{Cancelled, Progress};

@@ -147,6 +147,26 @@ pub(crate) fn text(field: &Field) -> Option<String> {
     }
 }
 
+/// The most characters a name (of a township, a facility, a resident
+/// point) keeps: real names are far shorter, and a name repeats in every
+/// row of every table and on every map.
+pub const MAX_NAME_CHARS: usize = 200;
+
+/// `text` cut to at most `max` characters, with an ellipsis when cut
+/// (names in warnings, on map images and in the app: a 100,000-character
+/// township name must not become 100,000 glyphs).
+pub fn cut_label(text: &str, max: usize) -> String {
+    match text.char_indices().nth(max) {
+        Some((end, _)) => format!("{}…", &text[..end]),
+        None => text.to_string(),
+    }
+}
+
+/// A feature's name: its text, cut to [`MAX_NAME_CHARS`] with an ellipsis.
+pub(crate) fn name(field: &Field) -> Option<String> {
+    text(field).map(|t| cut_label(&t, MAX_NAME_CHARS))
+}
+
 /// A number written as a number or as text; `Ok(None)` when missing.
 pub(crate) fn number(field: &Field, what: &str) -> Result<Option<f64>, String> {
     let n = match field {

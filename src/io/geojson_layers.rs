@@ -30,7 +30,7 @@ struct RawFeature {
 impl RawFeature {
     /// The feature's name for messages, when it has one.
     fn label(&self, aliases: &[&str]) -> Option<String> {
-        fields::text(&fields::property(&self.properties, aliases))
+        fields::name(&fields::property(&self.properties, aliases))
     }
 
     /// The geometry, read by the `geojson` crate, or why it cannot be.

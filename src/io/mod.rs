@@ -56,7 +56,7 @@ pub use coords::{
 };
 pub use crs::{CoordinateSystem, Crs};
 pub use dbf::write_dbf;
-pub use fields::{MAX_CAPACITY, MAX_POPULATION};
+pub use fields::{MAX_CAPACITY, MAX_NAME_CHARS, MAX_POPULATION, cut_label};
 pub use options::{ColumnChoice, ImportOptions, PREVIEW_ROWS, Preview, parse_encoding};
 pub use project::{ProjectError, load_project, recovery_path, save_project};
 pub use reproject::geojson_looks_projected;

@@ -233,6 +233,13 @@ pub(crate) fn townships(source: &Source, text: &str) -> Result<Loaded<Township>,
         let boundary = match boundary {
             Ok(b) => b,
             Err(why) => {
+                let why = match &name {
+                    Some(n) => why.replace(
+                        "the boundary crosses",
+                        &format!("the boundary of township {n:?} crosses"),
+                    ),
+                    None => why,
+                };
                 warn(format!("{why}; it is skipped"));
                 continue;
             }
@@ -253,7 +260,7 @@ pub(crate) fn townships(source: &Source, text: &str) -> Result<Loaded<Township>,
         let crossings = geometry::crossing_caveats(&boundary);
         if !crossings.is_empty() {
             warn(format!(
-                "the boundary is not a valid polygon ({}); it is kept, but residents near the crossing may be counted in the wrong township",
+                "the boundary of township {name:?} crosses itself: {}; it is kept, but residents near the crossing may be counted in the wrong township",
                 crossings.join(", ")
             ));
         }

@@ -180,7 +180,7 @@ fn townships_are_validated() {
             "towns.geojson, feature 7 (短): the outer ring has 3 positions; a closed ring needs at least 4; it is skipped",
             "towns.geojson, feature 8 (投影): the outer ring: coordinates (512345.0, 3312345.0) are outside longitude/latitude range: the file looks projected; convert it to WGS84 lon/lat; it is skipped",
             "towns.geojson, feature 9 (无几何): has no geometry; it is skipped",
-            "towns.geojson, feature 10 (交叉): the boundary is not a valid polygon (the outer ring crosses itself); it is kept, but residents near the crossing may be counted in the wrong township",
+            "towns.geojson, feature 10 (交叉): the boundary of township \"交叉\" crosses itself: the outer ring at (125.066667, 30.066667); it is kept, but residents near the crossing may be counted in the wrong township",
         ]
     );
 }

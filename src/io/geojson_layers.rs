@@ -98,9 +98,15 @@ fn read_features(
     let root: RawRoot<'_> = match serde_json::from_str(text) {
         Ok(root) => root,
         Err(e) => {
+            if let Some(twice) = duplicate_key(&e) {
+                return Err(LoadError::Unreadable {
+                    what: "GeoJSON file",
+                    message: twice,
+                    path: source.path.clone(),
+                });
+            }
             // Valid JSON but not an object: say what it is.
             let value: Value = serde_json::from_str(text).map_err(json_error)?;
-            let _ = e;
             return Err(not_geojson(json_kind(&value)));
         }
     };
@@ -154,9 +160,25 @@ fn read_features(
     Ok((features, warnings))
 }
 
+/// "the key "features" appears twice (line …, column …)" for serde's
+/// duplicate-field error, which otherwise reads as a wrong type.
+pub(crate) fn duplicate_key(e: &serde_json::Error) -> Option<String> {
+    let text = e.to_string();
+    let key = text.strip_prefix("duplicate field `")?.split('`').next()?;
+    Some(format!(
+        "the key {key:?} appears twice (line {}, column {})",
+        e.line(),
+        e.column()
+    ))
+}
+
 fn feature(number: usize, raw: &RawValue) -> Result<RawFeature, String> {
     let entry: RawEntry<'_> = match serde_json::from_str(raw.get()) {
         Ok(entry) => entry,
+        Err(e) if duplicate_key(&e).is_some() => {
+            let twice = duplicate_key(&e).unwrap_or_default();
+            return Err(format!("{twice} in this feature; it is skipped"));
+        }
         Err(_) => {
             let value: Value = serde_json::from_str(raw.get()).unwrap_or(Value::Null);
             return Err(format!(

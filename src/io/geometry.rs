@@ -5,7 +5,7 @@
 //! a (0, 0) placeholder for a missing location, too-short rings — are caught
 //! here and explained, so a planner knows what to fix in the source file.
 
-use geo::{Area as _, Coord, Intersects as _, Line, LineString, MultiPolygon, Point, Polygon};
+use geo::{Area as _, Coord, Line, LineString, MultiPolygon, Point, Polygon};
 use geojson::Position;
 
 /// A WGS84 lon/lat coordinate, or why `(x, y)` is not one.

@@ -480,10 +480,34 @@ fn roads_from(source: &Source, bytes: &[u8], format: Format) -> Result<Loaded<Ro
 }
 
 fn profile_from(source: &Source, bytes: &[u8]) -> Result<Profile, LoadError> {
-    Profile::from_json(&text::decode(bytes).text).map_err(|message| LoadError::Profile {
+    let text = text::decode(bytes).text;
+    let fail = |message: String| LoadError::Profile {
         message,
         path: source.path.clone(),
-    })
+    };
+    // Say what is wrong in a planner's terms before serde's type names.
+    match serde_json::from_str::<serde_json::Value>(&text) {
+        Ok(serde_json::Value::Object(_)) => {}
+        Ok(other) => {
+            let found = match other {
+                serde_json::Value::Array(_) => "a list",
+                serde_json::Value::String(_) => "a text",
+                serde_json::Value::Number(_) => "a number",
+                serde_json::Value::Bool(_) => "true or false",
+                _ => "null",
+            };
+            return Err(fail(format!(
+                "the profile file must be an object with \"tiers\" (a list of tiers, each with \"id\", \"minutes\", \"mode\" and \"categories\") and optionally \"categories\", \"modes\" and \"groups\"; this file holds {found}"
+            )));
+        }
+        Err(e) => return Err(fail(format!("not valid JSON: {e}"))),
+    }
+    if let Err(e) = serde_json::from_str::<Profile>(&text)
+        && let Some(twice) = geojson_layers::duplicate_key(&e)
+    {
+        return Err(fail(twice));
+    }
+    Profile::from_json(&text).map_err(fail)
 }
 
 /// Township boundaries (GeoJSON Polygon/MultiPolygon with a unique `name`).

@@ -832,3 +832,41 @@ fn demo_profile_resolves_chinese_categories() {
     assert_eq!(m.resolve("敬老院"), Some("elderly_care_home"));
     assert_eq!(m.resolve("kindergarten"), Some("kindergarten"));
 }
+
+#[test]
+fn profile_and_geojson_shape_mistakes_are_named() {
+    let err = parse_profile("p.json", b"[{\"tiers\":[]}]")
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("the profile file must be an object with \"tiers\"")
+            && err.contains("holds a list"),
+        "{err}"
+    );
+    let err = parse_profile("p.json", b"{\"tiers\":[],\"tiers\":[]}")
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("the key \"tiers\" appears twice"), "{err}");
+    let ok = std::fs::read(crate::io::demo_profile_path()).unwrap();
+    let mut bom = b"\xEF\xBB\xBF".to_vec();
+    bom.extend(&ok);
+    assert!(parse_profile("p.json", &bom).is_ok(), "a BOM is accepted");
+
+    let twice = format!(
+        r#"{{"type":"FeatureCollection","features":[{}],"features":[]}}"#,
+        feature(r#"{"name":"A"}"#, SQUARE)
+    );
+    let err = parse_townships("t.geojson", twice.as_bytes(), Format::GeoJson)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("the key \"features\" appears twice"), "{err}");
+    let inner =
+        r#"{"type":"Feature","properties":{"name":"A"},"properties":{"name":"B"},"geometry":null}"#;
+    let bytes = fc(&[&feature(r#"{"name":"C"}"#, SQUARE), inner]);
+    let loaded = parse_townships("t.geojson", &bytes, Format::GeoJson).unwrap();
+    assert!(
+        messages(&loaded.warnings)[0].contains("feature 2: the key \"properties\" appears twice"),
+        "{:?}",
+        messages(&loaded.warnings)
+    );
+}

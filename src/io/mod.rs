@@ -296,6 +296,16 @@ pub enum LoadError {
     /// A profile that does not parse or does not validate.
     #[error("not a usable profile ({message}): {}", .path.display())]
     Profile { message: String, path: PathBuf },
+    /// No facility of the file has a category of the profile.
+    #[error(
+        "the profile lists no category that any facility has: the profile has {profile}; the facilities file has {found}; choose the profile that goes with these facilities, or map their categories in the import dialog: {}",
+        .path.display()
+    )]
+    NoCommonCategory {
+        profile: String,
+        found: String,
+        path: PathBuf,
+    },
 }
 
 impl LoadError {
@@ -315,7 +325,8 @@ impl LoadError {
             | LoadError::CsvMissingColumn { path, .. }
             | LoadError::Csv { path, .. }
             | LoadError::NothingUsable { path, .. }
-            | LoadError::Profile { path, .. } => path,
+            | LoadError::Profile { path, .. }
+            | LoadError::NoCommonCategory { path, .. } => path,
         }
     }
 }

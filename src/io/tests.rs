@@ -292,7 +292,7 @@ fn facilities_all_unknown_is_an_error() {
         parse_facilities("f.geojson", &fc(&[&one]), Format::GeoJson, &["clinic"]).unwrap_err();
     assert_eq!(
         err.to_string(),
-        "no usable facilities in the file (1 facility has category \"bank\", which the profile does not know; it is skipped (feature 1)): f.geojson"
+        "the profile lists no category that any facility has: the profile has clinic; the facilities file has \"bank\" (1); choose the profile that goes with these facilities, or map their categories in the import dialog: f.geojson"
     );
     // An empty list of known categories accepts everything.
     let loaded = parse_facilities("f.geojson", &fc(&[&one]), Format::GeoJson, &[]).unwrap();

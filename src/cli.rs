@@ -275,12 +275,22 @@ fn run_assess(args: &AssessArgs) -> Result<(), Vec<String>> {
             report::facility_service_csv(&sharing, &study.profile, &study.layers),
         ),
     ];
-    write_outputs(&args.out, &files)?;
-    let spots = args.out.join("blind_spots.geojson");
-    io::write_atomic_with(&spots, |w| {
-        report::write_blind_spots_geojson(w, &assessment, &study.profile, &study.layers.townships)
-    })
-    .map_err(|e| vec![format!("could not write ({e}): {}", spots.display())])?;
+    write_outputs_with(&args.out, &files, |staging| {
+        io::write_atomic_with(&staging.join("blind_spots.geojson"), |w| {
+            report::write_blind_spots_geojson(
+                w,
+                &assessment,
+                &study.profile,
+                &study.layers.townships,
+            )
+        })
+        .map_err(|e| {
+            format!(
+                "could not write ({e}): {}",
+                args.out.join("blind_spots.geojson").display()
+            )
+        })
+    })?;
     print!(
         "{}",
         report::summary_text(&report, &study.profile, args.lang)
@@ -340,19 +350,36 @@ fn peak_memory_mb() -> Option<f64> {
     Some(kb / 1024.0)
 }
 
-/// Write every file atomically into `dir` (created if missing). The texts
-/// are complete before anything is written, so bad input leaves `dir` as it was.
+/// Write every file into `dir` (created if missing), all or nothing (see
+/// [`io::StagedFolder`]). The texts are complete before anything is
+/// written, so bad input leaves `dir` as it was.
 pub fn write_outputs(dir: &Path, files: &[(&str, String)]) -> Result<(), Vec<String>> {
-    std::fs::create_dir_all(dir).map_err(|e| {
+    write_outputs_with(dir, files, |_| Ok(()))
+}
+
+/// Like [`write_outputs`]; `more` writes further (streamed) files into the
+/// staging folder it is given before the folder is put in place.
+pub(crate) fn write_outputs_with(
+    dir: &Path,
+    files: &[(&str, String)],
+    more: impl FnOnce(&Path) -> Result<(), String>,
+) -> Result<(), Vec<String>> {
+    let staged = io::StagedFolder::begin(dir).map_err(|e| {
         vec![format!(
             "could not create the output folder ({e}): {}",
             dir.display()
         )]
     })?;
     for (name, text) in files {
-        let path = dir.join(name);
+        let path = staged.path().join(name);
         io::write_atomic(&path, text.as_bytes())
-            .map_err(|e| vec![format!("could not write ({e}): {}", path.display())])?;
+            .map_err(|e| vec![format!("could not write ({e}): {}", dir.join(name).display())])?;
     }
-    Ok(())
+    more(staged.path()).map_err(|e| vec![e])?;
+    staged.commit().map_err(|e| {
+        vec![format!(
+            "could not put the output folder in place ({e}): {}",
+            dir.display()
+        )]
+    })
 }

@@ -47,7 +47,7 @@ mod table;
 mod text;
 mod town_areas;
 
-pub use atomic::{write_atomic, write_atomic_with};
+pub use atomic::{StagedFolder, write_atomic, write_atomic_with};
 pub use categories::CategoryMatcher;
 pub use convert::{ConvertError, ConvertSummary, convert, guess_layer};
 pub use coords::{

@@ -372,8 +372,12 @@ pub(crate) fn write_outputs_with(
     })?;
     for (name, text) in files {
         let path = staged.path().join(name);
-        io::write_atomic(&path, text.as_bytes())
-            .map_err(|e| vec![format!("could not write ({e}): {}", dir.join(name).display())])?;
+        io::write_atomic(&path, text.as_bytes()).map_err(|e| {
+            vec![format!(
+                "could not write ({e}): {}",
+                dir.join(name).display()
+            )]
+        })?;
     }
     more(staged.path()).map_err(|e| vec![e])?;
     staged.commit().map_err(|e| {

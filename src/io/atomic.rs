@@ -49,6 +49,7 @@ pub fn write_atomic_with(
         Some(parent) if !parent.as_os_str().is_empty() => parent,
         _ => Path::new("."),
     };
+    remove_stale_temps(dir, &file_name.to_string_lossy());
     let tmp = temp_path(dir, &file_name.to_string_lossy());
     let written = write_synced(&tmp, write).and_then(|()| fs::rename(&tmp, path));
     if let Err(e) = written {
@@ -58,6 +59,33 @@ pub fn write_atomic_with(
     }
     sync_dir(dir);
     Ok(())
+}
+
+/// Temporary files of `file_name` in `dir` left by a process that was
+/// killed while writing (its id is in the name, see [`temp_path`]).
+fn remove_stale_temps(dir: &Path, file_name: &str) {
+    if !cfg!(target_os = "linux") {
+        return;
+    }
+    let prefix = format!(".{file_name}.");
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let Some(rest) = name
+            .strip_prefix(&prefix)
+            .and_then(|r| r.strip_suffix(".tmp"))
+        else {
+            continue;
+        };
+        let Some((pid, _)) = rest.split_once('-') else {
+            continue;
+        };
+        if pid.bytes().all(|b| b.is_ascii_digit()) && !Path::new("/proc").join(pid).exists() {
+            let _ = fs::remove_file(entry.path());
+        }
+    }
 }
 
 /// A fresh name for a temporary file beside the target.
@@ -244,7 +272,15 @@ fn exchange(a: &Path, b: &Path) -> io::Result<()> {
         let cb = CString::new(b.as_os_str().as_bytes())?;
         // SAFETY: both are NUL-terminated paths that outlive the call;
         // renameat2 only reads them.
-        let r = unsafe { renameat2(AT_FDCWD, ca.as_ptr(), AT_FDCWD, cb.as_ptr(), RENAME_EXCHANGE) };
+        let r = unsafe {
+            renameat2(
+                AT_FDCWD,
+                ca.as_ptr(),
+                AT_FDCWD,
+                cb.as_ptr(),
+                RENAME_EXCHANGE,
+            )
+        };
         if r == 0 {
             return Ok(());
         }
@@ -281,17 +317,34 @@ mod tests {
             let staged = StagedFolder::begin(&out).unwrap();
             write_atomic(&staged.path().join("coverage.json"), b"half").unwrap();
         }
-        assert_eq!(fs::read_to_string(out.join("coverage.json")).unwrap(), "old");
-        assert_eq!(fs::read_dir(&dir).unwrap().count(), 1, "staging left behind");
+        assert_eq!(
+            fs::read_to_string(out.join("coverage.json")).unwrap(),
+            "old"
+        );
+        assert_eq!(
+            fs::read_dir(&dir).unwrap().count(),
+            1,
+            "staging left behind"
+        );
         // Committed: new files in, other entries kept.
         let staged = StagedFolder::begin(&out).unwrap();
         write_atomic(&staged.path().join("coverage.json"), b"new").unwrap();
         write_atomic(&staged.path().join("maps").join("t5.png"), b"new map").unwrap();
         staged.commit().unwrap();
-        assert_eq!(fs::read_to_string(out.join("coverage.json")).unwrap(), "new");
+        assert_eq!(
+            fs::read_to_string(out.join("coverage.json")).unwrap(),
+            "new"
+        );
         assert_eq!(fs::read_to_string(out.join("notes.txt")).unwrap(), "mine");
-        assert_eq!(fs::read_to_string(out.join("maps/t5.png")).unwrap(), "new map");
-        assert_eq!(fs::read_dir(&dir).unwrap().count(), 1, "old folder left behind");
+        assert_eq!(
+            fs::read_to_string(out.join("maps/t5.png")).unwrap(),
+            "new map"
+        );
+        assert_eq!(
+            fs::read_dir(&dir).unwrap().count(),
+            1,
+            "old folder left behind"
+        );
         // A target that does not exist yet.
         let fresh = dir.join("fresh");
         let staged = StagedFolder::begin(&fresh).unwrap();

@@ -328,7 +328,10 @@ fn write_files(dir: &Path, files: Vec<(String, Content<'_>)>) -> Result<Vec<Path
     })?;
     let mut written = Vec::with_capacity(files.len());
     for (name, content) in files {
-        let inside = |root: &Path| name.split('/').fold(root.to_path_buf(), |p, part| p.join(part));
+        let inside = |root: &Path| {
+            name.split('/')
+                .fold(root.to_path_buf(), |p, part| p.join(part))
+        };
         let (path, final_path) = (inside(staged.path()), inside(dir));
         if let Some(parent) = path.parent() {
             std::fs::create_dir_all(parent).map_err(|source| ExportError::CreateDir {

@@ -82,3 +82,31 @@ fn a_project_with_unfit_edits_opens_without_them() {
     assert_eq!(app.study().layers.facilities.len(), n - 1);
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[test]
+fn a_broken_project_file_is_named_and_the_study_stays() {
+    let dir = std::env::temp_dir().join(format!("lifecircle-ui-broken-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut harness = common::demo_harness();
+    let before = harness.state().study().layers.facilities.len();
+    for (name, text, says) in [
+        ("list.lifecircle.json", "[]", "no \"format\""),
+        ("cut.lifecircle.json", "{\"format\":", "not valid JSON"),
+        (
+            "twice.lifecircle.json",
+            r#"{"format":"lifecircle-project","version":1,"name":"a","name":"b"}"#,
+            "the key \"name\" appears twice",
+        ),
+    ] {
+        let path = dir.join(name);
+        std::fs::write(&path, text).unwrap();
+        act(&mut harness, Action::Project(ProjectAction::OpenPath(path)));
+        let app = harness.state();
+        let Some(Message::ProjectFailed(text)) = app.message() else {
+            panic!("{name}: no message: {:?}", app.message());
+        };
+        assert!(text.contains(name) && text.contains(says), "{text}");
+        assert_eq!(app.study().layers.facilities.len(), before);
+    }
+    std::fs::remove_dir_all(&dir).ok();
+}

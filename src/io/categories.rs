@@ -254,7 +254,7 @@ impl UnknownCategories {
     pub(crate) fn values(&self) -> Vec<(&str, usize)> {
         let mut v: Vec<(&str, usize)> =
             self.seen.iter().map(|(s, n, _)| (s.as_str(), *n)).collect();
-        v.sort_by(|a, b| b.1.cmp(&a.1));
+        v.sort_by_key(|e| std::cmp::Reverse(e.1));
         v
     }
 

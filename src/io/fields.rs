@@ -230,7 +230,7 @@ pub(crate) fn settlement(field: &Field) -> Result<Option<Settlement>, String> {
 pub(crate) fn capacity(field: &Field) -> Result<Option<f64>, String> {
     match number(field, "capacity")? {
         Some(c) if c < 0.0 => Err(format!("capacity {c} is negative")),
-        Some(c) if c == 0.0 => Err("capacity 0 is not a number > 0".to_string()),
+        Some(c) if c <= 0.0 => Err("capacity 0 is not a number > 0".to_string()),
         Some(c) if c > MAX_CAPACITY => Err(format!("capacity {c:e} is more than {MAX_CAPACITY:e}")),
         c => Ok(c),
     }

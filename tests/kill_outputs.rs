@@ -175,8 +175,10 @@ fn killed_assess_and_report_leave_old_or_new_files() {
     let out = root.join("report");
     assert!(run("report", "zh", &out).status().unwrap().success());
     kill_repeatedly("report", &out, || run("report", "en", &out));
-    // No staging folder is left once a run completes.
+    // No staging folder is left once a run into each folder completes.
     assert!(run("report", "en", &out).status().unwrap().success());
+    let assess_out = root.join("out");
+    assert!(run("assess", "en", &assess_out).status().unwrap().success());
     let left: Vec<String> = std::fs::read_dir(&root)
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())

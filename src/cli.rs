@@ -31,7 +31,7 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Assess coverage and write coverage.json, coverage.csv, sharing.csv, facility_service.csv and blind_spots.geojson.
+    /// Assess coverage and write coverage.json, coverage.csv, sharing.csv, facility_service.csv, facility_load.csv and blind_spots.geojson.
     Assess(AssessArgs),
     /// Write the full report: report.xlsx, report.html with maps, maps/*.png,
     /// GeoJSON (blind spots, residents' minutes), CSV tables and coverage.json.
@@ -92,6 +92,11 @@ pub struct InputArgs {
     /// `settlement` value are town inside them, village outside (METHOD 20).
     #[arg(long)]
     pub town_areas: Option<PathBuf>,
+    /// Demand-group shares per township (CSV: a `township` column and one
+    /// column per group id, shares 0–1), over the profile's
+    /// `township_shares` (METHOD 11).
+    #[arg(long)]
+    pub group_shares: Option<PathBuf>,
     /// How the layer files are read (coordinate systems, encodings, columns).
     #[command(flatten)]
     pub import: ImportFlags,
@@ -194,7 +199,15 @@ impl LoadedStudy {
 /// the first.
 pub fn load_study(input: &InputArgs) -> Result<LoadedStudy, Vec<String>> {
     let profile_path = input.profile.clone().unwrap_or_else(io::demo_profile_path);
-    let profile = io::load_profile(&profile_path).map_err(|e| vec![e.to_string()])?;
+    let mut profile = io::load_profile(&profile_path).map_err(|e| vec![e.to_string()])?;
+    // Shares named in the profile itself are checked against its townships
+    // below, before the table's are added.
+    let profile_shares = profile.clone();
+    if let Some(path) = &input.group_shares {
+        let file = path.display().to_string();
+        let shares = io::load_group_shares(path).map_err(|e| vec![e])?;
+        io::apply_group_shares(&mut profile, &file, shares).map_err(|e| vec![e])?;
+    }
     let any_layer = input.townships.is_some()
         || input.facilities.is_some()
         || input.residents.is_some()
@@ -237,6 +250,17 @@ pub fn load_study(input: &InputArgs) -> Result<LoadedStudy, Vec<String>> {
         (Ok(_), Err(e)) => return Err(vec![e]),
         (Ok(l), Ok(t)) => (l, t),
     };
+    let names = layers.townships.iter().map(|t| t.name.as_str());
+    io::check_share_townships(
+        &profile_shares,
+        names.clone(),
+        &profile_path.display().to_string(),
+    )
+    .map_err(|e| vec![e])?;
+    if let Some(path) = &input.group_shares {
+        io::check_share_townships(&profile, names, &path.display().to_string())
+            .map_err(|e| vec![e])?;
+    }
     Ok(LoadedStudy {
         layers,
         profile,
@@ -273,6 +297,10 @@ fn run_assess(args: &AssessArgs) -> Result<(), Vec<String>> {
         (
             "facility_service.csv",
             report::facility_service_csv(&sharing, &study.profile, &study.layers),
+        ),
+        (
+            "facility_load.csv",
+            report::facility_load_csv(&assessment, &study.profile, &study.layers),
         ),
     ];
     write_outputs_with(&args.out, &files, |staging| {

@@ -82,12 +82,40 @@ fn assess_demo_writes_the_three_files_with_blind_spots_in_every_tier() {
         [
             "covered_population",
             "covered_share",
+            "demand_population",
+            "group",
             "id",
             "mean_minutes",
             "p90_minutes",
             "served_by_own_share"
         ]
     );
+    // Kindergartens serve children 3–6 and have a 千人指标 standard
+    // (METHOD 12, 16): the group and the supply keys.
+    let kindergarten = &tier["categories"][1];
+    assert_eq!(kindergarten["id"], "kindergarten");
+    assert_eq!(kindergarten["group"], "children_3_6");
+    assert_eq!(
+        keys(kindergarten),
+        [
+            "covered_population",
+            "covered_share",
+            "demand_population",
+            "group",
+            "id",
+            "mean_minutes",
+            "p90_minutes",
+            "served_by_own_share",
+            "served_share",
+            "shortfall",
+            "standard_per_1000",
+            "supply_per_1000"
+        ]
+    );
+    assert!(tier["categories"][0]["group"].is_null());
+    let loads = std::fs::read_to_string(out.join("facility_load.csv")).unwrap();
+    assert!(loads.starts_with("tier,category,facility,name,township,capacity,demand,load\n"));
+    assert!(loads.lines().count() > 10, "{loads}");
     let population = json["total"]["population"].as_f64().unwrap();
     assert!((30_000.0..=80_000.0).contains(&population), "{population}");
 
@@ -456,4 +484,358 @@ fn generate_demo_reproduces_data_byte_for_byte() {
         assert!(written == committed, "{file} differs from data/{file}");
     }
     std::fs::remove_dir_all(&out).unwrap();
+}
+
+/// Demand groups and capacity (issue 13): group shares from a CSV change
+/// the figures; every bad input of the new kinds is refused with a message
+/// naming the file and the entry, and nothing is written.
+#[test]
+fn group_shares_and_bad_supply_inputs() {
+    let dir = scratch("supply-inputs");
+    let default: Value = serde_json::from_str(
+        &std::fs::read_to_string(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("data/profile-default.json"),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    let profile_with = |edit: &dyn Fn(&mut Value)| {
+        let mut p = default.clone();
+        edit(&mut p);
+        p.to_string()
+    };
+    let elderly = |out: &Path| -> f64 {
+        let json: Value =
+            serde_json::from_str(&std::fs::read_to_string(out.join("coverage.json")).unwrap())
+                .unwrap();
+        let town = json["townships"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["name"] == "七里乡")
+            .unwrap()
+            .clone();
+        town["tiers"][1]["categories"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["id"] == "elderly_care_home")
+            .unwrap()["demand_population"]
+            .as_f64()
+            .unwrap()
+    };
+    // The default share, then 七里乡's own share from a table.
+    let base = dir.join("base");
+    let o = lifecircle(&["assess", "--out", base.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let shares = write(&dir, "shares.csv", "township,elderly_60\n七里乡,0.374\n");
+    let older = dir.join("older");
+    let o = lifecircle(&[
+        "assess",
+        "--group-shares",
+        &shares,
+        "--out",
+        older.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let (a, b) = (elderly(&base), elderly(&older));
+    assert!((b / a - 0.374 / 0.187).abs() < 1e-9, "{a} → {b}");
+
+    let bad_profile =
+        |p: &mut Value, path: &str, value: Value| *p.pointer_mut(path).unwrap() = value;
+    let cases: Vec<(&str, String, &str, Vec<&str>)> = vec![
+        (
+            "share.json",
+            profile_with(&|p| bad_profile(p, "/groups/1/share", 1.4.into())),
+            "--profile",
+            vec!["share.json", "children_3_6", "share 1.4"],
+        ),
+        (
+            "group.json",
+            profile_with(&|p| {
+                let c = p["categories"]
+                    .as_array_mut()
+                    .unwrap()
+                    .iter_mut()
+                    .find(|c| c["id"] == "kindergarten")
+                    .unwrap();
+                c["group"] = "children_9".into();
+            }),
+            "--profile",
+            vec!["group.json", "kindergarten", "children_9"],
+        ),
+        (
+            "town.json",
+            profile_with(&|p| {
+                p["township_shares"] = serde_json::json!({"不存在镇": {"elderly_60": 0.3}})
+            }),
+            "--profile",
+            vec!["town.json", "不存在镇", "no township"],
+        ),
+        (
+            "shares-range.csv",
+            "township,elderly_60\n七里乡,1.5\n".into(),
+            "--group-shares",
+            vec!["shares-range.csv", "row 2", "elderly_60", "outside 0–1"],
+        ),
+        (
+            "shares-group.csv",
+            "township,elderly_99\n七里乡,0.5\n".into(),
+            "--group-shares",
+            vec!["shares-group.csv", "elderly_99", "not a demand group"],
+        ),
+        (
+            "shares-town.csv",
+            "township,elderly_60\n火星乡,0.5\n".into(),
+            "--group-shares",
+            vec!["shares-town.csv", "火星乡", "no township"],
+        ),
+        (
+            "shares-text.csv",
+            "township,elderly_60\n七里乡,old\n".into(),
+            "--group-shares",
+            vec!["shares-text.csv", "\"old\" is not a number"],
+        ),
+    ];
+    for (name, text, flag, expect) in cases {
+        let path = write(&dir, name, &text);
+        let out = dir.join(format!("out-{name}"));
+        let o = lifecircle(&["assess", flag, &path, "--out", out.to_str().unwrap()]);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{name}: {err}");
+        for e in expect {
+            assert!(err.contains(e), "{name}: {e:?} not in {err}");
+        }
+        assert!(!out.exists(), "{name}: nothing written");
+    }
+
+    // Negative or text capacities: a warning naming the feature, the
+    // facility kept for coverage without a capacity.
+    let facilities = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("data/facilities.geojson"),
+    )
+    .unwrap();
+    let mut json: Value = serde_json::from_str(&facilities).unwrap();
+    let features = json["features"].as_array_mut().unwrap();
+    let first = features
+        .iter()
+        .position(|f| f["properties"]["category"] == "kindergarten")
+        .unwrap();
+    features[first]["properties"]["capacity"] = (-5).into();
+    features[first + 1]["properties"]["capacity"] = "许多".into();
+    let path = write(&dir, "facilities.geojson", &json.to_string());
+    let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("data");
+    let out = dir.join("out-capacity");
+    let o = lifecircle(&[
+        "assess",
+        "--townships",
+        data.join("townships.geojson").to_str().unwrap(),
+        "--residents",
+        data.join("residents.geojson").to_str().unwrap(),
+        "--roads",
+        data.join("roads.geojson").to_str().unwrap(),
+        "--facilities",
+        &path,
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{err}");
+    assert!(
+        err.contains(&format!("feature {}", first + 1)) && err.contains("capacity -5 is negative"),
+        "{err}"
+    );
+    assert!(err.contains("capacity \"许多\" is not a number"), "{err}");
+}
+
+/// Road and population changes given as files (issue 16): `compare`'s
+/// layout B equals, cell for cell, `assess` on the data edited by hand.
+#[test]
+fn compare_with_road_closures_new_roads_and_residents_equals_assess_on_edited_data() {
+    let dir = scratch("scenario-files");
+    let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("data");
+    let read = |name: &str| -> Value {
+        serde_json::from_str(&std::fs::read_to_string(data.join(name)).unwrap()).unwrap()
+    };
+    let roads = read("roads.geojson");
+    let features = roads["features"].as_array().unwrap();
+    // A county road (the river is crossed only by those): close its first
+    // segment; by hand, the road then starts at its second vertex.
+    let (k, road) = features
+        .iter()
+        .enumerate()
+        .find(|(_, f)| {
+            f["geometry"]["type"] == "LineString"
+                && f["geometry"]["coordinates"].as_array().unwrap().len() >= 3
+                && f["properties"]["highway"] == "secondary"
+        })
+        .expect("a county road with 3 vertices");
+    let coords = road["geometry"]["coordinates"].as_array().unwrap().clone();
+    let closure = serde_json::json!({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {}, "geometry": {"type": "LineString", "coordinates": [coords[1], coords[0]]}}
+    ]});
+    let mut by_hand = roads.clone();
+    by_hand["features"][k]["geometry"]["coordinates"] = Value::Array(coords[1..].to_vec());
+    // A new road between two vertices of different roads.
+    let other = features
+        .iter()
+        .filter(|f| f["geometry"]["type"] == "LineString")
+        .nth(40)
+        .unwrap();
+    let far = other["geometry"]["coordinates"][0].clone();
+    let new_road = serde_json::json!({"type": "Feature", "properties": {"highway": "tertiary"},
+        "geometry": {"type": "LineString", "coordinates": [coords[2], far]}});
+    let added = serde_json::json!({"type": "FeatureCollection", "features": [new_road]});
+    let mut with_road = roads.clone();
+    with_road["features"]
+        .as_array_mut()
+        .unwrap()
+        .push(new_road.clone());
+    // A new residential quarter: 3,000 people at the first road vertex.
+    let quarter = serde_json::json!({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"population": 3000, "settlement": "town"},
+         "geometry": {"type": "Point", "coordinates": coords[1]}}]});
+    let mut residents = read("residents.geojson");
+    residents["features"]
+        .as_array_mut()
+        .unwrap()
+        .push(quarter["features"][0].clone());
+
+    let file = |name: &str, v: &Value| write(&dir, name, &v.to_string());
+    let layer = |name: &str| data.join(name).to_str().unwrap().to_string();
+    let assess_with = |roads: &str, residents: &str, out: &Path| -> Value {
+        let o = lifecircle(&[
+            "assess",
+            "--townships",
+            &layer("townships.geojson"),
+            "--facilities",
+            &layer("facilities.geojson"),
+            "--residents",
+            residents,
+            "--roads",
+            roads,
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        serde_json::from_str(&std::fs::read_to_string(out.join("coverage.json")).unwrap()).unwrap()
+    };
+    let compare_with = |flag: &str, path: &str, out: &Path| -> Value {
+        let o = lifecircle(&[
+            "compare",
+            "--townships",
+            &layer("townships.geojson"),
+            "--facilities",
+            &layer("facilities.geojson"),
+            "--residents",
+            &layer("residents.geojson"),
+            "--roads",
+            &layer("roads.geojson"),
+            flag,
+            path,
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+        assert!(
+            o.status.success(),
+            "{flag}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        let doc: Value =
+            serde_json::from_str(&std::fs::read_to_string(out.join("compare.json")).unwrap())
+                .unwrap();
+        doc["b"]["coverage"].clone()
+    };
+    let cases = [
+        (
+            "--b-closed",
+            file("closed.geojson", &closure),
+            file("roads-by-hand.geojson", &by_hand),
+            layer("residents.geojson"),
+        ),
+        (
+            "--b-roads",
+            file("added.geojson", &added),
+            file("roads-with.geojson", &with_road),
+            layer("residents.geojson"),
+        ),
+        (
+            "--b-residents",
+            file("quarter.geojson", &quarter),
+            layer("roads.geojson"),
+            file("residents-with.geojson", &residents),
+        ),
+    ];
+    // `assess` adds the sharing and town/village keys, which `compare` leaves out.
+    fn strip(v: &mut Value) {
+        match v {
+            Value::Object(map) => {
+                for key in [
+                    "served_by_own_share",
+                    "town_complete_share",
+                    "village_complete_share",
+                ] {
+                    map.remove(key);
+                }
+                map.values_mut().for_each(strip);
+            }
+            Value::Array(items) => items.iter_mut().for_each(strip),
+            _ => {}
+        }
+    }
+    for (flag, path, roads, residents) in cases {
+        let mut expect = assess_with(&roads, &residents, &dir.join(format!("assess{flag}")));
+        strip(&mut expect);
+        let got = compare_with(flag, &path, &dir.join(format!("compare{flag}")));
+        assert!(
+            got["townships"] == expect["townships"],
+            "{flag}: townships differ"
+        );
+        assert!(got["total"] == expect["total"], "{flag}: totals differ");
+    }
+    // The closure changes something (a county road), and the quarter adds people.
+    let base = assess_with(
+        &layer("roads.geojson"),
+        &layer("residents.geojson"),
+        &dir.join("base"),
+    );
+    let closed = compare_with(
+        "--b-closed",
+        &dir.join("closed.geojson").to_string_lossy(),
+        &dir.join("c2"),
+    );
+    assert_ne!(
+        closed["total"], base["total"],
+        "closing a county road segment changes the figures"
+    );
+    let quarter_total = compare_with(
+        "--b-residents",
+        &dir.join("quarter.geojson").to_string_lossy(),
+        &dir.join("q2"),
+    );
+    assert_eq!(
+        quarter_total["total"]["population"].as_f64().unwrap(),
+        base["total"]["population"].as_f64().unwrap() + 3000.0
+    );
+
+    // A closure that matches no road: a clear message naming the file;
+    // nothing written.
+    let nowhere = serde_json::json!({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {}, "geometry": {"type": "LineString", "coordinates": [[100.0, 10.0], [100.1, 10.0]]}}]});
+    let path = file("nowhere.geojson", &nowhere);
+    let out = dir.join("out-nowhere");
+    let o = lifecircle(&[
+        "compare",
+        "--b-closed",
+        &path,
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("nowhere.geojson") && err.contains("closure 1 matches no run"),
+        "{err}"
+    );
+    assert!(!out.exists());
 }

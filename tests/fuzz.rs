@@ -183,6 +183,7 @@ fn project_seed(dir: &Path) -> Vec<u8> {
     project.layouts.push(Layout {
         name: "方案一".into(),
         facilities_file: None,
+        scenario: Default::default(),
         edits: vec![
             Edit::Add {
                 id: FacilityId(900),

@@ -22,6 +22,7 @@ fn project(name: &str, edits: usize) -> Project {
     p.layouts.push(Layout {
         name: "big".into(),
         facilities_file: None,
+        scenario: Default::default(),
         edits: (0..edits)
             .map(|i| Edit::Add {
                 id: FacilityId(i as u32),

@@ -32,8 +32,7 @@ fn demo() -> &'static Demo {
             residents: Some(files.join("residents.geojson")),
             roads: Some(files.join("roads.geojson")),
             profile: None,
-            town_areas: None,
-            import: Default::default(),
+            ..Default::default()
         };
         let study = load_study(&input).unwrap_or_else(|e| panic!("demo loads: {e:?}"));
         let assessment = assess(&study.layers, &study.profile, &Progress::new()).unwrap();
@@ -182,6 +181,7 @@ fn workbook_numbers_equal_the_assessment() {
     expected_names.extend(
         [
             "Town and village",
+            "Supply and demand",
             "Scorecard",
             "Blind spots",
             "Facilities",
@@ -442,8 +442,12 @@ fn maps_decode_and_are_not_blank() {
     .unwrap();
     let tiers = d.study.profile.tiers.len();
     let towns = d.study.layers.townships.len();
-    assert_eq!(written.len(), tiers * (1 + towns));
+    // And a supply map per tier × category with a standard.
+    let supply = d.assessment.capacity.len();
+    assert!(supply >= 4, "{supply} capacity tables");
+    assert_eq!(written.len(), tiers * (1 + towns) + supply);
     assert!(out.join("maps/district_t5.png").is_file());
+    assert!(out.join("maps/supply_t5_kindergarten.png").is_file());
     assert!(out.join("maps/01_航埠镇_t5.png").is_file());
     for path in &written {
         let (w, h, colours, inked, red) = decode(path);
@@ -488,7 +492,17 @@ fn html_names_every_township_and_embeds_its_maps() {
         .count();
     let tiers = d.study.profile.tiers.len();
     let towns = d.study.layers.townships.len();
-    assert_eq!(images, tiers * (1 + towns));
+    assert_eq!(images, tiers * (1 + towns) + d.assessment.capacity.len());
+    // The supply section (供需) with a table and map per standard.
+    let supply = html
+        .split("<section class=\"supply\">")
+        .nth(1)
+        .expect("a supply section");
+    let supply = supply.split("</section>").next().unwrap();
+    assert!(supply.contains("<h2>供需</h2>"));
+    assert!(supply.contains("幼儿园") && supply.contains("提议值"));
+    assert_eq!(supply.matches("<img ").count(), d.assessment.capacity.len());
+    assert!(supply.contains("超负荷") && supply.contains("闲置"));
     // A scorecard page (对标与短板) per township, with its tiers' status.
     let cards: Vec<&str> = html
         .split("<section class=\"scorecard\">")
@@ -668,6 +682,7 @@ fn the_report_command_writes_the_chosen_formats() {
             "coverage.csv",
             "coverage.json",
             "facilities.csv",
+            "facility_load.csv",
             "facility_service.csv",
             "report.xlsx",
             "sharing.csv"

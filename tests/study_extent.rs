@@ -86,7 +86,7 @@ fn a_stray_facility_changes_no_cell_of_helsinki() {
 
     // A stray resident point and a road with one mistyped vertex.
     let mut odd = layers.clone();
-    let mut far = odd.residents.as_ref().unwrap()[0];
+    let mut far = odd.residents.as_ref().unwrap()[0].clone();
     far.location = geo::Point::new(-155.06, 60.17);
     far.population = 1000.0;
     odd.residents.as_mut().unwrap().push(far);
@@ -140,6 +140,7 @@ fn demo_project(dir: &Path, layout: &str, edits: Value) -> PathBuf {
     project.layouts.push(Layout {
         name: layout.into(),
         facilities_file: None,
+        scenario: Default::default(),
         edits: Vec::new(),
     });
     let path = dir.join("bad.lifecircle.json");

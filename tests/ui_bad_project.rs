@@ -41,6 +41,7 @@ fn a_project_with_unfit_edits_opens_without_them() {
     project.layouts.push(Layout {
         name: "方案".into(),
         facilities_file: None,
+        scenario: Default::default(),
         edits: vec![],
     });
     project.active_layout = Some(0);

@@ -3,6 +3,7 @@
 
 use super::CategoryCoverage;
 use crate::model::{Resident, Tier};
+use std::sync::Arc;
 
 /// A resident that is not complete for a tier (盲区).
 #[derive(Clone, Debug, PartialEq)]
@@ -38,44 +39,51 @@ pub(crate) struct TierColumns<'a> {
     pub categories: Vec<(&'a str, &'a [f32], bool)>,
 }
 
-/// Demand point not in any township.
-const OUTSIDE: u32 = u32::MAX;
-
 /// The areas figures are given for, and who is in them, laid out for
 /// one sequential pass per column: area `a < townships` is a township, area
-/// `townships` the whole district (every demand point in some township).
+/// `townships` the whole district: every demand point, those outside every
+/// township included (METHOD 16: `total` is over all residents). A point
+/// outside every township belongs to the district area alone.
 #[derive(Clone, Debug)]
 pub(crate) struct Areas {
-    /// Township of every demand point (`OUTSIDE`: none).
-    township: Vec<u32>,
-    /// Population (or hectares) of every demand point.
-    population: Vec<f64>,
+    /// Area of every demand point: its township, or `townships` when it
+    /// lies outside every township. Shared by the weightings of one study.
+    area: Arc<[u32]>,
+    /// Weight of every demand point: population (or hectares), or the
+    /// population of one demand group (METHOD 12).
+    weight: Vec<f64>,
     townships: usize,
-    /// Population per area, the district last.
+    /// Weight per area, the district last.
     pub population_of: Vec<f64>,
-    /// Population outside every township (not in the district total).
+    /// Weight outside every township (in the district's, in no township's).
     pub outside_population: f64,
 }
 
 impl Areas {
     pub fn new(resident_township: &[Option<u32>], demand: &[Resident], townships: usize) -> Self {
-        let township: Vec<u32> = resident_township
+        let area: Arc<[u32]> = resident_township
             .iter()
-            .map(|t| t.unwrap_or(OUTSIDE))
+            .map(|t| t.unwrap_or(townships as u32))
             .collect();
-        let population: Vec<f64> = demand.iter().map(|r| r.population).collect();
+        let weight = demand.iter().map(|r| r.population).collect();
+        Self::build(area, weight, townships)
+    }
+
+    /// The same areas weighted by `weight` (one value per demand point),
+    /// e.g. a demand group's population.
+    pub fn weighted(&self, weight: Vec<f64>) -> Self {
+        Self::build(self.area.clone(), weight, self.townships)
+    }
+
+    fn build(area: Arc<[u32]>, weight: Vec<f64>, townships: usize) -> Self {
         let mut population_of = vec![0.0; townships + 1];
-        let mut outside_population = 0.0;
-        for (&t, &p) in township.iter().zip(&population) {
-            if t == OUTSIDE {
-                outside_population += p;
-            } else {
-                population_of[t as usize] += p;
-            }
+        for (&a, &p) in area.iter().zip(&weight) {
+            population_of[a as usize] += p;
         }
+        let outside_population = population_of[townships];
         let mut areas = Areas {
-            township,
-            population,
+            area,
+            weight,
             townships,
             population_of: Vec::new(),
             outside_population,
@@ -89,21 +97,25 @@ impl Areas {
         self.townships + 1
     }
 
-    /// `(area, population)` of every demand point in a township.
-    fn members(&self) -> impl Iterator<Item = (usize, (usize, f64))> + '_ {
-        self.township
-            .iter()
-            .zip(&self.population)
-            .enumerate()
-            .filter(|(_, (t, _))| **t != OUTSIDE)
-            .map(|(r, (&t, &p))| (r, (t as usize, p)))
+    /// Weight of every demand point.
+    pub fn weights(&self) -> &[f64] {
+        &self.weight
     }
 
-    /// Per area, sums of values per township with the district's as the sum
-    /// of the townships'.
-    fn with_district_total(&self, mut per_township: Vec<f64>) -> Vec<f64> {
-        per_township[self.townships] = add_up(per_township[..self.townships].iter().copied());
-        per_township
+    /// `(area, weight)` of every demand point, in demand order.
+    pub fn members(&self) -> impl Iterator<Item = (usize, (usize, f64))> + '_ {
+        self.area
+            .iter()
+            .zip(&self.weight)
+            .enumerate()
+            .map(|(r, (&a, &p))| (r, (a as usize, p)))
+    }
+
+    /// Per-area sums whose district slot holds the part outside every
+    /// township: the district's becomes that plus the townships' sum.
+    pub fn with_district_total(&self, mut per_area: Vec<f64>) -> Vec<f64> {
+        per_area[self.townships] += add_up(per_area[..self.townships].iter().copied());
+        per_area
     }
 }
 
@@ -176,7 +188,7 @@ pub(crate) fn category_figures(
             if wanted[t].is_some_and(|w| w.0 == b) {
                 in_bin[t].push((m, p));
             }
-            if wanted[district].is_some_and(|w| w.0 == b) {
+            if t != district && wanted[district].is_some_and(|w| w.0 == b) {
                 in_bin[district].push((m, p));
             }
         }
@@ -186,11 +198,14 @@ pub(crate) fn category_figures(
             let p90 = wanted[a].and_then(|(_, target)| weighted_quantile(&mut in_bin[a], target));
             CategoryCoverage {
                 id: id.to_string(),
+                group: None,
+                demand_population: areas.population_of[a],
                 covered_population: covered[a],
                 covered_share: share_of(covered[a], areas.population_of[a]),
                 mean_minutes: (covered[a] > 0.0).then(|| weighted[a] / covered[a]),
                 p90_minutes: p90.map(f64::from),
                 served_by_own_share: None,
+                supply: None,
             }
         })
         .collect()
@@ -214,7 +229,7 @@ pub(crate) fn tier_completeness(
         .collect();
     let mut complete = vec![0.0; areas.count()];
     let mut blind = Vec::new();
-    for (r, (&t, &p)) in areas.township.iter().zip(&areas.population).enumerate() {
+    for (r, (t, p)) in areas.members() {
         let missing = required
             .iter()
             .enumerate()
@@ -226,8 +241,8 @@ pub(crate) fn tier_completeness(
                 tier: ti as u32,
                 missing,
             });
-        } else if t != OUTSIDE {
-            complete[t as usize] += p;
+        } else {
+            complete[t] += p;
         }
     }
     let complete = areas.with_district_total(complete);
@@ -284,6 +299,7 @@ mod tests {
             location: Point::new(0.0, 0.0),
             population,
             settlement: None,
+            groups: Default::default(),
         }
     }
 
@@ -354,7 +370,7 @@ mod tests {
             for (a, figures) in got.iter().enumerate() {
                 let inside = |r: usize| match owner[r] {
                     Some(t) => a == townships || t as usize == a,
-                    None => false,
+                    None => a == townships,
                 };
                 let timed: Vec<(f32, f64)> = (0..n)
                     .filter(|&r| inside(r) && minutes[r] <= limit)
@@ -399,7 +415,7 @@ mod tests {
                     .all(|b| b.tier == 2 && b.missing != 0 && b.missing < 4)
             );
             let complete: f64 = (0..n)
-                .filter(|&r| owner[r].is_some() && !expect_blind.contains(&(r as u32)))
+                .filter(|&r| !expect_blind.contains(&(r as u32)))
                 .map(|r| demand[r].population)
                 .sum();
             assert!(

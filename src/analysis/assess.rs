@@ -3,6 +3,7 @@
 //! drawn on the map.
 
 use super::aggregate::BlindSpot;
+use super::capacity::{self, CapacityTable};
 use super::engine::{self, facility_seeds};
 use super::routing::{PhaseTimings, Routing, Slot};
 use super::{Cancelled, CoverageReport, Progress};
@@ -32,6 +33,9 @@ pub struct Assessment {
     pub minutes: Vec<Vec<f32>>,
     /// Residents not complete for a tier, in tier then resident order.
     pub blind_spots: Vec<BlindSpot>,
+    /// Supply against demand of every tier × category with a standard
+    /// (METHOD 13–17), in profile order.
+    pub capacity: Vec<CapacityTable>,
     /// Timed graphs (absent without a road layer).
     pub routing: Option<Arc<Routing>>,
     pub timings: PhaseTimings,
@@ -101,9 +105,17 @@ pub fn assess(
     timings.dijkstra = clock.elapsed().as_secs_f64();
     progress.check()?;
 
+    progress.phase("capacity", 0.85);
+    let clock = Instant::now();
+    let every: Vec<Option<&Facility>> = layers.facilities.iter().map(Some).collect();
+    let capacity =
+        capacity::capacity_tables(&study, profile, &every, &placed, |_| true, &mut warnings);
+    timings.capacity = clock.elapsed().as_secs_f64();
+    progress.check()?;
+
     progress.phase("aggregate", 0.9);
     let clock = Instant::now();
-    let (report, blind_spots) = engine::figures(
+    let (mut report, blind_spots) = engine::figures(
         &study,
         profile,
         &slots,
@@ -111,10 +123,12 @@ pub fn assess(
         placed_list.len(),
         warnings,
     );
+    capacity::fill_report(&mut report, &capacity, &study, profile);
     timings.aggregate = clock.elapsed().as_secs_f64();
     progress.phase("done", 1.0);
     Ok(Assessment {
         report,
+        capacity,
         routing: study.routing,
         demand: study.demand,
         demand_kind: study.demand_kind,

@@ -31,6 +31,7 @@ pub fn area_grid(
                 location: Point::new(lon, lat),
                 population: hectares,
                 settlement: None,
+                groups: Default::default(),
             });
             owners.push(Some(ti as u32));
         }

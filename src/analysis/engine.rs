@@ -5,6 +5,7 @@
 use super::aggregate::{self, Areas, BlindSpot, TierColumns};
 use super::demand::area_grid;
 use super::extent::{SetAside, StudyExtent, without_strays};
+use super::groups;
 use super::routing::{PhaseTimings, Routing, Slot};
 use super::townships::TownshipIndex;
 use super::{
@@ -78,6 +79,9 @@ pub(crate) struct Study {
     pub resident_township: Vec<Option<u32>>,
     /// Townships and district as the figures read them.
     pub areas: Areas,
+    /// The same weighted by each demand group some category names
+    /// (METHOD 12): `(group id, areas)`.
+    pub group_areas: Vec<(String, Areas)>,
     pub resident_xy: Vec<[f64; 2]>,
     pub routing: Option<Arc<Routing>>,
     /// Per resident, its attachment for each mode the profile uses.
@@ -211,12 +215,20 @@ pub(crate) fn prepare(
     progress.check()?;
 
     let areas = Areas::new(&resident_township, &demand, layers.townships.len());
+    let group_areas = groups::group_areas(
+        profile,
+        &areas,
+        &demand,
+        &resident_township,
+        &layers.townships,
+    );
     let mut study = Study {
         projection,
         demand,
         demand_kind,
         resident_township,
         areas,
+        group_areas,
         resident_xy,
         routing: None,
         resident_snaps: Vec::new(),
@@ -311,7 +323,10 @@ fn prepare_demand(layers: &Layers, projection: &LocalProjection) -> DemandPart {
     match &layers.residents {
         Some(residents) => {
             let order = in_spatial_order(residents);
-            let demand: Vec<Resident> = order.par_iter().map(|&i| residents[i as usize]).collect();
+            let demand: Vec<Resident> = order
+                .par_iter()
+                .map(|&i| residents[i as usize].clone())
+                .collect();
             let index = TownshipIndex::new(&layers.townships);
             let (owners, xy) = demand
                 .par_iter()
@@ -322,7 +337,7 @@ fn prepare_demand(layers: &Layers, projection: &LocalProjection) -> DemandPart {
         None => {
             let (grid, grid_owners) = area_grid(&layers.townships, projection);
             let order = in_spatial_order(&grid);
-            let demand: Vec<Resident> = order.iter().map(|&i| grid[i as usize]).collect();
+            let demand: Vec<Resident> = order.iter().map(|&i| grid[i as usize].clone()).collect();
             let owners = order.iter().map(|&i| grid_owners[i as usize]).collect();
             let xy = demand.par_iter().map(project).collect();
             (demand, owners, xy, DemandKind::AreaHectares)
@@ -344,6 +359,15 @@ fn mode_graphs(network: &Network, used: &[Mode], profile: &Profile) -> [Option<M
 }
 
 impl Study {
+    /// The areas `category`'s figures read: weighted by its demand group
+    /// when it names one, else by population.
+    pub fn areas_of(&self, profile: &Profile, category: &str) -> &Areas {
+        profile
+            .category_group(category)
+            .and_then(|g| self.group_areas.iter().find(|(id, _)| id == g))
+            .map_or(&self.areas, |(_, a)| a)
+    }
+
     /// Project and snap one facility; `None` when it lies outside the
     /// study (see [`Study::stray_facilities`]).
     pub fn place(&self, f: &Facility) -> Option<Placed> {
@@ -668,32 +692,13 @@ impl SlotState {
         if at.dirs == 0 {
             return f32::INFINITY;
         }
-        let (t, w) = (at.t, at.w);
         let (da, db) = (self.dist[at.a as usize], self.dist[at.b as usize]);
-        // Attached at a vertex: every road leaving it is open, whichever of
-        // the segments meeting there was the nearest.
-        let mut best = if t == 0.0 {
-            da
-        } else if t == 1.0 {
-            db
+        let along = if self.marked(at.segment) {
+            self.along_segment(at)
         } else {
             f32::INFINITY
         };
-        if at.dirs & TRAVERSE_FORWARD != 0 {
-            best = best.min((1.0 - t) * w + db);
-        }
-        if at.dirs & TRAVERSE_BACKWARD != 0 {
-            best = best.min(t * w + da);
-        }
-        if self.marked(at.segment) {
-            best = best.min(self.along_segment(at));
-        }
-        let total = at.conn_s + best;
-        if total <= self.limit_s {
-            total / 60.0
-        } else {
-            f32::INFINITY
-        }
+        minutes_from_ends(at, da, db, along, self.limit_s)
     }
 
     /// Seconds from `at` directly along its segment to a facility attached
@@ -708,14 +713,64 @@ impl SlotState {
             .iter()
             .take_while(|f| f.0 == at.segment)
         {
-            if at.dirs & TRAVERSE_FORWARD != 0 && tf >= t {
-                best = best.min((tf - t) * w + conn_f);
-            }
-            if at.dirs & TRAVERSE_BACKWARD != 0 && tf <= t {
-                best = best.min((t - tf) * w + conn_f);
-            }
+            best = best.min(along_to(at, t, w, tf, conn_f));
         }
         best as f32
+    }
+}
+
+/// Seconds from a point attached at `at` (position `t`, segment seconds
+/// `w`) along its segment to a facility on it at `tf` with connector
+/// seconds `conn_f`, in the direction the segment allows; `INFINITY` when
+/// it does not allow that direction.
+#[inline]
+pub(crate) fn along_to(at: &Attachment, t: f64, w: f64, tf: f64, conn_f: f64) -> f64 {
+    let mut best = f64::INFINITY;
+    if at.dirs & TRAVERSE_FORWARD != 0 && tf >= t {
+        best = best.min((tf - t) * w + conn_f);
+    }
+    if at.dirs & TRAVERSE_BACKWARD != 0 && tf <= t {
+        best = best.min((t - tf) * w + conn_f);
+    }
+    best
+}
+
+/// Minutes from a point attached at `at` (with `dirs != 0`) to the sources
+/// of a search whose seconds at the segment's ends are `da` and `db`, and
+/// `along` seconds directly along the segment (METHOD.md steps 3–4), in
+/// single precision; `INFINITY` beyond `limit_s` seconds. One formula for
+/// the coverage columns and the per-facility catchments, so that both
+/// round alike.
+#[inline(always)]
+pub(crate) fn minutes_from_ends(
+    at: &Attachment,
+    da: f32,
+    db: f32,
+    along: f32,
+    limit_s: f32,
+) -> f32 {
+    let (t, w) = (at.t, at.w);
+    // Attached at a vertex: every road leaving it is open, whichever of
+    // the segments meeting there was the nearest.
+    let mut best = if t == 0.0 {
+        da
+    } else if t == 1.0 {
+        db
+    } else {
+        f32::INFINITY
+    };
+    if at.dirs & TRAVERSE_FORWARD != 0 {
+        best = best.min((1.0 - t) * w + db);
+    }
+    if at.dirs & TRAVERSE_BACKWARD != 0 {
+        best = best.min(t * w + da);
+    }
+    best = best.min(along);
+    let total = at.conn_s + best;
+    if total <= limit_s {
+        total / 60.0
+    } else {
+        f32::INFINITY
     }
 }
 
@@ -959,7 +1014,7 @@ pub(crate) fn refresh_figures(
         })
         .collect();
     let (categories, tiers) = rayon::join(
-        || category_jobs(profile, &columns, &edited, &study.areas),
+        || category_jobs(study, profile, &columns, &edited),
         || completeness_jobs(profile, &columns, &affected, &study.areas),
     );
     for (&(ti, ci), per_area) in edited.iter().zip(categories) {
@@ -992,15 +1047,23 @@ pub(crate) fn refresh_figures(
 /// Figures of the `(tier, category)` pairs in `jobs` for every area, in
 /// parallel: one pass over a minute column each.
 fn category_jobs(
+    study: &Study,
     profile: &Profile,
     columns: &[TierColumns<'_>],
     jobs: &[(usize, usize)],
-    areas: &Areas,
 ) -> Vec<Vec<CategoryCoverage>> {
     jobs.par_iter()
         .map(|&(ti, ci)| {
             let (id, column, _) = columns[ti].categories[ci];
-            aggregate::category_figures(id, column, profile.tiers[ti].minutes as f32, areas)
+            let areas = study.areas_of(profile, id);
+            let mut figures =
+                aggregate::category_figures(id, column, profile.tiers[ti].minutes as f32, areas);
+            if let Some(group) = profile.category_group(id) {
+                for f in &mut figures {
+                    f.group = Some(group.to_string());
+                }
+            }
+            figures
         })
         .collect()
 }
@@ -1048,7 +1111,7 @@ pub(crate) fn figures(
     let all_tiers: Vec<usize> = (0..profile.tiers.len()).collect();
     let areas = &study.areas;
     let (categories, tiers) = rayon::join(
-        || category_jobs(profile, &columns, &every, areas),
+        || category_jobs(study, profile, &columns, &every),
         || completeness_jobs(profile, &columns, &all_tiers, areas),
     );
     drop(columns);
@@ -1098,7 +1161,7 @@ pub(crate) fn figures(
     let outside_population = areas.outside_population;
     if outside_population > 0.0 {
         warnings.push(format!(
-            "{} of demand lies outside every township; it is reported as outside and not in the totals.",
+            "{} of demand lies outside every township; it counts in the district total, in no township.",
             (outside_population * 100.0).round() / 100.0
         ));
     }

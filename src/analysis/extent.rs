@@ -431,11 +431,13 @@ mod tests {
                     location: Point::new(115.05, 30.05),
                     population: 1.0,
                     settlement: None,
+                    groups: Default::default(),
                 },
                 crate::model::Resident {
                     location: Point::new(-155.05, 30.05),
                     population: 1.0,
                     settlement: None,
+                    groups: Default::default(),
                 },
             ]),
             roads: Some(vec![road]),

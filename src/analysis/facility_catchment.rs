@@ -13,6 +13,7 @@
 //! Only residents inside some township count, as in the district totals.
 
 use super::engine::{self, Attachment, SlotState, Study};
+use super::grouped::Grouped;
 use super::{Cancelled, PhaseTimings, Progress, TownshipIndex};
 use crate::model::{Layers, Profile, Tier};
 use crate::network::Snap;
@@ -26,9 +27,10 @@ pub struct FacilityCatchment {
     /// Index into `Layers::townships` of the township containing the
     /// facility; `None` when it lies outside every township.
     pub township: Option<u32>,
-    /// Per profile tier (same order): the population (hectares for area
-    /// demand) inside townships within the tier's minutes of this facility
-    /// by the tier's mode. `None` when the tier does not list the facility's
+    /// Per profile tier (same order): the demand (population of the
+    /// category's group, or everyone; hectares for area demand) inside
+    /// townships within the tier's minutes of this facility by the tier's
+    /// mode. `None` when the tier does not list the facility's
     /// category (neither required nor optional).
     pub population: Vec<Option<f64>>,
 }
@@ -57,7 +59,7 @@ pub fn facility_catchments(
                 .map(|tier| {
                     reach
                         .residents_within(f, tier)
-                        .map(|members| reach.population(&members))
+                        .map(|members| reach.population(&members, &facility.category))
                 })
                 .collect();
             Ok(FacilityCatchment {
@@ -162,12 +164,14 @@ impl<'a> Reach<'a> {
         })
     }
 
-    /// Population of residents (indices into the study's demand).
-    fn population(&self, members: &[u32]) -> f64 {
+    /// Demand of residents (indices into the study's demand) for
+    /// `category`: its group's population, or the population (METHOD 12).
+    fn population(&self, members: &[u32], category: &str) -> f64 {
+        let weights = self.study.areas_of(self.profile, category).weights();
         members
             .iter()
-            .filter_map(|&r| self.study.demand.get(r as usize))
-            .fold(0.0, |sum, r| sum + r.population)
+            .filter_map(|&r| weights.get(r as usize))
+            .fold(0.0, |sum, w| sum + w)
     }
 
     /// Residents (inside townships, indices into the study's demand, which
@@ -243,49 +247,6 @@ impl<'a> Reach<'a> {
             }
         }
         Some(out)
-    }
-}
-
-/// Items grouped by a key below a bound (compressed rows), in input order
-/// within a key.
-struct Grouped<T> {
-    offsets: Vec<u32>,
-    items: Vec<T>,
-}
-
-impl<T> Default for Grouped<T> {
-    fn default() -> Self {
-        Self {
-            offsets: vec![0],
-            items: Vec::new(),
-        }
-    }
-}
-
-impl<T> Grouped<T> {
-    /// Group `(key, item)` pairs with keys below `keys` (others are dropped).
-    fn new(keys: usize, pairs: impl Iterator<Item = (u32, T)>) -> Self {
-        let mut pairs: Vec<(u32, T)> = pairs.filter(|(k, _)| (*k as usize) < keys).collect();
-        pairs.sort_by_key(|(k, _)| *k);
-        let mut offsets = vec![0u32; keys + 1];
-        for (k, _) in &pairs {
-            offsets[*k as usize + 1] += 1;
-        }
-        for k in 0..keys {
-            offsets[k + 1] += offsets[k];
-        }
-        Self {
-            offsets,
-            items: pairs.into_iter().map(|(_, t)| t).collect(),
-        }
-    }
-
-    /// The items of `key` (none when out of range).
-    fn get(&self, key: usize) -> &[T] {
-        match (self.offsets.get(key), self.offsets.get(key + 1)) {
-            (Some(&lo), Some(&hi)) => &self.items[lo as usize..hi as usize],
-            _ => &[],
-        }
     }
 }
 

@@ -3,6 +3,7 @@
 //! re-categorising a facility recomputes only the columns of the categories
 //! involved, and within them only the nodes the change reaches.
 
+use super::capacity;
 use super::engine::{self, Placed, SlotState, Study};
 use super::{Assessment, Cancelled, PhaseTimings, Progress};
 use crate::model::{Edit, Facility, FacilityId, Layers, Profile};
@@ -61,22 +62,32 @@ impl LiveAssessment {
             .collect::<Result<_, Cancelled>>()?;
         let (minutes, states): (Vec<_>, Vec<_>) = computed.into_iter().unzip();
         timings.dijkstra = clock.elapsed().as_secs_f64();
+        progress.phase("capacity", 0.85);
+        let clock = Instant::now();
+        let every: Vec<Option<&Facility>> = layers.facilities.iter().map(Some).collect();
+        let mut warnings = Self::warnings_for(&study, &every, &placed);
+        let capacity =
+            capacity::capacity_tables(&study, profile, &every, &placed, |_| true, &mut warnings);
+        timings.capacity = clock.elapsed().as_secs_f64();
+        progress.check()?;
         progress.phase("aggregate", 0.9);
         let clock = Instant::now();
         let facilities: Vec<Option<Facility>> =
             layers.facilities.iter().cloned().map(Some).collect();
-        let (report, blind_spots) = engine::figures(
+        let (mut report, blind_spots) = engine::figures(
             &study,
             profile,
             &slots,
             &minutes,
             placed.iter().flatten().count(),
-            Self::warnings_for(&study, &facilities, &placed),
+            warnings,
         );
+        capacity::fill_report(&mut report, &capacity, &study, profile);
         timings.aggregate = clock.elapsed().as_secs_f64();
         progress.phase("done", 1.0);
         let assessment = Assessment {
             report,
+            capacity,
             routing: study.routing.clone(),
             demand: study.demand.clone(),
             demand_kind: study.demand_kind,
@@ -104,14 +115,14 @@ impl LiveAssessment {
 
     fn warnings_for(
         study: &Study,
-        facilities: &[Option<Facility>],
+        facilities: &[Option<&Facility>],
         placed: &[Option<Placed>],
     ) -> Vec<String> {
         let list: Vec<Placed> = placed.iter().flatten().cloned().collect();
         let mut w = study.warnings.clone();
         w.extend(
             study
-                .stray_facilities(facilities.iter().map(Option::as_ref))
+                .stray_facilities(facilities.iter().copied())
                 .iter()
                 .map(super::SetAside::message),
         );
@@ -219,11 +230,51 @@ impl LiveAssessment {
             &mut self.assessment.report,
             &mut self.assessment.blind_spots,
         );
+        self.refresh_capacity(before.as_ref(), after.as_ref());
         self.assessment.report.method.facilities = self.placed.iter().flatten().count();
         Ok(EditEffect {
             columns: touched.len(),
             seconds: clock.elapsed().as_secs_f64(),
         })
+    }
+}
+
+impl LiveAssessment {
+    /// Recompute the capacity tables of the categories an edit touched
+    /// (the one before and after it) and their figures in the report.
+    fn refresh_capacity(&mut self, before: Option<&Placed>, after: Option<&Placed>) {
+        let touched = |c: &str| {
+            before.is_some_and(|p| p.category == c) || after.is_some_and(|p| p.category == c)
+        };
+        if !self
+            .assessment
+            .capacity
+            .iter()
+            .any(|t| touched(&t.category))
+        {
+            return;
+        }
+        let current: Vec<Option<&Facility>> = self.facilities.iter().map(Option::as_ref).collect();
+        let fresh = capacity::capacity_tables(
+            &self.study,
+            &self.profile,
+            &current,
+            &self.placed,
+            touched,
+            &mut Vec::new(),
+        );
+        capacity::fill_report(
+            &mut self.assessment.report,
+            &fresh,
+            &self.study,
+            &self.profile,
+        );
+        let mut fresh = fresh.into_iter();
+        for table in self.assessment.capacity.iter_mut() {
+            if touched(&table.category) {
+                *table = fresh.next().expect("one fresh table per touched table");
+            }
+        }
     }
 }
 

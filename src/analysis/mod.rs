@@ -9,11 +9,14 @@
 
 mod aggregate;
 mod assess;
+mod capacity;
 mod compare;
 mod demand;
 mod engine;
 mod extent;
 mod facility_catchment;
+mod grouped;
+mod groups;
 mod live;
 mod progress;
 mod redundancy;
@@ -22,20 +25,24 @@ mod routing;
 mod scorecard;
 mod sharing;
 mod suggest;
+mod suggest_capacity;
 mod town_village;
 mod townships;
 
 pub use aggregate::BlindSpot;
 pub use assess::{Assessment, assess, facility_reach};
+pub use capacity::{CapacityTable, FacilityLoad, LoadStatus, supply_of};
 pub use compare::{AreaDelta, CategoryDelta, Comparison, ResidentChange, TierDelta, compare};
 pub use demand::area_grid;
 pub use extent::{STRAY_DISTANCE_M, SetAside, StudyExtent, checked_layout, cut_label};
 pub use facility_catchment::{FacilityCatchment, facility_catchments};
+pub use groups::group_weights as group_population;
 pub use live::{EditEffect, EditError, LiveAssessment};
 pub use progress::{Cancelled, Progress};
 pub use redundancy::{FacilityRedundancy, redundancy};
 pub use report_types::{
-    AreaCoverage, CategoryCoverage, CoverageReport, MethodInfo, TierCoverage, TownshipCoverage,
+    AreaCoverage, CategoryCoverage, CoverageReport, MethodInfo, SupplyFigures, TierCoverage,
+    TownshipCoverage,
 };
 pub use routing::{PhaseTimings, Routing, Slot};
 pub use scorecard::{
@@ -43,8 +50,11 @@ pub use scorecard::{
 };
 pub use sharing::{NOT_SERVED, Sharing, SharingTable, serving_facilities, sharing};
 pub use suggest::{SiteSuggestion, SuggestRequest, suggest_joint_sites, suggest_sites};
+pub use suggest_capacity::{CapacitySuggestion, suggest_sites_with_capacity};
 pub use town_village::{fill_town_village, settlement_classes};
 pub use townships::TownshipIndex;
 
+#[cfg(test)]
+mod scenario_tests;
 #[cfg(test)]
 pub(crate) mod tests;

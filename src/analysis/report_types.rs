@@ -8,8 +8,15 @@ use serde::{Deserialize, Serialize};
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct CategoryCoverage {
     pub id: String,
+    /// The demand group the category serves (METHOD 12); `null`: everyone.
+    #[serde(default)]
+    pub group: Option<String>,
+    /// The demand the figures below are measured against: the area's
+    /// population of the group, or its whole population (METHOD 12).
+    #[serde(default)]
+    pub demand_population: f64,
     pub covered_population: f64,
-    /// Covered / population, 0–1 (0 when the population is 0).
+    /// Covered / demand population, 0–1 (0 when that is 0).
     pub covered_share: f64,
     /// Population-weighted mean minutes of the covered residents.
     pub mean_minutes: Option<f64>,
@@ -19,6 +26,24 @@ pub struct CategoryCoverage {
     /// covered demand (METHOD 19); set by [`super::Sharing::fill_report`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub served_by_own_share: Option<f64>,
+    /// Supply against the 千人指标 (METHOD 14–16), for categories with a
+    /// standard; set by the capacity step of the assessment.
+    #[serde(default, flatten, skip_serializing_if = "Option::is_none")]
+    pub supply: Option<SupplyFigures>,
+}
+
+/// Two-step floating catchment figures of one area, tier and category
+/// (METHOD 16). Flattened into the category's object of `coverage.json`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SupplyFigures {
+    /// Capacity units reaching the area's demand per 1,000 of it.
+    pub supply_per_1000: f64,
+    /// The profile's standard (units per 1,000 of the group).
+    pub standard_per_1000: f64,
+    /// Units missing to meet the standard (0 when it is met).
+    pub shortfall: f64,
+    /// Share of the demand whose own access meets the standard.
+    pub served_share: f64,
 }
 
 /// Coverage of one tier (life circle).

@@ -31,6 +31,8 @@ pub struct PhaseTimings {
     pub snap: f64,
     /// Shortest paths and per-resident minutes.
     pub dijkstra: f64,
+    /// Per-facility catchments and supply figures (METHOD 13–17).
+    pub capacity: f64,
     /// Township figures and blind spots.
     pub aggregate: f64,
 }

@@ -101,10 +101,27 @@ fn category_of<'a>(
         .find(|c| c.id == table.category)
 }
 
-/// The weight of a demand point in the sharing figures. One place, so that
-/// group demand `g_i` (METHOD 12) replaces the population here alone.
-fn demand_weight(assessment: &Assessment, _category: &str, i: usize) -> f64 {
-    assessment.demand[i].population
+/// The weight `g_i` of every demand point for `category` (METHOD 18): its
+/// group's population, or the population.
+fn demand_weights(
+    assessment: &Assessment,
+    layers: &Layers,
+    profile: &Profile,
+    category: &str,
+) -> Vec<f64> {
+    match profile
+        .category_group(category)
+        .and_then(|g| profile.group(g))
+    {
+        Some(group) => super::groups::group_weights(
+            profile,
+            group,
+            &assessment.demand,
+            &assessment.resident_township,
+            &layers.townships,
+        ),
+        None => assessment.demand.iter().map(|r| r.population).collect(),
+    }
 }
 
 /// The sharing figures of `assessment` (an assessment of `layers` against
@@ -128,6 +145,7 @@ pub fn sharing(assessment: &Assessment, layers: &Layers, profile: &Profile) -> S
             ) else {
                 continue;
             };
+            let weights = demand_weights(assessment, layers, profile, category);
             let mut demand = vec![vec![0.0; n + 1]; n + 1];
             let mut by_facility: BTreeMap<(u32, u32), f64> = BTreeMap::new();
             for (i, &m) in minutes.iter().enumerate() {
@@ -135,7 +153,7 @@ pub fn sharing(assessment: &Assessment, layers: &Layers, profile: &Profile) -> S
                 if m > limit || m.is_nan() || j == NOT_SERVED {
                     continue;
                 }
-                let w = demand_weight(assessment, category, i);
+                let w = weights[i];
                 let from = assessment.resident_township[i].map_or(n, |t| t as usize);
                 let to = facility_township[j as usize].map_or(n, |t| t as usize);
                 demand[from][to] += w;
@@ -550,11 +568,9 @@ mod tests {
                     .iter()
                     .find(|c| c.id == t.category)
                     .unwrap();
-                // The report's district figures leave out the residents
-                // outside every township; the table has them as a last row.
-                let n = report.townships.len();
-                let in_townships: f64 = t.demand[..n].iter().flatten().sum();
-                assert!((in_townships - total.covered_population).abs() < 1e-9);
+                // The district figures count the residents outside every
+                // township too (METHOD 16); the table has them as a last row.
+                assert!((all - total.covered_population).abs() < 1e-9);
             }
         }
     }

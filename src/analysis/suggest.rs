@@ -48,7 +48,7 @@ pub struct SiteSuggestion {
 }
 
 /// A candidate site's lon/lat and the uncovered residents it would cover.
-type SiteCover = ([f64; 2], Vec<u32>);
+pub(super) type SiteCover = ([f64; 2], Vec<u32>);
 
 /// A candidate site: where it is and whom (uncovered) it would cover.
 struct Candidate {
@@ -92,7 +92,13 @@ fn suggest(
     let study = &live.study;
     let a = live.assessment();
     let index = TownshipIndex::new(&study.townships);
-    let population: Vec<f64> = a.demand.iter().map(|r| r.population).collect();
+    // Demand per category: its group's population, or the population
+    // (METHOD 12).
+    let weights: Vec<&[f64]> = request
+        .categories
+        .iter()
+        .map(|c| study.areas_of(&live.profile, c).weights())
+        .collect();
     progress.phase("candidates", 0.0);
     let mut candidates: Vec<Candidate> = Vec::new();
     for (ci, category) in request.categories.iter().enumerate() {
@@ -145,9 +151,10 @@ fn suggest(
             let Some(t) = a.resident_township[r as usize] else {
                 continue;
             };
+            let w = weights[c.category][r as usize];
             match parts.iter_mut().find(|p| p.0 == t) {
-                Some(p) => p.1 += population[r as usize],
-                None => parts.push((t, population[r as usize])),
+                Some(p) => p.1 += w,
+                None => parts.push((t, w)),
             }
         }
         parts.sort_by_key(|p| p.0);
@@ -163,10 +170,10 @@ fn suggest(
         c.covers
             .iter()
             .filter(|&&r| !covered[c.category][r as usize])
-            .map(|&r| population[r as usize])
+            .map(|&r| weights[c.category][r as usize])
             .fold(0.0, |s, p| s + p)
     };
-    let mut covered = vec![vec![false; population.len()]; request.categories.len()];
+    let mut covered = vec![vec![false; a.demand.len()]; request.categories.len()];
     let mut heap: BinaryHeap<Entry> = candidates
         .iter()
         .enumerate()
@@ -251,9 +258,10 @@ fn thin<T: Copy>(items: Vec<(T, [f64; 2])>, max: usize) -> Vec<(T, [f64; 2])> {
     }
 }
 
-/// Road vertices the mode can use, and whom each would cover.
+/// Road vertices the mode can use, and whom (of the residents `uncovered`
+/// marks) each would reach within the tier.
 #[allow(clippy::too_many_arguments)]
-fn network_candidates(
+pub(super) fn network_candidates(
     live: &LiveAssessment,
     graph: &ModeGraph,
     net: &Network,
@@ -370,7 +378,7 @@ fn network_candidates(
 
 /// Without roads: grid points (500 m) over the townships, covering the
 /// uncovered residents within the straight-line reach.
-fn grid_candidates(
+pub(super) fn grid_candidates(
     live: &LiveAssessment,
     tier: &Tier,
     uncovered: &[bool],
@@ -449,12 +457,21 @@ mod tests {
         }
     }
 
-    /// Population covered for (tier, category) in a live assessment.
+    /// Population inside the townships covered for (tier, category) in a
+    /// live assessment (suggestions serve the townships' own people; the
+    /// district total also counts those outside every township).
     fn covered(live: &LiveAssessment, tier: usize, category: &str) -> f64 {
-        live.assessment().report.total.tiers[tier]
-            .category(category)
-            .unwrap()
-            .covered_population
+        live.assessment()
+            .report
+            .townships
+            .iter()
+            .map(|t| {
+                t.figures.tiers[tier]
+                    .category(category)
+                    .unwrap()
+                    .covered_population
+            })
+            .sum()
     }
 
     fn add_site(live: &mut LiveAssessment, s: &SiteSuggestion) {

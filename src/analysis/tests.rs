@@ -19,10 +19,11 @@ fn resident(lon: f64, lat: f64, population: f64) -> Resident {
         location: Point::new(lon, lat),
         population,
         settlement: None,
+        groups: Default::default(),
     }
 }
 
-fn rect(name: &str, x0: f64, x1: f64) -> Township {
+pub(crate) fn rect(name: &str, x0: f64, x1: f64) -> Township {
     Township {
         name: name.into(),
         code: None,

@@ -79,8 +79,11 @@ pub struct ImportFlags {
     /// Population column of the residents.
     #[arg(long, value_name = "COLUMN")]
     pub population_column: Option<String>,
+    /// Capacity column of the facilities (seats, beds, m² …).
+    #[arg(long, value_name = "COLUMN")]
+    pub capacity_column: Option<String>,
     /// Any other column choice, as LAYER.FIELD=COLUMN with FIELD one of
-    /// lon, lat, category, name, population (e.g. residents.lon=X坐标,
+    /// lon, lat, category, name, population, capacity (e.g. residents.lon=X坐标,
     /// townships.name=XZMC); repeatable.
     #[arg(long = "column", value_name = "LAYER.FIELD=COLUMN")]
     pub columns: Vec<String>,
@@ -106,9 +109,10 @@ fn set_column(choice: &mut ColumnChoice, field: &str, column: &str) -> Result<()
         "category" => &mut choice.category,
         "name" => &mut choice.name,
         "population" => &mut choice.population,
+        "capacity" => &mut choice.capacity,
         other => {
             return Err(format!(
-                "unknown column field {other:?}: use lon, lat, category, name or population"
+                "unknown column field {other:?}: use lon, lat, category, name, population or capacity"
             ));
         }
     };
@@ -148,6 +152,7 @@ impl ImportFlags {
         f.lat.clone_from(&self.lat_column);
         f.category.clone_from(&self.category_column);
         f.name.clone_from(&self.name_column);
+        f.capacity.clone_from(&self.capacity_column);
         options
             .residents
             .columns
@@ -218,6 +223,9 @@ pub struct ConvertArgs {
     /// Population column.
     #[arg(long, value_name = "COLUMN")]
     pub population_column: Option<String>,
+    /// Capacity column (facilities).
+    #[arg(long, value_name = "COLUMN")]
+    pub capacity_column: Option<String>,
     /// Excel worksheet (name or number).
     #[arg(long)]
     pub sheet: Option<String>,
@@ -238,6 +246,7 @@ pub fn run_convert(args: &ConvertArgs) -> Result<(), Vec<String>> {
             category: args.category_column.clone(),
             name: args.name_column.clone(),
             population: args.population_column.clone(),
+            capacity: args.capacity_column.clone(),
         },
         sheet: args.sheet.clone(),
         ..ImportOptions::default()

@@ -7,10 +7,10 @@
 use super::{InputArgs, LoadedStudy, load_study, write_outputs};
 use crate::analysis::{
     Comparison, LiveAssessment, Progress, SuggestRequest, assess, checked_layout, compare,
-    suggest_joint_sites, suggest_sites,
+    suggest_joint_sites, suggest_sites, suggest_sites_with_capacity,
 };
 use crate::io;
-use crate::model::{Facility, Layers, Project};
+use crate::model::{Facility, Layers, Project, Scenario};
 use crate::report::Lang;
 use clap::Args;
 use serde_json::json;
@@ -31,11 +31,24 @@ pub struct CompareArgs {
     #[command(flatten)]
     pub study: StudyArgs,
     /// Layout A: `baseline`, a facilities file, or a project layout's name.
-    #[arg(long)]
+    #[arg(long, default_value = "baseline")]
     pub a: String,
-    /// Layout B, likewise.
-    #[arg(long)]
+    /// Layout B, likewise (default: the baseline, e.g. with only
+    /// `--b-roads`, `--b-closed` or `--b-residents` on top).
+    #[arg(long, default_value = "baseline")]
     pub b: String,
+    /// Roads added to layout B (GeoJSON lines); their ends connect where
+    /// they coincide with road vertices (METHOD step 2).
+    #[arg(long, value_name = "FILE")]
+    pub b_roads: Option<PathBuf>,
+    /// Roads closed in layout B (GeoJSON lines): each must follow
+    /// consecutive vertices of a road (either direction), which are removed
+    /// for every mode.
+    #[arg(long, value_name = "FILE")]
+    pub b_closed: Option<PathBuf>,
+    /// Residents added to layout B (GeoJSON or CSV, like --residents).
+    #[arg(long, value_name = "FILE")]
+    pub b_residents: Option<PathBuf>,
     #[arg(long, value_enum, default_value_t = Lang::Zh)]
     pub lang: Lang,
     /// Output folder: compare.json and changes.geojson.
@@ -63,6 +76,12 @@ pub struct SuggestArgs {
     /// covers live in two or more townships; each lists the gain per township.
     #[arg(long)]
     pub joint: bool,
+    /// Capacity of each new facility, in the category's unit (seats, beds,
+    /// m² …): a site's gain is then the group demand it brings up to the
+    /// profile's standard by 2SFCA (without a standard: the uncovered
+    /// demand within reach, at most this many people).
+    #[arg(long, value_name = "N")]
+    pub capacity: Option<f64>,
     /// Layout to start from (default: baseline).
     #[arg(long, default_value = "baseline")]
     pub layout: String,
@@ -176,34 +195,104 @@ fn with_facilities(layers: &Layers, facilities: Vec<Facility>) -> Layers {
     }
 }
 
+/// The layers of a layout named on the command line: its facilities and,
+/// for a project layout, its road and population changes.
+fn layout_layers(
+    name: &str,
+    study: &LoadedStudy,
+    project: Option<&Project>,
+    project_path: Option<&Path>,
+) -> Result<Layers, Vec<String>> {
+    let layers = with_facilities(
+        &study.layers,
+        layout_facilities(name, study, project, project_path)?,
+    );
+    match project.and_then(|p| p.layouts.iter().find(|l| l.name == name)) {
+        Some(layout) if !layout.scenario.is_empty() => layout
+            .scenario
+            .apply_to(&layers)
+            .map_err(|e| vec![format!("layout {name:?}: {e}")]),
+        _ => Ok(layers),
+    }
+}
+
+/// The road and population changes given as files (`--b-roads`,
+/// `--b-closed`, `--b-residents`).
+fn scenario_from_files(args: &CompareArgs) -> Result<Scenario, Vec<String>> {
+    let mut scenario = Scenario::default();
+    let warn = |warnings: &[crate::model::LoadWarning]| {
+        for w in warnings {
+            eprintln!("warning: {w}");
+        }
+    };
+    let mut problems = Vec::new();
+    if let Some(path) = &args.b_roads {
+        match io::load_roads(path) {
+            Ok(loaded) => {
+                warn(&loaded.warnings);
+                scenario.roads_added = loaded.items;
+            }
+            Err(e) => problems.push(e.to_string()),
+        }
+    }
+    if let Some(path) = &args.b_closed {
+        match io::load_roads(path) {
+            Ok(loaded) => {
+                warn(&loaded.warnings);
+                scenario.roads_closed = loaded.items.into_iter().map(|r| r.line).collect();
+            }
+            Err(e) => problems.push(e.to_string()),
+        }
+    }
+    if let Some(path) = &args.b_residents {
+        match io::load_residents(path) {
+            Ok(loaded) => {
+                warn(&loaded.warnings);
+                scenario.residents_added = loaded.items;
+            }
+            Err(e) => problems.push(e.to_string()),
+        }
+    }
+    if problems.is_empty() {
+        Ok(scenario)
+    } else {
+        Err(problems)
+    }
+}
+
 /// `lifecircle compare`.
 pub fn run_compare(args: &CompareArgs) -> Result<(), Vec<String>> {
     let (study, project) = open_study(&args.study)?;
-    let a_facilities = layout_facilities(
+    let a_layers = layout_layers(
         &args.a,
         &study,
         project.as_ref(),
         args.study.project.as_deref(),
     )?;
-    let b_facilities = layout_facilities(
+    let mut b_layers = layout_layers(
         &args.b,
         &study,
         project.as_ref(),
         args.study.project.as_deref(),
     )?;
+    let files = scenario_from_files(args)?;
+    if !files.is_empty() {
+        b_layers = files.apply_to(&b_layers).map_err(|e| {
+            use crate::model::ScenarioError as E;
+            let file = match e {
+                E::ShortRoad(_) | E::BadRoad(_) | E::NoRoads => args.b_roads.as_ref(),
+                E::ClosureMatchesNothing(_) | E::ShortClosure(_) => args.b_closed.as_ref(),
+                E::BadPopulation { .. } | E::BadFactor { .. } => args.b_residents.as_ref(),
+            };
+            let file = file
+                .or(args.b_closed.as_ref())
+                .map_or(String::new(), |p| format!("{}: ", p.display()));
+            vec![format!("{file}{e}")]
+        })?;
+    }
     let progress = Progress::new();
-    let a = assess(
-        &with_facilities(&study.layers, a_facilities),
-        &study.profile,
-        &progress,
-    )
-    .map_err(|e| vec![e.to_string()])?;
-    let b = assess(
-        &with_facilities(&study.layers, b_facilities),
-        &study.profile,
-        &progress,
-    )
-    .map_err(|e| vec![e.to_string()])?;
+    let a = assess(&a_layers, &study.profile, &progress).map_err(|e| vec![e.to_string()])?;
+    let b = assess(&b_layers, &study.profile, &progress).map_err(|e| vec![e.to_string()])?;
     let delta = compare(&a, &b, &study.profile);
     let doc = json!({
         "a": {"layout": args.a, "coverage": a.report},
@@ -320,12 +409,30 @@ pub fn run_suggest(args: &SuggestArgs) -> Result<(), Vec<String>> {
         township,
         max_candidates: 3000,
     };
-    let picks = if args.joint {
-        suggest_joint_sites(&live, &request, &progress)
-    } else {
-        suggest_sites(&live, &request, &progress)
+    if let Some(n) = args.capacity
+        && !(n.is_finite() && n > 0.0)
+    {
+        return Err(vec![format!(
+            "--capacity {n}: the capacity of a new facility must be a number above 0"
+        )]);
     }
-    .map_err(|e| vec![e.to_string()])?;
+    if args.capacity.is_some() && args.joint {
+        return Err(vec![
+            "--capacity and --joint cannot be combined yet: choose one".to_string(),
+        ]);
+    }
+    let mut with_capacity = Vec::new();
+    let picks = match args.capacity {
+        Some(n) => {
+            with_capacity = suggest_sites_with_capacity(&live, &request, n, &progress)
+                .map_err(|e| vec![e.to_string()])?;
+            with_capacity.iter().map(|p| p.site.clone()).collect()
+        }
+        None if args.joint => {
+            suggest_joint_sites(&live, &request, &progress).map_err(|e| vec![e.to_string()])?
+        }
+        None => suggest_sites(&live, &request, &progress).map_err(|e| vec![e.to_string()])?,
+    };
     let town_name = |t: u32| {
         study
             .layers
@@ -364,6 +471,18 @@ pub fn run_suggest(args: &SuggestArgs) -> Result<(), Vec<String>> {
             p.location.y(),
             p.gained.round()
         );
+        if let Some(c) = with_capacity.get(p.rank - 1) {
+            let unit = unit_of(profile, &p.category, args.lang);
+            println!(
+                "     {} {:.0} · {} {:.0} · {} {:.1} {unit}",
+                args.lang.pick("服务达标需求", "served to standard"),
+                p.gained,
+                args.lang.pick("可达需求", "demand within reach"),
+                c.demand_in_reach,
+                args.lang.pick("剩余缺口", "shortfall left"),
+                c.unserved_left,
+            );
+        }
         if args.joint {
             let parts: Vec<String> = p
                 .gain_by_township
@@ -384,6 +503,9 @@ pub fn run_suggest(args: &SuggestArgs) -> Result<(), Vec<String>> {
                         "category": p.category,
                         "name": format!("{} {}", args.lang.pick("建议", "suggested"), p.rank),
                         "gained": p.gained,
+                        "capacity": args.capacity,
+                        "demand_in_reach": with_capacity.get(p.rank - 1).map(|c| c.demand_in_reach),
+                        "shortfall_left": with_capacity.get(p.rank - 1).map(|c| c.unserved_left),
                         "township": p.township.and_then(|t| study.layers.townships.get(t as usize)).map(|t| t.name.clone()),
                         "gain_by_township": p.gain_by_township.iter().map(|(t, g)| (town_name(*t).to_string(), json!(*g))).collect::<serde_json::Map<String, serde_json::Value>>(),
                     },
@@ -398,4 +520,14 @@ pub fn run_suggest(args: &SuggestArgs) -> Result<(), Vec<String>> {
         write_outputs(out, &[("suggestions.geojson", text)])?;
     }
     Ok(())
+}
+
+/// A category's capacity unit in words.
+fn unit_of(profile: &crate::model::Profile, category: &str, lang: Lang) -> String {
+    crate::report::unit_name(
+        lang,
+        profile
+            .category_info(category)
+            .and_then(|c| c.unit.as_deref()),
+    )
 }

@@ -703,6 +703,7 @@ impl<'d> Builder<'d> {
                         population,
                         // Written as the `settlement` property beside it.
                         settlement: None,
+                        groups: Default::default(),
                     },
                     s,
                 )

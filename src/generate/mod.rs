@@ -96,7 +96,7 @@ mod tests {
                 assert!(!info.name_zh.is_empty() && !info.name_en.is_empty(), "{c}");
             }
         }
-        assert_eq!(p.categories.len(), 29);
+        assert_eq!(p.categories.len(), 30);
         assert_eq!(p.detour_factor, 1.3);
         assert_eq!(p.modes.walk.speed_kmh, 3.6);
         assert_eq!(p.modes.bike.speed_kmh, 15.0);

@@ -159,6 +159,7 @@ pub fn synthetic_district(params: &SyntheticParams) -> Layers {
                 location: Point(frame.lonlat(x, y)),
                 population: (1 + rng.below(60)) as f64,
                 settlement: None,
+                groups: Default::default(),
             }
         })
         .collect();

@@ -411,6 +411,7 @@ mod tests {
                 location: Point::new(119.0, 29.0),
                 population: 12.0,
                 settlement: None,
+                groups: Default::default(),
             }]),
             roads: Some(vec![Road {
                 line: line_string![(x: 119.0, y: 29.0), (x: 119.0000001, y: 29.0)],

@@ -208,6 +208,40 @@ pub(crate) fn population(field: &Field) -> Result<f64, String> {
     }
 }
 
+/// Prefix of a resident's group-population property: `pop_<group id>`.
+pub(crate) const GROUP_PREFIX: &str = "pop_";
+
+/// The group id of a property or column named `pop_<id>` (the prefix in
+/// any ASCII case), when it is one.
+pub(crate) fn group_of_key(key: &str) -> Option<&str> {
+    let key = key.trim().trim_start_matches('\u{feff}').trim();
+    let head = key.get(..GROUP_PREFIX.len())?;
+    let id = &key[GROUP_PREFIX.len()..];
+    (head.eq_ignore_ascii_case(GROUP_PREFIX) && !id.is_empty()).then_some(id)
+}
+
+/// A resident's own population of a demand group (METHOD 11): a number
+/// of at least 0 (JSON number or numeric text); `Ok(None)` when empty.
+/// Anything else is an error saying the group's share is used instead.
+pub(crate) fn group_population(field: &Field, group: &str) -> Result<Option<f64>, String> {
+    if let Field::Text(t) = field
+        && t.trim().is_empty()
+    {
+        return Ok(None);
+    }
+    let what = format!("{GROUP_PREFIX}{group}");
+    match number(field, &what) {
+        Ok(Some(v)) if v >= 0.0 => Ok(Some(v)),
+        Ok(Some(v)) => Err(format!(
+            "{what} {v} is negative; the group's share of the population is used instead"
+        )),
+        Ok(None) => Ok(None),
+        Err(why) => Err(format!(
+            "{why}; the group's share of the population is used instead"
+        )),
+    }
+}
+
 /// Optional town/village class of a resident (METHOD 20): `town`,
 /// `village`, 镇区 or 乡村 (case and spaces ignored); empty means not given.
 pub(crate) fn settlement(field: &Field) -> Result<Option<Settlement>, String> {

@@ -347,11 +347,19 @@ pub(crate) fn residents(source: &Source, text: &str) -> Result<Loaded<Resident>,
             }
             _ => single_point(&g, LayerKind::Residents),
         });
-        builder.add_with_settlement(
+        let groups = f
+            .properties
+            .iter()
+            .filter_map(|(k, v)| {
+                Some((fields::group_of_key(k)?, fields::Field::from_json(Some(v))))
+            })
+            .collect();
+        builder.add_resident(
             f.number,
             f.label(fields::NAME),
             fields::property(&f.properties, fields::POPULATION),
             fields::property(&f.properties, fields::SETTLEMENT),
+            groups,
             location,
         );
     }

@@ -406,6 +406,10 @@ fn feature_preview(
             .population
             .clone()
             .or_else(|| guess(&preview.columns, fields::POPULATION)),
+        capacity: chosen
+            .capacity
+            .clone()
+            .or_else(|| guess(&preview.columns, fields::CAPACITY)),
     };
     if !f.dropped.is_empty() {
         preview.warnings.push(source.warning(

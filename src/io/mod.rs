@@ -33,6 +33,7 @@ mod excel;
 mod fields;
 mod geojson_layers;
 mod geometry;
+mod group_shares;
 mod import;
 mod kml;
 mod mapping;
@@ -57,6 +58,10 @@ pub use coords::{
 pub use crs::{CoordinateSystem, Crs};
 pub use dbf::write_dbf;
 pub use fields::{MAX_CAPACITY, MAX_NAME_CHARS, MAX_POPULATION, cut_label};
+pub use group_shares::{
+    TownshipShares, apply_group_shares, check_share_townships, load_group_shares,
+    parse_group_shares,
+};
 pub use options::{ColumnChoice, ImportOptions, PREVIEW_ROWS, Preview, parse_encoding};
 pub use project::{ProjectError, load_project, recovery_path, save_project};
 pub use reproject::geojson_looks_projected;

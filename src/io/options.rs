@@ -48,6 +48,9 @@ pub struct ColumnChoice {
     pub name: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub population: Option<String>,
+    /// A facility's capacity (seats, beds, m² …; METHOD 13).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub capacity: Option<String>,
 }
 
 impl ColumnChoice {

@@ -204,6 +204,7 @@ mod tests {
         p.layouts.push(Layout {
             name: "方案一".into(),
             facilities_file: None,
+            scenario: Default::default(),
             edits: vec![Edit::Delete {
                 id: FacilityId(1),
                 facility: crate::model::Facility {

@@ -215,16 +215,19 @@ impl<'a> ResidentBuilder<'a> {
     }
 
     /// One demand record: feature `number` (1-based), an optional label for
-    /// messages, the raw population, the raw `settlement` value (METHOD 20)
+    /// messages, the raw population, the raw `settlement` value (METHOD 20),
+    /// the raw `pop_<group id>` values as `(group id, value)` (METHOD 11)
     /// and the location or why it has none. An unknown settlement is a
     /// warning naming the feature; the resident is kept without a class (the
-    /// town-area layer, if any, then decides).
-    pub(crate) fn add_with_settlement(
+    /// town-area layer, if any, then decides). A group value that is not a
+    /// number >= 0 is a warning too; the group's share then applies.
+    pub(crate) fn add_resident(
         &mut self,
         number: usize,
         name: Option<String>,
         population: Field,
         settlement: Field,
+        groups: Vec<(&str, Field)>,
         location: Result<Point<f64>, String>,
     ) {
         let settlement = match fields::settlement(&settlement) {
@@ -239,12 +242,21 @@ impl<'a> ResidentBuilder<'a> {
             Ok(p) => p,
             Err(why) => return self.warn(Some(number), label, format!("{why}; it is skipped")),
         };
+        let mut own = Vec::new();
+        for (group, value) in groups {
+            match fields::group_population(&value, group) {
+                Ok(Some(v)) => own.push((group.to_string(), v)),
+                Ok(None) => {}
+                Err(why) => self.warn(Some(number), label, why),
+            }
+        }
         self.saw_population |= population != Field::Missing;
         match fields::population(&population) {
             Ok(population) => self.items.push(Resident {
                 location,
                 population,
                 settlement,
+                groups: crate::model::GroupPopulations::new(own),
             }),
             Err(why) => self.warn(Some(number), label, format!("{why}; it is skipped")),
         }

@@ -117,6 +117,7 @@ pub(crate) fn apply_choice(properties: &mut Map<String, Value>, choice: &ColumnC
         (&choice.name, "name"),
         (&choice.category, "category"),
         (&choice.population, "population"),
+        (&choice.capacity, "capacity"),
     ] {
         let Some(chosen) = chosen else { continue };
         let found = properties
@@ -147,6 +148,7 @@ pub(crate) fn check_choice(
         (&choice.name, "name"),
         (&choice.category, "category"),
         (&choice.population, "population"),
+        (&choice.capacity, "capacity"),
     ] {
         if let Some(c) = chosen
             && !keys.iter().any(|k| k.trim().eq_ignore_ascii_case(c.trim()))

@@ -238,7 +238,13 @@ fn layout(
             &choice.population,
             fields::POPULATION,
         )?,
-        capacity: fields::column(&normalized, fields::CAPACITY),
+        capacity: optional_column(
+            source,
+            table,
+            "capacity",
+            &choice.capacity,
+            fields::CAPACITY,
+        )?,
         transform,
         crs_from_header,
         notes,
@@ -344,12 +350,22 @@ pub(crate) fn residents(
         let c = c.trim().trim_start_matches('\u{feff}').trim();
         fields::SETTLEMENT.iter().any(|a| c.eq_ignore_ascii_case(a))
     });
+    let groups: Vec<(usize, &str)> = table
+        .columns
+        .iter()
+        .enumerate()
+        .filter_map(|(i, c)| Some((i, fields::group_of_key(c)?)))
+        .collect();
     for (line, row) in &table.rows {
-        builder.add_with_settlement(
+        builder.add_resident(
             *line,
             fields::name(&Table::cell(row, layout.name)),
             Table::cell(row, layout.population),
             Table::cell(row, settlement),
+            groups
+                .iter()
+                .map(|&(i, g)| (g, Table::cell(row, Some(i))))
+                .collect(),
             layout.location(row),
         );
     }
@@ -405,6 +421,7 @@ pub(crate) fn preview(source: &Source, table: &Table, options: &ImportOptions) -
         category: name(layout.category),
         name: name(layout.name),
         population: name(layout.population),
+        capacity: name(layout.capacity),
     };
     result.crs = layout.transform.system.name.clone();
     let mut bbox = Bbox::default();

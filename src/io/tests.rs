@@ -870,3 +870,75 @@ fn profile_and_geojson_shape_mistakes_are_named() {
         messages(&loaded.warnings)
     );
 }
+
+/// The capacity column the user picks (METHOD 13), in a table and in
+/// GeoJSON properties; a bad capacity is a warning naming the feature.
+#[test]
+fn capacity_column_is_chosen_and_checked() {
+    let dir = scratch_dir("capacity-column");
+    let csv = dir.join("f.csv");
+    std::fs::write(
+        &csv,
+        "名称,类别,lon,lat,床位数,备注\nA,clinic,120,30,40,9\nB,clinic,120.01,30,-3,9\nC,clinic,120.02,30,多,9\n",
+    )
+    .unwrap();
+    let matcher = CategoryMatcher::from_ids(&["clinic"]);
+    let mut options = ImportOptions::default();
+    options.columns.capacity = Some("床位数".into());
+    let loaded = load_facilities_with(&csv, &options, &matcher).unwrap();
+    let capacities: Vec<Option<f64>> = loaded.items.iter().map(|f| f.capacity).collect();
+    assert_eq!(capacities, [Some(40.0), None, None]);
+    let text = messages(&loaded.warnings).join("\n");
+    assert!(
+        text.contains("feature 3 (B): capacity -3 is negative"),
+        "{text}"
+    );
+    assert!(
+        text.contains("feature 4 (C): capacity \"多\" is not a number"),
+        "{text}"
+    );
+    options.columns.capacity = Some("备注".into());
+    let loaded = load_facilities_with(&csv, &options, &matcher).unwrap();
+    assert_eq!(loaded.items[0].capacity, Some(9.0));
+    options.columns.capacity = Some("座位".into());
+    let err = load_facilities_with(&csv, &options, &matcher).unwrap_err();
+    assert!(err.to_string().contains("座位"), "{err}");
+
+    let geojson = dir.join("f.geojson");
+    std::fs::write(
+        &geojson,
+        r#"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"category":"clinic","beds":"12"},"geometry":{"type":"Point","coordinates":[120,30]}}]}"#,
+    )
+    .unwrap();
+    options.columns.capacity = Some("beds".into());
+    let loaded = load_facilities_with(&geojson, &options, &matcher).unwrap();
+    assert_eq!(loaded.items[0].capacity, Some(12.0));
+}
+
+/// `pop_<group>` values (METHOD 11): numbers or numeric text are kept; a
+/// negative or non-numeric one is a warning and falls back to the shares.
+#[test]
+fn group_populations_are_read_per_resident() {
+    let text = r#"{"type":"FeatureCollection","features":[
+        {"type":"Feature","properties":{"population":100,"pop_elderly_60":"31","POP_children_3_6":4},"geometry":{"type":"Point","coordinates":[120,30]}},
+        {"type":"Feature","properties":{"name":"b","population":50,"pop_elderly_60":-1,"pop_children_3_6":"few"},"geometry":{"type":"Point","coordinates":[120,30]}}]}"#;
+    let loaded = parse_residents("r.geojson", text.as_bytes(), Format::GeoJson).unwrap();
+    let r = &loaded.items;
+    assert_eq!(r[0].groups.get("elderly_60"), Some(31.0));
+    assert_eq!(r[0].groups.get("children_3_6"), Some(4.0));
+    assert!(r[1].groups.is_empty());
+    let text = messages(&loaded.warnings).join("\n");
+    assert!(
+        text.contains("feature 2 (b): pop_elderly_60 -1 is negative; the group's share"),
+        "{text}"
+    );
+    assert!(
+        text.contains("pop_children_3_6 \"few\" is not a number"),
+        "{text}"
+    );
+    let csv = "lon,lat,population,pop_elderly_60\n120,30,10,3\n120,30,10,\n";
+    let loaded = parse_residents("r.csv", csv.as_bytes(), Format::Csv).unwrap();
+    assert_eq!(loaded.items[0].groups.get("elderly_60"), Some(3.0));
+    assert!(loaded.items[1].groups.is_empty());
+    assert!(loaded.warnings.is_empty(), "{:?}", loaded.warnings);
+}

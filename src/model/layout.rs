@@ -106,6 +106,10 @@ pub struct Layout {
     /// Edits on top of the starting point, oldest first.
     #[serde(default)]
     pub edits: Vec<Edit>,
+    /// Road and population changes (issue 16), applied to the study's
+    /// layers before assessing this layout.
+    #[serde(default, skip_serializing_if = "super::Scenario::is_empty")]
+    pub scenario: super::Scenario,
 }
 
 /// What is wrong with one edit of a layout.
@@ -287,6 +291,7 @@ mod tests {
         let layout = Layout {
             name: "plan B".into(),
             facilities_file: None,
+            scenario: Default::default(),
             edits: vec![
                 huge,
                 Edit::Add {

@@ -7,10 +7,12 @@
 mod layout;
 mod profile;
 mod project;
+mod scenario;
 mod settlement;
 
 pub use layout::{Edit, EditProblem, FacilityId, Layout};
 pub use project::{LayerFiles, PROJECT_FORMAT, PROJECT_VERSION, Project, ViewState};
+pub use scenario::{PopulationChange, SAME_POINT_DEG, Scenario, ScenarioError};
 pub use settlement::Settlement;
 
 pub use profile::{
@@ -46,7 +48,7 @@ pub struct Facility {
 }
 
 /// A demand point: a building, a grid cell or a polygon's centroid.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Resident {
     /// WGS84 lon/lat.
     pub location: Point<f64>,
@@ -56,6 +58,54 @@ pub struct Resident {
     /// `None` when not given.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub settlement: Option<Settlement>,
+    /// Group populations the file gives (`pop_<group id>`, METHOD 10–11).
+    #[serde(default, skip_serializing_if = "GroupPopulations::is_empty")]
+    pub groups: GroupPopulations,
+}
+
+/// A resident's own demand-group populations (`pop_<group id>` properties,
+/// METHOD.md step 11), by group id. Most residents have none, so the empty
+/// list costs no allocation.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct GroupPopulations(Option<Box<[GroupPopulation]>>);
+
+/// `(group id, population)`.
+type GroupPopulation = (Box<str>, f64);
+
+impl GroupPopulations {
+    /// From `(group id, population)` pairs; a repeated id keeps its last value.
+    pub fn new(pairs: impl IntoIterator<Item = (String, f64)>) -> Self {
+        let mut list: Vec<GroupPopulation> = Vec::new();
+        for (id, value) in pairs {
+            match list.iter_mut().find(|(k, _)| **k == *id) {
+                Some(entry) => entry.1 = value,
+                None => list.push((id.into_boxed_str(), value)),
+            }
+        }
+        list.sort_by(|a, b| a.0.cmp(&b.0));
+        GroupPopulations((!list.is_empty()).then(|| list.into_boxed_slice()))
+    }
+
+    /// The population of group `id`, when the resident gives one.
+    pub fn get(&self, id: &str) -> Option<f64> {
+        self.0
+            .as_deref()?
+            .iter()
+            .find(|(k, _)| &**k == id)
+            .map(|(_, v)| *v)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_none()
+    }
+
+    /// `(group id, population)` in id order.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, f64)> {
+        self.0
+            .iter()
+            .flat_map(|l| l.iter().map(|(k, v)| (&**k, *v)))
+    }
 }
 
 /// Direction rule of a road for `drive` (walk and bike ignore it).

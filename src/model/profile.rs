@@ -541,6 +541,20 @@ impl Profile {
         Ok(())
     }
 
+    /// The demand group a category serves (its catalogue entry's `group`);
+    /// `None`: everyone.
+    pub fn category_group(&self, category: &str) -> Option<&str> {
+        self.categories
+            .iter()
+            .find(|c| c.id == category)
+            .and_then(|c| c.group.as_deref())
+    }
+
+    /// A category's catalogue entry.
+    pub fn category_info(&self, category: &str) -> Option<&CategoryInfo> {
+        self.categories.iter().find(|c| c.id == category)
+    }
+
     /// A demand group by id.
     pub fn group(&self, id: &str) -> Option<&DemandGroup> {
         self.supply.groups.iter().find(|g| g.id == id)

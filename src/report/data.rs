@@ -104,6 +104,9 @@ pub struct MapImage {
     pub tier: usize,
     /// Index into `Layers::townships`; `None`: the whole district.
     pub township: Option<usize>,
+    /// The capacity table (index into `Assessment::capacity`) of a supply
+    /// map; `None` for a coverage map.
+    pub supply: Option<usize>,
     /// File name under `maps/`.
     pub file: String,
     pub png: Vec<u8>,

@@ -208,6 +208,10 @@ pub fn export(
             "facility_service.csv".into(),
             Content::Bytes(super::facility_service_csv(&sharing, p, input.layers).into_bytes()),
         ));
+        files.push((
+            "facility_load.csv".into(),
+            Content::Bytes(super::facility_load_csv(a, p, input.layers).into_bytes()),
+        ));
         if let Some(t) = tables::comparison(&data) {
             files.push((
                 "comparison.csv".into(),
@@ -246,15 +250,20 @@ fn draw_maps(
 ) -> Result<Vec<MapImage>, ExportError> {
     let input = data.input;
     let tiers = input.profile.tiers.len();
-    let mut jobs: Vec<(usize, Option<usize>)> = (0..tiers).map(|t| (t, None)).collect();
+    let mut jobs: Vec<(usize, Option<usize>, Option<usize>)> =
+        (0..tiers).map(|t| (t, None, None)).collect();
     if request.township_maps {
         for township in 0..input.layers.townships.len() {
-            jobs.extend((0..tiers).map(|t| (t, Some(township))));
+            jobs.extend((0..tiers).map(|t| (t, Some(township), None)));
         }
+    }
+    // A supply map of the district per tier × category with a standard.
+    for (k, table) in input.assessment.capacity.iter().enumerate() {
+        jobs.push((table.tier, None, Some(k)));
     }
     let done = std::sync::atomic::AtomicUsize::new(0);
     jobs.par_iter()
-        .map(|&(tier, township)| {
+        .map(|&(tier, township, supply)| {
             progress.check()?;
             let options = map_image::MapOptions {
                 tier,
@@ -263,16 +272,22 @@ fn draw_maps(
                 lang: data.lang,
                 title: data.title.clone(),
                 date: data.date.clone(),
+                supply,
             };
             let png =
                 map_image::render_map(input.layers, input.profile, input.assessment, &options)?
                     .to_png()?;
             let n = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
             progress.set(0.3 + 0.5 * n as f32 / jobs.len().max(1) as f32);
+            let file = match supply {
+                Some(k) => supply_map_file_name(input, k),
+                None => map_file_name(input, tier, township),
+            };
             Ok(MapImage {
                 tier,
                 township,
-                file: map_file_name(input, tier, township),
+                supply,
+                file,
                 png,
             })
         })
@@ -297,6 +312,21 @@ pub fn map_file_name(input: &ExportInput<'_>, tier: usize, township: Option<usiz
                 .map_or(String::new(), |t| safe_file_part(&t.name));
             format!("{:02}_{name}_{tier_id}.png", i + 1)
         }
+    }
+}
+
+/// `supply_t5_kindergarten.png`: the supply map of capacity table `k`.
+pub fn supply_map_file_name(input: &ExportInput<'_>, k: usize) -> String {
+    match input.assessment.capacity.get(k) {
+        Some(table) => {
+            let tier = input
+                .profile
+                .tiers
+                .get(table.tier)
+                .map_or_else(|| format!("tier{}", table.tier), |t| safe_file_part(&t.id));
+            format!("supply_{tier}_{}.png", safe_file_part(&table.category))
+        }
+        None => format!("supply_{k}.png"),
     }
 }
 

@@ -76,7 +76,10 @@ pub fn document(d: &ReportData<'_>, maps: &[MapImage]) -> String {
     ));
 
     // District maps, one per tier, each on its own page.
-    for m in maps.iter().filter(|m| m.township.is_none()) {
+    for m in maps
+        .iter()
+        .filter(|m| m.township.is_none() && m.supply.is_none())
+    {
         figure(&mut h, d, m, "map-page");
     }
 
@@ -101,6 +104,35 @@ pub fn document(d: &ReportData<'_>, maps: &[MapImage]) -> String {
             ));
             table(&mut h, &t, d);
         }
+        h.push_str("</section>\n");
+    }
+
+    // Supply and demand (供需): per tier × category with a standard, its
+    // table and map, then every facility's load.
+    if !d.input.assessment.capacity.is_empty() {
+        section(&mut h, "supply", lang.pick("供需", "Supply and demand"));
+        h.push_str(&format!(
+            "<p>{}</p>\n",
+            esc(lang.pick(
+                "两步移动搜寻法（2SFCA）：每个设施的容量按其服务范围内的需求分摊；每千人供给与千人指标比较，缺口以设施单位计。",
+                "Two-step floating catchment (2SFCA): each facility's capacity is shared among the demand within its reach; supply per 1,000 is set against the standard, the shortfall is in the category's unit."
+            ))
+        ));
+        for (k, capacity) in d.input.assessment.capacity.iter().enumerate() {
+            h.push_str(&format!(
+                "<h3>{}</h3>\n",
+                esc(&super::supply::heading(d, capacity))
+            ));
+            table(&mut h, &super::supply::supply_table(d, capacity), d);
+            for m in maps.iter().filter(|m| m.supply == Some(k)) {
+                figure(&mut h, d, m, "map");
+            }
+        }
+        h.push_str(&format!(
+            "<h3>{}</h3>\n",
+            esc(lang.pick("设施负荷", "Facility loads"))
+        ));
+        table(&mut h, &super::supply::facility_load_table(d), d);
         h.push_str("</section>\n");
     }
 
@@ -136,7 +168,10 @@ pub fn document(d: &ReportData<'_>, maps: &[MapImage]) -> String {
             h.push_str("</h3>\n");
             table(&mut h, &tables::township_tier(d, ti, i), d);
         }
-        for m in maps.iter().filter(|m| m.township == Some(ti)) {
+        for m in maps
+            .iter()
+            .filter(|m| m.township == Some(ti) && m.supply.is_none())
+        {
             figure(&mut h, d, m, "map");
         }
         h.push_str("</section>\n");
@@ -224,7 +259,13 @@ fn figure(h: &mut String, d: &ReportData<'_>, m: &MapImage, class: &str) {
         .township
         .and_then(|t| d.input.layers.townships.get(t))
         .map_or(d.lang.pick("全区", "District"), |t| t.name.as_str());
-    let caption = format!("{place} · {tier}");
+    let caption = match m.supply.and_then(|k| d.input.assessment.capacity.get(k)) {
+        Some(table) => format!(
+            "{place} · {tier} · {}",
+            profile.category_name(&table.category, d.lang.is_chinese())
+        ),
+        None => format!("{place} · {tier}"),
+    };
     h.push_str(&format!(
         "<figure class=\"{class}\"><img src=\"data:image/png;base64,{}\" alt=\"{}\"><figcaption>{}</figcaption></figure>\n",
         base64(&m.png),
@@ -310,6 +351,7 @@ fn table(h: &mut String, t: &Table, d: &ReportData<'_>) {
                 Cell::Coord(x) => ("num", format!("{x:.6}")),
                 Cell::Delta(x) => ("num", format!("{:+.1}", x * 100.0)),
                 Cell::Int(n) => ("num", n.to_string()),
+                Cell::Number(x, d) => ("num", format!("{x:.*}", *d as usize)),
                 Cell::Empty => ("", String::new()),
             };
             if class.is_empty() {
@@ -400,7 +442,7 @@ figure { margin: 6pt 0; text-align: center; }
 figure img { max-width: 100%; max-height: 245mm; height: auto; }
 figcaption { font-size: 8.5pt; }
 figure.map-page, section.township, section.method, section.comparison { break-before: page; page-break-before: always; }
-section.tier { break-before: page; page-break-before: always; }
+section.tier, section.supply { break-before: page; page-break-before: always; }
 @media screen { body { padding: 16px; } figure img { max-height: none; } }
 "#;
 

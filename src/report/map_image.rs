@@ -12,7 +12,7 @@
 use super::Lang;
 use super::glyphs::TextShaper;
 use super::tables::{Goal, mode_name, plain_number};
-use crate::analysis::Assessment;
+use crate::analysis::{Assessment, CapacityTable, LoadStatus};
 use crate::geodesy::LocalProjection;
 use crate::model::{Layers, Profile};
 use geo::InteriorPoint as _;
@@ -36,6 +36,11 @@ pub struct MapOptions {
     pub title: String,
     /// Date shown in the footer.
     pub date: String,
+    /// Draw supply and demand of this capacity table (index into
+    /// `Assessment::capacity`) instead of coverage: townships by the share
+    /// served to the standard, residents short of it, facilities sized by
+    /// capacity and coloured by load. `None`: the coverage map.
+    pub supply: Option<usize>,
 }
 
 /// Why a map could not be drawn.
@@ -45,6 +50,8 @@ pub enum MapError {
     NoTier(usize),
     #[error("there is no township number {0}")]
     NoTownship(usize),
+    #[error("the assessment has no supply table number {0}")]
+    NoSupply(usize),
     #[error("could not encode the PNG ({0})")]
     Png(String),
 }
@@ -178,7 +185,11 @@ pub fn render_map(
     assessment: &Assessment,
     options: &MapOptions,
 ) -> Result<RenderedMap, MapError> {
-    let ti = options.tier;
+    let supply = match options.supply {
+        Some(k) => Some(assessment.capacity.get(k).ok_or(MapError::NoSupply(k))?),
+        None => None,
+    };
+    let ti = supply.map_or(options.tier, |t| t.tier);
     let tier = profile.tiers.get(ti).ok_or(MapError::NoTier(ti))?;
     if let Some(t) = options.township
         && t >= layers.townships.len()
@@ -268,7 +279,10 @@ pub fn render_map(
         frame,
     };
     let people = assessment.report.method.demand == "people";
-    let legend = legend_items(layers, profile, ti, lang, people);
+    let legend = match supply {
+        Some(table) => supply_legend(profile, table, lang),
+        None => legend_items(layers, profile, ti, lang, people),
+    };
     let legend_layout = LegendLayout::new(&legend, &text, frame_w, u);
     let legend_top = frame.y1 + 18.0 * u;
     let footer_base = legend_top + legend_layout.height + 16.0 * u;
@@ -287,6 +301,15 @@ pub fn render_map(
 
     // Township fills: the complete share of the tier against the goal.
     let figures = &assessment.report.townships;
+    // The share a township is tinted and labelled by: complete share, or
+    // on a supply map the share of demand served to the standard.
+    let shown_share = |x: &crate::analysis::TierCoverage| match supply {
+        Some(table) => x
+            .category(&table.category)
+            .and_then(|c| c.supply.as_ref())
+            .map_or(0.0, |s| s.served_share),
+        None => x.complete_share,
+    };
     for (i, t) in layers.townships.iter().enumerate() {
         let focus = options.township.is_none_or(|f| f == i);
         let color = if focus {
@@ -294,7 +317,7 @@ pub fn render_map(
                 .iter()
                 .find(|f| f.name == t.name)
                 .and_then(|f| f.figures.tiers.get(ti))
-                .map_or(0.0, |x| x.complete_share);
+                .map_or(0.0, shown_share);
             goal_tint(Goal::of(share))
         } else {
             OTHER_TOWNSHIP
@@ -339,6 +362,9 @@ pub fn render_map(
             *x = true;
         }
     }
+    let supply_weights: Vec<f64> = supply
+        .map(|t| supply_demand(profile, assessment, layers, t))
+        .unwrap_or_default();
     let mut complete_dots = BezPath::new();
     let mut blind_dots = BezPath::new();
     for (r, resident) in assessment.demand.iter().enumerate() {
@@ -358,8 +384,20 @@ pub fn render_map(
         {
             continue;
         }
-        if blind[r] {
-            let radius = (1.0 + 0.35 * resident.population.max(0.0).sqrt()).min(4.5) * u;
+        // On a supply map: short of the standard instead of blind.
+        let (short, weight) = match supply {
+            Some(table) => {
+                let access = table.access.get(r).copied().unwrap_or(0.0);
+                let g = supply_weights.get(r).copied().unwrap_or(0.0);
+                (
+                    g > 0.0 && 1000.0 * access < table.standard_per_1000 * (1.0 - 1e-9),
+                    g,
+                )
+            }
+            None => (blind[r], resident.population),
+        };
+        if short {
+            let radius = (1.0 + 0.35 * weight.max(0.0).sqrt()).min(4.5) * u;
             blind_dots.extend(Circle::new(p, radius).path_elements(0.1));
         } else {
             complete_dots.extend(Circle::new(p, 1.0 * u).path_elements(0.1));
@@ -369,8 +407,35 @@ pub fn render_map(
     fill(&mut ctx, &complete_dots, COMPLETE);
     fill(&mut ctx, &blind_dots, BLIND_SPOT);
 
+    // Supply map: the table's facilities sized by capacity, coloured by load.
+    if let Some(table) = supply {
+        let largest = table
+            .facilities
+            .iter()
+            .map(|f| f.capacity)
+            .fold(0.0f64, f64::max)
+            .max(f64::MIN_POSITIVE);
+        let underused = profile.supply.underused_below;
+        for f in &table.facilities {
+            let Some(facility) = layers.facilities.get(f.facility as usize) else {
+                continue;
+            };
+            let p = view.px(facility.location.x(), facility.location.y());
+            if !(p.0.is_finite() && p.1.is_finite()) {
+                continue;
+            }
+            let radius = (3.0 + 6.0 * (f.capacity / largest).sqrt()) * u;
+            let dot = Circle::new(p, radius).to_path(0.1);
+            fill(&mut ctx, &dot, load_color(f.status(underused)));
+            stroke(&mut ctx, &dot, PAGE, 1.0 * u);
+        }
+    }
     // The tier's facilities, by category.
-    let categories: Vec<&str> = tier.all_categories().collect();
+    let categories: Vec<&str> = if supply.is_some() {
+        Vec::new()
+    } else {
+        tier.all_categories().collect()
+    };
     for f in &layers.facilities {
         let Some(k) = categories.iter().position(|c| *c == f.category) else {
             continue;
@@ -419,7 +484,7 @@ pub fn render_map(
             .iter()
             .find(|f| f.name == t.name)
             .and_then(|f| f.figures.tiers.get(ti))
-            .map(|x| x.complete_share)
+            .map(shown_share)
         {
             let s = format!("{:.1}%", share * 100.0);
             label(
@@ -455,22 +520,25 @@ pub fn render_map(
         TEXT,
     );
     let (share, blind_total) = area_figures(layers, assessment, ti, options.township);
-    let subtitle = format!(
-        "{} · {} {}{} · {} {:.1}% · {} {} {}",
-        tier.display_name(zh),
-        plain_number(tier.minutes, 2),
-        lang.pick("分钟", "min "),
-        mode_name(lang, tier.mode),
-        lang.pick("完整覆盖率", "complete share"),
-        share * 100.0,
-        lang.pick("盲区", "blind spots"),
-        plain_number(blind_total, if people { 0 } else { 1 }),
-        if people {
-            lang.pick("人", "people")
-        } else {
-            lang.pick("公顷", "ha")
-        },
-    );
+    let subtitle = match supply {
+        Some(table) => supply_subtitle(profile, assessment, layers, table, options.township, lang),
+        None => format!(
+            "{} · {} {}{} · {} {:.1}% · {} {} {}",
+            tier.display_name(zh),
+            plain_number(tier.minutes, 2),
+            lang.pick("分钟", "min "),
+            mode_name(lang, tier.mode),
+            lang.pick("完整覆盖率", "complete share"),
+            share * 100.0,
+            lang.pick("盲区", "blind spots"),
+            plain_number(blind_total, if people { 0 } else { 1 }),
+            if people {
+                lang.pick("人", "people")
+            } else {
+                lang.pick("公顷", "ha")
+            },
+        ),
+    };
     fill(
         &mut ctx,
         &text.path(&subtitle, subtitle_size, margin, subtitle_base),
@@ -512,6 +580,123 @@ pub fn map_png(
     options: &MapOptions,
 ) -> Result<Vec<u8>, MapError> {
     render_map(layers, profile, assessment, options)?.to_png()
+}
+
+/// Colour of a facility by its load.
+fn load_color(status: LoadStatus) -> Color {
+    match status {
+        LoadStatus::OverCapacity => rgb(205, 35, 45),
+        LoadStatus::UnderUsed => rgb(150, 150, 150),
+        LoadStatus::Balanced => rgb(40, 140, 90),
+    }
+}
+
+/// The demand weight of every demand point of a capacity table (its
+/// group's population, or the population), in the assessment's order.
+fn supply_demand(
+    profile: &Profile,
+    assessment: &Assessment,
+    layers: &Layers,
+    table: &CapacityTable,
+) -> Vec<f64> {
+    match table.group.as_deref().and_then(|g| profile.group(g)) {
+        Some(group) => crate::analysis::group_population(
+            profile,
+            group,
+            &assessment.demand,
+            &assessment.resident_township,
+            &layers.townships,
+        ),
+        None => assessment.demand.iter().map(|r| r.population).collect(),
+    }
+}
+
+/// The subtitle of a supply map: category, standard, served share and
+/// shortfall of the area.
+fn supply_subtitle(
+    profile: &Profile,
+    assessment: &Assessment,
+    layers: &Layers,
+    table: &CapacityTable,
+    township: Option<usize>,
+    lang: Lang,
+) -> String {
+    let zh = lang.is_chinese();
+    let info = profile.category_info(&table.category);
+    let unit = super::supply::unit_name(lang, info.and_then(|c| c.unit.as_deref()));
+    let area = match township.and_then(|t| layers.townships.get(t)) {
+        Some(t) => assessment.report.township(&t.name).map(|t| &t.figures),
+        None => Some(&assessment.report.total),
+    };
+    let s = area
+        .and_then(|a| a.tiers.get(table.tier))
+        .and_then(|t| t.category(&table.category))
+        .and_then(|c| c.supply.clone());
+    format!(
+        "{} · {} · {} {} {unit}/{}{} · {} {:.1}% · {} {} {unit}",
+        profile
+            .tiers
+            .get(table.tier)
+            .map_or("", |t| t.display_name(zh)),
+        profile.category_name(&table.category, zh),
+        lang.pick("标准", "standard"),
+        plain_number(table.standard_per_1000, 1),
+        lang.pick("千人", "1,000"),
+        if info.is_some_and(|c| c.standard_proposed) {
+            lang.pick("（提议值）", " (proposed)")
+        } else {
+            ""
+        },
+        lang.pick("达标服务率", "served to standard"),
+        s.as_ref().map_or(0.0, |s| s.served_share) * 100.0,
+        lang.pick("缺口", "shortfall"),
+        plain_number(s.as_ref().map_or(0.0, |s| s.shortfall), 0),
+    )
+}
+
+/// Legend of a supply map.
+fn supply_legend(profile: &Profile, table: &CapacityTable, lang: Lang) -> Vec<(Swatch, String)> {
+    let name = profile.category_name(&table.category, lang.is_chinese());
+    vec![
+        (
+            Swatch::Area(goal_tint(Goal::Met), OUTLINE),
+            lang.pick("达标服务率 ≥95%", "served to standard ≥ 95 %")
+                .to_string(),
+        ),
+        (
+            Swatch::Area(goal_tint(Goal::Near), OUTLINE),
+            lang.pick("70%–95%", "70–95 %").to_string(),
+        ),
+        (
+            Swatch::Area(goal_tint(Goal::Far), OUTLINE),
+            lang.pick("<70%", "< 70 %").to_string(),
+        ),
+        (
+            Swatch::Dot(COMPLETE, 1.6),
+            lang.pick("达标的居民点", "residents served to standard")
+                .into(),
+        ),
+        (
+            Swatch::Dot(BLIND_SPOT, 3.2),
+            lang.pick("未达标（按需求人口）", "short of the standard (by demand)")
+                .into(),
+        ),
+        (
+            Swatch::Dot(load_color(LoadStatus::OverCapacity), 4.0),
+            format!(
+                "{name} {}",
+                lang.pick("超负荷（大小=容量）", "over capacity (size = capacity)")
+            ),
+        ),
+        (
+            Swatch::Dot(load_color(LoadStatus::Balanced), 4.0),
+            format!("{name} {}", lang.pick("负荷适度", "balanced")),
+        ),
+        (
+            Swatch::Dot(load_color(LoadStatus::UnderUsed), 4.0),
+            format!("{name} {}", lang.pick("闲置", "under-used")),
+        ),
+    ]
 }
 
 /// Extend lon/lat bounds `[min_x, min_y, max_x, max_y]` by a finite point.
@@ -891,6 +1076,7 @@ mod tests {
             lang: Lang::En,
             title: "Tiny".into(),
             date: "2024-01-01".into(),
+            supply: None,
         };
         let map = render_map(&layers, &profile, &a, &options).unwrap();
         assert_eq!(map.width, 1000);

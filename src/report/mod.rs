@@ -16,6 +16,7 @@ pub mod html;
 pub mod map_image;
 mod scorecard;
 mod sharing;
+mod supply;
 mod tables;
 pub mod xlsx;
 
@@ -25,6 +26,7 @@ pub use export::{
 pub use glyphs::FONT as MAP_FONT;
 pub use scorecard::{scorecard_csv, scorecard_json};
 pub use sharing::{facility_service_csv, sharing_csv};
+pub use supply::{facility_load_csv, status_name, unit_name};
 
 use crate::analysis::{Assessment, CoverageReport, TownshipCoverage};
 use crate::model::{Profile, Township};

@@ -24,6 +24,9 @@ pub(crate) enum Cell {
     Delta(f64),
     /// A whole number (ids, counts of things).
     Int(u64),
+    /// A quantity shown with the given number of decimals (capacity
+    /// units, supply per 1,000, loads).
+    Number(f64, u8),
     Empty,
 }
 
@@ -745,6 +748,7 @@ fn csv_field(c: &Cell) -> String {
         Cell::Minutes(m) => m.map_or(String::new(), |m| format!("{m:.3}")),
         Cell::Coord(x) => format!("{x:.7}"),
         Cell::Int(n) => n.to_string(),
+        Cell::Number(x, _) => plain_number(*x, 3),
         Cell::Empty => String::new(),
     }
 }

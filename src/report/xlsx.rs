@@ -109,6 +109,31 @@ pub fn workbook(d: &ReportData<'_>) -> Result<Vec<u8>, XlsxError> {
         }
     }
 
+    // Supply and demand (供需): per tier × category with a standard, then
+    // every facility's load.
+    if !d.input.assessment.capacity.is_empty() {
+        let ws = wb.add_worksheet();
+        ws.set_name(names.unique(lang.pick("供需", "Supply and demand")))?;
+        let mut row = 0;
+        for table in &d.input.assessment.capacity {
+            ws.write_string_with_format(row, 0, super::supply::heading(d, table), &formats.title)?;
+            let t = super::supply::supply_table(d, table);
+            row = write_table(ws, row + 1, &t, &formats)? + 1;
+        }
+        ws.write_string_with_format(
+            row,
+            0,
+            lang.pick("设施负荷", "Facility loads"),
+            &formats.title,
+        )?;
+        write_table(
+            ws,
+            row + 1,
+            &super::supply::facility_load_table(d),
+            &formats,
+        )?;
+    }
+
     // Scorecards (对标): every township's tiers against targets, then its 短板.
     if !d.scorecards.is_empty() {
         let ws = wb.add_worksheet();
@@ -265,6 +290,8 @@ struct Formats {
     coord: [Format; 2],
     delta: [Format; 2],
     int: [Format; 2],
+    /// Numbers with 0, 1 and 2 decimals.
+    number: [[Format; 2]; 3],
 }
 
 impl Formats {
@@ -297,6 +324,7 @@ impl Formats {
             coord: pair("0.000000"),
             delta: pair("+0.0%;-0.0%;0.0%"),
             int: pair("0"),
+            number: [pair("#,##0"), pair("#,##0.0"), pair("#,##0.00")],
         }
     }
 }
@@ -338,7 +366,11 @@ fn write_table(
                 Cell::Text(s) if s.chars().count() > 32_000 => {
                     &Cell::Text(s.chars().take(32_000).collect())
                 }
-                Cell::Count(x) | Cell::Share(x) | Cell::Coord(x) | Cell::Delta(x)
+                Cell::Count(x)
+                | Cell::Share(x)
+                | Cell::Coord(x)
+                | Cell::Delta(x)
+                | Cell::Number(x, _)
                     if !x.is_finite() =>
                 {
                     &Cell::Empty
@@ -354,6 +386,10 @@ fn write_table(
                 Cell::Coord(x) => ws.write_number_with_format(row, c, *x, &f.coord[b])?,
                 Cell::Delta(x) => ws.write_number_with_format(row, c, *x, &f.delta[b])?,
                 Cell::Int(n) => ws.write_number_with_format(row, c, *n as f64, &f.int[b])?,
+                Cell::Number(x, d) => {
+                    let d = (*d as usize).min(f.number.len() - 1);
+                    ws.write_number_with_format(row, c, *x, &f.number[d][b])?
+                }
                 Cell::Minutes(None) | Cell::Empty => ws.write_blank(row, c, &f.text[b])?,
             };
         }

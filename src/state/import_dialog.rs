@@ -233,6 +233,7 @@ impl ImportDialog {
                 category: keep(&c.category, facilities),
                 name: keep(&c.name, self.layer != LayerKind::Roads),
                 population: keep(&c.population, residents),
+                capacity: keep(&c.capacity, facilities),
             },
             sheet: self.sheet.clone(),
             mapping: CategoryMapping {

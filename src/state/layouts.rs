@@ -357,6 +357,7 @@ pub fn layout_from_sites(
         name,
         facilities_file: base.facilities_file.clone(),
         edits: base.edits.clone(),
+        scenario: base.scenario.clone(),
     };
     for (i, s) in sites.iter().enumerate() {
         layout.edits.push(Edit::Add {
@@ -936,6 +937,7 @@ impl Workspace {
             name,
             facilities_file: Some(key),
             edits: Vec::new(),
+            scenario: Default::default(),
         });
         self.layouts.active = Some(self.layouts.layouts.len() - 1);
         self.layouts.redo.clear();

@@ -238,6 +238,12 @@ fn choices(ui: &mut egui::Ui, lang: Lang, d: &mut ImportDialog) {
                     &mut c.population,
                     d.layer == LayerKind::Residents,
                 ),
+                (
+                    "capacity",
+                    lang.pick("容量列", "Capacity column"),
+                    &mut c.capacity,
+                    d.layer == LayerKind::Facilities,
+                ),
             ]
             .into_iter()
             .filter(|(_, _, _, on)| *on)

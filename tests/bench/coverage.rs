@@ -4,7 +4,8 @@
 //! of incremental re-assessment after layout edits (add, move, delete).
 //!
 //! `cargo bench --bench coverage` (add `-- --demo-only` for the demo alone;
-//! `-- --synthetic-only --no-cli --no-edits --runs 5` for the phases alone).
+//! `-- --synthetic-only --no-cli --no-edits --runs 5` for the phases alone;
+//! `--no-capacity` skips the runs with and without 2SFCA capacity).
 //! The synthetic district is written once to `target/bench-synthetic/` as
 //! GeoJSON, then `lifecircle assess` runs on it end to end as a child
 //! process, whose own peak memory it reports.
@@ -32,12 +33,58 @@ fn median(mut v: Vec<f64>) -> f64 {
     v[v.len() / 2]
 }
 
+/// Categories given capacities and a standard in the capacity runs.
+const SUPPLY_CATEGORIES: [(&str, f64, f64); 6] = [
+    ("kindergarten", 1000.0, 90.0),
+    ("primary_school", 1000.0, 1080.0),
+    ("elderly_care_home", 35.0, 60.0),
+    ("sports_ground", 2600.0, 4000.0),
+    ("elderly_day_care", 20.0, 30.0),
+    ("junior_middle_school", 1000.0, 1200.0),
+];
+
+/// How the study is set up for a run: the profile's standards removed
+/// (coverage only), or six categories with capacities and standards.
+#[derive(Clone, Copy, PartialEq)]
+enum Supply {
+    Without,
+    With,
+}
+
+fn with_supply(study: &mut lifecircle::cli::LoadedStudy, supply: Supply) {
+    for c in &mut study.profile.categories {
+        c.standard_per_1000 = None;
+        if supply == Supply::With
+            && let Some(&(_, standard, _)) = SUPPLY_CATEGORIES.iter().find(|s| s.0 == c.id)
+        {
+            c.standard_per_1000 = Some(standard);
+        }
+    }
+    // Capacities vary ±50 % around the typical size, deterministically.
+    for (i, f) in study.layers.facilities.iter_mut().enumerate() {
+        f.capacity = match (supply, SUPPLY_CATEGORIES.iter().find(|s| s.0 == f.category)) {
+            (Supply::With, Some(&(_, _, typical))) => {
+                Some((typical * (0.5 + (i * 7919 % 1000) as f64 / 1000.0)).round())
+            }
+            _ => None,
+        };
+    }
+}
+
 /// Load once, then assess `runs` times; prints the median of every phase.
 fn bench_in_process(label: &str, input: &InputArgs, runs: usize) {
+    bench_in_process_with(label, input, runs, None);
+}
+
+/// [`bench_in_process`] with the study set up for `supply` (see [`Supply`]).
+fn bench_in_process_with(label: &str, input: &InputArgs, runs: usize, supply: Option<Supply>) {
     let clock = Instant::now();
-    let study = load_study(input).unwrap_or_else(|e| panic!("{label}: {e:?}"));
+    let mut study = load_study(input).unwrap_or_else(|e| panic!("{label}: {e:?}"));
     let load = clock.elapsed().as_secs_f64();
-    let mut phases: Vec<[f64; 6]> = Vec::new();
+    if let Some(supply) = supply {
+        with_supply(&mut study, supply);
+    }
+    let mut phases: Vec<[f64; 7]> = Vec::new();
     let mut last: Option<Assessment> = None;
     for _ in 0..runs {
         drop(last.take());
@@ -45,7 +92,15 @@ fn bench_in_process(label: &str, input: &InputArgs, runs: usize) {
         let a = assess(&study.layers, &study.profile, &Progress::new()).expect("not cancelled");
         let total = clock.elapsed().as_secs_f64();
         let t = a.timings;
-        phases.push([t.prepare, t.build, t.snap, t.dijkstra, t.aggregate, total]);
+        phases.push([
+            t.prepare,
+            t.build,
+            t.snap,
+            t.dijkstra,
+            t.capacity,
+            t.aggregate,
+            total,
+        ]);
         last = Some(a);
     }
     let col = |i: usize| median(phases.iter().map(|p| p[i]).collect());
@@ -64,13 +119,21 @@ fn bench_in_process(label: &str, input: &InputArgs, runs: usize) {
     println!("   build network      {:8.3}", col(1));
     println!("   snap               {:8.3}", col(2));
     println!("   Dijkstra + minutes {:8.3}", col(3));
-    println!("   aggregate          {:8.3}", col(4));
-    println!("   all after loading  {:8.3}", col(5));
+    println!("   capacity (2SFCA)   {:8.3}", col(4));
+    println!("   aggregate          {:8.3}", col(5));
+    println!("   all after loading  {:8.3}", col(6));
     println!(
         "   slots (mode × category): {}, blind spots: {}",
         a.slots.len(),
         a.blind_spots.len()
     );
+    if !a.capacity.is_empty() {
+        let searched: usize = a.capacity.iter().map(|t| t.facilities.len()).sum();
+        println!(
+            "   capacity tables: {}, facility searches: {searched}",
+            a.capacity.len()
+        );
+    }
 }
 
 /// Times edits on a live assessment: each edit recomputes only its category.
@@ -230,6 +293,17 @@ fn main() {
         &input_for(&dir),
         runs,
     );
+    // Capacity (issue 13): the same district without any standard, then
+    // with capacities and a standard on six categories, in turns.
+    if !flag("--no-capacity") {
+        for supply in [Supply::Without, Supply::With] {
+            let label = match supply {
+                Supply::Without => "synthetic 1M/1M/20k, coverage only (no standards)",
+                Supply::With => "synthetic 1M/1M/20k, capacities and 6 standards (2SFCA)",
+            };
+            bench_in_process_with(label, &input_for(&dir), runs, Some(supply));
+        }
+    }
     if !flag("--no-cli") {
         bench_cli("synthetic 1M/1M/20k", &dir);
     }

@@ -231,6 +231,9 @@ pub(crate) fn group_population(field: &Field, group: &str) -> Result<Option<f64>
     }
     let what = format!("{GROUP_PREFIX}{group}");
     match number(field, &what) {
+        Ok(Some(v)) if v > MAX_POPULATION => Err(format!(
+            "{what} {v:e} is more than {MAX_POPULATION:e} people on one point; the group's share of the population is used instead"
+        )),
         Ok(Some(v)) if v >= 0.0 => Ok(Some(v)),
         Ok(Some(v)) => Err(format!(
             "{what} {v} is negative; the group's share of the population is used instead"
@@ -381,6 +384,19 @@ mod tests {
         assert_eq!(
             population(&Field::Number(1.797e308)),
             Err("population 1.797e308 is more than 1e7 people on one point".to_string())
+        );
+    }
+
+    #[test]
+    fn group_populations_are_bounded_like_populations() {
+        assert_eq!(
+            group_population(&Field::Number(3.0), "elderly_60"),
+            Ok(Some(3.0))
+        );
+        let err = group_population(&Field::Number(1.797e308), "elderly_60").unwrap_err();
+        assert!(
+            err.starts_with("pop_elderly_60 1.797e308 is more than 1e7 people on one point"),
+            "{err}"
         );
     }
 

@@ -6,8 +6,8 @@
 
 use super::{InputArgs, LoadedStudy, load_study, write_outputs};
 use crate::analysis::{
-    Comparison, LiveAssessment, Progress, SuggestRequest, assess, compare, suggest_joint_sites,
-    suggest_sites, suggest_sites_with_capacity,
+    Comparison, LiveAssessment, Progress, SuggestRequest, assess, checked_layout, compare,
+    suggest_joint_sites, suggest_sites, suggest_sites_with_capacity,
 };
 use crate::io;
 use crate::model::{Facility, Layers, Project, Scenario};
@@ -131,6 +131,7 @@ pub(super) fn layout_facilities(
     name: &str,
     study: &LoadedStudy,
     project: Option<&Project>,
+    project_path: Option<&Path>,
 ) -> Result<Vec<Facility>, Vec<String>> {
     if name == "baseline" {
         return Ok(study.layers.facilities.clone());
@@ -140,6 +141,21 @@ pub(super) fn layout_facilities(
             Some(f) => load_facilities_file(Path::new(f), study)?,
             None => study.layers.facilities.clone(),
         };
+        // Every edit is checked before use: an edit that does not fit is
+        // refused with what is wrong, never applied.
+        let (_, problems) = checked_layout(layout, &start, &study.layers.townships, &study.profile);
+        if !problems.is_empty() {
+            let file = project_path.map_or(String::new(), |p| format!("{}: ", p.display()));
+            return Err(problems
+                .iter()
+                .map(|p| {
+                    format!(
+                        "{file}layout {:?}, edit {}: {}",
+                        layout.name, p.number, p.message
+                    )
+                })
+                .collect());
+        }
         return Ok(layout
             .facility_table(&start)
             .into_iter()
@@ -185,8 +201,12 @@ fn layout_layers(
     name: &str,
     study: &LoadedStudy,
     project: Option<&Project>,
+    project_path: Option<&Path>,
 ) -> Result<Layers, Vec<String>> {
-    let layers = with_facilities(&study.layers, layout_facilities(name, study, project)?);
+    let layers = with_facilities(
+        &study.layers,
+        layout_facilities(name, study, project, project_path)?,
+    );
     match project.and_then(|p| p.layouts.iter().find(|l| l.name == name)) {
         Some(layout) if !layout.scenario.is_empty() => layout
             .scenario
@@ -243,8 +263,18 @@ fn scenario_from_files(args: &CompareArgs) -> Result<Scenario, Vec<String>> {
 /// `lifecircle compare`.
 pub fn run_compare(args: &CompareArgs) -> Result<(), Vec<String>> {
     let (study, project) = open_study(&args.study)?;
-    let a_layers = layout_layers(&args.a, &study, project.as_ref())?;
-    let mut b_layers = layout_layers(&args.b, &study, project.as_ref())?;
+    let a_layers = layout_layers(
+        &args.a,
+        &study,
+        project.as_ref(),
+        args.study.project.as_deref(),
+    )?;
+    let mut b_layers = layout_layers(
+        &args.b,
+        &study,
+        project.as_ref(),
+        args.study.project.as_deref(),
+    )?;
     let files = scenario_from_files(args)?;
     if !files.is_empty() {
         b_layers = files.apply_to(&b_layers).map_err(|e| {
@@ -363,7 +393,12 @@ pub fn run_suggest(args: &SuggestArgs) -> Result<(), Vec<String>> {
                 .ok_or_else(|| vec![format!("no township named {name:?}")])? as u32,
         ),
     };
-    let facilities = layout_facilities(&args.layout, &study, project.as_ref())?;
+    let facilities = layout_facilities(
+        &args.layout,
+        &study,
+        project.as_ref(),
+        args.study.project.as_deref(),
+    )?;
     let layers = with_facilities(&study.layers, facilities);
     let progress = Progress::new();
     let live = LiveAssessment::new(&layers, profile, &progress).map_err(|e| vec![e.to_string()])?;

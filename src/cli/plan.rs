@@ -120,7 +120,12 @@ pub fn run_plan(args: &PlanArgs) -> Result<(), Vec<String>> {
     }
     let profile = &study.profile;
     let request = request_of(args, profile, &study.layers.townships)?;
-    let facilities = layout_facilities(&args.layout, &study, project.as_ref())?;
+    let facilities = layout_facilities(
+        &args.layout,
+        &study,
+        project.as_ref(),
+        args.study.project.as_deref(),
+    )?;
     let layers = with_facilities(&study.layers, facilities);
     let progress = Progress::new();
     let live = LiveAssessment::new(&layers, profile, &progress).map_err(|e| vec![e.to_string()])?;

@@ -67,6 +67,7 @@ pub fn run_report(args: &ReportArgs) -> Result<(), Vec<String>> {
     let mut assessment =
         assess(layers, profile, &Progress::new()).map_err(|e| vec![e.to_string()])?;
     study.add_shared_figures(&mut assessment);
+    super::name_set_aside_files(&mut assessment, &args.input);
     let other = match &args.compare {
         None => None,
         Some(path) => {

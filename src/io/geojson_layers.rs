@@ -31,7 +31,7 @@ struct RawFeature {
 impl RawFeature {
     /// The feature's name for messages, when it has one.
     fn label(&self, aliases: &[&str]) -> Option<String> {
-        fields::text(&fields::property(&self.properties, aliases))
+        fields::name(&fields::property(&self.properties, aliases))
     }
 
     /// The geometry, read by the `geojson` crate, or why it cannot be.
@@ -99,9 +99,15 @@ fn read_features(
     let root: RawRoot<'_> = match serde_json::from_str(text) {
         Ok(root) => root,
         Err(e) => {
+            if let Some(twice) = duplicate_key(&e) {
+                return Err(LoadError::Unreadable {
+                    what: "GeoJSON file",
+                    message: twice,
+                    path: source.path.clone(),
+                });
+            }
             // Valid JSON but not an object: say what it is.
             let value: Value = serde_json::from_str(text).map_err(json_error)?;
-            let _ = e;
             return Err(not_geojson(json_kind(&value)));
         }
     };
@@ -155,9 +161,25 @@ fn read_features(
     Ok((features, warnings))
 }
 
+/// "the key "features" appears twice (line …, column …)" for serde's
+/// duplicate-field error, which otherwise reads as a wrong type.
+pub(crate) fn duplicate_key(e: &serde_json::Error) -> Option<String> {
+    let text = e.to_string();
+    let key = text.strip_prefix("duplicate field `")?.split('`').next()?;
+    Some(format!(
+        "the key {key:?} appears twice (line {}, column {})",
+        e.line(),
+        e.column()
+    ))
+}
+
 fn feature(number: usize, raw: &RawValue) -> Result<RawFeature, String> {
     let entry: RawEntry<'_> = match serde_json::from_str(raw.get()) {
         Ok(entry) => entry,
+        Err(e) if duplicate_key(&e).is_some() => {
+            let twice = duplicate_key(&e).unwrap_or_default();
+            return Err(format!("{twice} in this feature; it is skipped"));
+        }
         Err(_) => {
             let value: Value = serde_json::from_str(raw.get()).unwrap_or(Value::Null);
             return Err(format!(
@@ -234,6 +256,13 @@ pub(crate) fn townships(source: &Source, text: &str) -> Result<Loaded<Township>,
         let boundary = match boundary {
             Ok(b) => b,
             Err(why) => {
+                let why = match &name {
+                    Some(n) => why.replace(
+                        "the boundary crosses",
+                        &format!("the boundary of township {n:?} crosses"),
+                    ),
+                    None => why,
+                };
                 warn(format!("{why}; it is skipped"));
                 continue;
             }
@@ -254,7 +283,7 @@ pub(crate) fn townships(source: &Source, text: &str) -> Result<Loaded<Township>,
         let crossings = geometry::crossing_caveats(&boundary);
         if !crossings.is_empty() {
             warn(format!(
-                "the boundary is not a valid polygon ({}); it is kept, but residents near the crossing may be counted in the wrong township",
+                "the boundary of township {name:?} crosses itself: {}; it is kept, but residents near the crossing may be counted in the wrong township",
                 crossings.join(", ")
             ));
         }

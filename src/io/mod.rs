@@ -54,7 +54,7 @@ mod table;
 mod text;
 mod town_areas;
 
-pub use atomic::{write_atomic, write_atomic_with};
+pub use atomic::{StagedFolder, write_atomic, write_atomic_with};
 pub use categories::CategoryMatcher;
 pub use convert::convert_with;
 pub use convert::{ConvertError, ConvertSummary, convert, guess_layer};
@@ -67,6 +67,7 @@ pub use datum::{DatumShift, OldDatum};
 pub use dbf::write_dbf;
 pub use dxf_layers::guess_road_class;
 pub use dxf_write::{CadDrawing, cad_colour, cad_name};
+pub use fields::{MAX_CAPACITY, MAX_NAME_CHARS, MAX_POPULATION, cut_label};
 pub use group_shares::{
     TownshipShares, apply_group_shares, check_share_townships, load_group_shares,
     parse_group_shares,
@@ -327,6 +328,16 @@ pub enum LoadError {
     /// A profile that does not parse or does not validate.
     #[error("not a usable profile ({message}): {}", .path.display())]
     Profile { message: String, path: PathBuf },
+    /// No facility of the file has a category of the profile.
+    #[error(
+        "the profile lists no category that any facility has: the profile has {profile}; the facilities file has {found}; choose the profile that goes with these facilities, or map their categories in the import dialog: {}",
+        .path.display()
+    )]
+    NoCommonCategory {
+        profile: String,
+        found: String,
+        path: PathBuf,
+    },
 }
 
 impl LoadError {
@@ -346,7 +357,8 @@ impl LoadError {
             | LoadError::CsvMissingColumn { path, .. }
             | LoadError::Csv { path, .. }
             | LoadError::NothingUsable { path, .. }
-            | LoadError::Profile { path, .. } => path,
+            | LoadError::Profile { path, .. }
+            | LoadError::NoCommonCategory { path, .. } => path,
         }
     }
 }
@@ -511,10 +523,34 @@ fn roads_from(source: &Source, bytes: &[u8], format: Format) -> Result<Loaded<Ro
 }
 
 fn profile_from(source: &Source, bytes: &[u8]) -> Result<Profile, LoadError> {
-    Profile::from_json(&text::decode(bytes).text).map_err(|message| LoadError::Profile {
+    let text = text::decode(bytes).text;
+    let fail = |message: String| LoadError::Profile {
         message,
         path: source.path.clone(),
-    })
+    };
+    // Say what is wrong in a planner's terms before serde's type names.
+    match serde_json::from_str::<serde_json::Value>(&text) {
+        Ok(serde_json::Value::Object(_)) => {}
+        Ok(other) => {
+            let found = match other {
+                serde_json::Value::Array(_) => "a list",
+                serde_json::Value::String(_) => "a text",
+                serde_json::Value::Number(_) => "a number",
+                serde_json::Value::Bool(_) => "true or false",
+                _ => "null",
+            };
+            return Err(fail(format!(
+                "the profile file must be an object with \"tiers\" (a list of tiers, each with \"id\", \"minutes\", \"mode\" and \"categories\") and optionally \"categories\", \"modes\" and \"groups\"; this file holds {found}"
+            )));
+        }
+        Err(e) => return Err(fail(format!("not valid JSON: {e}"))),
+    }
+    if let Err(e) = serde_json::from_str::<Profile>(&text)
+        && let Some(twice) = geojson_layers::duplicate_key(&e)
+    {
+        return Err(fail(twice));
+    }
+    Profile::from_json(&text).map_err(fail)
 }
 
 /// Township boundaries (GeoJSON Polygon/MultiPolygon with a unique `name`).

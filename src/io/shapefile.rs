@@ -361,6 +361,24 @@ fn first_damaged_record(bytes: &[u8]) -> Option<(usize, usize, String)> {
                     ),
                 ));
             }
+            // Each part starts at a point index: from 0, never going back,
+            // never past the points (the reader sizes a part by the next
+            // index, so a wild one asks for gigabytes).
+            let mut previous = 0;
+            for k in 0..parts.max(0) as usize {
+                let start = le(body + fixed + k * per_part)?;
+                if start < previous || start > points || (k == 0 && start != 0) {
+                    return Some((
+                        record,
+                        at,
+                        format!(
+                            "part {} starts at point {start}, outside its {points} points",
+                            k + 1
+                        ),
+                    ));
+                }
+                previous = start;
+            }
         }
         at = body + content as usize;
     }

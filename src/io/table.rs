@@ -327,7 +327,7 @@ pub(crate) fn facilities(
         };
         builder.add_record(
             *line,
-            fields::text(&Table::cell(row, layout.name)),
+            fields::name(&Table::cell(row, layout.name)),
             record,
             Table::cell(row, layout.capacity),
             layout.location(row),
@@ -360,7 +360,7 @@ pub(crate) fn residents(
     for (line, row) in &table.rows {
         builder.add_resident(
             *line,
-            fields::text(&Table::cell(row, layout.name)),
+            fields::name(&Table::cell(row, layout.name)),
             Table::cell(row, layout.population),
             Table::cell(row, settlement),
             groups

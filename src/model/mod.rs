@@ -12,7 +12,7 @@ mod scenario;
 mod settlement;
 
 pub use costs::{DEFAULT_UNIT_COSTS, FacilityCost};
-pub use layout::{Edit, FacilityId, Layout};
+pub use layout::{Edit, EditProblem, FacilityId, Layout};
 pub use project::{LayerFiles, PROJECT_FORMAT, PROJECT_VERSION, Project, ViewState};
 pub use scenario::{PopulationChange, SAME_POINT_DEG, Scenario, ScenarioError};
 pub use settlement::Settlement;

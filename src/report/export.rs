@@ -4,9 +4,9 @@
 //!
 //! Everything is computed first — except the files with a line per
 //! resident (GeoJSON, blind-spot CSV), which are streamed while writing —
-//! and only then are the files written, each atomically
-//! ([`crate::io::write_atomic`]). A failure or cancellation before writing
-//! leaves the folder as it was.
+//! and only then are the files written, all together or not at all
+//! ([`crate::io::StagedFolder`]): a failure, a cancellation or a kill at any
+//! moment leaves the folder as it was.
 
 pub use super::data::{
     ComparisonInput, DataFile, ExportInput, MapImage, ReportData, civil_date, default_title, today,
@@ -416,34 +416,42 @@ fn safe_file_part(name: &str) -> String {
     if s.is_empty() { "_".into() } else { s }
 }
 
-/// Write `files` (names relative to `dir`, `/` for subfolders), each
-/// atomically.
+/// Write `files` (names relative to `dir`, `/` for subfolders) all
+/// together or not at all: into a staging folder beside `dir` that takes
+/// its place in one step when every file is complete
+/// ([`crate::io::StagedFolder`]).
 fn write_files(dir: &Path, files: Vec<(String, Content<'_>)>) -> Result<Vec<PathBuf>, ExportError> {
-    let create = |path: &Path| {
-        std::fs::create_dir_all(path).map_err(|source| ExportError::CreateDir {
-            path: path.to_path_buf(),
-            source,
-        })
-    };
-    create(dir)?;
+    let staged = crate::io::StagedFolder::begin(dir).map_err(|source| ExportError::CreateDir {
+        path: dir.to_path_buf(),
+        source,
+    })?;
     let mut written = Vec::with_capacity(files.len());
     for (name, content) in files {
-        let path = name
-            .split('/')
-            .fold(dir.to_path_buf(), |p, part| p.join(part));
+        let inside = |root: &Path| {
+            name.split('/')
+                .fold(root.to_path_buf(), |p, part| p.join(part))
+        };
+        let (path, final_path) = (inside(staged.path()), inside(dir));
         if let Some(parent) = path.parent() {
-            create(parent)?;
+            std::fs::create_dir_all(parent).map_err(|source| ExportError::CreateDir {
+                path: final_path.parent().unwrap_or(dir).to_path_buf(),
+                source,
+            })?;
         }
         let result = match content {
             Content::Bytes(bytes) => crate::io::write_atomic(&path, &bytes),
             Content::Stream(write) => crate::io::write_atomic_with(&path, write),
         };
         result.map_err(|source| ExportError::Write {
-            path: path.clone(),
+            path: final_path.clone(),
             source,
         })?;
-        written.push(path);
+        written.push(final_path);
     }
+    staged.commit().map_err(|source| ExportError::Write {
+        path: dir.to_path_buf(),
+        source,
+    })?;
     Ok(written)
 }
 

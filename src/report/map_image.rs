@@ -845,6 +845,8 @@ fn label(
     color: Color,
     u: f64,
 ) {
+    // A township label longer than this hides its neighbours.
+    let s = &crate::analysis::cut_label(s, 24);
     let w = text.width(s, size);
     let path = text.path(s, size, x - w / 2.0, y + size * 0.35);
     stroke(ctx, &path, Color::from_rgba8(255, 255, 255, 230), 2.6 * u);

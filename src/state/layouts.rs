@@ -412,6 +412,7 @@ impl Workspace {
                 self.layouts.layouts = layouts;
                 self.layouts.active = active.filter(|&i| i < self.layouts.layouts.len());
                 self.read_layout_files();
+                self.drop_unfit_edits();
             }
             self.show_layout_facilities();
             self.layers_loaded();
@@ -430,6 +431,45 @@ impl Workspace {
         self.assess_job = Some(Job::spawn(&self.runner, move |p| {
             assess_layout(layers, start, edits, profile, plane, generation, p)
         }));
+    }
+
+    /// Check every edit of the opened layouts (ids, categories, positions
+    /// inside the study extent); open the project without those that do
+    /// not fit, saying which and why.
+    fn drop_unfit_edits(&mut self) {
+        let file = self
+            .project_file
+            .opening_path()
+            .map_or_else(String::new, |p| format!("{}: ", p.display()));
+        let mut problems = Vec::new();
+        for i in 0..self.layouts.layouts.len() {
+            let start = self.layouts.start_of(Some(i));
+            let layout = &self.layouts.layouts[i];
+            let (kept, found) = crate::analysis::checked_layout(
+                layout,
+                &start,
+                &self.study.layers.townships,
+                &self.study.profile,
+            );
+            for p in found {
+                problems.push(format!(
+                    "{file}layout {:?}, edit {}: {}",
+                    layout.name, p.number, p.message
+                ));
+            }
+            self.layouts.layouts[i] = kept;
+        }
+        if !problems.is_empty() {
+            let lang = self.settings.lang;
+            self.message = Some(Message::ProjectFailed(format!(
+                "{}{}",
+                problems.join("; "),
+                lang.pick(
+                    "。项目已打开，未用这些修改。",
+                    ". The project is open without these edits."
+                )
+            )));
+        }
     }
 
     /// Read the facilities files of opened layouts (small files: inline).

@@ -234,9 +234,13 @@ impl MapGeometry {
     }
 }
 
-/// The lon/lat box of every layer.
+/// The lon/lat box of every layer, leaving out points the assessment sets
+/// aside as stray (METHOD 1), so that one mistyped coordinate does not
+/// shrink the district to a dot.
 pub fn layers_bounds(layers: &Layers) -> GeoBounds {
     use geo::BoundingRect as _;
+    let extent = crate::analysis::StudyExtent::of(&layers.townships);
+    let kept = |x: f64, y: f64| extent.as_ref().is_none_or(|e| !e.is_stray(x, y));
     let mut b = GeoBounds::EMPTY;
     for t in &layers.townships {
         if let Some(r) = t.boundary.bounding_rect() {
@@ -245,15 +249,18 @@ pub fn layers_bounds(layers: &Layers) -> GeoBounds {
         }
     }
     for f in &layers.facilities {
-        b.include([f.location.x(), f.location.y()]);
+        if kept(f.location.x(), f.location.y()) {
+            b.include([f.location.x(), f.location.y()]);
+        }
     }
     for r in layers.residents.as_deref().unwrap_or(&[]) {
-        b.include([r.location.x(), r.location.y()]);
+        if kept(r.location.x(), r.location.y()) {
+            b.include([r.location.x(), r.location.y()]);
+        }
     }
     for road in layers.roads.as_deref().unwrap_or(&[]) {
-        if let Some(r) = road.line.bounding_rect() {
-            b.include([r.min().x, r.min().y]);
-            b.include([r.max().x, r.max().y]);
+        for c in road.line.coords().filter(|c| kept(c.x, c.y)) {
+            b.include([c.x, c.y]);
         }
     }
     b

@@ -84,6 +84,8 @@ pub enum Action {
     SelectFacility(Option<u32>),
     /// Fit the map to all data.
     FitMap,
+    /// Centre the map on a point (lon, lat), e.g. a set-aside feature.
+    ShowOnMap([f64; 2]),
     /// Show or hide the frame-time overlay.
     ToggleDebug,
     /// Hide the status message.
@@ -565,6 +567,16 @@ impl Workspace {
                 }
             }
             Action::FitMap => self.map_requests.push(MapRequest::FitAll),
+            Action::ShowOnMap([lon, lat]) => {
+                // About a kilometre around the point.
+                let d = 0.01;
+                self.map_requests.push(MapRequest::FitBounds(GeoBounds {
+                    min_lon: lon - d,
+                    min_lat: lat - d,
+                    max_lon: lon + d,
+                    max_lat: lat + d,
+                }));
+            }
             Action::ToggleDebug => self.settings.show_debug = !self.settings.show_debug,
             Action::DismissMessage => self.message = None,
             Action::OpenExport => self.open_export(),

@@ -89,6 +89,13 @@ impl Default for ProjectState {
     }
 }
 
+impl ProjectState {
+    /// The project file being opened, if any (for messages).
+    pub(super) fn opening_path(&self) -> Option<&std::path::Path> {
+        self.opening.as_ref().and_then(|(p, _, _)| p.as_deref())
+    }
+}
+
 /// Load a project's layers (absolute paths) with its profile.
 pub fn load_project_layers(
     files: LayerFiles,

@@ -463,7 +463,13 @@ impl MapView {
             for (shape, township) in geometry.townships.iter().zip(&input.study.layers.townships) {
                 let s = to_screen.apply(shape.label_at);
                 if rect.contains(s) {
-                    label_with_halo(&painter, s, &township.name, 15.0, style::TOWNSHIP_LABEL);
+                    label_with_halo(
+                        &painter,
+                        s,
+                        &crate::io::cut_label(&township.name, 24),
+                        15.0,
+                        style::TOWNSHIP_LABEL,
+                    );
                 }
             }
         }

@@ -42,6 +42,8 @@ pub struct ResultsPanel {
     pub town_village: bool,
 }
 
+/// Set-aside features offered with a "show on map" button.
+const SET_ASIDE_SHOWN: usize = 50;
 const CELL: egui::Vec2 = vec2(62.0, 20.0);
 
 /// Short display name of a category: the part before the first `/`.
@@ -158,6 +160,21 @@ impl ResultsPanel {
             .show(ui, |ui| {
                 for w in &report.warnings {
                     ui.colored_label(Color32::from_rgb(170, 100, 0), w);
+                }
+                // Features set aside as stray (METHOD 1): show where they lie.
+                for s in r.assessment.set_aside.iter().take(SET_ASIDE_SHOWN) {
+                    if s.distance_m.is_some()
+                        && ui
+                            .small_button(format!(
+                                "{} {} {}",
+                                lang.pick("在地图上显示", "Show on map"),
+                                s.layer,
+                                s.feature
+                            ))
+                            .clicked()
+                    {
+                        actions.push(Action::ShowOnMap([s.lon, s.lat]));
+                    }
                 }
             });
         }

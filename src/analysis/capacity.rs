@@ -15,7 +15,7 @@
 
 use super::aggregate::{Areas, add_up};
 use super::engine::{self, Attachment, Placed, Study, along_to, facility_seeds, minutes_from_ends};
-use super::grouped::Grouped;
+use super::grouped::{Grouped, points_by_segment, segments_by_node};
 use super::{CoverageReport, SupplyFigures, TownshipIndex};
 use crate::model::{Facility, Profile, Tier};
 use crate::network::{ModeGraph, SearchBuffer, Snap};
@@ -288,23 +288,9 @@ impl<'a> Reach<'a> {
         let how = match &study.routing {
             Some(routing) => {
                 let net = &routing.network;
-                let mut by_segment: [Grouped<(u32, Attachment)>; 3] = Default::default();
-                for (m, list) in by_segment.iter_mut().enumerate() {
-                    let attached = study.attachments[m]
-                        .iter()
-                        .enumerate()
-                        .filter(|(_, at)| at.dirs != 0)
-                        .map(|(i, at)| (at.segment, (i as u32, *at)));
-                    *list = Grouped::new(net.segments.len(), attached);
-                }
-                let ends = net
-                    .segments
-                    .iter()
-                    .enumerate()
-                    .flat_map(|(i, s)| [(s.a, i as u32), (s.b, i as u32)]);
                 How::Network {
-                    by_segment,
-                    by_node: Grouped::new(net.node_count(), ends),
+                    by_segment: points_by_segment(study, net, |_| true),
+                    by_node: segments_by_node(net),
                 }
             }
             None => How::StraightLine {

@@ -13,7 +13,7 @@
 //! Only residents inside some township count, as in the district totals.
 
 use super::engine::{self, Attachment, SlotState, Study};
-use super::grouped::Grouped;
+use super::grouped::{Grouped, points_by_segment, segments_by_node};
 use super::{Cancelled, PhaseTimings, Progress, TownshipIndex};
 use crate::model::{Layers, Profile, Tier};
 use crate::network::Snap;
@@ -114,23 +114,9 @@ impl<'a> Reach<'a> {
         let how = match &study.routing {
             Some(routing) => {
                 let net = &routing.network;
-                let mut by_segment: [Grouped<(u32, Attachment)>; 3] = Default::default();
-                for (m, list) in by_segment.iter_mut().enumerate() {
-                    let attached = study.attachments[m]
-                        .iter()
-                        .enumerate()
-                        .filter(|&(r, at)| at.dirs != 0 && inside(r))
-                        .map(|(r, at)| (at.segment, (r as u32, *at)));
-                    *list = Grouped::new(net.segments.len(), attached);
-                }
-                let ends = net
-                    .segments
-                    .iter()
-                    .enumerate()
-                    .flat_map(|(i, s)| [(s.a, i as u32), (s.b, i as u32)]);
                 How::Network {
-                    by_segment,
-                    by_node: Grouped::new(net.node_count(), ends),
+                    by_segment: points_by_segment(&study, net, inside),
+                    by_node: segments_by_node(net),
                     facility_snaps: study
                         .place_all(&layers.facilities)
                         .into_iter()

@@ -55,6 +55,25 @@ pub fn group_weights(
         .collect()
 }
 
+/// The demand `g_i` of every demand point for `category` (METHOD 12, 18):
+/// its group's population, or the population when the category serves
+/// everyone.
+pub fn category_weights(
+    profile: &Profile,
+    category: &str,
+    demand: &[Resident],
+    resident_township: &[Option<u32>],
+    townships: &[Township],
+) -> Vec<f64> {
+    match profile
+        .category_group(category)
+        .and_then(|g| profile.group(g))
+    {
+        Some(group) => group_weights(profile, group, demand, resident_township, townships),
+        None => demand.iter().map(|r| r.population).collect(),
+    }
+}
+
 /// The figures' areas of every group in use, weighted by the group's
 /// population: `(group id, areas)`.
 pub(crate) fn group_areas(

@@ -37,7 +37,7 @@ pub use compare::{AreaDelta, CategoryDelta, Comparison, ResidentChange, TierDelt
 pub use demand::area_grid;
 pub use extent::{STRAY_DISTANCE_M, SetAside, StudyExtent, checked_layout, cut_label};
 pub use facility_catchment::{FacilityCatchment, facility_catchments};
-pub use groups::group_weights as group_population;
+pub use groups::{category_weights as category_demand, group_weights as group_population};
 pub use live::{EditEffect, EditError, LiveAssessment};
 pub use plan::{
     PhaseOutcome, Plan, PlanError, PlanObjective, PlanPhase, PlanRequest, PlanStep, parse_phases,

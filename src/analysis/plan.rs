@@ -30,10 +30,10 @@
 //!
 //! Layer: `analysis`; below `report`, `state`, `ui`, `cli`.
 
+use super::grouped::Entry;
 use super::suggest::{Reached, candidate_sites};
 use super::{Cancelled, LiveAssessment, Progress, TownshipIndex};
 use geo::Point;
-use std::cmp::Ordering;
 use std::collections::BinaryHeap;
 use std::sync::Arc;
 
@@ -900,21 +900,6 @@ fn phase_picks<O: Objective>(
     let mut picks = order_by_ratio(ground, state, &set);
     picks.from_best_single = true;
     picks
-}
-
-/// Max-heap entry: (key, item); higher key first, then the smaller item.
-#[derive(PartialEq)]
-struct Entry(f64, usize);
-impl Eq for Entry {}
-impl PartialOrd for Entry {
-    fn partial_cmp(&self, o: &Self) -> Option<Ordering> {
-        Some(self.cmp(o))
-    }
-}
-impl Ord for Entry {
-    fn cmp(&self, o: &Self) -> Ordering {
-        self.0.total_cmp(&o.0).then(o.1.cmp(&self.1))
-    }
 }
 
 /// Cost-effectiveness greedy within `budget`: repeatedly the affordable

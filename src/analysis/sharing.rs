@@ -101,29 +101,6 @@ fn category_of<'a>(
         .find(|c| c.id == table.category)
 }
 
-/// The weight `g_i` of every demand point for `category` (METHOD 18): its
-/// group's population, or the population.
-fn demand_weights(
-    assessment: &Assessment,
-    layers: &Layers,
-    profile: &Profile,
-    category: &str,
-) -> Vec<f64> {
-    match profile
-        .category_group(category)
-        .and_then(|g| profile.group(g))
-    {
-        Some(group) => super::groups::group_weights(
-            profile,
-            group,
-            &assessment.demand,
-            &assessment.resident_township,
-            &layers.townships,
-        ),
-        None => assessment.demand.iter().map(|r| r.population).collect(),
-    }
-}
-
 /// The sharing figures of `assessment` (an assessment of `layers` against
 /// `profile`).
 pub fn sharing(assessment: &Assessment, layers: &Layers, profile: &Profile) -> Sharing {
@@ -145,7 +122,13 @@ pub fn sharing(assessment: &Assessment, layers: &Layers, profile: &Profile) -> S
             ) else {
                 continue;
             };
-            let weights = demand_weights(assessment, layers, profile, category);
+            let weights = super::groups::category_weights(
+                profile,
+                category,
+                &assessment.demand,
+                &assessment.resident_township,
+                &layers.townships,
+            );
             let mut demand = vec![vec![0.0; n + 1]; n + 1];
             let mut by_facility: BTreeMap<(u32, u32), f64> = BTreeMap::new();
             for (i, &m) in minutes.iter().enumerate() {

@@ -5,12 +5,12 @@
 //! Gains are submodular, so picks are re-evaluated lazily (CELF).
 
 use super::engine::straight_line_speed_mps;
+use super::grouped::Entry;
 use super::{Cancelled, LiveAssessment, Progress, TownshipIndex};
 use crate::model::Tier;
 use crate::network::{ModeGraph, Network, SearchBuffer, TRAVERSE_BACKWARD, TRAVERSE_FORWARD};
 use geo::Point;
 use rayon::prelude::*;
-use std::cmp::Ordering;
 use std::collections::BinaryHeap;
 
 /// What to suggest sites for.
@@ -113,19 +113,6 @@ fn suggest(
     )?;
     progress.phase("greedy", 0.9);
     // CELF: a max-heap of (possibly stale) gains.
-    #[derive(PartialEq)]
-    struct Entry(f64, usize);
-    impl Eq for Entry {}
-    impl PartialOrd for Entry {
-        fn partial_cmp(&self, o: &Self) -> Option<Ordering> {
-            Some(self.cmp(o))
-        }
-    }
-    impl Ord for Entry {
-        fn cmp(&self, o: &Self) -> Ordering {
-            self.0.total_cmp(&o.0).then(o.1.cmp(&self.1))
-        }
-    }
     // Newly covered people per township (uncovered residents all have one).
     let by_township = |c: &Candidate, covered: &[Vec<bool>]| -> Vec<(u32, f64)> {
         let mut parts: Vec<(u32, f64)> = Vec::new();

@@ -16,12 +16,12 @@
 //! fall as sites are added (`min(1, ·)` is concave), so the lazy greedy of
 //! `suggest` stays exact.
 
+use super::grouped::Entry;
 use super::suggest::{
     SiteCover, SiteSuggestion, SuggestRequest, grid_candidates, network_candidates,
 };
 use super::{Cancelled, LiveAssessment, Progress, TownshipIndex};
 use geo::Point;
-use std::cmp::Ordering;
 use std::collections::BinaryHeap;
 
 /// A suggested site with a given capacity.
@@ -155,19 +155,6 @@ pub fn suggest_sites_with_capacity(
     };
     let gain =
         |c: &Candidate, needs: &[Need]| -> f64 { parts(c, needs).iter().fold(0.0, |s, p| s + p.1) };
-    #[derive(PartialEq)]
-    struct Entry(f64, usize);
-    impl Eq for Entry {}
-    impl PartialOrd for Entry {
-        fn partial_cmp(&self, o: &Self) -> Option<Ordering> {
-            Some(self.cmp(o))
-        }
-    }
-    impl Ord for Entry {
-        fn cmp(&self, o: &Self) -> Ordering {
-            self.0.total_cmp(&o.0).then(o.1.cmp(&self.1))
-        }
-    }
     let mut heap: BinaryHeap<Entry> = candidates
         .iter()
         .enumerate()

@@ -256,6 +256,22 @@ pub struct DemandGroup {
     pub source: Option<String>,
 }
 
+impl DemandGroup {
+    /// The group's name in the language asked for, else the other one,
+    /// else its id.
+    pub fn display_name(&self, chinese: bool) -> &str {
+        let (first, second) = if chinese {
+            (&self.name_zh, &self.name_en)
+        } else {
+            (&self.name_en, &self.name_zh)
+        };
+        [first, second]
+            .into_iter()
+            .find(|n| !n.is_empty())
+            .map_or(self.id.as_str(), String::as_str)
+    }
+}
+
 /// The profile's supply-side settings, kept together so that profiles
 /// without them load unchanged; in JSON they are top-level keys.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -648,16 +648,13 @@ fn supply_demand(
     layers: &Layers,
     table: &CapacityTable,
 ) -> Vec<f64> {
-    match table.group.as_deref().and_then(|g| profile.group(g)) {
-        Some(group) => crate::analysis::group_population(
-            profile,
-            group,
-            &assessment.demand,
-            &assessment.resident_township,
-            &layers.townships,
-        ),
-        None => assessment.demand.iter().map(|r| r.population).collect(),
-    }
+    crate::analysis::category_demand(
+        profile,
+        &table.category,
+        &assessment.demand,
+        &assessment.resident_township,
+        &layers.townships,
+    )
 }
 
 /// The subtitle of a supply map: category, standard, served share and

@@ -44,15 +44,7 @@ pub(crate) fn heading(d: &ReportData<'_>, table: &CapacityTable) -> String {
         .group
         .as_deref()
         .and_then(|g| profile.group(g))
-        .map(|g| {
-            if lang.is_chinese() && !g.name_zh.is_empty() {
-                g.name_zh.clone()
-            } else if !g.name_en.is_empty() {
-                g.name_en.clone()
-            } else {
-                g.id.clone()
-            }
-        })
+        .map(|g| g.display_name(lang.is_chinese()).to_string())
         .unwrap_or_else(|| lang.pick("全体居民", "all residents").to_string());
     let proposed = info.is_some_and(|c| c.standard_proposed);
     let tier = &d.report.total.tiers[table.tier];

@@ -203,14 +203,19 @@ fn outside_residents_count_in_the_total() {
 /// The brute-force reference's road graph of one mode: road vertices and
 /// attachment points as nodes, arcs reversed so that one search from a
 /// facility times every resident to it.
-struct Reference {
+pub(crate) struct Reference {
     into: Vec<Vec<(usize, f64)>>,
     residents: Vec<Option<(usize, f64)>>,
     facilities: Vec<Option<(usize, f64)>>,
 }
 
 impl Reference {
-    fn new(layers: &Layers, profile: &Profile, mode: Mode, proj: LocalProjection) -> Self {
+    pub(crate) fn new(
+        layers: &Layers,
+        profile: &Profile,
+        mode: Mode,
+        proj: LocalProjection,
+    ) -> Self {
         struct Seg {
             a: [f64; 2],
             b: [f64; 2],
@@ -332,7 +337,7 @@ impl Reference {
     }
 
     /// Minutes from every resident (file order) to facility `j` alone.
-    fn minutes_to(&self, j: usize) -> Vec<f64> {
+    pub(crate) fn minutes_to(&self, j: usize) -> Vec<f64> {
         let mut dist = vec![f64::INFINITY; self.into.len()];
         let Some((start, conn)) = self.facilities[j] else {
             return vec![f64::INFINITY; self.residents.len()];

@@ -374,198 +374,28 @@ pub(super) fn random_case(seed: u64) -> (Layers, Profile) {
 }
 
 /// Reference: snap by scanning every segment, split each segment at the
-/// attached points, and run a plain Dijkstra per resident on that graph.
+/// attached points, and run a plain Dijkstra from every facility of the
+/// category on that graph (`capacity::tests::Reference`); per resident the
+/// smallest time, `INFINITY` beyond `limit`.
 fn brute_force_minutes(
     layers: &Layers,
     profile: &Profile,
     mode: Mode,
     category: &str,
     limit: f64,
+    projection: crate::geodesy::LocalProjection,
 ) -> Vec<f64> {
-    use crate::geodesy::LocalProjection;
-    // Same projection as the engine: centre of all layers' bounds.
-    let mut b = [
-        f64::INFINITY,
-        f64::INFINITY,
-        f64::NEG_INFINITY,
-        f64::NEG_INFINITY,
-    ];
-    let mut add = |x: f64, y: f64| {
-        b = [b[0].min(x), b[1].min(y), b[2].max(x), b[3].max(y)];
-    };
-    layers.townships[0].boundary.0[0]
-        .exterior()
-        .coords()
-        .for_each(|c| add(c.x, c.y));
-    layers
-        .facilities
-        .iter()
-        .for_each(|f| add(f.location.x(), f.location.y()));
-    layers
-        .residents
-        .iter()
-        .flatten()
-        .for_each(|r| add(r.location.x(), r.location.y()));
-    layers
-        .roads
-        .iter()
-        .flatten()
-        .for_each(|r| r.line.coords().for_each(|c| add(c.x, c.y)));
-    let proj = LocalProjection::for_bounds(b);
-    // Segments with their directions and seconds.
-    struct Seg {
-        a: [f64; 2],
-        b: [f64; 2],
-        fwd: bool,
-        bwd: bool,
-        secs: f64,
-    }
-    let mut segs = Vec::new();
-    for r in layers.roads.iter().flatten() {
-        if !mode.allows(r.highway.as_deref()) {
-            continue;
-        }
-        let mps = profile.constant_speed_mps(mode).unwrap_or_else(|| {
-            profile
-                .modes
-                .drive
-                .speed_kmh(r.highway.as_deref(), r.maxspeed_kmh)
-                / 3.6
-        });
-        let (fwd, bwd) = match (mode, r.oneway) {
-            (Mode::Drive, Oneway::Forward) => (true, false),
-            (Mode::Drive, Oneway::Backward) => (false, true),
-            _ => (true, true),
-        };
-        for l in r.line.lines() {
-            let a = proj.forward(l.start.x, l.start.y);
-            let bb = proj.forward(l.end.x, l.end.y);
-            let len = ((a[0] - bb[0]).powi(2) + (a[1] - bb[1]).powi(2)).sqrt();
-            segs.push(Seg {
-                a,
-                b: bb,
-                fwd,
-                bwd,
-                secs: len / mps,
-            });
-        }
-    }
-    let conn_mps = profile
-        .constant_speed_mps(mode)
-        .unwrap_or(profile.modes.walk.speed_kmh / 3.6);
-    let snap = |p: [f64; 2]| -> Option<(usize, f64, f64)> {
-        let mut best: Option<(usize, f64, f64)> = None;
-        for (i, s) in segs.iter().enumerate() {
-            let (dx, dy) = (s.b[0] - s.a[0], s.b[1] - s.a[1]);
-            let l2 = dx * dx + dy * dy;
-            let t = if l2 == 0.0 {
-                0.0
-            } else {
-                (((p[0] - s.a[0]) * dx + (p[1] - s.a[1]) * dy) / l2).clamp(0.0, 1.0)
-            };
-            let d = ((s.a[0] + t * dx - p[0]).powi(2) + (s.a[1] + t * dy - p[1]).powi(2)).sqrt();
-            if d <= 1000.0 && best.is_none_or(|b| d < b.2) {
-                best = Some((i, t, d));
-            }
-        }
-        best
-    };
-    // Nodes: road vertices (by exact coordinates) plus attachment points.
-    let mut nodes: Vec<[f64; 2]> = Vec::new();
-    let node_at = |p: [f64; 2], nodes: &mut Vec<[f64; 2]>| -> usize {
-        match nodes.iter().position(|q| *q == p) {
-            Some(i) => i,
-            None => {
-                nodes.push(p);
-                nodes.len() - 1
-            }
-        }
-    };
-    let mut stops: Vec<Vec<(f64, usize)>> = segs.iter().map(|_| Vec::new()).collect();
-    let attach = |p: [f64; 2], nodes: &mut Vec<[f64; 2]>, stops: &mut Vec<Vec<(f64, usize)>>| {
-        snap(p).map(|(s, t, d)| {
-            // Attached at a vertex: the vertex itself.
-            if t == 0.0 || t == 1.0 {
-                let v = if t == 0.0 { segs[s].a } else { segs[s].b };
-                return (node_at(v, nodes), d / conn_mps);
-            }
-            let id = nodes.len();
-            nodes.push([f64::NAN, id as f64]);
-            stops[s].push((t, id));
-            (id, d / conn_mps)
-        })
-    };
-    let fac: Vec<(usize, f64)> = layers
-        .facilities
-        .iter()
-        .filter(|f| f.category == category)
-        .filter_map(|f| {
-            attach(
-                proj.forward(f.location.x(), f.location.y()),
-                &mut nodes,
-                &mut stops,
-            )
-        })
-        .collect();
-    let res: Vec<Option<(usize, f64)>> = layers
-        .residents
-        .iter()
-        .flatten()
-        .map(|r| {
-            attach(
-                proj.forward(r.location.x(), r.location.y()),
-                &mut nodes,
-                &mut stops,
-            )
-        })
-        .collect();
-    let mut arcs: Vec<(usize, usize, f64)> = Vec::new();
-    for (s, stop) in segs.iter().zip(stops.iter_mut()) {
-        let a = node_at(s.a, &mut nodes);
-        let b = node_at(s.b, &mut nodes);
-        if s.a == s.b {
-            continue;
-        }
-        stop.sort_by(|x, y| x.0.total_cmp(&y.0));
-        let mut chain = vec![(0.0, a)];
-        chain.extend(stop.iter().copied());
-        chain.push((1.0, b));
-        for w in chain.windows(2) {
-            let secs = (w[1].0 - w[0].0) * s.secs;
-            if s.fwd {
-                arcs.push((w[0].1, w[1].1, secs));
-            }
-            if s.bwd {
-                arcs.push((w[1].1, w[0].1, secs));
+    let reference = super::capacity::tests::Reference::new(layers, profile, mode, projection);
+    let mut best = vec![f64::INFINITY; layers.residents.as_ref().map_or(0, Vec::len)];
+    for (j, f) in layers.facilities.iter().enumerate() {
+        if f.category == category {
+            for (b, m) in best.iter_mut().zip(reference.minutes_to(j)) {
+                *b = b.min(m);
             }
         }
     }
-    res.iter()
-        .map(|r| {
-            let Some((start, conn)) = *r else {
-                return f64::INFINITY;
-            };
-            let mut dist = vec![f64::INFINITY; nodes.len()];
-            let mut done = vec![false; nodes.len()];
-            dist[start] = conn;
-            while let Some(u) = (0..nodes.len())
-                .filter(|&i| !done[i] && dist[i].is_finite())
-                .min_by(|&x, &y| dist[x].total_cmp(&dist[y]))
-            {
-                done[u] = true;
-                for &(x, y, w) in &arcs {
-                    if x == u && dist[u] + w < dist[y] {
-                        dist[y] = dist[u] + w;
-                    }
-                }
-            }
-            let best = fac
-                .iter()
-                .map(|&(f, c)| dist[f] + c)
-                .fold(f64::INFINITY, f64::min)
-                / 60.0;
-            if best <= limit { best } else { f64::INFINITY }
-        })
+    best.into_iter()
+        .map(|m| if m <= limit { m } else { f64::INFINITY })
         .collect()
 }
 
@@ -581,6 +411,7 @@ fn random_networks_match_brute_force() {
                 slot.mode,
                 &slot.category,
                 slot.limit_minutes,
+                a.network().expect("roads").projection,
             );
             let got = &a.minutes[a.slot(slot.mode, &slot.category).unwrap()];
             // The engine keeps residents in spatial order: match by place.

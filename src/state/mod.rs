@@ -18,6 +18,7 @@ pub mod layouts;
 pub mod map_geometry;
 pub mod project;
 pub mod project_file;
+pub mod scenario_edit;
 pub mod settings;
 
 use crate::analysis::Cancelled;
@@ -608,6 +609,9 @@ impl Workspace {
                     {
                         self.results = Some(results);
                         self.layouts.live = Some(live);
+                        if let Some(t) = self.layouts.scenario_edit_started.take() {
+                            self.layouts.last_edit_seconds = Some(t.elapsed().as_secs_f64());
+                        }
                         if let Some(f) = self.selected_facility {
                             self.start_reach(f);
                         }

@@ -17,11 +17,13 @@ pub mod layouts_panel;
 pub mod legend;
 pub mod map_edit;
 pub mod map_layers;
+pub mod map_scenario;
 pub mod map_transform;
 pub mod map_view;
 pub mod profile_panel;
 pub mod project_prompts;
 pub mod results_panel;
+pub mod scenario_panel;
 pub mod style;
 
 use eframe::egui;

@@ -26,6 +26,10 @@ use serde::{Deserialize, Serialize};
 /// point when closures are matched.
 pub const SAME_POINT_DEG: f64 = 1e-7;
 
+/// An end snaps onto a road vertex rather than splitting a segment when
+/// the vertex is at most this much (metres) farther than the segment.
+pub const VERTEX_PREFERENCE_M: f64 = 1.0;
+
 /// A population change over an area: every resident inside `area`
 /// (boundary included) has its population multiplied by `factor` (0
 /// removes it, e.g. a relocated village; 1.5 grows it by half).
@@ -275,7 +279,11 @@ impl Scenario {
                 }
             }
             match (vertex, edge) {
-                (Some((dv, c)), Some((de, ..))) if dv <= de + 1e-9 => snapped.line.0[end] = c,
+                // A vertex within a metre of the nearest edge point wins (a
+                // click on a vertex is never exactly on it).
+                (Some((dv, c)), Some((de, ..))) if dv <= de + VERTEX_PREFERENCE_M => {
+                    snapped.line.0[end] = c
+                }
                 (Some((_, c)), None) => snapped.line.0[end] = c,
                 (_, Some((_, ri, k, c))) => {
                     roads[ri].line.0.insert(k + 1, c);

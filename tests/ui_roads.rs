@@ -160,6 +160,8 @@ fn a_road_drawn_on_the_map_raises_huashu_and_undo_removes_it() {
     assert!((line[0].x - from[0]).abs() < 1e-9 && (line[0].y - from[1]).abs() < 1e-9);
     let last = line[line.len() - 1];
     assert!((last.x - to[0]).abs() < 1e-9 && (last.y - to[1]).abs() < 1e-9);
+    let seconds = layouts.last_edit_seconds.expect("the edit was timed");
+    eprintln!("road edit → updated figures: {:.0} ms", seconds * 1000.0);
     let with_road = huashu_t15(app);
     assert!(with_road > before, "华墅乡 t15 {with_road} ≤ {before}");
     harness.get_by_label_contains("新建道路 主干路");

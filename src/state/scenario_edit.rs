@@ -16,10 +16,20 @@ use crate::model::{
 };
 use geo::{Coord, LineString, MultiPolygon, Polygon};
 
-/// Ends of a drawn road within this many metres of a road snap onto it
+/// Ends of a drawn road within [`snap_tolerance_m`] of a road snap onto it
 /// (onto a vertex, else onto the nearest point of a segment, which is then
-/// split there so the roads share the vertex, METHOD step 2).
+/// split there so the roads share the vertex, METHOD step 2): at least
+/// this many metres ...
 pub const SNAP_TOLERANCE_M: f64 = 30.0;
+/// ... or this many screen points at the zoom the road is drawn at.
+pub const SNAP_POINTS: f64 = 8.0;
+/// Tolerances above this (metres) are refused (a drawing zoomed far out).
+pub const MAX_SNAP_TOLERANCE_M: f64 = 500.0;
+
+/// The snap tolerance at a zoom of `metres_per_point`.
+pub fn snap_tolerance_m(metres_per_point: f64) -> f64 {
+    (SNAP_POINTS * metres_per_point).clamp(SNAP_TOLERANCE_M, MAX_SNAP_TOLERANCE_M)
+}
 
 /// The choices the road and area tools draw with.
 #[derive(Clone, Debug, PartialEq)]
@@ -65,8 +75,12 @@ pub const ROAD_CLASSES: [&str; 7] = [
 /// A road or population edit asked for on the map.
 #[derive(Clone, Debug, PartialEq)]
 pub enum ScenarioRequest {
-    /// A road through `vertices` (lon/lat) drawn with the current options.
-    AddRoad { vertices: Vec<[f64; 2]> },
+    /// A road through `vertices` (lon/lat) drawn with the current options;
+    /// its ends snap onto roads within `tolerance_m` metres.
+    AddRoad {
+        vertices: Vec<[f64; 2]>,
+        tolerance_m: f64,
+    },
     /// Close the road segment between two consecutive road vertices.
     CloseSegment { from: [f64; 2], to: [f64; 2] },
     /// A residential area with this outline (lon/lat, unclosed ring) and
@@ -302,8 +316,17 @@ impl Workspace {
         let options = self.layouts.draw.clone();
         let layers = &self.study.layers;
         let next = match &request {
-            ScenarioRequest::AddRoad { vertices } => {
-                with_road(layers, &current, vertices, &options, SNAP_TOLERANCE_M)
+            ScenarioRequest::AddRoad {
+                vertices,
+                tolerance_m,
+            } => {
+                let tolerance = tolerance_m.clamp(0.0, MAX_SNAP_TOLERANCE_M);
+                let tolerance = if tolerance.is_nan() {
+                    SNAP_TOLERANCE_M
+                } else {
+                    tolerance
+                };
+                with_road(layers, &current, vertices, &options, tolerance)
             }
             ScenarioRequest::CloseSegment { from, to } => Ok(with_closure(&current, *from, *to)),
             ScenarioRequest::AddArea { outline } => with_area(&current, outline, &options),
@@ -469,6 +492,13 @@ mod tests {
         assert!(c.apply_to(&layers()).is_ok());
         let nothing = with_closure(&Scenario::default(), [0.5, 0.5], [0.6, 0.5]);
         assert!(nothing.apply_to(&layers()).is_err());
+    }
+
+    #[test]
+    fn the_snap_tolerance_follows_the_zoom_within_bounds() {
+        assert_eq!(snap_tolerance_m(1.0), SNAP_TOLERANCE_M);
+        assert_eq!(snap_tolerance_m(10.0), 80.0);
+        assert_eq!(snap_tolerance_m(1000.0), MAX_SNAP_TOLERANCE_M);
     }
 
     #[test]

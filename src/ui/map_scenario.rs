@@ -10,7 +10,7 @@
 use crate::model::{Road, SAME_POINT_DEG, Scenario};
 use crate::state::Action;
 use crate::state::layouts::{EditTool, LayoutAction};
-use crate::state::scenario_edit::{SNAP_TOLERANCE_M, ScenarioRequest};
+use crate::state::scenario_edit::{ScenarioRequest, snap_tolerance_m};
 use crate::ui::i18n::Lang;
 use crate::ui::map_transform::MapTransform;
 use eframe::egui;
@@ -214,7 +214,10 @@ impl ScenarioDraft {
         if finish {
             let points = std::mem::take(&mut self.points);
             let request = match tool {
-                EditTool::DrawRoad => ScenarioRequest::AddRoad { vertices: points },
+                EditTool::DrawRoad => ScenarioRequest::AddRoad {
+                    vertices: points,
+                    tolerance_m: snap_tolerance_m(t.metres_per_point()),
+                },
                 EditTool::DrawArea => ScenarioRequest::AddArea { outline: points },
                 _ => ScenarioRequest::ScaleArea { outline: points },
             };
@@ -240,7 +243,7 @@ impl ScenarioDraft {
         if tool == EditTool::DrawRoad {
             painter.add(Shape::line(pts.clone(), Stroke::new(2.5, color)));
             // The snap tolerance around the ends.
-            let r = (SNAP_TOLERANCE_M / t.metres_per_point()) as f32;
+            let r = (snap_tolerance_m(t.metres_per_point()) / t.metres_per_point()) as f32;
             if let Some(first) = pts.first() {
                 painter.circle_stroke(*first, r.max(3.0), Stroke::new(1.0, color));
             }
@@ -257,8 +260,8 @@ impl ScenarioDraft {
 pub fn hint(tool: EditTool, lang: Lang) -> &'static str {
     match tool {
         EditTool::DrawRoad => lang.pick(
-            "单击添加道路节点，双击或回车结束，Esc 取消；端点 30 米内吸附到现有道路",
-            "Click road vertices, double-click or Enter to finish, Esc to cancel; ends snap to roads within 30 m",
+            "单击添加道路节点，双击或回车结束，Esc 取消；端点吸附到 8 像素（至少 30 米）内的现有道路",
+            "Click road vertices, double-click or Enter to finish, Esc to cancel; ends snap to roads within 8 px (at least 30 m)",
         ),
         EditTool::CloseRoad => lang.pick("点击路段以封闭", "Click a road segment to close it"),
         EditTool::DrawArea => lang.pick(

@@ -46,7 +46,13 @@ fn length_km(line: &geo::LineString<f64>) -> f64 {
 /// One line per road or population change of `scenario`.
 pub fn describe(scenario: &Scenario, lang: Lang) -> Vec<String> {
     let mut out = Vec::new();
-    for r in &scenario.roads_added {
+    // A study segment split to connect a drawn road is a closure of the
+    // segment plus its pieces added: one line, not several.
+    let split = split_segments(scenario);
+    for (i, r) in scenario.roads_added.iter().enumerate() {
+        if split.iter().any(|(_, pieces)| pieces.contains(&i)) {
+            continue;
+        }
         let class = r.highway.as_deref().unwrap_or("road");
         let mut s = format!(
             "{} {} {:.2} km",
@@ -62,7 +68,17 @@ pub fn describe(scenario: &Scenario, lang: Lang) -> Vec<String> {
         }
         out.push(s);
     }
-    for c in &scenario.roads_closed {
+    for (i, c) in scenario.roads_closed.iter().enumerate() {
+        if split.iter().any(|(k, _)| *k == i) {
+            out.push(
+                lang.pick(
+                    "既有路段打断以接入新路",
+                    "Road segment split to connect a new road",
+                )
+                .to_string(),
+            );
+            continue;
+        }
         out.push(format!(
             "{} {:.2} km",
             lang.pick("封闭路段", "Closed road segment"),
@@ -98,6 +114,35 @@ pub fn describe(scenario: &Scenario, lang: Lang) -> Vec<String> {
                 c.factor
             )
         });
+    }
+    out
+}
+
+/// Closures (by index) whose segment is replaced by added pieces of the
+/// same road running between its two ends, with those pieces.
+fn split_segments(scenario: &Scenario) -> Vec<(usize, Vec<usize>)> {
+    let mut out = Vec::new();
+    for (ci, c) in scenario.roads_closed.iter().enumerate() {
+        let [a, b] = match c.0.as_slice() {
+            [a, b] => [*a, *b],
+            _ => continue,
+        };
+        // Follow two-vertex added roads from a to b.
+        let mut at = a;
+        let mut pieces = Vec::new();
+        while at != b && pieces.len() < 4 {
+            let next = scenario
+                .roads_added
+                .iter()
+                .enumerate()
+                .find(|(i, r)| r.line.0.len() == 2 && r.line.0[0] == at && !pieces.contains(i));
+            let Some((i, r)) = next else { break };
+            pieces.push(i);
+            at = r.line.0[1];
+        }
+        if at == b && pieces.len() >= 2 {
+            out.push((ci, pieces));
+        }
     }
     out
 }
@@ -195,5 +240,38 @@ pub fn tools_ui(ui: &mut egui::Ui, lang: Lang, layouts: &Layouts, actions: &mut 
     }
     if o != layouts.draw {
         push(actions, LayoutAction::SetDrawOptions(o));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Layers, Oneway, Road};
+    use crate::state::scenario_edit::{DrawOptions, with_road};
+
+    #[test]
+    fn a_split_for_a_new_road_is_one_line_in_the_list() {
+        let layers = Layers {
+            roads: Some(vec![Road {
+                line: geo::LineString::from(vec![(0.0, 0.0), (0.01, 0.0)]),
+                highway: Some("tertiary".into()),
+                oneway: Oneway::No,
+                maxspeed_kmh: None,
+            }]),
+            ..Layers::default()
+        };
+        let s = with_road(
+            &layers,
+            &Scenario::default(),
+            &[[0.005, 0.0001], [0.005, 0.01]],
+            &DrawOptions::default(),
+            30.0,
+        )
+        .unwrap();
+        assert_eq!((s.roads_added.len(), s.roads_closed.len()), (3, 1));
+        let lines = describe(&s, Lang::En);
+        assert_eq!(lines.len(), 2, "{lines:?}");
+        assert!(lines[0].starts_with("New road residential"), "{lines:?}");
+        assert!(lines[1].contains("split"), "{lines:?}");
     }
 }

@@ -14,7 +14,7 @@ use egui_kittest::kittest::Queryable as _;
 use lifecircle::app::LifeCircleApp;
 use lifecircle::state::Action;
 use lifecircle::state::files::ScriptedDialogs;
-use lifecircle::state::layouts::{EditTool, LayoutAction};
+use lifecircle::state::layouts::{EditRequest, EditTool, LayoutAction};
 use lifecircle::state::project_file::ProjectAction;
 use lifecircle::state::scenario_edit::{DrawOptions, ScenarioRequest};
 
@@ -166,6 +166,48 @@ fn a_road_drawn_on_the_map_raises_huashu_and_undo_removes_it() {
     assert!(with_road > before, "华墅乡 t15 {with_road} ≤ {before}");
     harness.get_by_label_contains("新建道路 主干路");
 
+    // A facility edit on top applies incrementally; the figures equal a
+    // fresh assessment of the edited data (roads and facilities).
+    let (_, h) = t15_and_huashu(harness.state());
+    let category = harness.state().results().unwrap().profile.tiers[0].categories[0].clone();
+    act(
+        &mut harness,
+        Action::Layout(LayoutAction::Edit(EditRequest::Add {
+            category,
+            lonlat: from,
+        })),
+    );
+    let app = harness.state();
+    assert_eq!(app.layouts().active_edits().len(), 1);
+    let edited = app.layouts().layouts[0]
+        .scenario
+        .apply_to(&app.study().layers)
+        .unwrap();
+    let fresh = lifecircle::analysis::assess(
+        &edited,
+        &app.results().unwrap().profile,
+        &lifecircle::analysis::Progress::new(),
+    )
+    .unwrap();
+    let live = &app.results().unwrap().assessment.report;
+    for (a, b) in live.townships.iter().zip(&fresh.report.townships) {
+        for (x, y) in a.figures.tiers.iter().zip(&b.figures.tiers) {
+            assert!(
+                (x.complete_share - y.complete_share).abs() < 1e-9,
+                "{}: {} vs fresh {}",
+                a.name,
+                x.complete_share,
+                y.complete_share
+            );
+        }
+    }
+    assert!(live.townships[h].figures.tiers.len() == fresh.report.townships[h].figures.tiers.len());
+    // Undo the facility: the road stays.
+    harness.key_press_modifiers(Modifiers::COMMAND, egui::Key::Z);
+    harness.run_ok();
+    assert!(harness.state().layouts().active_edits().is_empty());
+    assert_eq!(huashu_t15(harness.state()), with_road);
+
     // The compare table shows the rise for 华墅乡 and names the road.
     harness.get_by_label("对比").click();
     harness.run_ok();
@@ -186,10 +228,14 @@ fn a_road_drawn_on_the_map_raises_huashu_and_undo_removes_it() {
     let app = harness.state();
     assert!(app.layouts().layouts[0].scenario.is_empty());
     assert_eq!(huashu_t15(app), before);
-    // Redo brings it back.
+    // Redo brings it back (the undone facility is the next redo after it).
     harness.get_by_label("重做").click();
     harness.run_ok();
     assert_eq!(huashu_t15(harness.state()), with_road);
+    assert!(harness.state().layouts().active_edits().is_empty());
+    harness.get_by_label("重做").click();
+    harness.run_ok();
+    assert_eq!(harness.state().layouts().active_edits().len(), 1);
 }
 
 #[test]

@@ -201,7 +201,7 @@ pub fn with_road(
         // are added (both ends may split the same road).
         let (was, now) = (&was.line.0, &now.line.0);
         let mut at = 0;
-        for k in 0..was.len() - 1 {
+        for k in 0..was.len().saturating_sub(1) {
             let end = (at + 1..now.len())
                 .find(|&j| now[j] == was[k + 1])
                 .unwrap_or(now.len() - 1);

@@ -128,7 +128,12 @@ impl LayoutsPanel {
                     if ui
                         .radio(
                             layouts.active == Some(i),
-                            format!("{} ({})", l.name, l.edits.len()),
+                            format!(
+                                "{} ({})",
+                                l.name,
+                                l.edits.len()
+                                    + super::scenario_panel::describe(&l.scenario, lang).len()
+                            ),
                         )
                         .on_hover_text(lang.pick("括号内为修改数", "Number of edits in brackets"))
                         .clicked()

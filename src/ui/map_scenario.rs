@@ -118,14 +118,38 @@ pub fn nearest_segment(
     scenario: &Scenario,
     pointer: Pos2,
 ) -> Option<([f64; 2], [f64; 2])> {
+    nearest_on_roads(t, roads, scenario, pointer, PICK_SEGMENT).map(|(a, b, _)| (a, b))
+}
+
+/// Where a road end at `pointer` would snap (screen), as a preview: the
+/// nearest point of an open road within `radius` points.
+fn snap_preview(
+    t: &MapTransform,
+    roads: &[Road],
+    scenario: &Scenario,
+    pointer: Pos2,
+    radius: f32,
+) -> Option<Pos2> {
+    nearest_on_roads(t, roads, scenario, pointer, radius).map(|(_, _, p)| p)
+}
+
+/// The nearest open segment within `radius` points of `pointer`: its
+/// vertices and the nearest point on it (screen).
+fn nearest_on_roads(
+    t: &MapTransform,
+    roads: &[Road],
+    scenario: &Scenario,
+    pointer: Pos2,
+    radius: f32,
+) -> Option<([f64; 2], [f64; 2], Pos2)> {
     let closed = |a: geo::Coord<f64>, b: geo::Coord<f64>| {
         scenario.roads_closed.iter().any(|c| {
             c.0.windows(2)
                 .any(|w| (same(w[0], a) && same(w[1], b)) || (same(w[0], b) && same(w[1], a)))
         })
     };
-    let rect = t.rect().expand(PICK_SEGMENT);
-    let mut best: Option<(f32, [f64; 2], [f64; 2])> = None;
+    let rect = t.rect().expand(radius);
+    let mut best: Option<(f32, [f64; 2], [f64; 2], Pos2)> = None;
     for road in roads.iter().chain(&scenario.roads_added) {
         for w in road.line.0.windows(2) {
             let (a, b) = (screen(t, w[0]), screen(t, w[1]));
@@ -139,13 +163,14 @@ pub fn nearest_segment(
             } else {
                 0.0
             };
-            let d = (a + ab * k).distance(pointer);
-            if d <= PICK_SEGMENT && best.is_none_or(|x| d < x.0) && !closed(w[0], w[1]) {
-                best = Some((d, [w[0].x, w[0].y], [w[1].x, w[1].y]));
+            let q = a + ab * k;
+            let d = q.distance(pointer);
+            if d <= radius && best.is_none_or(|x| d < x.0) && !closed(w[0], w[1]) {
+                best = Some((d, [w[0].x, w[0].y], [w[1].x, w[1].y], q));
             }
         }
     }
-    best.map(|(_, a, b)| (a, b))
+    best.map(|(_, a, b, q)| (a, b, q))
 }
 
 impl ScenarioDraft {
@@ -242,6 +267,13 @@ impl ScenarioDraft {
         };
         if tool == EditTool::DrawRoad {
             painter.add(Shape::line(pts.clone(), Stroke::new(2.5, color)));
+            // Where an end put here would join the network.
+            let radius = (snap_tolerance_m(t.metres_per_point()) / t.metres_per_point()) as f32;
+            if let Some(p) = response.hover_pos()
+                && let Some(q) = snap_preview(t, roads, scenario, p, radius)
+            {
+                painter.circle_stroke(q, 6.0, Stroke::new(2.0, color));
+            }
             // The snap tolerance around the ends.
             let r = (snap_tolerance_m(t.metres_per_point()) / t.metres_per_point()) as f32;
             if let Some(first) = pts.first() {
@@ -272,5 +304,38 @@ pub fn hint(tool: EditTool, lang: Lang) -> &'static str {
             "单击圈定人口变化范围，双击或回车结束，Esc 取消",
             "Click the corners of the area to scale, double-click or Enter to finish, Esc to cancel",
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Oneway;
+    use geo::LineString;
+
+    #[test]
+    fn a_click_near_a_segment_picks_it_unless_it_is_closed() {
+        let rect = egui::Rect::from_min_size(Pos2::ZERO, egui::vec2(800.0, 600.0));
+        let t = MapTransform::new(rect, [118.9, 28.95], 20_000.0, 28.95);
+        let road = Road {
+            line: LineString::from(vec![(118.89, 28.95), (118.90, 28.95), (118.91, 28.95)]),
+            highway: None,
+            oneway: Oneway::No,
+            maxspeed_kmh: None,
+        };
+        let mid = t.to_screen(118.905, 28.95) + egui::vec2(0.0, 4.0);
+        let none = Scenario::default();
+        let picked = nearest_segment(&t, std::slice::from_ref(&road), &none, mid);
+        assert_eq!(picked, Some(([118.90, 28.95], [118.91, 28.95])));
+        let far = mid + egui::vec2(0.0, 30.0);
+        assert_eq!(
+            nearest_segment(&t, std::slice::from_ref(&road), &none, far),
+            None
+        );
+        let closed = Scenario {
+            roads_closed: vec![LineString::from(vec![(118.91, 28.95), (118.90, 28.95)])],
+            ..Scenario::default()
+        };
+        assert_eq!(nearest_segment(&t, &[road], &closed, mid), None);
     }
 }

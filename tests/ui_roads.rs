@@ -1,9 +1,10 @@
 //! Road and population edits in the app on the demo district (issue 16),
-//! driven through egui_kittest with real map clicks: a road drawn from
-//! 华墅乡 to a neighbour's facilities raises its 15-minute figure (its
-//! 30-minute one is 100 % on the demo already) in the
-//! compare table, undo removes it, a road segment is closed, bad drawings
-//! are refused with a message, and a saved project keeps the scenario.
+//! driven through egui_kittest with real map clicks: a road drawn from a
+//! 华墅乡 demand point to the nearest facility of a category it misses
+//! raises 华墅乡's 15-minute figure (its 30-minute one is 100 % on the demo
+//! already) in the compare table, and undo removes it; a road segment is
+//! closed and another restyled; bad drawings are refused with a message;
+//! a saved project keeps the scenario.
 
 mod common;
 
@@ -249,12 +250,15 @@ fn a_closed_road_is_kept_by_a_saved_project() {
     let app = harness.state();
     let t = *app.map().transform().unwrap();
     let roads = app.study().layers.roads.as_ref().unwrap();
-    let (a, b) = roads
+    let mut segments = roads
         .iter()
         .flat_map(|r| r.line.0.windows(2))
         .map(|w| (t.to_screen(w[0].x, w[0].y), t.to_screen(w[1].x, w[1].y)))
-        .find(|(a, b)| a.distance(*b) > 1.0 && t.rect().shrink(80.0).contains(a.lerp(*b, 0.5)))
-        .expect("a long segment on screen");
+        .filter(|(a, b)| a.distance(*b) > 1.0 && t.rect().shrink(80.0).contains(a.lerp(*b, 0.5)));
+    let (a, b) = segments.next().expect("a segment on screen");
+    let (c, d) = segments
+        .find(|(c, _)| c.distance(a) > 100.0)
+        .expect("another segment on screen");
     click_at(&mut harness, a.lerp(b, 0.5));
     let app = harness.state();
     assert!(
@@ -265,6 +269,29 @@ fn a_closed_road_is_kept_by_a_saved_project() {
     let scenario = app.layouts().layouts[0].scenario.clone();
     assert_eq!(scenario.roads_closed.len(), 1, "{scenario:?}");
     harness.get_by_label_contains("封闭路段");
+    // Another segment becomes a primary road with a speed limit.
+    harness.get_by_label("改道路等级").click();
+    harness.run_ok();
+    act(
+        &mut harness,
+        Action::Layout(LayoutAction::SetDrawOptions(DrawOptions {
+            road_class: "primary".into(),
+            maxspeed_kmh: Some(60.0),
+            ..DrawOptions::default()
+        })),
+    );
+    click_at(&mut harness, c.lerp(d, 0.5));
+    let app = harness.state();
+    assert!(
+        app.message().is_none_or(|m| !m.is_error()),
+        "{:?}",
+        app.message()
+    );
+    let scenario = app.layouts().layouts[0].scenario.clone();
+    assert_eq!(scenario.roads_closed.len(), 2, "{scenario:?}");
+    assert_eq!(scenario.roads_added.len(), 1);
+    assert_eq!(scenario.roads_added[0].maxspeed_kmh, Some(60.0));
+    harness.get_by_label_contains("路段改为");
     let share = app.results().unwrap().assessment.report.total.tiers[0].complete_share;
 
     // Save, then open in a fresh app: the scenario and figures come back.

@@ -43,6 +43,9 @@ pub enum EditTool {
     DrawRoad,
     /// A click on a road segment closes it.
     CloseRoad,
+    /// A click on a road segment gives it the drawing options' class, speed
+    /// and one-way.
+    RestyleRoad,
     /// Clicks add corners of a new residential area.
     DrawArea,
     /// Clicks add corners of an area whose population is scaled.
@@ -54,7 +57,11 @@ impl EditTool {
     pub fn is_scenario(self) -> bool {
         matches!(
             self,
-            EditTool::DrawRoad | EditTool::CloseRoad | EditTool::DrawArea | EditTool::ScaleArea
+            EditTool::DrawRoad
+                | EditTool::CloseRoad
+                | EditTool::RestyleRoad
+                | EditTool::DrawArea
+                | EditTool::ScaleArea
         )
     }
 }

@@ -83,6 +83,9 @@ pub enum ScenarioRequest {
     },
     /// Close the road segment between two consecutive road vertices.
     CloseSegment { from: [f64; 2], to: [f64; 2] },
+    /// Give the road segment between two consecutive road vertices the
+    /// current class, speed and one-way (in the `from` → `to` direction).
+    RestyleSegment { from: [f64; 2], to: [f64; 2] },
     /// A residential area with this outline (lon/lat, unclosed ring) and
     /// the current population options.
     AddArea { outline: Vec<[f64; 2]> },
@@ -254,6 +257,29 @@ pub fn with_closure(scenario: &Scenario, from: [f64; 2], to: [f64; 2]) -> Scenar
     out
 }
 
+/// `scenario` with the segment `from`–`to` given the class, speed and
+/// one-way of `options`: the segment is closed (see [`with_closure`]) and
+/// added back as a road of its own, sharing both vertices.
+pub fn with_restyled(
+    scenario: &Scenario,
+    from: [f64; 2],
+    to: [f64; 2],
+    options: &DrawOptions,
+) -> Scenario {
+    let mut out = with_closure(scenario, from, to);
+    out.roads_added.push(Road {
+        line: LineString(vec![coord(from), coord(to)]),
+        highway: Some(options.road_class.clone()),
+        oneway: if options.oneway {
+            Oneway::Forward
+        } else {
+            Oneway::No
+        },
+        maxspeed_kmh: options.maxspeed_kmh.filter(|v| v.is_finite() && *v > 0.0),
+    });
+    out
+}
+
 fn polygon(outline: &[[f64; 2]]) -> Result<Polygon<f64>, String> {
     let ring = LineString(outline.iter().copied().map(coord).collect());
     check_outline(&ring).map_err(|p| format!("the area {p}"))?;
@@ -329,6 +355,9 @@ impl Workspace {
                 with_road(layers, &current, vertices, &options, tolerance)
             }
             ScenarioRequest::CloseSegment { from, to } => Ok(with_closure(&current, *from, *to)),
+            ScenarioRequest::RestyleSegment { from, to } => {
+                Ok(with_restyled(&current, *from, *to, &options))
+            }
             ScenarioRequest::AddArea { outline } => with_area(&current, outline, &options),
             ScenarioRequest::ScaleArea { outline } => with_scaled_area(&current, outline, &options),
         };
@@ -499,6 +528,33 @@ mod tests {
         assert_eq!(snap_tolerance_m(1.0), SNAP_TOLERANCE_M);
         assert_eq!(snap_tolerance_m(10.0), 80.0);
         assert_eq!(snap_tolerance_m(1000.0), MAX_SNAP_TOLERANCE_M);
+    }
+
+    #[test]
+    fn a_restyled_segment_keeps_the_network_connected() {
+        let layers = Layers {
+            roads: Some(vec![road(&[(0.0, 0.0), (0.01, 0.0), (0.02, 0.0)])]),
+            ..Layers::default()
+        };
+        let options = DrawOptions {
+            road_class: "primary".into(),
+            maxspeed_kmh: Some(60.0),
+            ..DrawOptions::default()
+        };
+        let s = with_restyled(&Scenario::default(), [0.01, 0.0], [0.02, 0.0], &options);
+        let roads = s.apply_to(&layers).unwrap().roads.unwrap();
+        assert_eq!(roads.len(), 2);
+        let primary = roads
+            .iter()
+            .find(|r| r.highway.as_deref() == Some("primary"))
+            .unwrap();
+        assert_eq!(primary.maxspeed_kmh, Some(60.0));
+        // It shares (0.01, 0) with the rest of the road.
+        assert!(
+            roads
+                .iter()
+                .all(|r| r.line.0.contains(&Coord { x: 0.01, y: 0.0 }))
+        );
     }
 
     #[test]

@@ -163,9 +163,11 @@ impl MapEditor {
 
         let sense = match input.tool {
             EditTool::Select => return,
-            EditTool::DrawRoad | EditTool::CloseRoad | EditTool::DrawArea | EditTool::ScaleArea => {
-                Sense::click()
-            }
+            EditTool::DrawRoad
+            | EditTool::CloseRoad
+            | EditTool::RestyleRoad
+            | EditTool::DrawArea
+            | EditTool::ScaleArea => Sense::click(),
             EditTool::Add | EditTool::Delete => Sense::click(),
             EditTool::Move => Sense::click_and_drag(),
         };
@@ -206,6 +208,7 @@ impl MapEditor {
         match input.tool {
             tool @ (EditTool::DrawRoad
             | EditTool::CloseRoad
+            | EditTool::RestyleRoad
             | EditTool::DrawArea
             | EditTool::ScaleArea) => {
                 let empty = crate::model::Scenario::default();

@@ -197,20 +197,28 @@ impl ScenarioDraft {
             self.tool = Some(tool);
             self.points.clear();
         }
-        if tool == EditTool::CloseRoad {
+        if matches!(tool, EditTool::CloseRoad | EditTool::RestyleRoad) {
             let hovered = response
                 .hover_pos()
                 .and_then(|p| nearest_segment(t, roads, scenario, p));
+            let color = if tool == EditTool::CloseRoad {
+                CLOSED_ROAD
+            } else {
+                ADDED_ROAD
+            };
             if let Some((a, b)) = hovered {
                 let (a, b) = (t.to_screen(a[0], a[1]), t.to_screen(b[0], b[1]));
-                painter.line_segment([a, b], Stroke::new(5.0, CLOSED_ROAD.gamma_multiply(0.6)));
+                painter.line_segment([a, b], Stroke::new(5.0, color.gamma_multiply(0.6)));
             }
             if response.clicked()
                 && let Some((from, to)) = hovered
             {
-                actions.push(Action::Layout(LayoutAction::Scenario(
-                    ScenarioRequest::CloseSegment { from, to },
-                )));
+                let request = if tool == EditTool::CloseRoad {
+                    ScenarioRequest::CloseSegment { from, to }
+                } else {
+                    ScenarioRequest::RestyleSegment { from, to }
+                };
+                actions.push(Action::Layout(LayoutAction::Scenario(request)));
             }
             return;
         }
@@ -296,6 +304,10 @@ pub fn hint(tool: EditTool, lang: Lang) -> &'static str {
             "Click road vertices, double-click or Enter to finish, Esc to cancel; ends snap to roads within 8 px (at least 30 m)",
         ),
         EditTool::CloseRoad => lang.pick("点击路段以封闭", "Click a road segment to close it"),
+        EditTool::RestyleRoad => lang.pick(
+            "点击路段，改为所选等级、限速和单行",
+            "Click a road segment to give it the chosen class, speed limit and one-way",
+        ),
         EditTool::DrawArea => lang.pick(
             "单击添加居住区边界点，双击或回车结束，Esc 取消",
             "Click the corners of the residential area, double-click or Enter to finish, Esc to cancel",

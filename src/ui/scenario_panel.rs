@@ -49,8 +49,11 @@ pub fn describe(scenario: &Scenario, lang: Lang) -> Vec<String> {
     // A study segment split to connect a drawn road is a closure of the
     // segment plus its pieces added: one line, not several.
     let split = split_segments(scenario);
+    let restyled = restyled_segments(scenario);
     for (i, r) in scenario.roads_added.iter().enumerate() {
-        if split.iter().any(|(_, pieces)| pieces.contains(&i)) {
+        if split.iter().any(|(_, pieces)| pieces.contains(&i))
+            || restyled.iter().any(|(_, ri)| *ri == i)
+        {
             continue;
         }
         let class = r.highway.as_deref().unwrap_or("road");
@@ -69,6 +72,23 @@ pub fn describe(scenario: &Scenario, lang: Lang) -> Vec<String> {
         out.push(s);
     }
     for (i, c) in scenario.roads_closed.iter().enumerate() {
+        if let Some((_, ri)) = restyled.iter().find(|(k, _)| *k == i) {
+            let r = &scenario.roads_added[*ri];
+            let mut s = format!(
+                "{} {:.2} km → {}",
+                lang.pick("路段改为", "Road segment changed"),
+                length_km(c),
+                class_name(r.highway.as_deref().unwrap_or("road"), lang)
+            );
+            if let Some(v) = r.maxspeed_kmh {
+                s.push_str(&format!(", {v:.0} km/h"));
+            }
+            if r.oneway != crate::model::Oneway::No {
+                s.push_str(lang.pick("，单行", ", one-way"));
+            }
+            out.push(s);
+            continue;
+        }
         if split.iter().any(|(k, _)| *k == i) {
             out.push(
                 lang.pick(
@@ -118,6 +138,26 @@ pub fn describe(scenario: &Scenario, lang: Lang) -> Vec<String> {
     out
 }
 
+/// Closures (by index) of one segment added back as a road of its own
+/// (a changed class, speed or one-way), with that road's index.
+fn restyled_segments(scenario: &Scenario) -> Vec<(usize, usize)> {
+    let mut out: Vec<(usize, usize)> = Vec::new();
+    for (ci, c) in scenario.roads_closed.iter().enumerate() {
+        let [a, b] = match c.0.as_slice() {
+            [a, b] => [*a, *b],
+            _ => continue,
+        };
+        let found = scenario.roads_added.iter().enumerate().position(|(ri, r)| {
+            let same_ends = matches!(r.line.0.as_slice(), [p, q] if (*p == a && *q == b) || (*p == b && *q == a));
+            same_ends && !out.iter().any(|(_, x)| *x == ri)
+        });
+        if let Some(ri) = found {
+            out.push((ci, ri));
+        }
+    }
+    out
+}
+
 /// Closures (by index) whose segment is replaced by added pieces of the
 /// same road running between its two ends, with those pieces.
 fn split_segments(scenario: &Scenario) -> Vec<(usize, Vec<usize>)> {
@@ -154,6 +194,7 @@ pub fn tools_ui(ui: &mut egui::Ui, lang: Lang, layouts: &Layouts, actions: &mut 
         for (tool, zh_name, en_name) in [
             (EditTool::DrawRoad, "画道路", "Draw road"),
             (EditTool::CloseRoad, "封闭道路", "Close road"),
+            (EditTool::RestyleRoad, "改道路等级", "Change road class"),
             (EditTool::DrawArea, "画居住区", "Draw residential area"),
             (EditTool::ScaleArea, "调整人口", "Scale population"),
         ] {
@@ -167,7 +208,7 @@ pub fn tools_ui(ui: &mut egui::Ui, lang: Lang, layouts: &Layouts, actions: &mut 
     });
     let mut o: DrawOptions = layouts.draw.clone();
     match layouts.tool {
-        EditTool::DrawRoad => {
+        EditTool::DrawRoad | EditTool::RestyleRoad => {
             ui.horizontal_wrapped(|ui| {
                 let label = ui.label(lang.pick("道路等级：", "Road class:"));
                 egui::ComboBox::from_id_salt("road_class")
@@ -273,5 +314,18 @@ mod tests {
         assert_eq!(lines.len(), 2, "{lines:?}");
         assert!(lines[0].starts_with("New road residential"), "{lines:?}");
         assert!(lines[1].contains("split"), "{lines:?}");
+        let r = crate::state::scenario_edit::with_restyled(
+            &Scenario::default(),
+            [0.0, 0.0],
+            [0.01, 0.0],
+            &DrawOptions {
+                road_class: "primary".into(),
+                ..DrawOptions::default()
+            },
+        );
+        assert_eq!(
+            describe(&r, Lang::En),
+            ["Road segment changed 1.11 km → primary"]
+        );
     }
 }

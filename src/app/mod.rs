@@ -292,15 +292,12 @@ impl LifeCircleApp {
             comparison: self.ws.layouts.comparison.as_ref(),
             suggestions: self.ws.layouts.suggestions.as_ref(),
             redundant: &redundant,
-            scenario: match &self.ws.layouts.comparison {
-                Some(c) => Some(&c.scenarios[1]),
-                None => self
-                    .ws
-                    .layouts
-                    .active
-                    .and_then(|i| self.ws.layouts.layouts.get(i))
-                    .map(|l| &l.scenario),
-            },
+            scenario: self
+                .ws
+                .layouts
+                .active
+                .and_then(|i| self.ws.layouts.layouts.get(i))
+                .map(|l| &l.scenario),
             roads: self.ws.study.layers.roads.as_deref().unwrap_or(&[]),
         };
         self.map_editor.ui(ui, rect, &mut self.map, &input, actions);

@@ -3,7 +3,8 @@
 //! clicked lon/lat, the move tool drags a facility, the delete tool removes
 //! the facility clicked. Drawn on top: the difference map of a comparison
 //! (newly covered green, lost red), suggested sites (numbered) and grey
-//! rings around redundant facilities.
+//! rings around redundant facilities; the road and population tools and
+//! changes are in [`super::map_scenario`].
 
 use crate::model::FacilityId;
 use crate::state::Action;
@@ -42,8 +43,8 @@ pub struct MapEditInputs<'a> {
     pub suggestions: Option<&'a SuggestionsView>,
     /// Ids of redundant facilities of the layout shown.
     pub redundant: &'a [FacilityId],
-    /// Road and population changes to draw (the comparison's b, else the
-    /// layout shown) and the study's roads (for the close-road tool).
+    /// Road and population changes of the layout shown (drawn when no
+    /// comparison is; the road tools read them) and the study's roads.
     pub scenario: Option<&'a crate::model::Scenario>,
     pub roads: &'a [crate::model::Road],
 }
@@ -157,8 +158,19 @@ impl MapEditor {
             }
         }
 
-        if let Some(s) = input.scenario {
-            super::map_scenario::paint(&painter, &t, s, input.lang);
+        // Road and population changes: both sides of a comparison, else
+        // the layout shown.
+        match input.comparison {
+            Some(view) => {
+                for s in &view.scenarios {
+                    super::map_scenario::paint(&painter, &t, s, input.lang);
+                }
+            }
+            None => {
+                if let Some(s) = input.scenario {
+                    super::map_scenario::paint(&painter, &t, s, input.lang);
+                }
+            }
         }
 
         let sense = match input.tool {

@@ -80,6 +80,12 @@ fn nearest_vertex(app: &LifeCircleApp, p: [f64; 2]) -> [f64; 2] {
 /// A road from the biggest 华墅乡 demand point not complete at 15 minutes
 /// to the nearest facility of a category it lacks, vertex to vertex.
 fn a_road_for_huashu(app: &LifeCircleApp) -> ([f64; 2], [f64; 2]) {
+    let (from, to, _) = a_road_and_facility_for_huashu(app);
+    (from, to)
+}
+
+/// [`a_road_for_huashu`] and the index of the facility it leads to.
+fn a_road_and_facility_for_huashu(app: &LifeCircleApp) -> ([f64; 2], [f64; 2], usize) {
     let (t, h) = t15_and_huashu(app);
     let r = app.results().unwrap();
     let tier = &r.profile.tiers[t];
@@ -102,14 +108,15 @@ fn a_road_for_huashu(app: &LifeCircleApp) -> ([f64; 2], [f64; 2]) {
     }
     let (_, i, category) = best.expect("华墅乡 is complete at 15 minutes already");
     let from = [a.demand[i].location.x(), a.demand[i].location.y()];
-    let facility = app
+    let (index, facility) = app
         .study()
         .layers
         .facilities
         .iter()
-        .filter(|f| f.category == category)
-        .min_by(|p, q| {
-            let d = |f: &&lifecircle::model::Facility| {
+        .enumerate()
+        .filter(|(_, f)| f.category == category)
+        .min_by(|(_, p), (_, q)| {
+            let d = |f: &lifecircle::model::Facility| {
                 (f.location.x() - from[0]).hypot(f.location.y() - from[1])
             };
             d(p).total_cmp(&d(q))
@@ -118,6 +125,7 @@ fn a_road_for_huashu(app: &LifeCircleApp) -> ([f64; 2], [f64; 2]) {
     (
         nearest_vertex(app, from),
         nearest_vertex(app, [facility.location.x(), facility.location.y()]),
+        index,
     )
 }
 
@@ -428,4 +436,34 @@ fn bad_drawings_get_a_message_and_leave_the_layout_unchanged() {
     );
     assert_eq!(people(&harness), before + 3000.0);
     harness.get_by_label_contains("新建居住区");
+}
+
+#[test]
+fn a_facility_reaches_along_a_new_road() {
+    let mut harness = common::demo_harness();
+    let (from, to, facility) = a_road_and_facility_for_huashu(harness.state());
+    let reached = |h: &mut Harness<'static, LifeCircleApp>| {
+        act(h, Action::SelectFacility(None));
+        act(h, Action::SelectFacility(Some(facility as u32)));
+        let reach = h.state().reach().expect("no reach");
+        assert_eq!(reach.facility as usize, facility);
+        reach.segments.len()
+    };
+    let before = reached(&mut harness);
+    act(
+        &mut harness,
+        Action::Layout(LayoutAction::Scenario(ScenarioRequest::AddRoad {
+            vertices: vec![to, from],
+            tolerance_m: 30.0,
+        })),
+    );
+    assert_eq!(
+        harness.state().layouts().layouts[0]
+            .scenario
+            .roads_added
+            .len(),
+        1
+    );
+    let after = reached(&mut harness);
+    assert!(after > before, "reach {after} ≤ {before} road pieces");
 }

@@ -543,15 +543,8 @@ impl Workspace {
         let plane = self.study.geometry.plane;
         let id = self.next_reach_id;
         self.next_reach_id += 1;
-        // A layout's road changes route its facilities' reach too (a
-        // scenario that does not apply was reported when it was assessed).
-        let scenario = self.layouts.scenario_of(self.layouts.active);
         self.reach_job = Some(Job::spawn(&self.runner, move |_| {
-            let edited = (!scenario.is_empty())
-                .then(|| scenario.apply_to(&layers).ok())
-                .flatten();
-            let layers = edited.as_ref().unwrap_or(&layers);
-            project::facility_reach((&assessment, &profile), layers, facility, tier, plane, id)
+            project::facility_reach((&assessment, &profile), &layers, facility, tier, plane, id)
         }));
     }
 

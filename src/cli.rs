@@ -15,6 +15,7 @@ use std::time::Instant;
 
 mod import;
 mod layouts;
+mod plan;
 mod reports;
 mod scorecard;
 
@@ -40,6 +41,9 @@ pub enum Command {
     Compare(layouts::CompareArgs),
     /// Suggest sites for new facilities that cover the most uncovered people.
     Suggest(layouts::SuggestArgs),
+    /// A budgeted, phased plan of new facilities (建设时序): plan.csv,
+    /// plan.geojson, plan.xlsx and plan.html.
+    Plan(plan::PlanArgs),
     /// Each township against the profile's targets (对标) and its 短板:
     /// scorecard.json and scorecard.csv.
     Scorecard(scorecard::ScorecardArgs),
@@ -121,6 +125,7 @@ pub fn run(command: Command) -> ExitCode {
         Command::Report(args) => reports::run_report(&args),
         Command::Compare(args) => layouts::run_compare(&args),
         Command::Suggest(args) => layouts::run_suggest(&args),
+        Command::Plan(args) => plan::run_plan(&args),
         Command::Scorecard(args) => scorecard::run_scorecard(&args),
         Command::Convert(args) => import::run_convert(&args),
         Command::GenerateDemo { out } => crate::generate::write_demo(&out)
@@ -279,6 +284,7 @@ fn run_assess(args: &AssessArgs) -> Result<(), Vec<String>> {
     let mut assessment =
         assess(&study.layers, &study.profile, &Progress::new()).map_err(|e| vec![e.to_string()])?;
     let sharing = study.add_shared_figures(&mut assessment);
+    name_set_aside_files(&mut assessment, &args.input);
     let mut report = assessment.report.clone();
     let mut warnings: Vec<String> = study.warnings.iter().map(|w| w.to_string()).collect();
     warnings.append(&mut report.warnings);
@@ -302,12 +308,22 @@ fn run_assess(args: &AssessArgs) -> Result<(), Vec<String>> {
             report::facility_load_csv(&assessment, &study.profile, &study.layers),
         ),
     ];
-    write_outputs(&args.out, &files)?;
-    let spots = args.out.join("blind_spots.geojson");
-    io::write_atomic_with(&spots, |w| {
-        report::write_blind_spots_geojson(w, &assessment, &study.profile, &study.layers.townships)
-    })
-    .map_err(|e| vec![format!("could not write ({e}): {}", spots.display())])?;
+    write_outputs_with(&args.out, &files, |staging| {
+        io::write_atomic_with(&staging.join("blind_spots.geojson"), |w| {
+            report::write_blind_spots_geojson(
+                w,
+                &assessment,
+                &study.profile,
+                &study.layers.townships,
+            )
+        })
+        .map_err(|e| {
+            format!(
+                "could not write ({e}): {}",
+                args.out.join("blind_spots.geojson").display()
+            )
+        })
+    })?;
     print!(
         "{}",
         report::summary_text(&report, &study.profile, args.lang)
@@ -331,6 +347,34 @@ fn run_assess(args: &AssessArgs) -> Result<(), Vec<String>> {
     Ok(())
 }
 
+/// The warnings about set-aside features name their files (the analysis
+/// knows only layers), and go to stderr too.
+pub(crate) fn name_set_aside_files(assessment: &mut analysis::Assessment, input: &InputArgs) {
+    let demo = io::demo_layer_paths();
+    let file_of = |layer: &str| -> Option<PathBuf> {
+        let any = input.townships.is_some() || input.facilities.is_some();
+        match layer {
+            "facilities" if any => input.facilities.clone(),
+            "residents" if any => input.residents.clone(),
+            "roads" if any => input.roads.clone(),
+            "facilities" => Some(demo.facilities.clone()),
+            "residents" => demo.residents.clone(),
+            _ => demo.roads.clone(),
+        }
+    };
+    for s in &assessment.set_aside {
+        let plain = s.message();
+        let file = file_of(s.layer).map(|p| p.display().to_string());
+        let named = s.message_in(file.as_deref());
+        eprintln!("warning: {named}");
+        for w in &mut assessment.report.warnings {
+            if *w == plain {
+                *w = named.clone();
+            }
+        }
+    }
+}
+
 /// Peak resident memory of this process (Linux `VmHWM`), in megabytes.
 fn peak_memory_mb() -> Option<f64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
@@ -339,19 +383,40 @@ fn peak_memory_mb() -> Option<f64> {
     Some(kb / 1024.0)
 }
 
-/// Write every file atomically into `dir` (created if missing). The texts
-/// are complete before anything is written, so bad input leaves `dir` as it was.
+/// Write every file into `dir` (created if missing), all or nothing (see
+/// [`io::StagedFolder`]). The texts are complete before anything is
+/// written, so bad input leaves `dir` as it was.
 pub fn write_outputs(dir: &Path, files: &[(&str, String)]) -> Result<(), Vec<String>> {
-    std::fs::create_dir_all(dir).map_err(|e| {
+    write_outputs_with(dir, files, |_| Ok(()))
+}
+
+/// Like [`write_outputs`]; `more` writes further (streamed) files into the
+/// staging folder it is given before the folder is put in place.
+pub(crate) fn write_outputs_with(
+    dir: &Path,
+    files: &[(&str, String)],
+    more: impl FnOnce(&Path) -> Result<(), String>,
+) -> Result<(), Vec<String>> {
+    let staged = io::StagedFolder::begin(dir).map_err(|e| {
         vec![format!(
             "could not create the output folder ({e}): {}",
             dir.display()
         )]
     })?;
     for (name, text) in files {
-        let path = dir.join(name);
-        io::write_atomic(&path, text.as_bytes())
-            .map_err(|e| vec![format!("could not write ({e}): {}", path.display())])?;
+        let path = staged.path().join(name);
+        io::write_atomic(&path, text.as_bytes()).map_err(|e| {
+            vec![format!(
+                "could not write ({e}): {}",
+                dir.join(name).display()
+            )]
+        })?;
     }
-    Ok(())
+    more(staged.path()).map_err(|e| vec![e])?;
+    staged.commit().map_err(|e| {
+        vec![format!(
+            "could not put the output folder in place ({e}): {}",
+            dir.display()
+        )]
+    })
 }

@@ -10,6 +10,11 @@
 
 use serde::{Deserialize, Serialize};
 
+/// Side of a cell of the study's demand grid in metres: cells lie on
+/// multiples of it in the [`LocalProjection`] (grid demand without residents,
+/// and population spread over the grid).
+pub const GRID_CELL_M: f64 = 100.0;
+
 const WGS84_A: f64 = 6_378_137.0;
 const WGS84_F: f64 = 1.0 / 298.257_223_563;
 

@@ -146,6 +146,119 @@ fn load_shapefile(path: &Path) {
     let _ = io::preview(&shp, &options);
 }
 
+fn load_dxf(path: &Path) {
+    let matcher = CategoryMatcher::from_profile(&profile());
+    for options in [
+        ImportOptions::default(),
+        ImportOptions {
+            crs: io::Crs::Epsg(4528),
+            ..ImportOptions::default()
+        },
+    ] {
+        let _ = io::load_townships_with(path, &options);
+        let _ = io::load_facilities_with(path, &options, &matcher);
+        let _ = io::load_roads_with(path, &options);
+        let _ = io::load_town_areas_with(path, &options);
+        let _ = io::preview_layer(path, io::LayerKind::Roads, &options);
+    }
+}
+
+/// A small township plan as ASCII DXF: a closed LWPOLYLINE with a bulge, a
+/// HATCH with line and arc edges, TEXT, MTEXT, a block INSERT with an
+/// ATTRIB, a LINE and an ARC, eastings with the zone number 40.
+fn dxf_seed() -> Vec<u8> {
+    let (x, y) = (40_510_000.0, 3_206_000.0);
+    let pairs: Vec<(i32, String)> = vec![
+        (0, "SECTION".into()),
+        (2, "ENTITIES".into()),
+        (0, "LWPOLYLINE".into()),
+        (8, "乡镇界".into()),
+        (90, "4".into()),
+        (70, "1".into()),
+        (10, format!("{x}")),
+        (20, format!("{y}")),
+        (42, "0.3".into()),
+        (10, format!("{}", x + 900.0)),
+        (20, format!("{y}")),
+        (10, format!("{}", x + 900.0)),
+        (20, format!("{}", y + 700.0)),
+        (10, format!("{x}")),
+        (20, format!("{}", y + 700.0)),
+        (0, "TEXT".into()),
+        (8, "注记".into()),
+        (10, format!("{}", x + 400.0)),
+        (20, format!("{}", y + 300.0)),
+        (40, "20".into()),
+        (1, "甲镇".into()),
+        (0, "HATCH".into()),
+        (8, "镇区".into()),
+        (10, "0".into()),
+        (20, "0".into()),
+        (30, "0".into()),
+        (2, "SOLID".into()),
+        (70, "1".into()),
+        (71, "0".into()),
+        (91, "1".into()),
+        (92, "1".into()),
+        (93, "2".into()),
+        (72, "1".into()),
+        (10, format!("{}", x + 100.0)),
+        (20, format!("{}", y + 100.0)),
+        (11, format!("{}", x + 300.0)),
+        (21, format!("{}", y + 100.0)),
+        (72, "2".into()),
+        (10, format!("{}", x + 200.0)),
+        (20, format!("{}", y + 100.0)),
+        (40, "100".into()),
+        (50, "0".into()),
+        (51, "180".into()),
+        (73, "1".into()),
+        (97, "0".into()),
+        (75, "1".into()),
+        (76, "1".into()),
+        (98, "0".into()),
+        (0, "MTEXT".into()),
+        (8, "注记".into()),
+        (10, format!("{}", x + 200.0)),
+        (20, format!("{}", y + 150.0)),
+        (40, "5".into()),
+        (1, "{\\fSimHei;镇区}\\P(示意)".into()),
+        (0, "INSERT".into()),
+        (8, "公服".into()),
+        (66, "1".into()),
+        (2, "kindergarten".into()),
+        (10, format!("{}", x + 500.0)),
+        (20, format!("{}", y + 500.0)),
+        (0, "ATTRIB".into()),
+        (8, "公服".into()),
+        (10, format!("{}", x + 500.0)),
+        (20, format!("{}", y + 500.0)),
+        (1, "幼儿园".into()),
+        (2, "名称".into()),
+        (0, "SEQEND".into()),
+        (0, "LINE".into()),
+        (8, "主干路".into()),
+        (10, format!("{x}")),
+        (20, format!("{y}")),
+        (11, format!("{}", x + 900.0)),
+        (21, format!("{}", y + 700.0)),
+        (0, "ARC".into()),
+        (8, "支路".into()),
+        (10, format!("{}", x + 450.0)),
+        (20, format!("{}", y + 350.0)),
+        (40, "200".into()),
+        (50, "10".into()),
+        (51, "170".into()),
+        (0, "ENDSEC".into()),
+        (0, "EOF".into()),
+    ];
+    pairs
+        .iter()
+        .map(|(c, v)| format!("{c:>3}\r\n{v}\r\n"))
+        .collect::<String>()
+        .into_bytes()
+}
+
 fn load_pbf(path: &Path) {
     let options = ImportOptions::default();
     let matcher = CategoryMatcher::from_profile(&profile());
@@ -264,6 +377,12 @@ fn targets(dir: &Path) -> Vec<Target> {
             file: shp.with_extension("prj"),
             seed: read(&shp.with_extension("prj")),
             run: load_shapefile,
+        },
+        Target {
+            name: "dxf",
+            file: dir.join("plan.dxf"),
+            seed: dxf_seed(),
+            run: load_dxf,
         },
         Target {
             name: "osm-pbf",

@@ -86,6 +86,7 @@ fn request(
         township_maps: townships,
         map_width_px: width,
         title: None,
+        cad_crs: None,
     }
 }
 

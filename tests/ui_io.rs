@@ -256,7 +256,7 @@ fn an_unusable_coordinate_system_makes_the_dialog_ask_for_one() {
     harness.run_ok();
     harness.get_by_label("EPSG").click();
     harness.run_ok();
-    harness.state_mut().import_dialog_mut().unwrap().epsg = "27700".into();
+    harness.state_mut().import_dialog_mut().unwrap().epsg = "99999".into();
     harness.run_ok();
     assert!(harness.state().import_dialog().unwrap().crs_unknown);
     harness.get_by_label("无法识别文件的坐标系，请选择：");

@@ -260,6 +260,7 @@ fn suggested_sites_become_a_layout_that_covers_more_people() {
             category: None,
             k: 12,
             township: None,
+            joint: false,
         }),
     );
     let sites = &harness

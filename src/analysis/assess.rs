@@ -39,6 +39,9 @@ pub struct Assessment {
     /// Timed graphs (absent without a road layer).
     pub routing: Option<Arc<Routing>>,
     pub timings: PhaseTimings,
+    /// Features left out because they lie far outside the townships
+    /// (METHOD.md step 1; each also has a warning in `report`).
+    pub set_aside: Vec<super::SetAside>,
 }
 
 impl Assessment {
@@ -71,14 +74,14 @@ pub fn assess(
     let mut timings = PhaseTimings::default();
     let study = engine::prepare(layers, profile, progress, &mut timings)?;
     let clock = Instant::now();
-    let placed: Vec<Option<engine::Placed>> = study
-        .place_all(&layers.facilities)
-        .into_iter()
-        .map(Some)
-        .collect();
+    let placed: Vec<Option<engine::Placed>> = study.place_all(&layers.facilities);
     timings.snap += clock.elapsed().as_secs_f64();
     let placed_list: Vec<engine::Placed> = placed.iter().flatten().cloned().collect();
+    let mut set_aside = study.set_aside.clone();
+    let stray_facilities = study.stray_facilities(layers.facilities.iter().map(Some));
     let mut warnings = study.warnings.clone();
+    warnings.extend(stray_facilities.iter().map(super::SetAside::message));
+    set_aside.extend(stray_facilities);
     warnings.extend(study.placement_warnings(&placed_list));
     progress.check()?;
 
@@ -117,7 +120,7 @@ pub fn assess(
         profile,
         &slots,
         &minutes,
-        layers.facilities.len(),
+        placed_list.len(),
         warnings,
     );
     capacity::fill_report(&mut report, &capacity, &study, profile);
@@ -134,6 +137,7 @@ pub fn assess(
         minutes,
         blind_spots,
         timings,
+        set_aside,
     })
 }
 

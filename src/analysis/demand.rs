@@ -10,7 +10,7 @@ use geo::{
 };
 
 /// Side of a demand cell in metres.
-pub const CELL_M: f64 = 100.0;
+pub const CELL_M: f64 = crate::geodesy::GRID_CELL_M;
 
 /// Grid demand for every township, with the township each point was cut
 /// from. Points are lon/lat; `population` is hectares.

@@ -4,6 +4,7 @@
 
 use super::aggregate::{self, Areas, BlindSpot, TierColumns};
 use super::demand::area_grid;
+use super::extent::{SetAside, StudyExtent, without_strays};
 use super::groups;
 use super::routing::{PhaseTimings, Routing, Slot};
 use super::townships::TownshipIndex;
@@ -93,6 +94,10 @@ pub(crate) struct Study {
     pub unreachable_population: f64,
     pub warnings: Vec<String>,
     pub townships: Vec<Township>,
+    /// The townships' extent (`None` without townships).
+    pub extent: Option<StudyExtent>,
+    /// Residents and roads left out as stray (see `extent`).
+    pub set_aside: Vec<SetAside>,
 }
 
 /// A facility as the router sees it.
@@ -124,8 +129,13 @@ pub(crate) fn slots_of(profile: &Profile) -> Vec<Slot> {
     slots
 }
 
-/// Lon/lat bounds of every layer: `[min_lon, min_lat, max_lon, max_lat]`.
+/// Lon/lat bounds of the study: the townships' extent (METHOD.md step 1),
+/// never moved by stray points of other layers; every layer's only
+/// without townships. `[min_lon, min_lat, max_lon, max_lat]`.
 pub(crate) fn layer_bounds(layers: &Layers) -> [f64; 4] {
+    if let Some(extent) = StudyExtent::of(&layers.townships) {
+        return extent.bounds;
+    }
     let mut b = [
         f64::INFINITY,
         f64::INFINITY,
@@ -133,16 +143,13 @@ pub(crate) fn layer_bounds(layers: &Layers) -> [f64; 4] {
         f64::NEG_INFINITY,
     ];
     let mut add = |x: f64, y: f64| {
-        b[0] = b[0].min(x);
-        b[1] = b[1].min(y);
-        b[2] = b[2].max(x);
-        b[3] = b[3].max(y);
-    };
-    for t in &layers.townships {
-        for p in &t.boundary.0 {
-            p.exterior().coords().for_each(|c| add(c.x, c.y));
+        if x.is_finite() && y.is_finite() {
+            b[0] = b[0].min(x);
+            b[1] = b[1].min(y);
+            b[2] = b[2].max(x);
+            b[3] = b[3].max(y);
         }
-    }
+    };
     layers
         .facilities
         .iter()
@@ -166,6 +173,13 @@ pub(crate) fn prepare(
     let mut warnings = Vec::new();
     progress.phase("prepare", 0.0);
     let projection = LocalProjection::for_bounds(layer_bounds(layers));
+    let extent = StudyExtent::of(&layers.townships);
+    let (layers, set_aside) = match &extent {
+        Some(extent) => without_strays(layers, extent),
+        None => (std::borrow::Cow::Borrowed(layers), Vec::new()),
+    };
+    let layers: &Layers = &layers;
+    warnings.extend(set_aside.iter().map(SetAside::message));
     let used: Vec<Mode> = Mode::ALL
         .into_iter()
         .filter(|m| profile.tiers.iter().any(|t| t.mode == *m))
@@ -223,6 +237,8 @@ pub(crate) fn prepare(
         unreachable_population: 0.0,
         warnings,
         townships: layers.townships.clone(),
+        extent,
+        set_aside,
     };
     let Some(network) = network else {
         study.warnings.push(format!(
@@ -352,19 +368,35 @@ impl Study {
             .map_or(&self.areas, |(_, a)| a)
     }
 
-    /// Project and snap one facility.
-    pub fn place(&self, f: &Facility) -> Placed {
+    /// Project and snap one facility; `None` when it lies outside the
+    /// study (see [`Study::stray_facilities`]).
+    pub fn place(&self, f: &Facility) -> Option<Placed> {
         self.place_all(std::slice::from_ref(f))
             .pop()
             .expect("one facility placed")
     }
 
+    /// Whether a facility at (lon, lat) is set aside as stray.
+    pub fn is_stray(&self, lon: f64, lat: f64) -> bool {
+        self.extent.as_ref().is_some_and(|e| e.is_stray(lon, lat))
+    }
+
     /// Project and snap many facilities, in parallel and (for the snapping)
-    /// in spatial order.
-    pub fn place_all(&self, facilities: &[Facility]) -> Vec<Placed> {
-        let xy: Vec<[f64; 2]> = facilities
+    /// in spatial order. A stray facility is not placed (`None`): it takes
+    /// no part, exactly as if it were not in the file.
+    pub fn place_all(&self, facilities: &[Facility]) -> Vec<Option<Placed>> {
+        let kept: Vec<usize> = (0..facilities.len())
+            .filter(|&i| {
+                let at = facilities[i].location;
+                !self.is_stray(at.x(), at.y())
+            })
+            .collect();
+        let xy: Vec<[f64; 2]> = kept
             .par_iter()
-            .map(|f| self.projection.forward(f.location.x(), f.location.y()))
+            .map(|&i| {
+                let at = facilities[i].location;
+                self.projection.forward(at.x(), at.y())
+            })
             .collect();
         let mut snaps = vec![[None; 3]; xy.len()];
         if let Some(r) = &self.routing {
@@ -375,14 +407,38 @@ impl Study {
                 snaps[i as usize] = s;
             }
         }
-        facilities
-            .iter()
-            .zip(xy)
-            .zip(snaps)
-            .map(|((f, xy), snaps)| Placed {
-                category: f.category.clone(),
+        let mut placed = vec![None; facilities.len()];
+        for ((i, xy), snaps) in kept.into_iter().zip(xy).zip(snaps) {
+            placed[i] = Some(Placed {
+                category: facilities[i].category.clone(),
                 xy,
                 snaps,
+            });
+        }
+        placed
+    }
+
+    /// The facilities (by position; `None`: none there) that lie outside
+    /// the study and are not placed.
+    pub fn stray_facilities<'a>(
+        &self,
+        facilities: impl IntoIterator<Item = Option<&'a Facility>>,
+    ) -> Vec<SetAside> {
+        let Some(extent) = &self.extent else {
+            return Vec::new();
+        };
+        facilities
+            .into_iter()
+            .enumerate()
+            .filter_map(|(i, f)| {
+                let f = f?;
+                extent.check_point(
+                    "facilities",
+                    i,
+                    Some(&f.name),
+                    f.location.x(),
+                    f.location.y(),
+                )
             })
             .collect()
     }

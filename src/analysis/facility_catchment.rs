@@ -93,7 +93,8 @@ enum How {
     },
     StraightLine {
         residents: RTree<GeomWithData<[f64; 2], u32>>,
-        facility_xy: Vec<[f64; 2]>,
+        /// `None`: a stray facility, set aside.
+        facility_xy: Vec<Option<[f64; 2]>>,
     },
 }
 
@@ -133,7 +134,7 @@ impl<'a> Reach<'a> {
                     facility_snaps: study
                         .place_all(&layers.facilities)
                         .into_iter()
-                        .map(|p| p.snaps)
+                        .map(|p| p.map_or([None; 3], |p| p.snaps))
                         .collect(),
                 }
             }
@@ -150,7 +151,7 @@ impl<'a> Reach<'a> {
                 facility_xy: study
                     .place_all(&layers.facilities)
                     .into_iter()
-                    .map(|p| p.xy)
+                    .map(|p| p.map(|p| p.xy))
                     .collect(),
             },
         };
@@ -232,7 +233,7 @@ impl<'a> Reach<'a> {
                 residents,
                 facility_xy,
             } => {
-                let from = *facility_xy.get(f)?;
+                let from = (*facility_xy.get(f)?)?;
                 let speed = engine::straight_line_speed_mps(self.profile, tier.mode);
                 let detour = self.profile.detour_factor;
                 // A metre of slack; the exact test below decides.

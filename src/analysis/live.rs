@@ -17,6 +17,8 @@ pub enum EditError {
     UnknownFacility(u32),
     #[error("facility #{0} exists already")]
     AlreadyExists(u32),
+    #[error("facility #{0} cannot be added: the next free id is #{1}")]
+    NotNextId(u32, u32),
 }
 
 /// What an edit cost.
@@ -45,11 +47,7 @@ impl LiveAssessment {
         let mut timings = PhaseTimings::default();
         let study = engine::prepare(layers, profile, progress, &mut timings)?;
         let clock = Instant::now();
-        let placed: Vec<Option<Placed>> = study
-            .place_all(&layers.facilities)
-            .into_iter()
-            .map(Some)
-            .collect();
+        let placed: Vec<Option<Placed>> = study.place_all(&layers.facilities);
         timings.snap += clock.elapsed().as_secs_f64();
         progress.check()?;
         progress.phase("routes", 0.35);
@@ -67,7 +65,7 @@ impl LiveAssessment {
         progress.phase("capacity", 0.85);
         let clock = Instant::now();
         let every: Vec<Option<&Facility>> = layers.facilities.iter().map(Some).collect();
-        let mut warnings = Self::warnings_for(&study, &placed);
+        let mut warnings = Self::warnings_for(&study, &every, &placed);
         let capacity =
             capacity::capacity_tables(&study, profile, &every, &placed, |_| true, &mut warnings);
         timings.capacity = clock.elapsed().as_secs_f64();
@@ -81,7 +79,7 @@ impl LiveAssessment {
             profile,
             &slots,
             &minutes,
-            facilities.len(),
+            placed.iter().flatten().count(),
             warnings,
         );
         capacity::fill_report(&mut report, &capacity, &study, profile);
@@ -98,6 +96,12 @@ impl LiveAssessment {
             minutes,
             blind_spots,
             timings,
+            set_aside: study
+                .set_aside
+                .iter()
+                .cloned()
+                .chain(study.stray_facilities(facilities.iter().map(Option::as_ref)))
+                .collect(),
         };
         Ok(Self {
             profile: profile.clone(),
@@ -109,9 +113,19 @@ impl LiveAssessment {
         })
     }
 
-    fn warnings_for(study: &Study, placed: &[Option<Placed>]) -> Vec<String> {
+    fn warnings_for(
+        study: &Study,
+        facilities: &[Option<&Facility>],
+        placed: &[Option<Placed>],
+    ) -> Vec<String> {
         let list: Vec<Placed> = placed.iter().flatten().cloned().collect();
         let mut w = study.warnings.clone();
+        w.extend(
+            study
+                .stray_facilities(facilities.iter().copied())
+                .iter()
+                .map(super::SetAside::message),
+        );
         w.extend(study.placement_warnings(&list));
         w
     }
@@ -145,6 +159,9 @@ impl LiveAssessment {
             .is_some_and(Option::is_some);
         match edit {
             Edit::Add { .. } if exists => return Err(EditError::AlreadyExists(id)),
+            Edit::Add { .. } if id as usize > self.facilities.len() => {
+                return Err(EditError::NotNextId(id, self.facilities.len() as u32));
+            }
             Edit::Add { .. } => {}
             _ if !exists => return Err(EditError::UnknownFacility(id)),
             _ => {}
@@ -156,7 +173,7 @@ impl LiveAssessment {
         }
         let after = self.facilities[id as usize]
             .as_ref()
-            .map(|f| self.study.place(f));
+            .and_then(|f| self.study.place(f));
         self.placed[id as usize] = after.clone();
         let touched: Vec<usize> = self
             .assessment
@@ -214,7 +231,7 @@ impl LiveAssessment {
             &mut self.assessment.blind_spots,
         );
         self.refresh_capacity(before.as_ref(), after.as_ref());
-        self.assessment.report.method.facilities = self.facilities.iter().flatten().count();
+        self.assessment.report.method.facilities = self.placed.iter().flatten().count();
         Ok(EditEffect {
             columns: touched.len(),
             seconds: clock.elapsed().as_secs_f64(),

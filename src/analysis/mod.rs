@@ -13,10 +13,12 @@ mod capacity;
 mod compare;
 mod demand;
 mod engine;
+mod extent;
 mod facility_catchment;
 mod grouped;
 mod groups;
 mod live;
+mod plan;
 mod progress;
 mod redundancy;
 mod report_types;
@@ -33,9 +35,14 @@ pub use assess::{Assessment, assess, facility_reach};
 pub use capacity::{CapacityTable, FacilityLoad, LoadStatus, supply_of};
 pub use compare::{AreaDelta, CategoryDelta, Comparison, ResidentChange, TierDelta, compare};
 pub use demand::area_grid;
+pub use extent::{STRAY_DISTANCE_M, SetAside, StudyExtent, checked_layout, cut_label};
 pub use facility_catchment::{FacilityCatchment, facility_catchments};
 pub use groups::group_weights as group_population;
 pub use live::{EditEffect, EditError, LiveAssessment};
+pub use plan::{
+    PhaseOutcome, Plan, PlanError, PlanObjective, PlanPhase, PlanRequest, PlanStep, parse_phases,
+    plan,
+};
 pub use progress::{Cancelled, Progress};
 pub use redundancy::{FacilityRedundancy, redundancy};
 pub use report_types::{

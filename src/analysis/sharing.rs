@@ -220,8 +220,15 @@ pub fn serving_facilities(
         .slots
         .par_iter()
         .map(|slot| {
+            // Stray facilities were set aside by the assessment (METHOD 1).
             let of_category: Vec<u32> = (0..layers.facilities.len() as u32)
                 .filter(|&j| layers.facilities[j as usize].category == slot.category)
+                .filter(|&j| {
+                    !assessment
+                        .set_aside
+                        .iter()
+                        .any(|s| s.layer == "facilities" && s.feature == j as usize + 1)
+                })
                 .collect();
             let graph = assessment
                 .routing

@@ -51,10 +51,13 @@ pub struct SiteSuggestion {
 pub(super) type SiteCover = ([f64; 2], Vec<u32>);
 
 /// A candidate site: where it is and whom (uncovered) it would cover.
-struct Candidate {
-    lonlat: [f64; 2],
-    category: usize,
-    covers: Vec<u32>,
+pub(crate) struct Candidate {
+    /// Lon/lat of the site.
+    pub lonlat: [f64; 2],
+    /// Index into the categories asked for.
+    pub category: usize,
+    /// Residents (assessment order) not yet covered whom the site would cover.
+    pub covers: Vec<u32>,
 }
 
 /// Suggest up to `k` sites (see module docs). Returns fewer when no
@@ -86,9 +89,9 @@ fn suggest(
     progress: &Progress,
     joint: bool,
 ) -> Result<Vec<SiteSuggestion>, Cancelled> {
-    let Some(tier) = live.profile.tiers.get(request.tier) else {
+    if live.profile.tiers.get(request.tier).is_none() {
         return Ok(Vec::new());
-    };
+    }
     let study = &live.study;
     let a = live.assessment();
     let index = TownshipIndex::new(&study.townships);
@@ -99,32 +102,15 @@ fn suggest(
         .iter()
         .map(|c| study.areas_of(&live.profile, c).weights())
         .collect();
-    progress.phase("candidates", 0.0);
-    let mut candidates: Vec<Candidate> = Vec::new();
-    for (ci, category) in request.categories.iter().enumerate() {
-        progress.check()?;
-        let Some(column) = a.minutes_for(tier, category) else {
-            continue;
-        };
-        let limit = tier.minutes as f32;
-        // People outside every township are not the district's to serve.
-        let uncovered: Vec<bool> = column
-            .iter()
-            .zip(&a.resident_township)
-            .map(|(m, t)| t.is_some() && *m > limit)
-            .collect();
-        let found = match study.graph(tier.mode) {
-            Some((graph, net)) => network_candidates(
-                live, graph, net, tier, &uncovered, request, &index, progress,
-            )?,
-            None => grid_candidates(live, tier, &uncovered, request, &index),
-        };
-        candidates.extend(found.into_iter().map(|(lonlat, covers)| Candidate {
-            lonlat,
-            category: ci,
-            covers,
-        }));
-    }
+    let candidates = candidate_sites(
+        live,
+        request.tier,
+        &request.categories,
+        request.township,
+        request.max_candidates,
+        Reached::UncoveredInside,
+        progress,
+    )?;
     progress.phase("greedy", 0.9);
     // CELF: a max-heap of (possibly stale) gains.
     #[derive(PartialEq)]
@@ -211,6 +197,79 @@ fn suggest(
     }
     progress.phase("done", 1.0);
     Ok(picks)
+}
+
+/// Whom a candidate site's list of residents holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Reached {
+    /// Residents of a township not yet covered (Suggest).
+    UncoveredInside,
+    /// Residents not yet covered, outside every township too (the plan,
+    /// whose complete shares count them as the district's figures do).
+    Uncovered,
+    /// Everyone within reach (the plan's capacity objective, where a new
+    /// facility's capacity is shared by all the demand it reaches).
+    Everyone,
+}
+
+/// The candidate sites of [`suggest_sites`] for `categories` of tier
+/// `tier`: for each category (in the order given) the sites that reach
+/// somebody of `reached`, with those residents. Shared with the budgeted
+/// plan so that both choose among the same sites.
+pub(crate) fn candidate_sites(
+    live: &LiveAssessment,
+    tier: usize,
+    categories: &[String],
+    township: Option<u32>,
+    max_candidates: usize,
+    reached: Reached,
+    progress: &Progress,
+) -> Result<Vec<Candidate>, Cancelled> {
+    let Some(tier) = live.profile.tiers.get(tier) else {
+        return Ok(Vec::new());
+    };
+    let study = &live.study;
+    let a = live.assessment();
+    let index = TownshipIndex::new(&study.townships);
+    // The search helpers read only the township and the thinning limit.
+    let request = SuggestRequest {
+        tier: 0,
+        categories: Vec::new(),
+        k: 0,
+        township,
+        max_candidates,
+    };
+    progress.phase("candidates", 0.0);
+    let mut candidates: Vec<Candidate> = Vec::new();
+    for (ci, category) in categories.iter().enumerate() {
+        progress.check()?;
+        let Some(column) = a.minutes_for(tier, category) else {
+            continue;
+        };
+        let limit = tier.minutes as f32;
+        // Whom the sites' lists hold (see `Reached`).
+        let uncovered: Vec<bool> = column
+            .iter()
+            .zip(&a.resident_township)
+            .map(|(m, t)| match reached {
+                Reached::UncoveredInside => t.is_some() && *m > limit,
+                Reached::Uncovered => *m > limit,
+                Reached::Everyone => true,
+            })
+            .collect();
+        let found = match study.graph(tier.mode) {
+            Some((graph, net)) => network_candidates(
+                live, graph, net, tier, &uncovered, &request, &index, progress,
+            )?,
+            None => grid_candidates(live, tier, &uncovered, &request, &index),
+        };
+        candidates.extend(found.into_iter().map(|(lonlat, covers)| Candidate {
+            lonlat,
+            category: ci,
+            covers,
+        }));
+    }
+    Ok(candidates)
 }
 
 /// Keep at most `max` items, one per cell of an even grid over their
@@ -663,5 +722,77 @@ mod tests {
             .collect();
         let kept = thin(items, 100);
         assert!(kept.len() <= 100 && kept.len() > 50, "{}", kept.len());
+    }
+
+    /// Townships among the uncovered people each candidate would cover.
+    fn spans(live: &LiveAssessment, tier: usize, category: &str) -> Vec<usize> {
+        let t = &live.profile.tiers[tier];
+        let a = live.assessment();
+        let uncovered: Vec<bool> = a
+            .minutes_for(t, category)
+            .unwrap()
+            .iter()
+            .zip(&a.resident_township)
+            .map(|(m, tw)| tw.is_some() && *m > t.minutes as f32)
+            .collect();
+        let mut req = request(tier, category, 1);
+        req.max_candidates = usize::MAX;
+        let index = TownshipIndex::new(&live.study.townships);
+        let (graph, net) = live.study.graph(t.mode).unwrap();
+        network_candidates(
+            live,
+            graph,
+            net,
+            t,
+            &uncovered,
+            &req,
+            &index,
+            &Progress::new(),
+        )
+        .unwrap()
+        .iter()
+        .map(|(_, covers)| {
+            let mut ts: Vec<u32> = covers
+                .iter()
+                .filter_map(|&r| a.resident_township[r as usize])
+                .collect();
+            ts.sort_unstable();
+            ts.dedup();
+            ts.len()
+        })
+        .collect()
+    }
+
+    /// Why `suggest --joint --tier t30` finds nothing on the demo: its
+    /// required 30-minute gaps (hospital, police) lie in 七里乡 and 沟溪乡
+    /// only, and no road vertex of the whole network (no thinning) reaches
+    /// uncovered people of both within 30 minutes. The optional categories'
+    /// gaps include 华墅乡 next to 沟溪乡, and there joint sites exist and
+    /// the search finds them.
+    #[test]
+    fn demo_joint_sites_at_t30_exist_only_where_two_townships_gaps_meet() {
+        let profile = crate::io::load_profile(&crate::io::demo_profile_path()).unwrap();
+        let (layers, _) = crate::io::load_layers(&crate::io::demo_layer_paths(), &profile).unwrap();
+        let live = LiveAssessment::new(&layers, &profile, &Progress::new()).unwrap();
+        let tier = profile.tiers.iter().position(|t| t.id == "t30").unwrap();
+        for category in ["general_hospital", "police_station"] {
+            let spans = spans(&live, tier, category);
+            assert!(spans.len() > 100, "{category}: {} candidates", spans.len());
+            assert_eq!(spans.iter().max(), Some(&1), "{category}");
+            let picks =
+                suggest_joint_sites(&live, &request(tier, category, 3), &Progress::new()).unwrap();
+            assert!(picks.is_empty(), "{category}: {picks:?}");
+        }
+        let category = "senior_high_school";
+        assert!(spans(&live, tier, category).iter().any(|&s| s >= 2));
+        let picks =
+            suggest_joint_sites(&live, &request(tier, category, 3), &Progress::new()).unwrap();
+        assert!(!picks.is_empty());
+        for p in &picks {
+            assert!(
+                p.gain_by_township.iter().filter(|g| g.1 > 0.0).count() >= 2,
+                "{p:?}"
+            );
+        }
     }
 }

@@ -600,3 +600,15 @@ fn random_networks_match_brute_force() {
         }
     }
 }
+
+/// METHOD 1: the projection is centred on the townships, never moved by a
+/// stray point of another layer.
+#[test]
+fn a_stray_facility_does_not_move_the_projection() {
+    let (mut layers, _) = tiny_case();
+    let before = super::engine::layer_bounds(&layers);
+    let mut typo = layers.facilities[0].clone();
+    typo.location = geo::Point::new(-155.06, typo.location.y());
+    layers.facilities.push(typo);
+    assert_eq!(super::engine::layer_bounds(&layers), before);
+}

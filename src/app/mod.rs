@@ -14,7 +14,7 @@ use crate::model::FacilityId;
 use crate::model::{Layers, Profile};
 use crate::report::Lang;
 use crate::state::jobs::Runner;
-use crate::state::{Action, LeftTab, MapRequest, Settings, Workspace};
+use crate::state::{Action, LeftTab, MapRequest, RightTab, Settings, Workspace};
 use crate::ui::bars;
 use crate::ui::data_panel::DataPanel;
 use crate::ui::layouts_panel::{self, LayoutsInputs, LayoutsPanel};
@@ -22,8 +22,12 @@ use crate::ui::legend::{Legend, LegendInputs};
 use crate::ui::map_edit::{MapEditInputs, MapEditor};
 use crate::ui::map_transform::GeoBounds;
 use crate::ui::map_view::{MapInputs, MapView};
+use crate::ui::plan_panel::{PlanInputs, PlanPanel};
 use crate::ui::profile_panel::ProfilePanel;
 use crate::ui::results_panel::ResultsPanel;
+use crate::ui::scorecard_panel::ScorecardPanel;
+use crate::ui::sharing_panel::{self, SharingPanel};
+use crate::ui::supply_panel;
 use crate::ui::{
     compare_panel, export_dialog, import_dialog, install_fonts, project_prompts, style,
 };
@@ -114,7 +118,12 @@ pub struct LifeCircleApp {
     data_panel: DataPanel,
     profile_panel: ProfilePanel,
     results_panel: ResultsPanel,
+    /// Load rings drawn on the map in the last frame.
+    supply_rings_drawn: usize,
+    sharing_panel: SharingPanel,
+    scorecard_panel: ScorecardPanel,
     layouts_panel: LayoutsPanel,
+    plan_panel: PlanPanel,
     map_editor: MapEditor,
     frames: FrameStats,
 }
@@ -151,7 +160,11 @@ impl LifeCircleApp {
             data_panel: DataPanel,
             profile_panel: ProfilePanel::default(),
             results_panel: ResultsPanel::default(),
+            supply_rings_drawn: 0,
+            sharing_panel: SharingPanel::default(),
+            scorecard_panel: ScorecardPanel::default(),
             layouts_panel: LayoutsPanel::default(),
+            plan_panel: PlanPanel::default(),
             map_editor: MapEditor::default(),
             frames: FrameStats::default(),
         };
@@ -273,6 +286,67 @@ impl LifeCircleApp {
         self.apply_map_requests();
     }
 
+    /// The Supply panel's facilities ringed by load (sized by capacity),
+    /// with a tooltip on hover, over the map just drawn.
+    fn supply_map_overlay(&mut self, ui: &mut egui::Ui) {
+        let rows = self.ws.supply_rings();
+        self.supply_rings_drawn = 0;
+        let Some(transform) = self.map.transform().filter(|_| !rows.is_empty()) else {
+            return;
+        };
+        let painter = ui.painter_at(ui.max_rect());
+        let pointer = ui.ctx().pointer_hover_pos();
+        let hovered = supply_panel::paint_load_rings(
+            &painter,
+            transform,
+            &self.ws.study.geometry,
+            &rows,
+            pointer,
+        );
+        self.supply_rings_drawn = rows.len();
+        if let (Some(k), Some(p)) = (hovered, pointer) {
+            let text = supply_panel::ring_tooltip(self.ws.settings.lang, &rows[k]);
+            egui::Area::new(egui::Id::unique("lifecircle_supply_hover"))
+                .order(egui::Order::Tooltip)
+                .pivot(egui::Align2::RIGHT_TOP)
+                .fixed_pos(p + egui::vec2(-16.0, 16.0))
+                .interactable(false)
+                .show(ui.ctx(), |ui| {
+                    egui::Frame::popup(ui.style()).show(ui, |ui| ui.label(text));
+                });
+        }
+    }
+
+    /// Load rings drawn on the map in the last frame (tests).
+    pub fn supply_rings_drawn(&self) -> usize {
+        self.supply_rings_drawn
+    }
+
+    /// The Sharing view's flow lines and shared facilities, over the map
+    /// just drawn, while that view is open.
+    fn sharing_map_overlay(&self, ui: &egui::Ui, tier: usize) {
+        if self.ws.settings.right_tab != RightTab::Sharing {
+            return;
+        }
+        let (Some(t), Some(r)) = (self.map.transform(), self.ws.results.as_ref()) else {
+            return;
+        };
+        let Some(shared) = r.shared.as_deref() else {
+            return;
+        };
+        if let Some(category) = self.sharing_panel.category_for(&r.profile, tier) {
+            sharing_panel::draw_on_map(
+                ui,
+                t,
+                self.ws.settings.lang,
+                shared,
+                &self.ws.study.geometry,
+                tier,
+                &category,
+            );
+        }
+    }
+
     /// Map editing and the layouts' map layers, over the map just drawn.
     fn layouts_map_overlay(&mut self, ui: &mut egui::Ui, tier: usize, actions: &mut Vec<Action>) {
         let rect = ui.max_rect();
@@ -282,24 +356,31 @@ impl LifeCircleApp {
             }
             _ => Vec::new(),
         };
-        let input = MapEditInputs {
-            lang: self.ws.settings.lang,
-            tool: self.ws.layouts.tool,
-            add_category: &self.ws.layouts.add_category,
-            geometry: &self.ws.study.geometry,
-            ids: &self.ws.layouts.ids,
-            tier,
-            comparison: self.ws.layouts.comparison.as_ref(),
-            suggestions: self.ws.layouts.suggestions.as_ref(),
-            redundant: &redundant,
-            scenario: self
-                .ws
-                .layouts
-                .active
-                .and_then(|i| self.ws.layouts.layouts.get(i))
-                .map(|l| &l.scenario),
-            roads: self.ws.study.layers.roads.as_deref().unwrap_or(&[]),
-        };
+        let input =
+            MapEditInputs {
+                lang: self.ws.settings.lang,
+                tool: self.ws.layouts.tool,
+                add_category: &self.ws.layouts.add_category,
+                geometry: &self.ws.study.geometry,
+                ids: &self.ws.layouts.ids,
+                tier,
+                comparison: self.ws.layouts.comparison.as_ref(),
+                // On the Plan tab, the plan's sites numbered by step.
+                suggestions: self.ws.layouts.suggestions.as_ref().or(
+                    match self.ws.settings.left_tab {
+                        LeftTab::Plan => self.ws.plan.view.as_ref().map(|v| &v.sites),
+                        _ => None,
+                    },
+                ),
+                redundant: &redundant,
+                scenario: self
+                    .ws
+                    .layouts
+                    .active
+                    .and_then(|i| self.ws.layouts.layouts.get(i))
+                    .map(|l| &l.scenario),
+                roads: self.ws.study.layers.roads.as_deref().unwrap_or(&[]),
+            };
         self.map_editor.ui(ui, rect, &mut self.map, &input, actions);
     }
 }
@@ -332,6 +413,7 @@ impl eframe::App for LifeCircleApp {
                     ui.selectable_value(tab, LeftTab::Data, lang.pick("数据", "Data"));
                     ui.selectable_value(tab, LeftTab::Profile, lang.pick("评估方案", "Profile"));
                     ui.selectable_value(tab, LeftTab::Layouts, lang.pick("布局方案", "Layouts"));
+                    ui.selectable_value(tab, LeftTab::Plan, lang.pick("建设时序", "Plan"));
                 });
                 ui.separator();
                 egui::ScrollArea::vertical()
@@ -348,10 +430,21 @@ impl eframe::App for LifeCircleApp {
                             &mut self.ws.settings.map,
                             &mut actions,
                         ),
-                        LeftTab::Data => self.data_panel.ui(ui, lang, &self.ws.study, &mut actions),
+                        LeftTab::Data => {
+                            self.data_panel.ui(ui, lang, &self.ws.study, &mut actions);
+                            supply_panel::group_shares_ui(ui, lang, &self.ws.supply, &mut actions);
+                        }
                         LeftTab::Profile => {
-                            self.profile_panel
-                                .ui(ui, lang, &self.ws.study.profile, &mut actions)
+                            let townships: Vec<String> = (self.ws.study.layers.townships.iter())
+                                .map(|t| t.name.clone())
+                                .collect();
+                            self.profile_panel.ui(
+                                ui,
+                                lang,
+                                &self.ws.study.profile,
+                                &townships,
+                                &mut actions,
+                            )
                         }
                         LeftTab::Layouts => self.layouts_panel.ui(
                             ui,
@@ -365,6 +458,17 @@ impl eframe::App for LifeCircleApp {
                             },
                             &mut actions,
                         ),
+                        LeftTab::Plan => self.plan_panel.ui(
+                            ui,
+                            &PlanInputs {
+                                lang,
+                                study: &self.ws.study,
+                                results: self.ws.results.as_ref(),
+                                layouts: &self.ws.layouts,
+                                plan: &self.ws.plan,
+                            },
+                            &mut actions,
+                        ),
                     });
             });
 
@@ -373,22 +477,68 @@ impl eframe::App for LifeCircleApp {
             .default_size(480.0)
             .min_size(300.0)
             .show(ui, |ui| {
-                ui.heading(lang.pick("评估结果", "Results"));
+                ui.horizontal(|ui| {
+                    let tab = &mut self.ws.settings.right_tab;
+                    ui.selectable_value(tab, RightTab::Results, lang.pick("评估结果", "Results"));
+                    ui.selectable_value(tab, RightTab::Sharing, lang.pick("共享", "Sharing"));
+                    ui.selectable_value(tab, RightTab::Scorecard, lang.pick("对标", "Scorecard"));
+                    ui.selectable_value(tab, RightTab::Supply, lang.pick("供需", "Supply"));
+                });
+                self.ws.supply.shown = self.ws.settings.right_tab == RightTab::Supply;
+                ui.separator();
+                let results = self.ws.results.as_ref();
+                let shared = results.and_then(|r| r.shared.as_deref());
                 egui::ScrollArea::vertical()
                     .id_salt("results_scroll")
-                    .show(ui, |ui| {
-                        if let Some(view) = &self.ws.layouts.comparison {
-                            compare_panel::ui(ui, lang, view, &self.ws.study.profile, tier);
-                            ui.separator();
+                    .show(ui, |ui| match self.ws.settings.right_tab {
+                        RightTab::Results => {
+                            if let Some(view) = &self.ws.layouts.comparison {
+                                compare_panel::ui(ui, lang, view, &self.ws.study.profile, tier);
+                                ui.separator();
+                            }
+                            self.results_panel.ui(
+                                ui,
+                                lang,
+                                results,
+                                tier,
+                                self.ws.selected_township,
+                                &mut actions,
+                            );
                         }
-                        self.results_panel.ui(
-                            ui,
-                            lang,
-                            self.ws.results.as_ref(),
-                            tier,
-                            self.ws.selected_township,
-                            &mut actions,
-                        );
+                        RightTab::Sharing => {
+                            if let Some(r) = results {
+                                let names: Vec<String> = r
+                                    .assessment
+                                    .report
+                                    .townships
+                                    .iter()
+                                    .map(|t| t.name.clone())
+                                    .collect();
+                                self.sharing_panel
+                                    .ui(ui, lang, &r.profile, &names, shared, tier);
+                            }
+                        }
+                        RightTab::Scorecard => {
+                            if let Some(r) = results {
+                                self.scorecard_panel.ui(
+                                    ui,
+                                    lang,
+                                    &r.profile,
+                                    shared.map(|s| s.scorecards.as_slice()),
+                                    tier,
+                                );
+                            }
+                        }
+                        RightTab::Supply => {
+                            supply_panel::ui(
+                                ui,
+                                lang,
+                                &mut self.ws.supply,
+                                self.ws.results.as_ref(),
+                                &self.ws.study.layers,
+                                &self.ws.layouts.ids,
+                            );
+                        }
                     });
             });
 
@@ -406,7 +556,9 @@ impl eframe::App for LifeCircleApp {
                 debug,
             };
             self.map.ui(ui, &inputs, &mut actions);
+            self.sharing_map_overlay(ui, tier);
             self.layouts_map_overlay(ui, tier, &mut actions);
+            self.supply_map_overlay(ui);
             self.ws.set_camera(self.map.camera());
             if ctx.input(|i| !i.raw.hovered_files.is_empty()) {
                 let rect = ui.max_rect();

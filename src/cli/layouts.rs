@@ -6,8 +6,8 @@
 
 use super::{InputArgs, LoadedStudy, load_study, write_outputs};
 use crate::analysis::{
-    Comparison, LiveAssessment, Progress, SuggestRequest, assess, compare, suggest_joint_sites,
-    suggest_sites, suggest_sites_with_capacity,
+    Comparison, LiveAssessment, Progress, SuggestRequest, assess, checked_layout, compare,
+    suggest_joint_sites, suggest_sites, suggest_sites_with_capacity,
 };
 use crate::io;
 use crate::model::{Facility, Layers, Project, Scenario};
@@ -87,13 +87,13 @@ pub struct SuggestArgs {
     pub layout: String,
     #[arg(long, value_enum, default_value_t = Lang::Zh)]
     pub lang: Lang,
-    /// Output folder for suggestions.geojson (optional).
+    /// Output folder for suggestions.geojson and suggestions.dxf (optional).
     #[arg(long)]
     pub out: Option<PathBuf>,
 }
 
 /// The study's layers, profile and (with a project) the project.
-fn open_study(args: &StudyArgs) -> Result<(LoadedStudy, Option<Project>), Vec<String>> {
+pub(super) fn open_study(args: &StudyArgs) -> Result<(LoadedStudy, Option<Project>), Vec<String>> {
     match &args.project {
         None => Ok((load_study(&args.input)?, None)),
         Some(path) => {
@@ -127,10 +127,11 @@ fn open_study(args: &StudyArgs) -> Result<(LoadedStudy, Option<Project>), Vec<St
 }
 
 /// The facilities of a layout named on the command line.
-fn layout_facilities(
+pub(super) fn layout_facilities(
     name: &str,
     study: &LoadedStudy,
     project: Option<&Project>,
+    project_path: Option<&Path>,
 ) -> Result<Vec<Facility>, Vec<String>> {
     if name == "baseline" {
         return Ok(study.layers.facilities.clone());
@@ -140,6 +141,21 @@ fn layout_facilities(
             Some(f) => load_facilities_file(Path::new(f), study)?,
             None => study.layers.facilities.clone(),
         };
+        // Every edit is checked before use: an edit that does not fit is
+        // refused with what is wrong, never applied.
+        let (_, problems) = checked_layout(layout, &start, &study.layers.townships, &study.profile);
+        if !problems.is_empty() {
+            let file = project_path.map_or(String::new(), |p| format!("{}: ", p.display()));
+            return Err(problems
+                .iter()
+                .map(|p| {
+                    format!(
+                        "{file}layout {:?}, edit {}: {}",
+                        layout.name, p.number, p.message
+                    )
+                })
+                .collect());
+        }
         return Ok(layout
             .facility_table(&start)
             .into_iter()
@@ -172,7 +188,7 @@ fn load_facilities_file(path: &Path, study: &LoadedStudy) -> Result<Vec<Facility
     Ok(loaded.items)
 }
 
-fn with_facilities(layers: &Layers, facilities: Vec<Facility>) -> Layers {
+pub(super) fn with_facilities(layers: &Layers, facilities: Vec<Facility>) -> Layers {
     Layers {
         facilities,
         ..layers.clone()
@@ -185,8 +201,12 @@ fn layout_layers(
     name: &str,
     study: &LoadedStudy,
     project: Option<&Project>,
+    project_path: Option<&Path>,
 ) -> Result<Layers, Vec<String>> {
-    let layers = with_facilities(&study.layers, layout_facilities(name, study, project)?);
+    let layers = with_facilities(
+        &study.layers,
+        layout_facilities(name, study, project, project_path)?,
+    );
     match project.and_then(|p| p.layouts.iter().find(|l| l.name == name)) {
         Some(layout) if !layout.scenario.is_empty() => layout
             .scenario
@@ -243,8 +263,18 @@ fn scenario_from_files(args: &CompareArgs) -> Result<Scenario, Vec<String>> {
 /// `lifecircle compare`.
 pub fn run_compare(args: &CompareArgs) -> Result<(), Vec<String>> {
     let (study, project) = open_study(&args.study)?;
-    let a_layers = layout_layers(&args.a, &study, project.as_ref())?;
-    let mut b_layers = layout_layers(&args.b, &study, project.as_ref())?;
+    let a_layers = layout_layers(
+        &args.a,
+        &study,
+        project.as_ref(),
+        args.study.project.as_deref(),
+    )?;
+    let mut b_layers = layout_layers(
+        &args.b,
+        &study,
+        project.as_ref(),
+        args.study.project.as_deref(),
+    )?;
     let files = scenario_from_files(args)?;
     if !files.is_empty() {
         b_layers = files.apply_to(&b_layers).map_err(|e| {
@@ -366,7 +396,12 @@ pub fn run_suggest(args: &SuggestArgs) -> Result<(), Vec<String>> {
                 .ok_or_else(|| vec![format!("no township named {name:?}")])? as u32,
         ),
     };
-    let facilities = layout_facilities(&args.layout, &study, project.as_ref())?;
+    let facilities = layout_facilities(
+        &args.layout,
+        &study,
+        project.as_ref(),
+        args.study.project.as_deref(),
+    )?;
     let layers = with_facilities(&study.layers, facilities);
     let progress = Progress::new();
     let live = LiveAssessment::new(&layers, profile, &progress).map_err(|e| vec![e.to_string()])?;
@@ -416,7 +451,15 @@ pub fn run_suggest(args: &SuggestArgs) -> Result<(), Vec<String>> {
         args.lang.pick("现状完整覆盖率", "complete share now"),
         before * 100.0
     );
-    if picks.is_empty() {
+    if picks.is_empty() && args.joint {
+        println!(
+            "{}",
+            args.lang.pick(
+                "没有能同时新增覆盖两个及以上乡镇居民的候选点。",
+                "No candidate site newly covers people of two or more townships."
+            )
+        );
+    } else if picks.is_empty() {
         println!(
             "{}",
             args.lang.pick(
@@ -485,7 +528,34 @@ pub fn run_suggest(args: &SuggestArgs) -> Result<(), Vec<String>> {
             &json!({"type": "FeatureCollection", "features": features}),
         )
         .unwrap_or_default();
-        write_outputs(out, &[("suggestions.geojson", text)])?;
+        // The sites as a CAD drawing in the study's Gauss–Krüger zone, for
+        // the township drawing.
+        let cs = crate::report::cad::default_cad_system(&study.layers)
+            .unwrap_or_else(crate::io::CoordinateSystem::wgs84);
+        let names: Vec<String> = picks
+            .iter()
+            .map(|p| format!("{} {}", args.lang.pick("建议", "suggested"), p.rank))
+            .collect();
+        let mut cad = crate::io::CadDrawing::new();
+        crate::report::cad::draw_facilities(
+            &mut cad,
+            picks.iter().zip(&names).map(|(p, n)| {
+                (
+                    p.category.as_str(),
+                    n.as_str(),
+                    [p.location.x(), p.location.y()],
+                )
+            }),
+            &cs,
+            "建议-",
+        );
+        write_outputs(
+            out,
+            &[
+                ("suggestions.geojson", text),
+                ("suggestions.dxf", cad.finish()),
+            ],
+        )?;
     }
     Ok(())
 }

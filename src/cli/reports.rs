@@ -38,10 +38,27 @@ pub struct ReportArgs {
     /// Name of that layout (default: the file name).
     #[arg(long, requires = "compare")]
     pub compare_label: Option<String>,
+    /// Coordinate system of results.dxf: EPSG:<code> (e.g. EPSG:4528) or
+    /// wgs84; default: the CGCS2000 3-degree Gauss-Kruger zone of the study.
+    /// Beijing 1954 / Xian 1980 codes take --towgs84.
+    #[arg(long, value_name = "CRS", value_parser = parse_crs)]
+    pub dxf_crs: Option<io::Crs>,
+}
+
+fn parse_crs(s: &str) -> Result<io::Crs, String> {
+    s.parse()
 }
 
 /// `lifecircle report`.
 pub fn run_report(args: &ReportArgs) -> Result<(), Vec<String>> {
+    let cad_crs = match args.dxf_crs {
+        None | Some(io::Crs::FromPrj) => None,
+        Some(crs) => Some(
+            io::CoordinateSystem::from_choice_with(crs, args.input.import.towgs84.as_ref())
+                .unwrap_or_else(|| Err("no coordinate system".to_string()))
+                .map_err(|e| vec![format!("--dxf-crs: {e}")])?,
+        ),
+    };
     let study = load_study(&args.input)?;
     for w in &study.warnings {
         eprintln!("warning: {w}");
@@ -50,6 +67,7 @@ pub fn run_report(args: &ReportArgs) -> Result<(), Vec<String>> {
     let mut assessment =
         assess(layers, profile, &Progress::new()).map_err(|e| vec![e.to_string()])?;
     study.add_shared_figures(&mut assessment);
+    super::name_set_aside_files(&mut assessment, &args.input);
     let other = match &args.compare {
         None => None,
         Some(path) => {
@@ -94,6 +112,7 @@ pub fn run_report(args: &ReportArgs) -> Result<(), Vec<String>> {
         township_maps: args.township_maps,
         map_width_px: args.map_width,
         title: args.title.clone(),
+        cad_crs,
     };
     let written =
         report::export(&request, &input, &Progress::new()).map_err(|e| vec![e.to_string()])?;

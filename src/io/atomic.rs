@@ -4,6 +4,12 @@
 //! program is killed or the disk fills up: [`write_atomic`] writes a temporary
 //! file beside the target, flushes it to disk and renames it over the target,
 //! so readers see either the old file or the complete new one.
+//!
+//! A set of files (a report, an assessment's outputs) is all or nothing
+//! too: [`StagedFolder`] builds the new folder beside the target — the
+//! target's other entries hard-linked in — and swaps it with the target in
+//! one step, so a kill at any moment leaves either the old folder or the
+//! complete new one, never a mix.
 
 use std::fs::{self, OpenOptions};
 use std::io;
@@ -43,6 +49,7 @@ pub fn write_atomic_with(
         Some(parent) if !parent.as_os_str().is_empty() => parent,
         _ => Path::new("."),
     };
+    remove_stale_temps(dir, &file_name.to_string_lossy());
     let tmp = temp_path(dir, &file_name.to_string_lossy());
     let written = write_synced(&tmp, write).and_then(|()| fs::rename(&tmp, path));
     if let Err(e) = written {
@@ -52,6 +59,33 @@ pub fn write_atomic_with(
     }
     sync_dir(dir);
     Ok(())
+}
+
+/// Temporary files of `file_name` in `dir` left by a process that was
+/// killed while writing (its id is in the name, see [`temp_path`]).
+fn remove_stale_temps(dir: &Path, file_name: &str) {
+    if !cfg!(target_os = "linux") {
+        return;
+    }
+    let prefix = format!(".{file_name}.");
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let Some(rest) = name
+            .strip_prefix(&prefix)
+            .and_then(|r| r.strip_suffix(".tmp"))
+        else {
+            continue;
+        };
+        let Some((pid, _)) = rest.split_once('-') else {
+            continue;
+        };
+        if pid.bytes().all(|b| b.is_ascii_digit()) && !Path::new("/proc").join(pid).exists() {
+            let _ = fs::remove_file(entry.path());
+        }
+    }
 }
 
 /// A fresh name for a temporary file beside the target.
@@ -83,9 +117,247 @@ fn sync_dir(dir: &Path) {
     let _ = dir;
 }
 
+/// A folder of output files written all together or not at all.
+///
+/// [`StagedFolder::begin`] makes a staging folder beside `target` holding
+/// hard links to what `target` holds now; files are written into
+/// [`StagedFolder::path`] (each with [`write_atomic`], which replaces a
+/// link without touching the target's file); [`StagedFolder::commit`]
+/// swaps the two folders in one step (Linux `renameat2` with
+/// `RENAME_EXCHANGE`; elsewhere two renames, the second right after the
+/// first) and removes the old one. Dropped without commit (failure,
+/// cancel), the staging folder is removed and `target` is as it was.
+/// Staging folders left by a killed process are removed by the next
+/// `begin` for the same target.
+#[derive(Debug)]
+pub struct StagedFolder {
+    target: PathBuf,
+    staging: PathBuf,
+    committed: bool,
+}
+
+impl StagedFolder {
+    /// Start replacing the folder `target` (created when committed if it
+    /// does not exist).
+    pub fn begin(target: &Path) -> io::Result<Self> {
+        let target = match fs::canonicalize(target) {
+            Ok(t) => t,
+            Err(_) => std::path::absolute(target)?,
+        };
+        let (parent, name) = match (target.parent(), target.file_name()) {
+            (Some(p), Some(n)) => (p.to_path_buf(), n.to_string_lossy().into_owned()),
+            _ => {
+                return Err(io::Error::new(
+                    io::ErrorKind::InvalidInput,
+                    format!("not a folder path: {}", target.display()),
+                ));
+            }
+        };
+        fs::create_dir_all(&parent)?;
+        remove_stale(&parent, &name);
+        static COUNTER: AtomicU64 = AtomicU64::new(0);
+        let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+        let staging = parent.join(format!(".{name}.staging-{}-{n}", std::process::id()));
+        let staged = Self {
+            target: target.clone(),
+            staging,
+            committed: false,
+        };
+        fs::create_dir(&staged.staging)?;
+        if target.is_dir() {
+            mirror(&target, &staged.staging)?;
+        } else if target.exists() {
+            return Err(io::Error::new(
+                io::ErrorKind::AlreadyExists,
+                format!("not a folder: {}", target.display()),
+            ));
+        }
+        Ok(staged)
+    }
+
+    /// The folder to write into.
+    pub fn path(&self) -> &Path {
+        &self.staging
+    }
+
+    /// Put the new folder in place of the target, in one step.
+    pub fn commit(mut self) -> io::Result<()> {
+        sync_dir(&self.staging);
+        if !self.target.exists() {
+            fs::rename(&self.staging, &self.target)?;
+        } else {
+            exchange(&self.staging, &self.target)?;
+            // The staging path now holds the old folder.
+            let _ = fs::remove_dir_all(&self.staging);
+        }
+        self.committed = true;
+        if let Some(parent) = self.target.parent() {
+            sync_dir(parent);
+        }
+        Ok(())
+    }
+}
+
+impl Drop for StagedFolder {
+    fn drop(&mut self) {
+        if !self.committed {
+            let _ = fs::remove_dir_all(&self.staging);
+        }
+    }
+}
+
+/// `to` (an empty folder) made to hold what `from` holds: folders
+/// recreated, files hard-linked (copied where links are refused).
+fn mirror(from: &Path, to: &Path) -> io::Result<()> {
+    for entry in fs::read_dir(from)? {
+        let entry = entry?;
+        let (src, dst) = (entry.path(), to.join(entry.file_name()));
+        let kind = entry.file_type()?;
+        if kind.is_dir() {
+            fs::create_dir(&dst)?;
+            mirror(&src, &dst)?;
+        } else if kind.is_symlink() {
+            #[cfg(unix)]
+            std::os::unix::fs::symlink(fs::read_link(&src)?, &dst)?;
+            #[cfg(not(unix))]
+            fs::copy(&src, &dst).map(|_| ())?;
+        } else if fs::hard_link(&src, &dst).is_err() {
+            fs::copy(&src, &dst)?;
+        }
+    }
+    Ok(())
+}
+
+/// Staging folders of `name` in `parent` whose process is gone.
+fn remove_stale(parent: &Path, name: &str) {
+    let prefix = format!(".{name}.staging-");
+    let Ok(entries) = fs::read_dir(parent) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let file_name = entry.file_name().to_string_lossy().into_owned();
+        let Some(rest) = file_name.strip_prefix(&prefix) else {
+            continue;
+        };
+        let pid = rest.split('-').next().unwrap_or_default();
+        let alive = if cfg!(target_os = "linux") {
+            Path::new("/proc").join(pid).exists()
+        } else {
+            true
+        };
+        if !alive {
+            let _ = fs::remove_dir_all(entry.path());
+        }
+    }
+}
+
+/// Swap two folders in one step where the system can.
+fn exchange(a: &Path, b: &Path) -> io::Result<()> {
+    #[cfg(target_os = "linux")]
+    {
+        use std::ffi::{CString, c_char, c_int, c_uint};
+        use std::os::unix::ffi::OsStrExt as _;
+        unsafe extern "C" {
+            fn renameat2(
+                olddirfd: c_int,
+                oldpath: *const c_char,
+                newdirfd: c_int,
+                newpath: *const c_char,
+                flags: c_uint,
+            ) -> c_int;
+        }
+        const AT_FDCWD: c_int = -100;
+        const RENAME_EXCHANGE: c_uint = 2;
+        let ca = CString::new(a.as_os_str().as_bytes())?;
+        let cb = CString::new(b.as_os_str().as_bytes())?;
+        // SAFETY: both are NUL-terminated paths that outlive the call;
+        // renameat2 only reads them.
+        let r = unsafe {
+            renameat2(
+                AT_FDCWD,
+                ca.as_ptr(),
+                AT_FDCWD,
+                cb.as_ptr(),
+                RENAME_EXCHANGE,
+            )
+        };
+        if r == 0 {
+            return Ok(());
+        }
+        let e = io::Error::last_os_error();
+        // Only a file system without exchange falls back.
+        if !matches!(e.raw_os_error(), Some(22) | Some(38) | Some(95)) {
+            return Err(e);
+        }
+    }
+    // Two renames: the old folder steps aside, the new one takes its place.
+    let aside = a.with_extension("old");
+    fs::rename(b, &aside)?;
+    if let Err(e) = fs::rename(a, b) {
+        let _ = fs::rename(&aside, b);
+        return Err(e);
+    }
+    fs::rename(&aside, a)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_staged_folder_replaces_the_target_whole_or_not_at_all() {
+        let dir = scratch_dir("staged");
+        let out = dir.join("out");
+        fs::create_dir_all(out.join("maps")).unwrap();
+        fs::write(out.join("coverage.json"), "old").unwrap();
+        fs::write(out.join("notes.txt"), "mine").unwrap();
+        fs::write(out.join("maps").join("t5.png"), "old map").unwrap();
+        // Dropped without commit: nothing changes, no staging left.
+        {
+            let staged = StagedFolder::begin(&out).unwrap();
+            write_atomic(&staged.path().join("coverage.json"), b"half").unwrap();
+        }
+        assert_eq!(
+            fs::read_to_string(out.join("coverage.json")).unwrap(),
+            "old"
+        );
+        assert_eq!(
+            fs::read_dir(&dir).unwrap().count(),
+            1,
+            "staging left behind"
+        );
+        // Committed: new files in, other entries kept.
+        let staged = StagedFolder::begin(&out).unwrap();
+        write_atomic(&staged.path().join("coverage.json"), b"new").unwrap();
+        write_atomic(&staged.path().join("maps").join("t5.png"), b"new map").unwrap();
+        staged.commit().unwrap();
+        assert_eq!(
+            fs::read_to_string(out.join("coverage.json")).unwrap(),
+            "new"
+        );
+        assert_eq!(fs::read_to_string(out.join("notes.txt")).unwrap(), "mine");
+        assert_eq!(
+            fs::read_to_string(out.join("maps/t5.png")).unwrap(),
+            "new map"
+        );
+        assert_eq!(
+            fs::read_dir(&dir).unwrap().count(),
+            1,
+            "old folder left behind"
+        );
+        // A target that does not exist yet.
+        let fresh = dir.join("fresh");
+        let staged = StagedFolder::begin(&fresh).unwrap();
+        write_atomic(&staged.path().join("a.csv"), b"x").unwrap();
+        staged.commit().unwrap();
+        assert_eq!(fs::read(fresh.join("a.csv")).unwrap(), b"x");
+        // A staging folder of a dead process is cleared.
+        let stale = dir.join(".out.staging-999999999-0");
+        fs::create_dir(&stale).unwrap();
+        drop(StagedFolder::begin(&out).unwrap());
+        assert!(!stale.exists());
+        fs::remove_dir_all(&dir).unwrap();
+    }
 
     fn scratch_dir(name: &str) -> PathBuf {
         let dir =

@@ -163,6 +163,11 @@ impl CategoryMatcher {
     }
 
     /// Whether every category is accepted as it is.
+    /// The category ids it knows (empty: it accepts any).
+    pub fn ids(&self) -> &[String] {
+        &self.ids
+    }
+
     pub fn accepts_any(&self) -> bool {
         self.ids.is_empty()
     }
@@ -245,6 +250,14 @@ pub(crate) struct UnknownCategories {
 }
 
 impl UnknownCategories {
+    /// The values seen, most frequent first, with their counts.
+    pub(crate) fn values(&self) -> Vec<(&str, usize)> {
+        let mut v: Vec<(&str, usize)> =
+            self.seen.iter().map(|(s, n, _)| (s.as_str(), *n)).collect();
+        v.sort_by_key(|e| std::cmp::Reverse(e.1));
+        v
+    }
+
     pub(crate) fn note(&mut self, value: &str, feature: usize) {
         let value = value.trim();
         match self.index.get(value).and_then(|&i| self.seen.get_mut(i)) {

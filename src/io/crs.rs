@@ -6,22 +6,27 @@
 //! offsets. [`Crs`] is what the user chooses per file; [`CoordinateSystem`]
 //! is a resolved system that converts coordinates to WGS84.
 //!
-//! The projections are our own, not a projection crate's: transverse
-//! Mercator reuses [`crate::geodesy::LocalProjection`] (Krüger's series on
-//! WGS84, sub-millimetre within a zone) with a false easting/northing, a
-//! scale factor and a linear unit on top; the CGCS2000 ellipsoid (GRS80)
-//! differs from WGS84's in flattening by 1.6e-11, which moves a point by less
-//! than a millimetre, and the CGCS2000 and WGS84 frames agree to a few
-//! centimetres. Mercator (ellipsoidal and Web) is closed-form. Beijing 1954
-//! and Xian 1980 are recognised and refused: their shift to WGS84 (up to
-//! ~100 m) needs local parameters.
+//! The WGS84/CGCS2000 transverse Mercator and Mercator systems are our
+//! own code: transverse Mercator reuses [`crate::geodesy::LocalProjection`]
+//! (Krüger's series on WGS84, sub-millimetre within a zone) with a false
+//! easting/northing, a scale factor and a linear unit on top; the CGCS2000
+//! ellipsoid (GRS80) differs from WGS84's in flattening by 1.6e-11, which
+//! moves a point by less than a millimetre, and the CGCS2000 and WGS84
+//! frames agree to a few centimetres. Mercator (ellipsoidal and Web) is
+//! closed-form. Everything else — Albers, Lambert, any other EPSG code, and
+//! Beijing 1954 / Xian 1980 with the user's Bursa–Wolf parameters (see
+//! [`super::datum`]) — goes through the `proj4rs` crate
+//! ([`super::proj_systems`]).
 
 use super::coords;
+use super::datum::{DatumShift, OldDatum};
+use super::proj_systems::{self, ProjSystem, Target};
 use crate::geodesy::LocalProjection;
 use serde::{Deserialize, Serialize};
 use std::cell::Cell;
 use std::fmt;
 use std::str::FromStr;
+use std::sync::Arc;
 
 const WGS84_A: f64 = 6_378_137.0;
 const WGS84_F: f64 = 1.0 / 298.257_223_563;
@@ -127,7 +132,7 @@ struct Mercator {
     spherical: bool,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 enum Kind {
     /// WGS84-compatible longitude/latitude in degrees.
     Geographic,
@@ -135,6 +140,8 @@ enum Kind {
     Bd09,
     TransverseMercator(Tm),
     Mercator(Mercator),
+    /// Anything else, through the projection library.
+    Proj(Arc<ProjSystem>),
 }
 
 /// A coordinate system LifeCircle can convert to WGS84, resolved from a
@@ -193,13 +200,101 @@ impl CoordinateSystem {
     /// The system of an explicit choice; `None` for [`Crs::FromPrj`], which
     /// depends on the file.
     pub fn from_choice(crs: Crs) -> Option<Result<Self, String>> {
+        Self::from_choice_with(crs, None)
+    }
+
+    /// [`from_choice`](Self::from_choice) with the user's transformation
+    /// for Beijing 1954 / Xian 1980 systems (ignored for others).
+    pub fn from_choice_with(crs: Crs, shift: Option<&DatumShift>) -> Option<Result<Self, String>> {
         match crs {
             Crs::FromPrj => None,
             Crs::Wgs84 => Some(Ok(Self::wgs84())),
             Crs::Gcj02 => Some(Ok(Self::gcj02())),
             Crs::Bd09 => Some(Ok(Self::bd09())),
-            Crs::Epsg(code) => Some(Self::from_epsg(code)),
+            Crs::Epsg(code) => Some(Self::from_epsg_with(code, shift)),
         }
+    }
+
+    /// A system the projection library converts, from a proj definition.
+    /// A definition with a datum shift converts to WGS84 through it; one
+    /// without is taken on its own ellipsoid, with a caveat unless that is
+    /// WGS84's or GRS80's.
+    pub fn from_proj_definition(name: String, definition: &str) -> Result<Self, String> {
+        let target = if proj_systems::has_datum(definition) {
+            Target::Wgs84
+        } else {
+            Target::SameDatum
+        };
+        let system = ProjSystem::new(definition, target)?;
+        let caveat = (target == Target::SameDatum && !proj_systems::is_wgs84_ellipsoid(definition))
+            .then(|| {
+                format!(
+                    "{name} has no datum shift to WGS84 in its definition; its longitude/latitude are \
+                     taken as WGS84, which may be off by tens to hundreds of metres"
+                )
+            });
+        Ok(Self {
+            name,
+            caveat,
+            kind: Kind::Proj(Arc::new(system)),
+            unit: 1.0,
+        })
+    }
+
+    /// A Beijing 1954 / Xian 1980 system from its proj definition (any
+    /// datum shift in it is replaced) and the user's transformation.
+    pub(crate) fn old_datum(
+        name: &str,
+        definition: &str,
+        datum: OldDatum,
+        shift: Option<&DatumShift>,
+    ) -> Result<Self, String> {
+        let Some(shift) = shift else {
+            return Err(datum.needs_parameters(name));
+        };
+        let bare = proj_systems::without_datum(definition);
+        let towgs84 = |p: &[f64]| {
+            let texts: Vec<String> = p.iter().map(|v| v.to_string()).collect();
+            format!("{bare} +towgs84={}", texts.join(","))
+        };
+        let (definition, target, label, caveat) = match shift {
+            DatumShift::Parameters(p) => (
+                towgs84(&shift.seven().unwrap_or_default()),
+                Target::Wgs84,
+                format!(
+                    "{name} on {}, with the given {}-parameter transformation {shift}",
+                    datum.name(),
+                    p.len()
+                ),
+                None,
+            ),
+            DatumShift::Approximate => match datum.approximate() {
+                Some(three) => (
+                    towgs84(&three),
+                    Target::Wgs84,
+                    format!(
+                        "{name} on {}, with an approximate transformation",
+                        datum.name()
+                    ),
+                    Some(datum.approximate_warning()),
+                ),
+                None => (
+                    bare.clone(),
+                    Target::SameDatum,
+                    format!(
+                        "{name} on {}, with an approximate transformation",
+                        datum.name()
+                    ),
+                    Some(datum.approximate_warning()),
+                ),
+            },
+        };
+        Ok(Self {
+            name: label,
+            caveat,
+            kind: Kind::Proj(Arc::new(ProjSystem::new(&definition, target)?)),
+            unit: 1.0,
+        })
     }
 
     /// The system of an EPSG code, or why LifeCircle cannot convert it.
@@ -213,6 +308,12 @@ impl CoordinateSystem {
     /// assert!(CoordinateSystem::from_epsg(2385).unwrap_err().contains("Xian 1980"));
     /// ```
     pub fn from_epsg(code: u32) -> Result<Self, String> {
+        Self::from_epsg_with(code, None)
+    }
+
+    /// [`from_epsg`](Self::from_epsg) with the user's transformation for
+    /// Beijing 1954 / Xian 1980 codes.
+    pub fn from_epsg_with(code: u32, shift: Option<&DatumShift>) -> Result<Self, String> {
         let c = f64::from(code);
         let cs = match code {
             4326 => Self::wgs84(),
@@ -305,22 +406,36 @@ impl CoordinateSystem {
                     0.0,
                 )
             }
-            4214 | 2401..=2442 | 21413..=21423 | 21453..=21463 | 21473..=21483 => {
-                return Err(old_datum_message(&format!("EPSG:{code}"), "Beijing 1954"));
-            }
-            4610 | 2327..=2390 => {
-                return Err(old_datum_message(&format!("EPSG:{code}"), "Xian 1980"));
-            }
-            _ => {
-                return Err(format!(
-                    "EPSG:{code} is not a coordinate system LifeCircle can convert; it knows WGS84 (4326), \
-                     CGCS2000 (4490), CGCS2000 Gauss-Kruger zones (4491-4554), WGS84 UTM (32601-32660, \
-                     32701-32760), Web Mercator (3857) and ETRS89 (4258, 3067, 25828-25838); \
-                     reproject the file to one of them (e.g. EPSG:4326) in your GIS"
-                ));
-            }
+            _ => return Self::from_epsg_library(code, shift),
         };
         Ok(cs)
+    }
+
+    /// An EPSG code our own code does not handle, from the EPSG proj4
+    /// definitions through the projection library.
+    fn from_epsg_library(code: u32, shift: Option<&DatumShift>) -> Result<Self, String> {
+        let definition = u16::try_from(code)
+            .ok()
+            .and_then(crs_definitions::from_code)
+            .map(|d| d.proj4)
+            .ok_or_else(|| {
+                format!(
+                    "EPSG:{code} is not a coordinate system LifeCircle knows: it is not in the EPSG \
+                     definitions (check the code, e.g. 4528 for CGCS2000 / 3-degree Gauss-Kruger zone 40, \
+                     or give the file a .prj)"
+                )
+            })?;
+        let name = format!("EPSG:{code} ({})", describe_definition(definition));
+        if let Some(datum) = old_datum_of_epsg(code) {
+            return Self::old_datum(&name, definition, datum, shift);
+        }
+        if definition.contains("+proj=geocent") {
+            return Err(format!(
+                "EPSG:{code} is a geocentric (X, Y, Z) system, not map coordinates; reproject the file \
+                 to longitude/latitude or a projection in your GIS"
+            ));
+        }
+        Self::from_proj_definition(name, definition)
     }
 
     /// A transverse Mercator system (Gauss–Krüger or UTM); for `.prj` files.
@@ -379,7 +494,11 @@ impl CoordinateSystem {
     /// Whether the file's coordinates are longitude/latitude (of any datum
     /// or offset scheme) rather than projected metres.
     pub fn is_geographic(&self) -> bool {
-        matches!(self.kind, Kind::Geographic | Kind::Gcj02 | Kind::Bd09)
+        match &self.kind {
+            Kind::Geographic | Kind::Gcj02 | Kind::Bd09 => true,
+            Kind::Proj(p) => p.is_latlong(),
+            _ => false,
+        }
     }
 
     /// Whether this is plain WGS84-compatible longitude/latitude (no
@@ -396,7 +515,7 @@ impl CoordinateSystem {
         if !(x.is_finite() && y.is_finite()) {
             return None;
         }
-        match self.kind {
+        match &self.kind {
             Kind::Geographic => Some([x, y]),
             Kind::Gcj02 => Some(coords::gcj02_to_wgs84(x, y)),
             Kind::Bd09 => Some(coords::bd09_to_wgs84(x, y)),
@@ -429,13 +548,22 @@ impl CoordinateSystem {
                 let ok = lon.is_finite() && (-180.0..=180.0).contains(&lon) && lat.abs() <= 85.1;
                 ok.then_some([lon, lat.to_degrees()])
             }
+            Kind::Proj(p) => {
+                let [lon, lat] = p.to_wgs84(x * self.unit, y * self.unit)?;
+                if let Some(cm) = p.central_meridian()
+                    && (lon - cm).abs() > 15.0
+                {
+                    return None;
+                }
+                Some([normalize_lon(lon), lat])
+            }
         }
     }
 
     /// WGS84 `[lon, lat]` → file coordinates (the inverse of
     /// [`to_wgs84`](Self::to_wgs84)); for writing test data and for checks.
     pub fn from_wgs84(&self, lon: f64, lat: f64) -> [f64; 2] {
-        match self.kind {
+        match &self.kind {
             Kind::Geographic => [lon, lat],
             Kind::Gcj02 => coords::wgs84_to_gcj02(lon, lat),
             Kind::Bd09 => coords::wgs84_to_bd09(lon, lat),
@@ -460,27 +588,36 @@ impl CoordinateSystem {
                     (psi * WGS84_A * m.scale + m.false_northing) / self.unit,
                 ]
             }
+            Kind::Proj(p) => p
+                .wgs84_to_file(lon, lat)
+                .map_or([f64::NAN, f64::NAN], |[x, y]| {
+                    [x / self.unit, y / self.unit]
+                }),
         }
     }
 
     /// The zone number written in front of eastings (`40` for a false
     /// easting of 40,500,000), if the system uses one.
     fn zone_prefix(&self) -> Option<f64> {
-        match self.kind {
-            Kind::TransverseMercator(tm) if tm.false_easting * self.unit >= 1.0e7 => {
-                Some((tm.false_easting * self.unit / 1.0e6).floor())
-            }
-            _ => None,
-        }
+        let false_easting = match &self.kind {
+            Kind::TransverseMercator(tm) => tm.false_easting * self.unit,
+            Kind::Proj(p) if p.central_meridian().is_some() => p.false_easting(),
+            _ => return None,
+        };
+        (false_easting >= 1.0e7).then(|| (false_easting / 1.0e6).floor())
     }
 
     /// The zone number a central meridian belongs to in the 3° or 6°
     /// Gauss–Krüger zoning, when it is one.
     fn zones_of_meridian(&self) -> Vec<f64> {
-        let Kind::TransverseMercator(tm) = self.kind else {
-            return Vec::new();
+        let cm = match &self.kind {
+            Kind::TransverseMercator(tm) => tm.central_meridian,
+            Kind::Proj(p) => match p.central_meridian() {
+                Some(cm) => cm,
+                None => return Vec::new(),
+            },
+            _ => return Vec::new(),
         };
-        let cm = tm.central_meridian;
         let mut zones = Vec::new();
         if cm > 0.0 && (cm / 3.0).fract() == 0.0 {
             zones.push(cm / 3.0);
@@ -492,12 +629,35 @@ impl CoordinateSystem {
     }
 }
 
-/// The error text for the Beijing 1954 and Xian 1980 systems.
-pub(crate) fn old_datum_message(what: &str, datum: &str) -> String {
+/// The old datum of an EPSG code, if it is a Beijing 1954 or Xian 1980
+/// system.
+pub(crate) fn old_datum_of_epsg(code: u32) -> Option<OldDatum> {
+    OldDatum::of_epsg(code)
+}
+
+/// A short description of a proj definition for names: "Albers equal
+/// area on GRS80" and the like.
+fn describe_definition(definition: &str) -> String {
+    let proj = definition
+        .split_whitespace()
+        .find_map(|t| t.strip_prefix("+proj="))
+        .unwrap_or("?");
+    let what = match proj {
+        "aea" => "Albers equal-area conic",
+        "lcc" => "Lambert conformal conic",
+        "tmerc" | "etmerc" => "transverse Mercator",
+        "utm" => "UTM",
+        "merc" => "Mercator",
+        "longlat" | "latlong" => "longitude/latitude",
+        "laea" => "Lambert azimuthal equal-area",
+        "stere" | "sterea" => "stereographic",
+        "cea" => "cylindrical equal-area",
+        "eqc" => "equidistant cylindrical",
+        other => other,
+    };
     format!(
-        "{what} is based on {datum}, whose shift to WGS84 (up to about 100 m) needs local \
-         transformation parameters that LifeCircle does not have; reproject the file to CGCS2000 \
-         (e.g. EPSG:4490, or the Gauss-Kruger zones EPSG:4513-4554) or WGS84 in your GIS first"
+        "{what}, {}",
+        proj_systems::ellipsoid_of(definition).replace('+', "")
     )
 }
 
@@ -735,11 +895,19 @@ mod tests {
                 .unwrap_err()
                 .contains("Beijing 1954")
         );
-        let unknown = CoordinateSystem::from_epsg(27700).unwrap_err();
+        let unknown = CoordinateSystem::from_epsg(99_999).unwrap_err();
         assert!(
-            unknown.starts_with("EPSG:27700 is not a coordinate system"),
+            unknown.starts_with("EPSG:99999 is not a coordinate system"),
             "{unknown}"
         );
+        // Codes our own code does not know go to the projection library.
+        let bng = CoordinateSystem::from_epsg(27700).unwrap();
+        assert!(
+            bng.name.starts_with("EPSG:27700 (transverse Mercator"),
+            "{}",
+            bng.name
+        );
+        assert!(!bng.is_geographic());
     }
 
     #[test]

@@ -147,6 +147,26 @@ pub(crate) fn text(field: &Field) -> Option<String> {
     }
 }
 
+/// The most characters a name (of a township, a facility, a resident
+/// point) keeps: real names are far shorter, and a name repeats in every
+/// row of every table and on every map.
+pub const MAX_NAME_CHARS: usize = 200;
+
+/// `text` cut to at most `max` characters, with an ellipsis when cut
+/// (names in warnings, on map images and in the app: a 100,000-character
+/// township name must not become 100,000 glyphs).
+pub fn cut_label(text: &str, max: usize) -> String {
+    match text.char_indices().nth(max) {
+        Some((end, _)) => format!("{}…", &text[..end]),
+        None => text.to_string(),
+    }
+}
+
+/// A feature's name: its text, cut to [`MAX_NAME_CHARS`] with an ellipsis.
+pub(crate) fn name(field: &Field) -> Option<String> {
+    text(field).map(|t| cut_label(&t, MAX_NAME_CHARS))
+}
+
 /// A number written as a number or as text; `Ok(None)` when missing.
 pub(crate) fn number(field: &Field, what: &str) -> Result<Option<f64>, String> {
     let n = match field {
@@ -167,11 +187,23 @@ pub(crate) fn number(field: &Field, what: &str) -> Result<Option<f64>, String> {
     }
 }
 
-/// Population of a demand point: a number >= 0; missing means 1 (METHOD.md).
+/// The most people one demand point may hold: more than any real building,
+/// grid cell or village, far less than makes sums lose precision.
+pub const MAX_POPULATION: f64 = 1e7;
+
+/// The largest capacity a facility may have, in any category's unit
+/// (places, beds, m²): beyond it the value is surely a mistake.
+pub const MAX_CAPACITY: f64 = 1e7;
+
+/// Population of a demand point: a number from 0 to [`MAX_POPULATION`];
+/// missing means 1 (METHOD.md).
 pub(crate) fn population(field: &Field) -> Result<f64, String> {
     match number(field, "population")? {
         None => Ok(1.0),
         Some(p) if p < 0.0 => Err(format!("population {p} is negative")),
+        Some(p) if p > MAX_POPULATION => Err(format!(
+            "population {p:e} is more than {MAX_POPULATION:e} people on one point"
+        )),
         Some(p) => Ok(p),
     }
 }
@@ -199,6 +231,9 @@ pub(crate) fn group_population(field: &Field, group: &str) -> Result<Option<f64>
     }
     let what = format!("{GROUP_PREFIX}{group}");
     match number(field, &what) {
+        Ok(Some(v)) if v > MAX_POPULATION => Err(format!(
+            "{what} {v:e} is more than {MAX_POPULATION:e} people on one point; the group's share of the population is used instead"
+        )),
         Ok(Some(v)) if v >= 0.0 => Ok(Some(v)),
         Ok(Some(v)) => Err(format!(
             "{what} {v} is negative; the group's share of the population is used instead"
@@ -227,10 +262,13 @@ pub(crate) fn settlement(field: &Field) -> Result<Option<Settlement>, String> {
     }
 }
 
-/// Optional capacity of a facility: a number >= 0.
+/// Optional capacity of a facility: a number > 0 and at most
+/// [`MAX_CAPACITY`] (METHOD 13: otherwise the category's default applies).
 pub(crate) fn capacity(field: &Field) -> Result<Option<f64>, String> {
     match number(field, "capacity")? {
         Some(c) if c < 0.0 => Err(format!("capacity {c} is negative")),
+        Some(c) if c <= 0.0 => Err("capacity 0 is not a number > 0".to_string()),
+        Some(c) if c > MAX_CAPACITY => Err(format!("capacity {c:e} is more than {MAX_CAPACITY:e}")),
         c => Ok(c),
     }
 }
@@ -342,6 +380,50 @@ mod tests {
         );
         assert!(population(&Field::Bool(true)).is_err());
         assert!(population(&Field::Nested).is_err());
+        assert_eq!(population(&Field::Number(MAX_POPULATION)), Ok(1e7));
+        assert_eq!(
+            population(&Field::Number(1.797e308)),
+            Err("population 1.797e308 is more than 1e7 people on one point".to_string())
+        );
+    }
+
+    #[test]
+    fn group_populations_are_bounded_like_populations() {
+        assert_eq!(
+            group_population(&Field::Number(3.0), "elderly_60"),
+            Ok(Some(3.0))
+        );
+        let err = group_population(&Field::Number(1.797e308), "elderly_60").unwrap_err();
+        assert!(
+            err.starts_with("pop_elderly_60 1.797e308 is more than 1e7 people on one point"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn capacity_rules() {
+        assert_eq!(capacity(&Field::Missing), Ok(None));
+        assert_eq!(capacity(&Field::Number(60.0)), Ok(Some(60.0)));
+        assert!(
+            capacity(&Field::Number(0.0))
+                .unwrap_err()
+                .contains("not a number > 0")
+        );
+        assert!(
+            capacity(&Field::Number(-1.0))
+                .unwrap_err()
+                .contains("negative")
+        );
+        assert!(
+            capacity(&Field::Number(2e7))
+                .unwrap_err()
+                .contains("2e7 is more than 1e7")
+        );
+        assert!(
+            capacity(&Field::Text("inf"))
+                .unwrap_err()
+                .contains("not a finite")
+        );
     }
 
     #[test]

@@ -9,6 +9,7 @@ use super::categories::CategoryMatcher;
 use super::fields;
 use super::geometry;
 use super::records::{FacilityBuilder, ResidentBuilder};
+use super::spread;
 use super::{LayerKind, LoadError, Loaded, Source};
 use crate::model::{Facility, LoadWarning, Resident, Road, Township};
 use geo::{Centroid as _, MultiPolygon, Point};
@@ -30,7 +31,7 @@ struct RawFeature {
 impl RawFeature {
     /// The feature's name for messages, when it has one.
     fn label(&self, aliases: &[&str]) -> Option<String> {
-        fields::text(&fields::property(&self.properties, aliases))
+        fields::name(&fields::property(&self.properties, aliases))
     }
 
     /// The geometry, read by the `geojson` crate, or why it cannot be.
@@ -98,9 +99,15 @@ fn read_features(
     let root: RawRoot<'_> = match serde_json::from_str(text) {
         Ok(root) => root,
         Err(e) => {
+            if let Some(twice) = duplicate_key(&e) {
+                return Err(LoadError::Unreadable {
+                    what: "GeoJSON file",
+                    message: twice,
+                    path: source.path.clone(),
+                });
+            }
             // Valid JSON but not an object: say what it is.
             let value: Value = serde_json::from_str(text).map_err(json_error)?;
-            let _ = e;
             return Err(not_geojson(json_kind(&value)));
         }
     };
@@ -154,9 +161,25 @@ fn read_features(
     Ok((features, warnings))
 }
 
+/// "the key "features" appears twice (line …, column …)" for serde's
+/// duplicate-field error, which otherwise reads as a wrong type.
+pub(crate) fn duplicate_key(e: &serde_json::Error) -> Option<String> {
+    let text = e.to_string();
+    let key = text.strip_prefix("duplicate field `")?.split('`').next()?;
+    Some(format!(
+        "the key {key:?} appears twice (line {}, column {})",
+        e.line(),
+        e.column()
+    ))
+}
+
 fn feature(number: usize, raw: &RawValue) -> Result<RawFeature, String> {
     let entry: RawEntry<'_> = match serde_json::from_str(raw.get()) {
         Ok(entry) => entry,
+        Err(e) if duplicate_key(&e).is_some() => {
+            let twice = duplicate_key(&e).unwrap_or_default();
+            return Err(format!("{twice} in this feature; it is skipped"));
+        }
         Err(_) => {
             let value: Value = serde_json::from_str(raw.get()).unwrap_or(Value::Null);
             return Err(format!(
@@ -233,6 +256,13 @@ pub(crate) fn townships(source: &Source, text: &str) -> Result<Loaded<Township>,
         let boundary = match boundary {
             Ok(b) => b,
             Err(why) => {
+                let why = match &name {
+                    Some(n) => why.replace(
+                        "the boundary crosses",
+                        &format!("the boundary of township {n:?} crosses"),
+                    ),
+                    None => why,
+                };
                 warn(format!("{why}; it is skipped"));
                 continue;
             }
@@ -253,7 +283,7 @@ pub(crate) fn townships(source: &Source, text: &str) -> Result<Loaded<Township>,
         let crossings = geometry::crossing_caveats(&boundary);
         if !crossings.is_empty() {
             warn(format!(
-                "the boundary is not a valid polygon ({}); it is kept, but residents near the crossing may be counted in the wrong township",
+                "the boundary of township {name:?} crosses itself: {}; it is kept, but residents near the crossing may be counted in the wrong township",
                 crossings.join(", ")
             ));
         }
@@ -300,7 +330,21 @@ pub(crate) fn facilities(
 
 /// Residents: Points, or Polygons/MultiPolygons represented by their centroid.
 pub(crate) fn residents(source: &Source, text: &str) -> Result<Loaded<Resident>, LoadError> {
-    let (features, warnings) = read_features(source, text)?;
+    residents_spread(source, text, None)
+}
+
+/// Residents, polygons spread into many points by `spreader` (see
+/// [`spread`]) when given, else represented by their centroid.
+pub(crate) fn residents_spread(
+    source: &Source,
+    text: &str,
+    spreader: Option<&spread::Spreader>,
+) -> Result<Loaded<Resident>, LoadError> {
+    let (features, mut warnings) = read_features(source, text)?;
+    let features = match spreader {
+        Some(s) => spread_features(source, features, s, &mut warnings)?,
+        None => features,
+    };
     let mut builder = ResidentBuilder::new(source, warnings);
     for mut f in features {
         let location = f.geometry().and_then(|g| match &g {
@@ -335,6 +379,148 @@ pub(crate) fn residents(source: &Source, text: &str) -> Result<Loaded<Resident>,
         );
     }
     builder.finish()
+}
+
+/// The features with every residents polygon replaced by its spread
+/// points, each keeping the polygon's feature number (messages name the
+/// polygon). Features that are not polygons, or whose population cannot be
+/// read, stay as they are for the reader to take or explain.
+fn spread_features(
+    source: &Source,
+    features: Vec<RawFeature>,
+    spreader: &spread::Spreader,
+    warnings: &mut Vec<LoadWarning>,
+) -> Result<Vec<RawFeature>, LoadError> {
+    let mut features = features;
+    if let Some(table) = &spreader.table {
+        let mut rows: Vec<_> = features
+            .iter_mut()
+            .map(|f| (f.number, f.label(fields::NAME), &mut f.properties))
+            .collect();
+        table.join(&mut rows, warnings)?;
+    }
+    if spreader.rule.is_none() {
+        return Ok(features);
+    }
+    let mut areas = Vec::new();
+    let mut slots = Vec::with_capacity(features.len());
+    for f in &features {
+        let shape = match &f.geometry {
+            Ok(GeometryValue::Polygon { coordinates }) => {
+                geometry::polygon(coordinates, &mut Vec::new())
+                    .ok()
+                    .map(|p| MultiPolygon::new(vec![p]))
+            }
+            Ok(GeometryValue::MultiPolygon { coordinates }) => {
+                geometry::multi_polygon(coordinates, &mut Vec::new()).ok()
+            }
+            _ => None,
+        };
+        slots.push(shape.map(|shape| {
+            areas.push(spread::Area {
+                number: f.number,
+                name: f.label(fields::NAME),
+                shape,
+                properties: f.properties.clone(),
+            });
+            areas.len() - 1
+        }));
+    }
+    let mut parts = spread::spread_areas(source, &areas, spreader, warnings)?;
+    let mut out = Vec::with_capacity(features.len());
+    for (f, slot) in features.into_iter().zip(slots) {
+        match slot.and_then(|i| parts.get_mut(i).and_then(Option::take)) {
+            Some(points) => out.extend(points.into_iter().map(|p| RawFeature {
+                number: f.number,
+                properties: p.properties,
+                geometry: Ok(GeometryValue::Point {
+                    coordinates: [p.location.x(), p.location.y()].into(),
+                }),
+            })),
+            None => out.push(f),
+        }
+    }
+    Ok(out)
+}
+
+/// Building footprints for spreading residents (`buildings:FILE`):
+/// Polygons/MultiPolygons with `building:levels` (or `levels`, default 1).
+/// Other features and bad storeys are warnings naming the feature.
+pub(crate) fn buildings(
+    source: &Source,
+    text: &str,
+) -> Result<Loaded<spread::Building>, LoadError> {
+    let (features, mut warnings) = read_features(source, text)?;
+    let mut items = Vec::new();
+    for mut f in features {
+        let name = f.label(fields::NAME);
+        let number = f.number;
+        let mut warn = |message: String| {
+            warnings.push(source.warning(Some(number), name.as_deref(), message));
+        };
+        let footprint = match f.geometry() {
+            Ok(GeometryValue::Polygon { coordinates }) => {
+                geometry::polygon(&coordinates, &mut Vec::new()).map(|p| MultiPolygon::new(vec![p]))
+            }
+            Ok(GeometryValue::MultiPolygon { coordinates }) => {
+                geometry::multi_polygon(&coordinates, &mut Vec::new())
+            }
+            Ok(other) => Err(format!(
+                "has a {} geometry, but building footprints need Polygon or MultiPolygon",
+                other.type_name()
+            )),
+            Err(why) => Err(why),
+        };
+        let footprint = match footprint {
+            Ok(p) => p,
+            Err(why) => {
+                warn(format!("{why}; it is skipped"));
+                continue;
+            }
+        };
+        let levels = spread::levels(&fields::property(&f.properties, spread::LEVELS))
+            .unwrap_or_else(|why| {
+                warn(format!("{why}; it counts as 1 storey"));
+                1.0
+            });
+        items.push(spread::Building { footprint, levels });
+    }
+    if items.is_empty() {
+        let first = warnings.iter().find(|w| w.feature.is_some()).map_or_else(
+            || "the file holds no features".to_string(),
+            |w| w.to_string(),
+        );
+        return Err(LoadError::Unreadable {
+            what: "building footprint file",
+            message: format!("no Polygon or MultiPolygon footprint in it ({first})"),
+            path: source.path.clone(),
+        });
+    }
+    Ok(Loaded { items, warnings })
+}
+
+/// The Polygon/MultiPolygon shapes of a file (other features ignored),
+/// to measure residents polygons for the import dialog.
+pub(crate) fn polygon_shapes(
+    source: &Source,
+    text: &str,
+) -> Result<Loaded<MultiPolygon<f64>>, LoadError> {
+    let (features, warnings) = read_features(source, text)?;
+    let items = features
+        .into_iter()
+        .filter_map(|f| match f.geometry {
+            Ok(GeometryValue::Polygon { coordinates }) => {
+                geometry::polygon(&coordinates, &mut Vec::new())
+                    .ok()
+                    .map(|p| MultiPolygon::new(vec![p]))
+            }
+            Ok(GeometryValue::MultiPolygon { coordinates }) => {
+                geometry::multi_polygon(&coordinates, &mut Vec::new()).ok()
+            }
+            _ => None,
+        })
+        .collect();
+    Ok(Loaded { items, warnings })
 }
 
 /// Roads: LineStrings; a MultiLineString gives one road per line.

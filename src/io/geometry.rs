@@ -5,7 +5,7 @@
 //! a (0, 0) placeholder for a missing location, too-short rings — are caught
 //! here and explained, so a planner knows what to fix in the source file.
 
-use geo::{Area as _, Coord, Intersects as _, Line, LineString, MultiPolygon, Point, Polygon};
+use geo::{Area as _, Coord, Line, LineString, MultiPolygon, Point, Polygon};
 use geojson::Position;
 
 /// A WGS84 lon/lat coordinate, or why `(x, y)` is not one.
@@ -145,9 +145,14 @@ fn ring(positions: &[Position], role: &str) -> Result<LineString<f64>, String> {
     }
     let ring = LineString::new(coords);
     if Polygon::new(ring.clone(), vec![]).unsigned_area() == 0.0 {
-        return Err(format!(
-            "{role} encloses no area (all its positions lie on one line)"
-        ));
+        // A bow tie whose two loops cancel also has no area: say why.
+        return Err(match ring_crossing(&ring) {
+            Some(at) => format!(
+                "the boundary crosses itself at ({:.6}, {:.6}), so {role} encloses no area",
+                at.x, at.y
+            ),
+            None => format!("{role} encloses no area (all its positions lie on one line)"),
+        });
     }
     Ok(ring)
 }
@@ -164,12 +169,13 @@ pub(crate) fn crossing_caveats(boundary: &MultiPolygon<f64>) -> Vec<String> {
         } else {
             String::new()
         };
-        if ring_crosses_itself(polygon.exterior()) {
-            caveats.push(format!("{part}the outer ring crosses itself"));
+        let at = |c: Coord<f64>| format!("({:.6}, {:.6})", c.x, c.y);
+        if let Some(c) = ring_crossing(polygon.exterior()) {
+            caveats.push(format!("{part}the outer ring at {}", at(c)));
         }
         for (h, hole) in polygon.interiors().iter().enumerate() {
-            if ring_crosses_itself(hole) {
-                caveats.push(format!("{part}hole {} crosses itself", h + 1));
+            if let Some(c) = ring_crossing(hole) {
+                caveats.push(format!("{part}hole {} at {}", h + 1, at(c)));
             }
         }
     }
@@ -178,7 +184,13 @@ pub(crate) fn crossing_caveats(boundary: &MultiPolygon<f64>) -> Vec<String> {
 
 /// Whether two non-neighbouring segments of `ring` meet (the rule of
 /// `geo::Validation`), found by a sweep over x so large boundaries stay fast.
+#[cfg(test)]
 pub(crate) fn ring_crosses_itself(ring: &LineString<f64>) -> bool {
+    ring_crossing(ring).is_some()
+}
+
+/// A point where two non-neighbouring segments of `ring` meet, if any.
+pub(crate) fn ring_crossing(ring: &LineString<f64>) -> Option<Coord<f64>> {
     let min_x = |l: &Line<f64>| l.start.x.min(l.end.x);
     let mut segments: Vec<Line<f64>> = ring.lines().collect();
     segments.sort_by(|a, b| min_x(a).total_cmp(&min_x(b)));
@@ -192,12 +204,23 @@ pub(crate) fn ring_crosses_itself(ring: &LineString<f64>) -> bool {
             if b.start.y.max(b.end.y) < a_min_y || b.start.y.min(b.end.y) > a_max_y {
                 continue;
             }
-            if a.start != b.end && a.end != b.start && a.intersects(b) {
-                return true;
+            if a.start != b.end
+                && a.end != b.start
+                && let Some(hit) = geo::algorithm::line_intersection::line_intersection(*a, *b)
+            {
+                return Some(match hit {
+                    geo::algorithm::line_intersection::LineIntersection::SinglePoint {
+                        intersection,
+                        ..
+                    } => intersection,
+                    geo::algorithm::line_intersection::LineIntersection::Collinear {
+                        intersection,
+                    } => intersection.start,
+                });
             }
         }
     }
-    false
+    None
 }
 
 #[cfg(test)]
@@ -316,7 +339,26 @@ mod tests {
         ]);
         assert!(!ring_crosses_itself(&square));
         let mp = MultiPolygon::new(vec![Polygon::new(bow, vec![])]);
-        assert_eq!(crossing_caveats(&mp), vec!["the outer ring crosses itself"]);
+        assert_eq!(
+            crossing_caveats(&mp),
+            vec!["the outer ring at (0.500000, 0.500000)"]
+        );
+        // Its two loops cancel: no area, and the message says why.
+        let err = ring(
+            &pos(&[
+                [120.0, 30.0],
+                [121.0, 31.0],
+                [121.0, 30.0],
+                [120.0, 31.0],
+                [120.0, 30.0],
+            ]),
+            "the outer ring",
+        )
+        .unwrap_err();
+        assert_eq!(
+            err,
+            "the boundary crosses itself at (120.500000, 30.500000), so the outer ring encloses no area"
+        );
     }
 
     /// The sweep agrees with geo's own (quadratic) validation on random rings.

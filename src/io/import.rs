@@ -2,11 +2,12 @@
 //! the file: the dispatch behind `load_*_with`, `parse_*` and [`preview`].
 
 use super::categories::CategoryMatcher;
-use super::options::{ColumnChoice, ImportOptions, PREVIEW_ROWS, Preview};
+use super::options::{ColumnChoice, ImportOptions, PREVIEW_ROWS, PopulationSpread, Preview};
+use super::spread::{self, Spread};
 use super::table::Bbox;
 use super::{
-    Format, LayerKind, LoadError, Loaded, Source, csv_points, excel, fields, geojson_layers, kml,
-    osm_pbf, reproject, shapefile, table, text,
+    Format, LayerKind, LoadError, Loaded, Source, csv_points, dxf_layers, excel, fields,
+    geojson_layers, kml, osm_pbf, reproject, shapefile, table, text,
 };
 use crate::model::{Facility, Resident, Road, Township};
 use serde_json::Value;
@@ -76,8 +77,13 @@ fn geojson_features<'t>(
     decoded: &'t text::Decoded<'t>,
     options: &ImportOptions,
 ) -> Result<Features<'t>, LoadError> {
-    let prepared =
-        reproject::prepare_geojson(source, &decoded.text, options.crs, &options.columns)?;
+    let prepared = reproject::prepare_geojson_with(
+        source,
+        &decoded.text,
+        options.crs,
+        options.towgs84.as_ref(),
+        &options.columns,
+    )?;
     let mut notes: Vec<String> = decoded.note.iter().cloned().collect();
     notes.extend(prepared.notes);
     Ok(Features {
@@ -97,6 +103,39 @@ fn kml_decoded(source: &Source, input: Input) -> Result<text::Decoded<'static>, 
         note: None,
         encoding: encoding_rs::UTF_8,
     })
+}
+
+/// A DXF drawing's features for `layer` as GeoJSON text, and its notes.
+fn dxf_decoded(
+    source: &Source,
+    input: Input,
+    layer: LayerKind,
+    options: &ImportOptions,
+) -> Result<(text::Decoded<'static>, Vec<String>), LoadError> {
+    let bytes = input.bytes()?;
+    let (text, notes) = dxf_layers::to_geojson(source, &bytes, layer, options)?;
+    Ok((
+        text::Decoded {
+            text: Cow::Owned(text),
+            note: None,
+            encoding: encoding_rs::UTF_8,
+        },
+        notes,
+    ))
+}
+
+/// Runs a GeoJSON layer reader on a DXF drawing's features for `layer`.
+fn via_dxf<T>(
+    source: &Source,
+    input: Input,
+    layer: LayerKind,
+    options: &ImportOptions,
+    reader: impl Fn(&Source, &str) -> Result<Loaded<T>, LoadError>,
+) -> Result<Loaded<T>, LoadError> {
+    let (decoded, mut notes) = dxf_decoded(source, input, layer, options)?;
+    let f = geojson_features(source, &decoded, options)?;
+    notes.extend(f.notes);
+    reproject::finish(source, reader(source, &f.text), notes, &f.dropped)
 }
 
 /// What a preview shows of a Shapefile besides its features.
@@ -203,6 +242,13 @@ pub(crate) fn townships(
         Format::GeoJson | Format::Shapefile | Format::Kml => {
             via_features(source, input, format, options, geojson_layers::townships)
         }
+        Format::Dxf => via_dxf(
+            source,
+            input,
+            LayerKind::Townships,
+            options,
+            geojson_layers::townships,
+        ),
         Format::Csv | Format::Excel => Err(not_for(
             LayerKind::Townships,
             format,
@@ -238,6 +284,9 @@ pub(crate) fn facilities(
                 geojson_layers::facilities(s, t, matcher)
             })
         }
+        Format::Dxf => via_dxf(source, input, LayerKind::Facilities, options, |s, t| {
+            geojson_layers::facilities(s, t, matcher)
+        }),
         Format::Csv | Format::Excel => {
             let table = read_table(source, input, format, options)?;
             table::facilities(source, &table, options, matcher)
@@ -254,11 +303,37 @@ pub(crate) fn residents(
 ) -> Result<Loaded<Resident>, LoadError> {
     match format {
         Format::GeoJson | Format::Shapefile | Format::Kml => {
-            via_features(source, input, format, options, geojson_layers::residents)
+            if options.spread.is_default() {
+                return via_features(source, input, format, options, geojson_layers::residents);
+            }
+            let (spreader, mut notes) = spreader(&options.spread)?;
+            let mut loaded = via_features(source, input, format, options, |s, t| {
+                geojson_layers::residents_spread(s, t, Some(&spreader))
+            })?;
+            // Parts of one polygon repeat its warnings: keep one.
+            loaded.warnings.dedup();
+            notes.append(&mut loaded.warnings);
+            loaded.warnings = notes;
+            Ok(loaded)
         }
+        Format::Dxf => via_dxf(
+            source,
+            input,
+            LayerKind::Residents,
+            options,
+            geojson_layers::residents,
+        ),
         Format::Csv | Format::Excel => {
             let table = read_table(source, input, format, options)?;
-            table::residents(source, &table, options)
+            let mut loaded = table::residents(source, &table, options)?;
+            if !options.spread.is_default() {
+                loaded.warnings.push(source.warning(
+                    None,
+                    None,
+                    "a table holds points, which are not spread and get no population table; spreading applies to polygons (GeoJSON, Shapefile, KML)",
+                ));
+            }
+            Ok(loaded)
         }
         Format::OsmPbf => Err(not_for(
             LayerKind::Residents,
@@ -279,6 +354,13 @@ pub(crate) fn roads(
         Format::GeoJson | Format::Shapefile | Format::Kml => {
             via_features(source, input, format, options, geojson_layers::roads)
         }
+        Format::Dxf => via_dxf(
+            source,
+            input,
+            LayerKind::Roads,
+            options,
+            geojson_layers::roads,
+        ),
         Format::Csv | Format::Excel => Err(not_for(
             LayerKind::Roads,
             format,
@@ -286,6 +368,88 @@ pub(crate) fn roads(
             source,
         )),
         Format::OsmPbf => roads_pbf(source, input),
+    }
+}
+
+/// The spreading of `spread`, its buildings and table read, and the
+/// warnings about the building file.
+fn spreader(
+    spread: &PopulationSpread,
+) -> Result<(spread::Spreader, Vec<crate::model::LoadWarning>), LoadError> {
+    let mut notes = Vec::new();
+    let rule = match &spread.rule {
+        Spread::Centroid => None,
+        Spread::Grid => Some(spread::Rule::Grid),
+        Spread::Buildings(path) => {
+            let source = Source::from_path(path);
+            let format = Format::from_path(path)?;
+            if !matches!(format, Format::GeoJson | Format::Shapefile | Format::Kml) {
+                return Err(not_for_buildings(format, &source));
+            }
+            let loaded = via_features(
+                &source,
+                Input::Path(path),
+                format,
+                &ImportOptions::default(),
+                geojson_layers::buildings,
+            )?;
+            notes.extend(loaded.warnings);
+            Some(spread::Rule::Buildings {
+                file: source.label.clone(),
+                buildings: loaded.items,
+            })
+        }
+    };
+    let table = spread.table.as_deref().map(population_table).transpose()?;
+    Ok((
+        spread::Spreader {
+            rule,
+            table,
+            frame: spread.frame,
+        },
+        notes,
+    ))
+}
+
+/// A population table (`--residents-table`): a CSV read as any table.
+fn population_table(path: &Path) -> Result<spread::PopulationTable, LoadError> {
+    let source = Source::from_path(path);
+    let bytes = Input::Path(path).bytes()?;
+    let decoded = text::decode(&bytes);
+    let table = csv_points::read_table(&source, &decoded.text)?;
+    spread::PopulationTable::from_rows(path, &table.columns, &table.rows)
+}
+
+fn not_for_buildings(format: Format, source: &Source) -> LoadError {
+    LoadError::Unreadable {
+        what: "building footprint file",
+        message: format!(
+            "{} cannot hold footprints; use GeoJSON, a Shapefile or KML of building polygons",
+            format.label()
+        ),
+        path: source.path.clone(),
+    }
+}
+
+/// Sizes of the polygons of a residents file (tables hold none).
+pub(crate) fn polygon_sizes(
+    source: &Source,
+    input: Input,
+    format: Format,
+    options: &ImportOptions,
+) -> Result<spread::PolygonSizes, LoadError> {
+    match format {
+        Format::GeoJson | Format::Shapefile | Format::Kml => {
+            let shapes = via_features(
+                source,
+                input,
+                format,
+                options,
+                geojson_layers::polygon_shapes,
+            )?;
+            Ok(spread::PolygonSizes::of(&shapes.items))
+        }
+        _ => Ok(spread::PolygonSizes::default()),
     }
 }
 
@@ -346,6 +510,7 @@ fn feature_preview(
         encoding: f.encoding.map(|e| e.name().to_string()),
         guessed: ColumnChoice::default(),
         sheets: Vec::new(),
+        cad: None,
         warnings: f
             .notes
             .iter()
@@ -424,12 +589,82 @@ fn feature_preview(
     preview
 }
 
-/// What an import dialog shows before the user commits (see [`Preview`]).
-pub(crate) fn preview(path: &Path, options: &ImportOptions) -> Result<Preview, LoadError> {
+/// What an import dialog shows before the user commits (see [`Preview`]);
+/// `layer` matters for DXF drawings, which hold every kind.
+pub(crate) fn preview(
+    path: &Path,
+    layer: LayerKind,
+    options: &ImportOptions,
+) -> Result<Preview, LoadError> {
     let format = Format::from_path(path)?;
     let source = Source::from_path(path);
     let input = Input::Path(path);
     match format {
+        Format::Dxf => {
+            let bytes = input.bytes()?;
+            let drawing = dxf_layers::read(&source, &bytes)?;
+            let (proposed, why_not) = match dxf_layers::guess_crs(&drawing) {
+                dxf_layers::Guess::Zone(code, _) => (Some(super::Crs::Epsg(code)), None),
+                dxf_layers::Guess::LonLat => (Some(super::Crs::Wgs84), None),
+                dxf_layers::Guess::Unknown(why) => (None, Some(why)),
+            };
+            let gk_without_zone = why_not
+                .as_deref()
+                .is_some_and(|w| w.contains("no zone number"));
+            let cad = super::CadSummary {
+                layers: drawing.layer_counts(),
+                extent: drawing.extent(),
+                proposed,
+                why_not,
+                gk_without_zone,
+            };
+            let empty = |warnings: Vec<crate::model::LoadWarning>, crs: String| Preview {
+                format,
+                columns: Vec::new(),
+                first_rows: Vec::new(),
+                bbox: None,
+                feature_count: 0,
+                crs,
+                encoding: None,
+                guessed: ColumnChoice::default(),
+                sheets: Vec::new(),
+                warnings,
+                cad: Some(cad.clone()),
+            };
+            // The layer's features; when they cannot be had (no system
+            // yet, nothing on the chosen layers) the drawing is still shown.
+            let features =
+                dxf_decoded(&source, input, layer, options).and_then(|(decoded, notes)| {
+                    let f = geojson_features(&source, &decoded, options)?;
+                    Ok((notes, feature_preview(&source, format, &f, options)))
+                });
+            Ok(match features {
+                Ok((notes, mut p)) => {
+                    let notes = notes.into_iter().map(|n| source.warning(None, None, n));
+                    p.warnings.splice(0..0, notes);
+                    p.cad = Some(cad);
+                    p
+                }
+                Err(e @ LoadError::Crs { .. }) => {
+                    let message = match e {
+                        LoadError::Crs { message, .. } => message,
+                        _ => String::new(),
+                    };
+                    empty(
+                        vec![source.warning(
+                            None,
+                            None,
+                            format!("coordinate system not usable ({message})"),
+                        )],
+                        "unknown (CAD drawings carry no coordinate system)".to_string(),
+                    )
+                }
+                Err(e) => empty(
+                    vec![source.warning(None, None, e.to_string())],
+                    String::new(),
+                ),
+            })
+        }
         Format::GeoJson => {
             let bytes = input.bytes()?;
             let decoded = text::decode_with(&bytes, options.encoding);
@@ -477,6 +712,7 @@ pub(crate) fn preview(path: &Path, options: &ImportOptions) -> Result<Preview, L
                 guessed: t.guessed,
                 sheets,
                 warnings: t.warnings,
+                cad: None,
             })
         }
         Format::OsmPbf => {
@@ -491,6 +727,7 @@ pub(crate) fn preview(path: &Path, options: &ImportOptions) -> Result<Preview, L
                 encoding: Some("UTF-8".to_string()),
                 guessed: ColumnChoice::default(),
                 sheets: Vec::new(),
+                cad: None,
                 warnings: vec![source.warning(
                     None,
                     None,

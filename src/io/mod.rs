@@ -28,7 +28,11 @@ mod convert;
 mod coords;
 mod crs;
 mod csv_points;
+mod datum;
 mod dbf;
+mod dxf;
+mod dxf_layers;
+mod dxf_write;
 mod excel;
 mod fields;
 mod geojson_layers;
@@ -40,31 +44,51 @@ mod mapping;
 mod options;
 mod osm_pbf;
 mod prj;
+mod proj_systems;
 mod project;
 mod records;
 mod reproject;
 mod shapefile;
+mod spread;
 mod table;
 mod text;
 mod town_areas;
 
-pub use atomic::{write_atomic, write_atomic_with};
+pub use atomic::{StagedFolder, write_atomic, write_atomic_with};
 pub use categories::CategoryMatcher;
+pub use convert::convert_with;
 pub use convert::{ConvertError, ConvertSummary, convert, guess_layer};
 pub use coords::{
     bd09_to_gcj02, bd09_to_wgs84, gcj02_to_bd09, gcj02_to_wgs84, outside_china, wgs84_to_bd09,
     wgs84_to_gcj02,
 };
 pub use crs::{CoordinateSystem, Crs};
+pub use datum::{DatumShift, OldDatum};
 pub use dbf::write_dbf;
+pub use dxf_layers::guess_road_class;
+pub use dxf_write::{CadDrawing, cad_colour, cad_name};
+pub use fields::{MAX_CAPACITY, MAX_NAME_CHARS, MAX_POPULATION, cut_label};
 pub use group_shares::{
     TownshipShares, apply_group_shares, check_share_townships, load_group_shares,
     parse_group_shares,
 };
-pub use options::{ColumnChoice, ImportOptions, PREVIEW_ROWS, Preview, parse_encoding};
+pub use options::{
+    CadChoice, CadSummary, ColumnChoice, ImportOptions, PREVIEW_ROWS, PopulationSpread, Preview,
+    parse_encoding,
+};
 pub use project::{ProjectError, load_project, recovery_path, save_project};
 pub use reproject::geojson_looks_projected;
-pub use town_areas::{load_town_areas, parse_town_areas};
+pub use spread::{PROPOSE_SPREAD_ABOVE_HA, PolygonSizes, Spread};
+pub use town_areas::{load_town_areas, load_town_areas_with, parse_town_areas};
+
+/// The coordinate system a `.prj` WKT describes, with the user's
+/// transformation for Beijing 1954 / Xian 1980 (see [`DatumShift`]).
+pub fn coordinate_system_from_wkt(
+    wkt: &str,
+    shift: Option<&DatumShift>,
+) -> Result<CoordinateSystem, String> {
+    prj::parse_with(wkt, shift)
+}
 
 use crate::model::{Facility, Layers, LoadWarning, Profile, Resident, Road, Township};
 use import::Input;
@@ -87,6 +111,8 @@ pub enum Format {
     Excel,
     /// Google Earth KML (`.kml`) or a zipped one (`.kmz`).
     Kml,
+    /// An AutoCAD drawing (`.dxf`, ASCII or binary; DWG exported to DXF).
+    Dxf,
 }
 
 impl Format {
@@ -99,6 +125,7 @@ impl Format {
             "pbf" => Some(Format::OsmPbf),
             "xlsx" | "xlsm" | "xls" | "xlsb" | "ods" => Some(Format::Excel),
             "kml" | "kmz" => Some(Format::Kml),
+            "dxf" => Some(Format::Dxf),
             _ => None,
         }
     }
@@ -112,6 +139,7 @@ impl Format {
             Format::OsmPbf => "OSM PBF",
             Format::Excel => "Excel",
             Format::Kml => "KML",
+            Format::Dxf => "DXF",
         }
     }
 
@@ -210,7 +238,7 @@ pub enum LoadError {
 
     /// The extension is none of the supported formats.
     #[error(
-        "unsupported file type ({}): use GeoJSON (.geojson, .json), CSV (.csv), Excel (.xlsx, .xls), Shapefile (.shp), KML (.kml, .kmz) or OSM PBF (.osm.pbf): {}",
+        "unsupported file type ({}): use GeoJSON (.geojson, .json), CSV (.csv), Excel (.xlsx, .xls), Shapefile (.shp), KML (.kml, .kmz), DXF (.dxf; save a DWG as DXF in CAD) or OSM PBF (.osm.pbf): {}",
         describe_extension(.extension),
         .path.display()
     )]
@@ -300,6 +328,16 @@ pub enum LoadError {
     /// A profile that does not parse or does not validate.
     #[error("not a usable profile ({message}): {}", .path.display())]
     Profile { message: String, path: PathBuf },
+    /// No facility of the file has a category of the profile.
+    #[error(
+        "the profile lists no category that any facility has: the profile has {profile}; the facilities file has {found}; choose the profile that goes with these facilities, or map their categories in the import dialog: {}",
+        .path.display()
+    )]
+    NoCommonCategory {
+        profile: String,
+        found: String,
+        path: PathBuf,
+    },
 }
 
 impl LoadError {
@@ -319,7 +357,8 @@ impl LoadError {
             | LoadError::CsvMissingColumn { path, .. }
             | LoadError::Csv { path, .. }
             | LoadError::NothingUsable { path, .. }
-            | LoadError::Profile { path, .. } => path,
+            | LoadError::Profile { path, .. }
+            | LoadError::NoCommonCategory { path, .. } => path,
         }
     }
 }
@@ -484,10 +523,34 @@ fn roads_from(source: &Source, bytes: &[u8], format: Format) -> Result<Loaded<Ro
 }
 
 fn profile_from(source: &Source, bytes: &[u8]) -> Result<Profile, LoadError> {
-    Profile::from_json(&text::decode(bytes).text).map_err(|message| LoadError::Profile {
+    let text = text::decode(bytes).text;
+    let fail = |message: String| LoadError::Profile {
         message,
         path: source.path.clone(),
-    })
+    };
+    // Say what is wrong in a planner's terms before serde's type names.
+    match serde_json::from_str::<serde_json::Value>(&text) {
+        Ok(serde_json::Value::Object(_)) => {}
+        Ok(other) => {
+            let found = match other {
+                serde_json::Value::Array(_) => "a list",
+                serde_json::Value::String(_) => "a text",
+                serde_json::Value::Number(_) => "a number",
+                serde_json::Value::Bool(_) => "true or false",
+                _ => "null",
+            };
+            return Err(fail(format!(
+                "the profile file must be an object with \"tiers\" (a list of tiers, each with \"id\", \"minutes\", \"mode\" and \"categories\") and optionally \"categories\", \"modes\" and \"groups\"; this file holds {found}"
+            )));
+        }
+        Err(e) => return Err(fail(format!("not valid JSON: {e}"))),
+    }
+    if let Err(e) = serde_json::from_str::<Profile>(&text)
+        && let Some(twice) = geojson_layers::duplicate_key(&e)
+    {
+        return Err(fail(twice));
+    }
+    Profile::from_json(&text).map_err(fail)
 }
 
 /// Township boundaries (GeoJSON Polygon/MultiPolygon with a unique `name`).
@@ -532,6 +595,35 @@ pub fn load_residents_with(
     import::residents(&Source::from_path(path), Input::Path(path), format, options)
 }
 
+/// Sizes of the polygons in a residents file read with `options` (none for
+/// tables): the import dialog proposes spreading when
+/// [`PolygonSizes::proposes_spreading`].
+pub fn residents_polygon_sizes(
+    path: &Path,
+    options: &ImportOptions,
+) -> Result<PolygonSizes, LoadError> {
+    let format = Format::from_path(path)?;
+    import::polygon_sizes(&Source::from_path(path), Input::Path(path), format, options)
+}
+
+/// Lon/lat bounds `[min_lon, min_lat, max_lon, max_lat]` of the townships'
+/// outer rings: the frame of the study's 100 m grid, which spreading
+/// residents over the grid uses ([`PopulationSpread::frame`]).
+pub fn townships_frame(townships: &[Township]) -> Option<[f64; 4]> {
+    townships
+        .iter()
+        .flat_map(|t| t.boundary.0.iter().flat_map(|p| p.exterior().coords()))
+        .map(|c| [c.x, c.y, c.x, c.y])
+        .reduce(|a, b| {
+            [
+                a[0].min(b[0]),
+                a[1].min(b[1]),
+                a[2].max(b[2]),
+                a[3].max(b[3]),
+            ]
+        })
+}
+
 /// Roads from GeoJSON, a Shapefile or an OSM extract, read with `options`.
 pub fn load_roads_with(path: &Path, options: &ImportOptions) -> Result<Loaded<Road>, LoadError> {
     let format = Format::from_path(path)?;
@@ -542,7 +634,17 @@ pub fn load_roads_with(path: &Path, options: &ImportOptions) -> Result<Loaded<Ro
 /// first rows, WGS84 extent, feature count, coordinate system and the
 /// columns that would be used (see [`Preview`]).
 pub fn preview(path: &Path, options: &ImportOptions) -> Result<Preview, LoadError> {
-    import::preview(path, options)
+    import::preview(path, LayerKind::Facilities, options)
+}
+
+/// [`preview`] of the file read as `layer`: a DXF drawing holds every
+/// kind, so its preview depends on the layer.
+pub fn preview_layer(
+    path: &Path,
+    layer: LayerKind,
+    options: &ImportOptions,
+) -> Result<Preview, LoadError> {
+    import::preview(path, layer, options)
 }
 
 /// Facilities whose `category` is one of `known_categories` (an empty list
@@ -730,9 +832,14 @@ pub fn load_layers_all_with(
         &mut errors,
     );
     // `Some(None)`: the optional layer was not given.
+    // Residents spread over the grid use the townships' frame.
+    let mut residents_options = options.residents.clone();
+    if let Some(t) = &townships {
+        residents_options.spread.frame = townships_frame(t);
+    }
     let residents = match &paths.residents {
         Some(p) => take(
-            load_residents_with(p, &options.residents),
+            load_residents_with(p, &residents_options),
             &mut warnings,
             &mut errors,
         )

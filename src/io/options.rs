@@ -5,9 +5,13 @@
 
 use super::Format;
 use super::crs::Crs;
+use super::datum::DatumShift;
+use super::spread::Spread;
 use crate::model::{CategoryMapping, LoadWarning};
 use encoding_rs::Encoding;
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::path::PathBuf;
 
 /// Options for importing one file; the default reads it as the file itself
 /// says (`.prj`, BOM/GBK detection, columns guessed from their headers).
@@ -16,6 +20,10 @@ pub struct ImportOptions {
     /// The coordinate system of the file's coordinates.
     #[serde(default)]
     pub crs: Crs,
+    /// The transformation to WGS84 when the file is in Beijing 1954 or
+    /// Xian 1980 (`--towgs84`); ignored for other systems.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub towgs84: Option<DatumShift>,
     /// The text encoding of a CSV or of a Shapefile's `.dbf`; `None`: a
     /// byte order mark or `.cpg` decides, else UTF-8 when the bytes are
     /// valid UTF-8, else GBK/GB18030.
@@ -30,6 +38,61 @@ pub struct ImportOptions {
     /// The user's decisions for category values the profile does not map.
     #[serde(default, skip_serializing_if = "CategoryMapping::is_empty")]
     pub mapping: CategoryMapping,
+    /// Residents only: how polygons become demand points (centroid, the
+    /// 100 m grid or buildings) and the population table joined by name.
+    #[serde(default, skip_serializing_if = "PopulationSpread::is_default")]
+    pub spread: PopulationSpread,
+    /// Which CAD layers of a DXF drawing hold this layer, and how they map.
+    #[serde(default, skip_serializing_if = "CadChoice::is_empty")]
+    pub cad: CadChoice,
+}
+
+/// How residents polygons become demand points (see [`Spread`]), and an
+/// optional table (`name,population[,pop_<group>…]`) that gives polygons
+/// their population by name first.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct PopulationSpread {
+    #[serde(default)]
+    pub rule: Spread,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub table: Option<PathBuf>,
+    /// Lon/lat bounds of the study (the townships' extent): the grid's
+    /// projection is centred on them, as the grid demand's is; `None`: the
+    /// residents polygons' own extent. Set by the loader, not stored.
+    #[serde(skip)]
+    pub frame: Option<[f64; 4]>,
+}
+
+impl PopulationSpread {
+    /// Centroids and no table: the file is read as it is.
+    pub fn is_default(&self) -> bool {
+        self.rule.is_centroid() && self.table.is_none()
+    }
+}
+
+/// The user's choices for a DXF drawing (see `io::dxf_layers`).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CadChoice {
+    /// The CAD layers to read; empty: the usual ones (for roads, the layers
+    /// named like roads, else all; for others, all).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub layers: Vec<String>,
+    /// The CAD layer whose TEXT/MTEXT/attributes name the polygons; `None`:
+    /// any text inside.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name_layer: Option<String>,
+    /// CAD layer → road class (OSM `highway`: primary, secondary,
+    /// residential …); layers not listed are guessed from their names
+    /// (主干路 → primary, 次干路 → secondary, 支路 → residential …).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub road_classes: BTreeMap<String, String>,
+}
+
+impl CadChoice {
+    /// Whether nothing was chosen.
+    pub fn is_empty(&self) -> bool {
+        *self == CadChoice::default()
+    }
 }
 
 /// Column (CSV/Excel) or attribute (GeoJSON/Shapefile) names chosen by the
@@ -86,6 +149,24 @@ pub struct Preview {
     pub sheets: Vec<String>,
     /// What was noticed: encoding, coordinate system, unreadable rows …
     pub warnings: Vec<LoadWarning>,
+    /// For a DXF drawing: its CAD layers, extent and proposed system.
+    pub cad: Option<CadSummary>,
+}
+
+/// What a DXF drawing holds, for the import dialog's choices.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CadSummary {
+    /// CAD layer → [closed outlines, lines, points, texts].
+    pub layers: BTreeMap<String, [usize; 4]>,
+    /// `[min_x, min_y, max_x, max_y]` in drawing units.
+    pub extent: Option<[f64; 4]>,
+    /// The system the numbers suggest (an easting with a zone number).
+    pub proposed: Option<Crs>,
+    /// Why no system could be proposed, when none was.
+    pub why_not: Option<String>,
+    /// The numbers look like Gauss–Krüger metres without the zone number:
+    /// the central meridian must come from elsewhere (the data loaded).
+    pub gk_without_zone: bool,
 }
 
 /// How many rows a [`Preview`] holds.

@@ -4,11 +4,15 @@
 //! PARAMETER[…]…]`); newer tools may write WKT2 (`PROJCRS[…, BASEGEOGCRS[…],
 //! CONVERSION[…, METHOD[…], PARAMETER[…]]]`). Both are parsed into a small
 //! tree; an EPSG code in the WKT decides when LifeCircle knows it, otherwise
-//! the projection method and its parameters do. Anything else is refused
-//! with a message that names the WKT's PROJECTION and GEOGCS, so the user can
-//! look the system up and pass it explicitly.
+//! the projection method and its parameters do: transverse Mercator and
+//! Mercator on WGS84/CGCS2000 with our own code, Albers, Lambert conformal
+//! conic and the Beijing 1954 / Xian 1980 datums (with the user's
+//! transformation) as a proj definition for the projection library. Anything
+//! else is refused with a message that names the WKT's PROJECTION and
+//! GEOGCS, so the user can look the system up and pass it explicitly.
 
-use super::crs::{CoordinateSystem, old_datum_message};
+use super::crs::{CoordinateSystem, old_datum_of_epsg};
+use super::datum::{DatumShift, OldDatum};
 
 /// One WKT value.
 #[derive(Clone, Debug, PartialEq)]
@@ -221,7 +225,17 @@ impl Described {
 }
 
 /// Parses `.prj` text (see module docs).
+#[cfg(test)]
 pub(crate) fn parse(text: &str) -> Result<CoordinateSystem, String> {
+    parse_with(text, None)
+}
+
+/// Parses `.prj` text with the user's transformation for Beijing 1954 /
+/// Xian 1980.
+pub(crate) fn parse_with(
+    text: &str,
+    shift: Option<&DatumShift>,
+) -> Result<CoordinateSystem, String> {
     let root = parse_tree(text).map_err(|why| format!("the .prj is not readable WKT ({why})"))?;
     let projected = matches!(root.keyword.as_str(), "PROJCS" | "PROJCRS" | "PROJECTEDCRS");
     let geographic = matches!(
@@ -256,26 +270,68 @@ pub(crate) fn parse(text: &str) -> Result<CoordinateSystem, String> {
         geogcs: base.and_then(Node::name).unwrap_or("none").to_string(),
         projection,
     };
-    let caveat = datum_check(base, &described)?;
-    if let Some(code) = root.epsg()
-        && let Ok(mut known) = CoordinateSystem::from_epsg(code)
-    {
-        known.caveat = caveat;
-        return Ok(known);
+    let datum = datum_check(base, &described)?;
+    if let Some(code) = root.epsg() {
+        match (&datum, old_datum_of_epsg(code)) {
+            (Datum::Old(_), Some(_)) | (Datum::Compatible(_), None) => {
+                if let Ok(mut known) = CoordinateSystem::from_epsg_with(code, shift) {
+                    if let Datum::Compatible(caveat) = &datum {
+                        known.caveat = caveat.clone();
+                    }
+                    return Ok(known);
+                }
+            }
+            _ => {}
+        }
     }
-    let mut cs = if projected {
-        projected_system(&root, name, &described)?
-    } else {
-        geographic_system(&root, name, &described)?
-    };
-    cs.caveat = caveat;
-    Ok(cs)
+    match datum {
+        Datum::Compatible(caveat) => {
+            let mut cs = if projected {
+                projected_system(&root, name, &described)?
+            } else {
+                geographic_system(&root, name, &described)?
+            };
+            cs.caveat = caveat;
+            Ok(cs)
+        }
+        Datum::Old(old) => {
+            let what = format!("the .prj ({})", described.text());
+            let Some(shift) = shift else {
+                return Err(old.needs_parameters(&what));
+            };
+            let spheroid = base.and_then(|b| b.find(&["SPHEROID", "ELLIPSOID"]));
+            let ellipsoid = match (
+                spheroid.and_then(|s| s.number(0)),
+                spheroid.and_then(|s| s.number(1)),
+            ) {
+                (Some(a), Some(rf)) if a > 6.0e6 && a < 7.0e6 && rf > 250.0 && rf < 350.0 => {
+                    format!("+a={a} +rf={rf}")
+                }
+                _ => old.ellipsoid().to_string(),
+            };
+            let definition = if projected {
+                proj_definition(&root, &described, &ellipsoid)?
+            } else {
+                geographic_system(&root, name.clone(), &described)?;
+                format!("+proj=longlat {ellipsoid} +no_defs")
+            };
+            CoordinateSystem::old_datum(&name, &definition, old, Some(shift))
+        }
+    }
 }
 
-/// Accepts WGS84-compatible datums; refuses Beijing 1954 / Xian 1980 and
-/// unknown ellipsoids. An unknown datum on the WGS84/GRS80 ellipsoid is
-/// accepted with a caveat.
-fn datum_check(base: Option<&Node>, described: &Described) -> Result<Option<String>, String> {
+/// What the datum check found.
+enum Datum {
+    /// WGS84, CGCS2000 or a datum on their ellipsoid (with a caveat).
+    Compatible(Option<String>),
+    /// Beijing 1954 or Xian 1980.
+    Old(OldDatum),
+}
+
+/// Accepts WGS84-compatible datums; recognises Beijing 1954 / Xian 1980;
+/// refuses unknown ellipsoids. An unknown datum on the WGS84/GRS80
+/// ellipsoid is accepted with a caveat.
+fn datum_check(base: Option<&Node>, described: &Described) -> Result<Datum, String> {
     let Some(base) = base else {
         return Err(format!(
             "the .prj names no geographic coordinate system ({})",
@@ -297,16 +353,10 @@ fn datum_check(base: Option<&Node>, described: &Described) -> Result<Option<Stri
     let a = spheroid.and_then(|s| s.number(0));
     let inv_f = spheroid.and_then(|s| s.number(1));
     if names.contains("beijing") || names.contains("krass") {
-        return Err(old_datum_message(
-            &format!("the .prj ({})", described.text()),
-            "Beijing 1954",
-        ));
+        return Ok(Datum::Old(OldDatum::Beijing1954));
     }
     if names.contains("xian") || a == Some(6_378_140.0) {
-        return Err(old_datum_message(
-            &format!("the .prj ({})", described.text()),
-            "Xian 1980",
-        ));
+        return Ok(Datum::Old(OldDatum::Xian1980));
     }
     let known = [
         "wgs84",
@@ -320,17 +370,17 @@ fn datum_check(base: Option<&Node>, described: &Described) -> Result<Option<Stri
         "itrf",
     ];
     if known.iter().any(|k| names.contains(k)) {
-        return Ok(None);
+        return Ok(Datum::Compatible(None));
     }
     let wgs_like = a == Some(6_378_137.0)
         && inv_f.is_some_and(|f| {
             (f - 298.257_223_563).abs() < 1e-5 || (f - 298.257_222_101).abs() < 1e-5
         });
     if wgs_like {
-        return Ok(Some(format!(
+        return Ok(Datum::Compatible(Some(format!(
             "the datum of {} is not WGS84 or CGCS2000 but uses the same ellipsoid; it is taken as WGS84, which may be off by a metre or two",
             described.geogcs
-        )));
+        ))));
     }
     Err(format!(
         "the .prj uses a datum LifeCircle cannot convert to WGS84 ({}); reproject the file to WGS84 or CGCS2000 in your GIS, or give its coordinate system explicitly",
@@ -378,11 +428,23 @@ impl Parameters<'_> {
     }
 }
 
-fn projected_system(
-    root: &Node,
-    name: String,
-    described: &Described,
-) -> Result<CoordinateSystem, String> {
+/// A projection method and its parameters, lengths in metres.
+struct Projection {
+    /// The squashed method name, e.g. "gausskruger", "albers".
+    method: String,
+    unit: f64,
+    cm: f64,
+    lat0: f64,
+    scale: f64,
+    fe: f64,
+    fn_: f64,
+    lat1: Option<f64>,
+    lat2: Option<f64>,
+    /// Web/Pseudo-Mercator.
+    pseudo: bool,
+}
+
+fn projection_of(root: &Node, name: &str, described: &Described) -> Result<Projection, String> {
     let method = squash(described.projection.as_deref().unwrap_or_default());
     let params = Parameters {
         nodes: root
@@ -408,6 +470,7 @@ fn projected_system(
             "longitudeofnaturalorigin",
             "longitudeoforigin",
             "longitudeofcenter",
+            "longitudeoffalseorigin",
         ])
         .unwrap_or(0.0);
     let lat0 = params
@@ -415,6 +478,7 @@ fn projected_system(
             "latitudeoforigin",
             "latitudeofnaturalorigin",
             "latitudeofcenter",
+            "latitudeoffalseorigin",
         ])
         .unwrap_or(0.0);
     let scale = params
@@ -428,7 +492,15 @@ fn projected_system(
         .get(&["falsenorthing", "northingatfalseorigin"])
         .unwrap_or(0.0)
         * unit;
-    if !(scale.is_finite() && scale > 0.0 && cm.is_finite() && lat0.is_finite()) {
+    let lat1 = params.get(&["standardparallel1", "latitudeof1ststandardparallel"]);
+    let lat2 = params.get(&["standardparallel2", "latitudeof2ndstandardparallel"]);
+    let usable = [scale, cm, lat0, fe, fn_]
+        .into_iter()
+        .chain(lat1)
+        .chain(lat2)
+        .all(f64::is_finite)
+        && scale > 0.0;
+    if !usable {
         return Err(format!(
             "the projection parameters are not usable ({})",
             described.text()
@@ -436,47 +508,136 @@ fn projected_system(
     }
     let pseudo = method.contains("pseudo")
         || method.contains("auxiliarysphere")
-        || squash(&name).contains("webmercator")
-        || squash(&name).contains("pseudomercator")
+        || squash(name).contains("webmercator")
+        || squash(name).contains("pseudomercator")
         || root
             .child(&["EXTENSION"])
             .and_then(|e| e.values.get(1))
             .is_some_and(|v| matches!(v, Value::Text(t) if t.contains("+b=6378137")));
-    match method.as_str() {
-        "transversemercator"
-        | "gausskruger"
-        | "gausskrueger"
-        | "transversemercatorsouthorientated" => {
-            if method.contains("south") {
-                return Err(format!(
-                    "south-orientated transverse Mercator is not supported ({})",
-                    described.text()
-                ));
-            }
-            Ok(CoordinateSystem::transverse_mercator(
-                name, cm, lat0, scale, fe, fn_, unit,
-            ))
-        }
-        m if m.starts_with("mercator") || m.contains("pseudomercator") => {
-            let scale = match params.get(&["standardparallel1", "latitudeof1ststandardparallel"]) {
-                Some(sp) if !pseudo && sp != 0.0 => {
-                    let e2 = (1.0 / 298.257_223_563) * (2.0 - 1.0 / 298.257_223_563);
-                    let phi = sp.to_radians();
-                    phi.cos() / (1.0 - e2 * phi.sin() * phi.sin()).sqrt()
-                }
-                _ => scale,
-            };
-            Ok(CoordinateSystem::mercator(
-                name, cm, scale, fe, fn_, pseudo, unit,
-            ))
-        }
-        _ => Err(format!(
-            "unknown coordinate system in the .prj ({}); LifeCircle converts longitude/latitude, \
-             transverse Mercator (Gauss-Kruger, UTM) and Mercator; give the file's EPSG code \
-             explicitly or reproject it to WGS84",
+    if method.contains("south") {
+        return Err(format!(
+            "south-orientated transverse Mercator is not supported ({})",
             described.text()
-        )),
+        ));
     }
+    Ok(Projection {
+        method,
+        unit,
+        cm,
+        lat0,
+        scale,
+        fe,
+        fn_,
+        lat1,
+        lat2,
+        pseudo,
+    })
+}
+
+fn is_transverse_mercator(method: &str) -> bool {
+    matches!(
+        method,
+        "transversemercator" | "gausskruger" | "gausskrueger"
+    )
+}
+
+fn is_albers(method: &str) -> bool {
+    method.starts_with("albers")
+}
+
+fn is_lambert_conic(method: &str) -> bool {
+    method.starts_with("lambertconformalconic")
+}
+
+fn unknown_projection(described: &Described) -> String {
+    format!(
+        "unknown coordinate system in the .prj ({}); LifeCircle converts longitude/latitude, \
+         transverse Mercator (Gauss-Kruger, UTM), Mercator, Albers and Lambert conformal conic; \
+         give the file's EPSG code explicitly or reproject it to WGS84",
+        described.text()
+    )
+}
+
+/// A WGS84/CGCS2000 projected system: transverse Mercator and Mercator
+/// with our own code, Albers and Lambert through the projection library.
+fn projected_system(
+    root: &Node,
+    name: String,
+    described: &Described,
+) -> Result<CoordinateSystem, String> {
+    let p = projection_of(root, &name, described)?;
+    let method = p.method.as_str();
+    if is_transverse_mercator(method) {
+        return Ok(CoordinateSystem::transverse_mercator(
+            name, p.cm, p.lat0, p.scale, p.fe, p.fn_, p.unit,
+        ));
+    }
+    if method.starts_with("mercator") || method.contains("pseudomercator") {
+        let scale = match p.lat1 {
+            Some(sp) if !p.pseudo && sp != 0.0 => {
+                let e2 = (1.0 / 298.257_223_563) * (2.0 - 1.0 / 298.257_223_563);
+                let phi = sp.to_radians();
+                phi.cos() / (1.0 - e2 * phi.sin() * phi.sin()).sqrt()
+            }
+            _ => p.scale,
+        };
+        return Ok(CoordinateSystem::mercator(
+            name, p.cm, scale, p.fe, p.fn_, p.pseudo, p.unit,
+        ));
+    }
+    if is_albers(method) || is_lambert_conic(method) {
+        let definition = proj_definition(root, described, "+ellps=WGS84")?;
+        return CoordinateSystem::from_proj_definition(name, &definition);
+    }
+    Err(unknown_projection(described))
+}
+
+/// The proj definition of a projected WKT on the given ellipsoid (for the
+/// projection library): transverse Mercator, Mercator, Albers, Lambert.
+fn proj_definition(root: &Node, described: &Described, ellipsoid: &str) -> Result<String, String> {
+    let name = root.name().unwrap_or_default();
+    let p = projection_of(root, name, described)?;
+    let method = p.method.as_str();
+    let common = format!(
+        "+x_0={} +y_0={} {ellipsoid} +to_meter={} +no_defs",
+        p.fe, p.fn_, p.unit
+    );
+    let (cm, lat0, k) = (p.cm, p.lat0, p.scale);
+    if is_transverse_mercator(method) {
+        return Ok(format!(
+            "+proj=tmerc +lat_0={lat0} +lon_0={cm} +k={k} {common}"
+        ));
+    }
+    if method.starts_with("mercator") && !p.pseudo {
+        return Ok(match p.lat1 {
+            Some(ts) => format!("+proj=merc +lon_0={cm} +lat_ts={ts} {common}"),
+            None => format!("+proj=merc +lon_0={cm} +k={k} {common}"),
+        });
+    }
+    if is_albers(method) {
+        let (Some(lat1), Some(lat2)) = (p.lat1, p.lat2) else {
+            return Err(format!(
+                "the Albers projection in the .prj lacks its standard parallels ({})",
+                described.text()
+            ));
+        };
+        return Ok(format!(
+            "+proj=aea +lat_0={lat0} +lon_0={cm} +lat_1={lat1} +lat_2={lat2} {common}"
+        ));
+    }
+    if is_lambert_conic(method) {
+        // 2SP with both parallels; 1SP: the tangent at the origin, scaled.
+        return Ok(match (p.lat1, p.lat2) {
+            (Some(lat1), Some(lat2)) => {
+                format!("+proj=lcc +lat_0={lat0} +lon_0={cm} +lat_1={lat1} +lat_2={lat2} {common}")
+            }
+            (Some(lat1), None) if !method.contains("1sp") => {
+                format!("+proj=lcc +lat_0={lat0} +lon_0={cm} +lat_1={lat1} +k_0={k} {common}")
+            }
+            _ => format!("+proj=lcc +lat_0={lat0} +lon_0={cm} +lat_1={lat0} +k_0={k} {common}"),
+        });
+    }
+    Err(unknown_projection(described))
 }
 
 #[cfg(test)]
@@ -542,14 +703,20 @@ mod tests {
 
     #[test]
     fn unknown_and_old_systems_are_refused_by_name() {
-        let albers = UTM50_ESRI.replace("Transverse_Mercator", "Albers");
-        let err = parse(&albers).unwrap_err();
+        let polyconic = UTM50_ESRI.replace("Transverse_Mercator", "Polyconic");
+        let err = parse(&polyconic).unwrap_err();
         assert!(
-            err.starts_with(r#"unknown coordinate system in the .prj (PROJECTION["Albers"], GEOGCS["GCS_WGS_1984"])"#),
+            err.starts_with(r#"unknown coordinate system in the .prj (PROJECTION["Polyconic"], GEOGCS["GCS_WGS_1984"])"#),
             "{err}"
         );
+        let albers = UTM50_ESRI.replace("Transverse_Mercator", "Albers");
+        let err = parse(&albers).unwrap_err();
+        assert!(err.contains("lacks its standard parallels"), "{err}");
         let err = parse(XIAN_ESRI).unwrap_err();
-        assert!(err.contains("Xian 1980"), "{err}");
+        assert!(
+            err.contains("Xian 1980") && err.contains("--towgs84"),
+            "{err}"
+        );
         assert!(err.contains(r#"GEOGCS["GCS_Xian_1980"]"#), "{err}");
         let bessel = CGCS_GEO
             .replace("China_2000", "Tokyo")

@@ -73,8 +73,10 @@ pub fn load_project(path: &Path) -> Result<Project, ProjectError> {
         path: path.to_path_buf(),
         message,
     };
+    // A byte-order mark (Windows editors add one) is not part of the JSON.
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
     let value: serde_json::Value =
-        serde_json::from_slice(&bytes).map_err(|e| format_error(format!("not valid JSON: {e}")))?;
+        serde_json::from_slice(bytes).map_err(|e| format_error(format!("not valid JSON: {e}")))?;
     if value.get("format").and_then(|f| f.as_str()) != Some(PROJECT_FORMAT) {
         return Err(format_error(format!("no \"format\": \"{PROJECT_FORMAT}\"")));
     }
@@ -84,6 +86,11 @@ pub fn load_project(path: &Path) -> Result<Project, ProjectError> {
             path: path.to_path_buf(),
             version,
         });
+    }
+    if let Err(e) = serde_json::from_slice::<Project>(bytes)
+        && let Some(twice) = super::geojson_layers::duplicate_key(&e)
+    {
+        return Err(format_error(twice));
     }
     let mut project: Project =
         serde_json::from_value(value).map_err(|e| format_error(e.to_string()))?;
@@ -252,6 +259,20 @@ mod tests {
             load_project(&dir.join("missing.json")),
             Err(ProjectError::Read { .. })
         ));
+    }
+
+    #[test]
+    fn a_byte_order_mark_is_accepted_and_a_key_twice_is_named() {
+        let dir = scratch("bom");
+        let f = dir.join("x.lifecircle.json");
+        let p = Project::new("bom", LayerFiles::default(), profile());
+        let text = serde_json::to_string(&p).unwrap();
+        std::fs::write(&f, format!("\u{feff}{text}")).unwrap();
+        assert_eq!(load_project(&f).unwrap().name, "bom");
+        let twice = text.replacen("{", "{\"layouts\":[],", 1);
+        std::fs::write(&f, twice).unwrap();
+        let err = load_project(&f).unwrap_err().to_string();
+        assert!(err.contains("the key \"layouts\" appears twice"), "{err}");
     }
 
     /// A save killed half-way (here: a save whose temporary file cannot be

@@ -139,6 +139,26 @@ impl<'a> FacilityBuilder<'a> {
     }
 
     pub(crate) fn finish(mut self) -> Result<Loaded<Facility>, LoadError> {
+        let values = self.unknown.values();
+        if self.items.is_empty() && !values.is_empty() && !self.matcher.accepts_any() {
+            // Every facility has a category, none the profile's: the
+            // profile and the file do not belong together.
+            let found: Vec<String> = values
+                .iter()
+                .take(8)
+                .map(|(v, n)| format!("{v:?} ({n})"))
+                .collect();
+            let more = values.len().saturating_sub(8);
+            return Err(LoadError::NoCommonCategory {
+                profile: self.matcher.ids().join(", "),
+                found: if more > 0 {
+                    format!("{} and {more} more", found.join(", "))
+                } else {
+                    found.join(", ")
+                },
+                path: self.source.path.clone(),
+            });
+        }
         let unknown = self.unknown.warnings(self.source, self.matcher);
         self.warnings.extend(unknown);
         self.source

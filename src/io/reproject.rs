@@ -10,6 +10,7 @@
 //! reader's "has no geometry" in the warnings afterwards.
 
 use super::crs::{CoordinateSystem, Crs, Transform};
+use super::datum::DatumShift;
 use super::options::ColumnChoice;
 use super::{LoadError, Loaded, Source};
 use serde_json::{Map, Number, Value};
@@ -55,19 +56,20 @@ fn crs_member_code(crs: &Value) -> Option<u32> {
 fn system_for(
     source: &Source,
     crs: Crs,
+    shift: Option<&DatumShift>,
     root_crs: Option<&Value>,
 ) -> Result<CoordinateSystem, LoadError> {
     let to_error = |message: String| LoadError::Crs {
         message,
         path: source.path.clone(),
     };
-    if let Some(chosen) = CoordinateSystem::from_choice(crs) {
+    if let Some(chosen) = CoordinateSystem::from_choice_with(crs, shift) {
         return chosen.map_err(to_error);
     }
     match root_crs {
         None | Some(Value::Null) => Ok(CoordinateSystem::wgs84()),
         Some(member) => match crs_member_code(member) {
-            Some(code) => CoordinateSystem::from_epsg(code)
+            Some(code) => CoordinateSystem::from_epsg_with(code, shift)
                 .map_err(|e| to_error(format!("the file's \"crs\" member names {e}"))),
             None => Err(to_error(format!(
                 "the file's \"crs\" member ({member}) names no EPSG code; give the coordinate system explicitly"
@@ -164,11 +166,24 @@ pub(crate) fn check_choice(
     Ok(())
 }
 
-/// Prepares a GeoJSON document (see module docs).
+/// Prepares a GeoJSON document without a datum transformation.
+#[cfg(test)]
 pub(crate) fn prepare_geojson<'t>(
     source: &Source,
     text: &'t str,
     crs: Crs,
+    choice: &ColumnChoice,
+) -> Result<Prepared<'t>, LoadError> {
+    prepare_geojson_with(source, text, crs, None, choice)
+}
+
+/// Prepares a GeoJSON document (see module docs); `shift` is the user's
+/// transformation for Beijing 1954 / Xian 1980.
+pub(crate) fn prepare_geojson_with<'t>(
+    source: &Source,
+    text: &'t str,
+    crs: Crs,
+    shift: Option<&DatumShift>,
     choice: &ColumnChoice,
 ) -> Result<Prepared<'t>, LoadError> {
     #[derive(serde::Deserialize)]
@@ -183,7 +198,7 @@ pub(crate) fn prepare_geojson<'t>(
     } else {
         None
     };
-    let system = system_for(source, crs, root_crs.as_ref())?;
+    let system = system_for(source, crs, shift, root_crs.as_ref())?;
     let unchanged = Prepared {
         text: Cow::Borrowed(text),
         notes: Vec::new(),

@@ -106,13 +106,15 @@ fn coordinate_system(
         message,
         path: path.to_path_buf(),
     };
-    if let Some(chosen) = CoordinateSystem::from_choice(options.crs) {
+    if let Some(chosen) = CoordinateSystem::from_choice_with(options.crs, options.towgs84.as_ref())
+    {
         return chosen.map_err(|m| crs_error(m, shp));
     }
     if let Some(prj) = sidecar(shp, "prj") {
         let bytes = read_file(&prj)?;
         let text = super::text::decode(&bytes).text.into_owned();
-        return super::prj::parse(&text).map_err(|m| crs_error(m, &prj));
+        return super::prj::parse_with(&text, options.towgs84.as_ref())
+            .map_err(|m| crs_error(m, &prj));
     }
     let [min_x, min_y, max_x, max_y] = header_bbox;
     let geographic = [min_x, max_x].iter().all(|x| (-180.0..=180.0).contains(x))
@@ -358,6 +360,24 @@ fn first_damaged_record(bytes: &[u8]) -> Option<(usize, usize, String)> {
                         "it declares {parts} parts and {points} points, which need {need} bytes, in {content} bytes"
                     ),
                 ));
+            }
+            // Each part starts at a point index: from 0, never going back,
+            // never past the points (the reader sizes a part by the next
+            // index, so a wild one asks for gigabytes).
+            let mut previous = 0;
+            for k in 0..parts.max(0) as usize {
+                let start = le(body + fixed + k * per_part)?;
+                if start < previous || start > points || (k == 0 && start != 0) {
+                    return Some((
+                        record,
+                        at,
+                        format!(
+                            "part {} starts at point {start}, outside its {points} points",
+                            k + 1
+                        ),
+                    ));
+                }
+                previous = start;
             }
         }
         at = body + content as usize;

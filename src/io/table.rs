@@ -185,7 +185,8 @@ fn layout(
         .map(String::as_str)
         .unwrap_or_default();
     let mut crs_from_header = false;
-    let transform = match CoordinateSystem::from_choice(options.crs) {
+    let transform = match CoordinateSystem::from_choice_with(options.crs, options.towgs84.as_ref())
+    {
         Some(system) => Transform::new(system.map_err(|message| LoadError::Crs {
             message,
             path: source.path.clone(),
@@ -326,7 +327,7 @@ pub(crate) fn facilities(
         };
         builder.add_record(
             *line,
-            fields::text(&Table::cell(row, layout.name)),
+            fields::name(&Table::cell(row, layout.name)),
             record,
             Table::cell(row, layout.capacity),
             layout.location(row),
@@ -359,7 +360,7 @@ pub(crate) fn residents(
     for (line, row) in &table.rows {
         builder.add_resident(
             *line,
-            fields::text(&Table::cell(row, layout.name)),
+            fields::name(&Table::cell(row, layout.name)),
             Table::cell(row, layout.population),
             Table::cell(row, settlement),
             groups

@@ -54,7 +54,7 @@ fn format_follows_the_extension() {
     let err = Format::from_path(Path::new("data/roads.dwg")).unwrap_err();
     assert_eq!(
         err.to_string(),
-        "unsupported file type (\".dwg\"): use GeoJSON (.geojson, .json), CSV (.csv), Excel (.xlsx, .xls), Shapefile (.shp), KML (.kml, .kmz) or OSM PBF (.osm.pbf): data/roads.dwg"
+        "unsupported file type (\".dwg\"): use GeoJSON (.geojson, .json), CSV (.csv), Excel (.xlsx, .xls), Shapefile (.shp), KML (.kml, .kmz), DXF (.dxf; save a DWG as DXF in CAD) or OSM PBF (.osm.pbf): data/roads.dwg"
     );
     let err = Format::from_path(Path::new("towns.dbf")).unwrap_err();
     assert!(
@@ -180,7 +180,7 @@ fn townships_are_validated() {
             "towns.geojson, feature 7 (短): the outer ring has 3 positions; a closed ring needs at least 4; it is skipped",
             "towns.geojson, feature 8 (投影): the outer ring: coordinates (512345.0, 3312345.0) are outside longitude/latitude range: the file looks projected; convert it to WGS84 lon/lat; it is skipped",
             "towns.geojson, feature 9 (无几何): has no geometry; it is skipped",
-            "towns.geojson, feature 10 (交叉): the boundary is not a valid polygon (the outer ring crosses itself); it is kept, but residents near the crossing may be counted in the wrong township",
+            "towns.geojson, feature 10 (交叉): the boundary of township \"交叉\" crosses itself: the outer ring at (125.066667, 30.066667); it is kept, but residents near the crossing may be counted in the wrong township",
         ]
     );
 }
@@ -292,7 +292,7 @@ fn facilities_all_unknown_is_an_error() {
         parse_facilities("f.geojson", &fc(&[&one]), Format::GeoJson, &["clinic"]).unwrap_err();
     assert_eq!(
         err.to_string(),
-        "no usable facilities in the file (1 facility has category \"bank\", which the profile does not know; it is skipped (feature 1)): f.geojson"
+        "the profile lists no category that any facility has: the profile has clinic; the facilities file has \"bank\" (1); choose the profile that goes with these facilities, or map their categories in the import dialog: f.geojson"
     );
     // An empty list of known categories accepts everything.
     let loaded = parse_facilities("f.geojson", &fc(&[&one]), Format::GeoJson, &[]).unwrap();
@@ -831,6 +831,44 @@ fn demo_profile_resolves_chinese_categories() {
     assert_eq!(m.resolve("购物服务;超级市场;超市"), Some("supermarket"));
     assert_eq!(m.resolve("敬老院"), Some("elderly_care_home"));
     assert_eq!(m.resolve("kindergarten"), Some("kindergarten"));
+}
+
+#[test]
+fn profile_and_geojson_shape_mistakes_are_named() {
+    let err = parse_profile("p.json", b"[{\"tiers\":[]}]")
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("the profile file must be an object with \"tiers\"")
+            && err.contains("holds a list"),
+        "{err}"
+    );
+    let err = parse_profile("p.json", b"{\"tiers\":[],\"tiers\":[]}")
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("the key \"tiers\" appears twice"), "{err}");
+    let ok = std::fs::read(crate::io::demo_profile_path()).unwrap();
+    let mut bom = b"\xEF\xBB\xBF".to_vec();
+    bom.extend(&ok);
+    assert!(parse_profile("p.json", &bom).is_ok(), "a BOM is accepted");
+
+    let twice = format!(
+        r#"{{"type":"FeatureCollection","features":[{}],"features":[]}}"#,
+        feature(r#"{"name":"A"}"#, SQUARE)
+    );
+    let err = parse_townships("t.geojson", twice.as_bytes(), Format::GeoJson)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("the key \"features\" appears twice"), "{err}");
+    let inner =
+        r#"{"type":"Feature","properties":{"name":"A"},"properties":{"name":"B"},"geometry":null}"#;
+    let bytes = fc(&[&feature(r#"{"name":"C"}"#, SQUARE), inner]);
+    let loaded = parse_townships("t.geojson", &bytes, Format::GeoJson).unwrap();
+    assert!(
+        messages(&loaded.warnings)[0].contains("feature 2: the key \"properties\" appears twice"),
+        "{:?}",
+        messages(&loaded.warnings)
+    );
 }
 
 /// The capacity column the user picks (METHOD 13), in a table and in

@@ -11,8 +11,41 @@ use std::path::Path;
 /// be a Polygon or MultiPolygon; anything else is an error naming the file
 /// and the feature, so a wrong layer is not silently taken for town areas.
 pub fn load_town_areas(path: &Path) -> Result<Vec<MultiPolygon<f64>>, String> {
+    load_town_areas_with(path, &super::ImportOptions::default())
+}
+
+/// [`load_town_areas`] with import options; a DXF drawing's closed
+/// polylines and hatches (of the chosen CAD layers) are the town areas,
+/// in the coordinate system chosen or guessed from the eastings.
+pub fn load_town_areas_with(
+    path: &Path,
+    options: &super::ImportOptions,
+) -> Result<Vec<MultiPolygon<f64>>, String> {
     let bytes = std::fs::read(path)
         .map_err(|e| format!("could not read the town areas ({e}): {}", path.display()))?;
+    if path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("dxf"))
+    {
+        let source = super::Source::from_path(path);
+        let (text, _) = super::dxf_layers::to_geojson_as(
+            &source,
+            &bytes,
+            super::LayerKind::Townships,
+            super::dxf_layers::Outlines::TownAreas,
+            options,
+        )
+        .map_err(|e| format!("town areas: {e}"))?;
+        let prepared = super::reproject::prepare_geojson_with(
+            &source,
+            &text,
+            options.crs,
+            options.towgs84.as_ref(),
+            &super::ColumnChoice::default(),
+        )
+        .map_err(|e| format!("town areas: {e}"))?;
+        return parse_town_areas(&prepared.text, &path.display().to_string());
+    }
     parse_town_areas(
         &String::from_utf8_lossy(&bytes),
         &path.display().to_string(),

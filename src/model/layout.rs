@@ -64,17 +64,19 @@ impl Edit {
 
     /// Apply to a facility table indexed by id (`None`: deleted). Returns
     /// `false` and changes nothing when the edit does not fit the table.
+    /// An added facility takes the next id or a deleted one's: the table
+    /// grows by one at most, whatever id a file holds.
     pub fn apply_to(&self, table: &mut Vec<Option<Facility>>) -> bool {
         let i = self.facility_id().0 as usize;
         match self {
             Edit::Add { facility, .. } => {
-                if table.len() <= i {
-                    table.resize(i + 1, None);
+                if i == table.len() {
+                    table.push(None);
                 }
-                if table[i].is_some() {
-                    return false;
+                match table.get_mut(i) {
+                    Some(slot @ None) => *slot = Some(facility.clone()),
+                    _ => return false,
                 }
-                table[i] = Some(facility.clone());
             }
             Edit::Delete { .. } => match table.get_mut(i) {
                 Some(slot @ Some(_)) => *slot = None,
@@ -110,7 +112,94 @@ pub struct Layout {
     pub scenario: super::Scenario,
 }
 
+/// What is wrong with one edit of a layout.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EditProblem {
+    /// 1-based position of the edit in its layout.
+    pub number: usize,
+    /// What is wrong, in plain words.
+    pub message: String,
+}
+
 impl Layout {
+    /// This layout without the edits that do not fit `start`, and what is
+    /// wrong with each left out. Edits are checked in order, each against
+    /// the table the valid ones before it made: the facility must exist
+    /// (an added one takes the next id or a deleted one's), a category must
+    /// be `known`, a position must pass `place` (which says what is wrong
+    /// with it, e.g. outside the study area), a capacity must be a finite
+    /// number > 0.
+    pub fn checked(
+        &self,
+        start: &[Facility],
+        known: &dyn Fn(&str) -> bool,
+        place: &dyn Fn(f64, f64) -> Result<(), String>,
+    ) -> (Layout, Vec<EditProblem>) {
+        let mut table: Vec<Option<Facility>> = start.iter().cloned().map(Some).collect();
+        let mut kept = Layout {
+            edits: Vec::with_capacity(self.edits.len()),
+            ..self.clone()
+        };
+        let mut problems = Vec::new();
+        for (n, edit) in self.edits.iter().enumerate() {
+            match Self::problem(edit, &table, known, place) {
+                Some(message) => problems.push(EditProblem {
+                    number: n + 1,
+                    message,
+                }),
+                None => {
+                    edit.apply_to(&mut table);
+                    kept.edits.push(edit.clone());
+                }
+            }
+        }
+        (kept, problems)
+    }
+
+    fn problem(
+        edit: &Edit,
+        table: &[Option<Facility>],
+        known: &dyn Fn(&str) -> bool,
+        place: &dyn Fn(f64, f64) -> Result<(), String>,
+    ) -> Option<String> {
+        let id = edit.facility_id().0;
+        let exists = table.get(id as usize).is_some_and(Option::is_some);
+        let at = |p: &Point<f64>| {
+            place(p.x(), p.y())
+                .err()
+                .map(|e| format!("position ({}, {}): {e}", p.x(), p.y()))
+        };
+        let category =
+            |c: &str| (!known(c)).then(|| format!("category {c:?} is not in the profile"));
+        match edit {
+            Edit::Add { facility, .. } => {
+                if exists {
+                    return Some(format!("adds facility {id}, which exists already"));
+                }
+                if id as usize > table.len() {
+                    return Some(format!(
+                        "adds facility {id}, but the layout has {} facilities: the next id is {}",
+                        table.len(),
+                        table.len()
+                    ));
+                }
+                if let Some(c) = facility.capacity
+                    && !(c.is_finite() && c > 0.0)
+                {
+                    return Some(format!("capacity {c} is not a number > 0"));
+                }
+                category(&facility.category).or_else(|| at(&facility.location))
+            }
+            _ if !exists => Some(format!(
+                "is about facility {id}, which this layout does not have ({} facilities)",
+                table.iter().flatten().count()
+            )),
+            Edit::Move { to, .. } => at(to),
+            Edit::SetCategory { to, .. } => category(to),
+            Edit::Delete { .. } => None,
+        }
+    }
+
     /// The facility table of this layout from its starting facilities.
     pub fn facility_table(&self, start: &[Facility]) -> Vec<Option<Facility>> {
         let mut table: Vec<Option<Facility>> = start.iter().cloned().map(Some).collect();
@@ -187,6 +276,67 @@ mod tests {
             }
             .apply_to(&mut table)
         );
+    }
+
+    #[test]
+    fn an_id_from_a_file_never_sizes_the_table() {
+        let start = vec![shop(0.0)];
+        let mut table: Vec<Option<Facility>> = start.iter().cloned().map(Some).collect();
+        let huge = Edit::Add {
+            id: FacilityId(u32::MAX),
+            facility: shop(1.0),
+        };
+        assert!(!huge.apply_to(&mut table));
+        assert_eq!(table.len(), 1);
+        let layout = Layout {
+            name: "plan B".into(),
+            facilities_file: None,
+            scenario: Default::default(),
+            edits: vec![
+                huge,
+                Edit::Add {
+                    id: FacilityId(1),
+                    facility: shop(0.5),
+                },
+                Edit::Move {
+                    id: FacilityId(0),
+                    from: Point::new(0.0, 0.0),
+                    to: Point::new(1e308, -1e308),
+                },
+                Edit::SetCategory {
+                    id: FacilityId(1),
+                    from: "shop".into(),
+                    to: "casino".into(),
+                },
+                Edit::Delete {
+                    id: FacilityId(7),
+                    facility: shop(7.0),
+                },
+            ],
+        };
+        let known = |c: &str| c == "shop";
+        let place = |x: f64, y: f64| {
+            if x.abs() <= 180.0 && y.abs() <= 90.0 {
+                Ok(())
+            } else {
+                Err("not a longitude/latitude".to_string())
+            }
+        };
+        let (kept, problems) = layout.checked(&start, &known, &place);
+        assert_eq!(kept.edits, vec![layout.edits[1].clone()]);
+        let numbers: Vec<usize> = problems.iter().map(|p| p.number).collect();
+        assert_eq!(numbers, [1, 3, 4, 5]);
+        assert!(problems[0].message.contains("next id is 1"), "{problems:?}");
+        assert!(
+            problems[1].message.contains("not a longitude"),
+            "{problems:?}"
+        );
+        assert!(problems[2].message.contains("\"casino\""), "{problems:?}");
+        assert!(
+            problems[3].message.contains("does not have"),
+            "{problems:?}"
+        );
+        assert_eq!(kept.facility_table(&start).len(), 2);
     }
 
     #[test]

@@ -4,13 +4,15 @@
 //!
 //! Layer: the bottom (with `geodesy`); imports nothing of the crate.
 
+mod costs;
 mod layout;
 mod profile;
 mod project;
 mod scenario;
 mod settlement;
 
-pub use layout::{Edit, FacilityId, Layout};
+pub use costs::{DEFAULT_UNIT_COSTS, FacilityCost};
+pub use layout::{Edit, EditProblem, FacilityId, Layout};
 pub use project::{LayerFiles, PROJECT_FORMAT, PROJECT_VERSION, Project, ViewState};
 pub use scenario::{
     AreaProblem, PopulationChange, ResidentialArea, SAME_POINT_DEG, Scenario, ScenarioError,

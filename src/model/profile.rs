@@ -228,6 +228,14 @@ pub struct CategoryInfo {
     /// standard states; reports and the profile panel mark it so.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub standard_proposed: bool,
+    /// Cost of one new facility in 万元 (10,000 yuan), for the budgeted
+    /// plan; without it a proposed default applies (see `model::costs`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unit_cost: Option<f64>,
+    /// 万元 per unit of capacity (seat, bed, m²), added to `unit_cost` for
+    /// a new facility's `default_capacity`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cost_per_unit: Option<f64>,
 }
 
 /// A demand group (METHOD.md step 11): the part of the population a category
@@ -453,6 +461,7 @@ impl Profile {
         if !(self.detour_factor.is_finite() && self.detour_factor >= 1.0) {
             return Err(ProfileError::BadDetour(self.detour_factor));
         }
+        self.validate_costs()?;
         self.validate_supply()
     }
 

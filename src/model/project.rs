@@ -51,6 +51,12 @@ pub struct Project {
     pub active_layout: Option<usize>,
     #[serde(default)]
     pub view: ViewState,
+    /// How the layer files were read, as the import dialog left it
+    /// (coordinate system, Beijing 1954 / Xian 1980 parameters, CAD layers
+    /// and road classes, columns …): `io::LayerOptions` as JSON, kept as
+    /// such here because the model sits below the loaders.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub import_options: Option<serde_json::Value>,
 }
 
 impl Project {
@@ -65,6 +71,7 @@ impl Project {
             layouts: Vec::new(),
             active_layout: None,
             view: ViewState::default(),
+            import_options: None,
         }
     }
 }

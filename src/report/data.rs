@@ -64,6 +64,8 @@ pub struct ReportData<'a> {
     pub catchments: Option<Vec<FacilityCatchment>>,
     /// Each township's scorecard (对标); empty when not computed.
     pub scorecards: Vec<TownshipScorecard>,
+    /// A phased plan (建设时序) to report, when one was made.
+    pub plan: Option<PlanPart>,
 }
 
 impl<'a> ReportData<'a> {
@@ -83,6 +85,7 @@ impl<'a> ReportData<'a> {
             report,
             catchments: None,
             scorecards: Vec::new(),
+            plan: None,
         }
     }
 
@@ -107,6 +110,26 @@ pub struct MapImage {
     /// The capacity table (index into `Assessment::capacity`) of a supply
     /// map; `None` for a coverage map.
     pub supply: Option<usize>,
+    /// File name under `maps/`.
+    pub file: String,
+    pub png: Vec<u8>,
+}
+
+/// A phased plan (建设时序) with what the report shows of it.
+#[derive(Clone, Debug)]
+pub struct PlanPart {
+    pub plan: crate::analysis::Plan,
+    /// One map per phase and planned tier (empty when not drawn).
+    pub maps: Vec<PhaseMap>,
+}
+
+/// The layout after a phase of a plan, for one tier, as a PNG.
+#[derive(Clone, Debug)]
+pub struct PhaseMap {
+    /// Index into the plan's phases.
+    pub phase: usize,
+    /// Index into the profile's tiers.
+    pub tier: usize,
     /// File name under `maps/`.
     pub file: String,
     pub png: Vec<u8>,

@@ -4,9 +4,9 @@
 //!
 //! Everything is computed first — except the files with a line per
 //! resident (GeoJSON, blind-spot CSV), which are streamed while writing —
-//! and only then are the files written, each atomically
-//! ([`crate::io::write_atomic`]). A failure or cancellation before writing
-//! leaves the folder as it was.
+//! and only then are the files written, all together or not at all
+//! ([`crate::io::StagedFolder`]): a failure, a cancellation or a kill at any
+//! moment leaves the folder as it was.
 
 pub use super::data::{
     ComparisonInput, DataFile, ExportInput, MapImage, ReportData, civil_date, default_title, today,
@@ -37,17 +37,21 @@ pub enum Format {
     Csv,
     /// `coverage.json`, as `lifecircle assess` writes it.
     Json,
+    /// `results.dxf`: blind spots per tier and the facilities per category
+    /// as a CAD drawing (see [`super::cad`]).
+    Dxf,
 }
 
 impl Format {
     /// Every format, in the order files are listed.
-    pub const ALL: [Format; 6] = [
+    pub const ALL: [Format; 7] = [
         Format::Xlsx,
         Format::Html,
         Format::Png,
         Format::Geojson,
         Format::Csv,
         Format::Json,
+        Format::Dxf,
     ];
 }
 
@@ -67,6 +71,9 @@ pub struct ExportRequest {
     pub map_width_px: u32,
     /// Report title; `None`: "生活圈评估报告" / "Life-circle assessment report".
     pub title: Option<String>,
+    /// Coordinate system of `results.dxf`; `None`: the CGCS2000 3-degree
+    /// Gauss–Krüger zone of the study (see [`super::cad`]).
+    pub cad_crs: Option<crate::io::CoordinateSystem>,
 }
 
 impl ExportRequest {
@@ -82,6 +89,7 @@ impl ExportRequest {
             township_maps: false,
             map_width_px: Self::PRINT_WIDTH_PX,
             title: None,
+            cad_crs: None,
         }
     }
 
@@ -124,8 +132,42 @@ pub fn export(
     input: &ExportInput<'_>,
     progress: &Progress,
 ) -> Result<Vec<PathBuf>, ExportError> {
+    export_with_plan(request, input, None, progress)
+}
+
+/// As [`export`], with a phased plan (建设时序): its sheet in the workbook,
+/// its section (curve and a map per phase) in the HTML report, and
+/// `plan.csv` / `plan.geojson`.
+pub fn export_with_plan(
+    request: &ExportRequest,
+    input: &ExportInput<'_>,
+    plan: Option<&crate::analysis::Plan>,
+    progress: &Progress,
+) -> Result<Vec<PathBuf>, ExportError> {
     progress.phase("report", 0.0);
     let mut data = ReportData::new(input, request.lang, request.title.as_deref());
+    if let Some(plan) = plan {
+        let maps = if request.wants(Format::Html) || request.wants(Format::Png) {
+            progress.phase("plan maps", 0.0);
+            super::plan::phase_maps(
+                input.layers,
+                input.profile,
+                plan,
+                request.lang,
+                request.map_width_px.min(1600),
+                &data.title,
+                &data.date,
+                progress,
+            )?
+        } else {
+            Vec::new()
+        };
+        progress.check()?;
+        data.plan = Some(super::plan::PlanPart {
+            plan: plan.clone(),
+            maps,
+        });
+    }
     // Who serves whom (METHOD 18–19): `served_by_own_share` in every table
     // and `coverage.json`, and the sharing CSV files.
     let sharing = sharing(input.assessment, input.layers, input.profile);
@@ -219,9 +261,36 @@ pub fn export(
             ));
         }
     }
+    if let Some(part) = &data.plan {
+        let t = &input.layers.townships;
+        if request.wants(Format::Csv) {
+            let text = super::plan::plan_csv(&part.plan, p, t, request.lang);
+            files.push(("plan.csv".into(), Content::Bytes(text.into_bytes())));
+        }
+        if request.wants(Format::Geojson) {
+            let text = super::plan::plan_geojson(&part.plan, p, t, request.lang);
+            files.push(("plan.geojson".into(), Content::Bytes(text.into_bytes())));
+        }
+        if request.wants(Format::Png) {
+            for m in &part.maps {
+                files.push((format!("maps/{}", m.file), Content::Bytes(m.png.clone())));
+            }
+        }
+    }
     if request.wants(Format::Json) {
         let json = super::coverage_json(&data.report).into_bytes();
         files.push(("coverage.json".into(), Content::Bytes(json)));
+    }
+    if request.wants(Format::Dxf) {
+        // Without a system named and outside the Chinese GK zones, the
+        // drawing is in longitude/latitude.
+        let cs = request
+            .cad_crs
+            .clone()
+            .or_else(|| super::cad::default_cad_system(input.layers))
+            .unwrap_or_else(crate::io::CoordinateSystem::wgs84);
+        let dxf = super::cad::results_dxf(a, p, input.layers, &cs).into_bytes();
+        files.push(("results.dxf".into(), Content::Bytes(dxf)));
     }
     progress.check()?;
 
@@ -347,34 +416,42 @@ fn safe_file_part(name: &str) -> String {
     if s.is_empty() { "_".into() } else { s }
 }
 
-/// Write `files` (names relative to `dir`, `/` for subfolders), each
-/// atomically.
+/// Write `files` (names relative to `dir`, `/` for subfolders) all
+/// together or not at all: into a staging folder beside `dir` that takes
+/// its place in one step when every file is complete
+/// ([`crate::io::StagedFolder`]).
 fn write_files(dir: &Path, files: Vec<(String, Content<'_>)>) -> Result<Vec<PathBuf>, ExportError> {
-    let create = |path: &Path| {
-        std::fs::create_dir_all(path).map_err(|source| ExportError::CreateDir {
-            path: path.to_path_buf(),
-            source,
-        })
-    };
-    create(dir)?;
+    let staged = crate::io::StagedFolder::begin(dir).map_err(|source| ExportError::CreateDir {
+        path: dir.to_path_buf(),
+        source,
+    })?;
     let mut written = Vec::with_capacity(files.len());
     for (name, content) in files {
-        let path = name
-            .split('/')
-            .fold(dir.to_path_buf(), |p, part| p.join(part));
+        let inside = |root: &Path| {
+            name.split('/')
+                .fold(root.to_path_buf(), |p, part| p.join(part))
+        };
+        let (path, final_path) = (inside(staged.path()), inside(dir));
         if let Some(parent) = path.parent() {
-            create(parent)?;
+            std::fs::create_dir_all(parent).map_err(|source| ExportError::CreateDir {
+                path: final_path.parent().unwrap_or(dir).to_path_buf(),
+                source,
+            })?;
         }
         let result = match content {
             Content::Bytes(bytes) => crate::io::write_atomic(&path, &bytes),
             Content::Stream(write) => crate::io::write_atomic_with(&path, write),
         };
         result.map_err(|source| ExportError::Write {
-            path: path.clone(),
+            path: final_path.clone(),
             source,
         })?;
-        written.push(path);
+        written.push(final_path);
     }
+    staged.commit().map_err(|source| ExportError::Write {
+        path: dir.to_path_buf(),
+        source,
+    })?;
     Ok(written)
 }
 

@@ -2,6 +2,7 @@
 //! subset (CFF), read with `skrifa` and turned into `kurbo` paths that the
 //! CPU renderer fills like any other shape. No window, no system fonts.
 
+use crate::analysis::cut_label;
 use skrifa::instance::{LocationRef, Size};
 use skrifa::outline::{DrawSettings, OutlinePen};
 use skrifa::{FontRef, GlyphId, MetadataProvider as _};
@@ -10,6 +11,10 @@ use vello_cpu::kurbo::BezPath;
 /// The bundled CJK font (SIL OFL 1.1, see `assets/OFL.txt`): Noto Sans SC,
 /// subset to ASCII, GB2312 level 1 and the characters of our texts.
 pub const FONT: &[u8] = include_bytes!("../../assets/NotoSansSC-subset.otf");
+
+/// The most characters of one line drawn on a map image; longer texts
+/// (a name from a file can be anything) end in an ellipsis.
+pub(crate) const MAP_TEXT_CHARS: usize = 80;
 
 /// Lays out single lines of text as filled paths.
 pub(crate) struct TextShaper {
@@ -39,7 +44,8 @@ impl TextShaper {
             return 0.0;
         };
         let metrics = font.glyph_metrics(Size::new(size as f32), LocationRef::default());
-        text.chars()
+        cut_label(text, MAP_TEXT_CHARS)
+            .chars()
             .map(|c| {
                 let gid = font.charmap().map(c).unwrap_or(GlyphId::NOTDEF);
                 metrics.advance_width(gid).unwrap_or(size as f32 * 0.5) as f64
@@ -60,7 +66,7 @@ impl TextShaper {
         let outlines = font.outline_glyphs();
         let charmap = font.charmap();
         let mut pen_x = x;
-        for c in text.chars() {
+        for c in cut_label(text, MAP_TEXT_CHARS).chars() {
             let gid = charmap.map(c).unwrap_or(GlyphId::NOTDEF);
             if let Some(glyph) = outlines.get(gid) {
                 let mut pen = PathPen {

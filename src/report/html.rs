@@ -235,9 +235,79 @@ pub fn document(d: &ReportData<'_>, maps: &[MapImage]) -> String {
         h.push_str("</section>\n");
     }
 
+    if let Some(part) = &d.plan {
+        plan_section(&mut h, d, part);
+    }
+
     section(&mut h, "method", lang.pick("方法与数据", "Method and data"));
     table(&mut h, &tables::method(d, &[]), d);
     h.push_str("</section>\n</body>\n</html>\n");
+    h
+}
+
+/// The phased plan (建设时序): phases, the curve of complete share against
+/// cumulative cost, the steps, and a map per phase.
+fn plan_section(h: &mut String, d: &ReportData<'_>, part: &super::plan::PlanPart) {
+    let lang = d.lang;
+    let (plan, profile) = (&part.plan, d.input.profile);
+    section(
+        h,
+        "plan",
+        lang.pick("建设时序 / Phased plan", "Phased plan / 建设时序"),
+    );
+    h.push_str(&format!(
+        "<p>{}</p>\n",
+        esc(&super::plan::method_note(plan, lang))
+    ));
+    table(h, &super::plan::phases_table(plan, profile, lang), d);
+    h.push_str(&format!(
+        "<h3>{}</h3>\n<figure class=\"curve\">{}</figure>\n",
+        esc(lang.pick(
+            "完整覆盖率与累计投资",
+            "Complete share against cumulative cost"
+        )),
+        super::plan::curve_svg(plan, profile, lang)
+    ));
+    table(
+        h,
+        &super::plan::steps_table(plan, profile, &d.input.layers.townships, lang),
+        d,
+    );
+    for m in &part.maps {
+        let phase = plan.phases.get(m.phase).map_or("", |p| p.name.as_str());
+        let tier = profile
+            .tiers
+            .get(m.tier)
+            .map_or("", |t| t.display_name(lang.is_chinese()));
+        let caption = format!("{phase} · {tier}");
+        h.push_str(&format!(
+            "<figure class=\"map\"><img src=\"data:image/png;base64,{}\" alt=\"{}\"><figcaption>{}</figcaption></figure>\n",
+            base64(&m.png),
+            esc(&caption),
+            esc(&caption)
+        ));
+    }
+    h.push_str("</section>\n");
+}
+
+/// A document of the plan alone (`plan.html`): title, the plan section.
+pub fn plan_document(d: &ReportData<'_>) -> String {
+    let mut h = String::new();
+    h.push_str("<!DOCTYPE html>\n<html lang=\"");
+    h.push_str(d.lang.pick("zh-CN", "en"));
+    h.push_str("\">\n<head>\n<meta charset=\"utf-8\">\n<title>");
+    h.push_str(&esc(&d.title));
+    h.push_str("</title>\n<style>\n@font-face { font-family: \"LifeCircle Sans\"; src: url(data:font/otf;base64,");
+    h.push_str(&base64(FONT));
+    h.push_str(") format(\"opentype\"); }\n");
+    h.push_str(STYLE);
+    h.push_str("</style>\n</head>\n<body>\n<header>\n<h1>");
+    h.push_str(&esc(&d.title));
+    h.push_str("</h1>\n</header>\n");
+    if let Some(part) = &d.plan {
+        plan_section(&mut h, d, part);
+    }
+    h.push_str("</body>\n</html>\n");
     h
 }
 

@@ -178,12 +178,34 @@ impl View {
     }
 }
 
+/// A numbered marker drawn over a map (the sites of a phased plan).
+#[derive(Clone, Debug, PartialEq)]
+pub struct MapMark {
+    pub lon: f64,
+    pub lat: f64,
+    /// Short text inside the marker (a step number).
+    pub label: String,
+    /// Drawn strong (blue); otherwise grey.
+    pub current: bool,
+}
+
 /// Draw one map (see module docs).
 pub fn render_map(
     layers: &Layers,
     profile: &Profile,
     assessment: &Assessment,
     options: &MapOptions,
+) -> Result<RenderedMap, MapError> {
+    render_map_marked(layers, profile, assessment, options, &[])
+}
+
+/// Draw one map with numbered markers on top.
+pub fn render_map_marked(
+    layers: &Layers,
+    profile: &Profile,
+    assessment: &Assessment,
+    options: &MapOptions,
+    marks: &[MapMark],
 ) -> Result<RenderedMap, MapError> {
     let supply = match options.supply {
         Some(k) => Some(assessment.capacity.get(k).ok_or(MapError::NoSupply(k))?),
@@ -499,6 +521,7 @@ pub fn render_map(
             );
         }
     }
+    draw_marks(&mut ctx, &text, &view, marks, u);
     ctx.pop_layer();
     stroke(&mut ctx, &frame.to_path(0.1), OUTLINE, 1.2 * u);
 
@@ -580,6 +603,32 @@ pub fn map_png(
     options: &MapOptions,
 ) -> Result<Vec<u8>, MapError> {
     render_map(layers, profile, assessment, options)?.to_png()
+}
+
+/// Numbered markers: a disc (blue, or grey when not current) with the
+/// label in white.
+fn draw_marks(ctx: &mut RenderContext, text: &TextShaper, view: &View, marks: &[MapMark], u: f64) {
+    for m in marks {
+        let p = view.px(m.lon, m.lat);
+        if !(p.0.is_finite() && p.1.is_finite()) {
+            continue;
+        }
+        let colour = if m.current {
+            rgb(20, 70, 170)
+        } else {
+            rgb(120, 120, 120)
+        };
+        let disc = Circle::new(p, 9.0 * u).to_path(0.1);
+        fill(ctx, &disc, colour);
+        stroke(ctx, &disc, PAGE, 1.6 * u);
+        let size = 10.0 * u;
+        let w = text.width(&m.label, size);
+        fill(
+            ctx,
+            &text.path(&m.label, size, p.0 - w / 2.0, p.1 + size * 0.36),
+            PAGE,
+        );
+    }
 }
 
 /// Colour of a facility by its load.
@@ -796,6 +845,8 @@ fn label(
     color: Color,
     u: f64,
 ) {
+    // A township label longer than this hides its neighbours.
+    let s = &crate::analysis::cut_label(s, 24);
     let w = text.width(s, size);
     let path = text.path(s, size, x - w / 2.0, y + size * 0.35);
     stroke(ctx, &path, Color::from_rgba8(255, 255, 255, 230), 2.6 * u);

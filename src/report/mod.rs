@@ -8,12 +8,14 @@
 //! Layer: may import `analysis` and everything below it; never `state`,
 //! `ui`, `app` or `cli`.
 
+pub mod cad;
 pub mod data;
 pub mod export;
 pub mod geojson;
 mod glyphs;
 pub mod html;
 pub mod map_image;
+pub mod plan;
 mod scorecard;
 mod sharing;
 mod supply;
@@ -22,6 +24,7 @@ pub mod xlsx;
 
 pub use export::{
     ComparisonInput, DataFile, ExportError, ExportInput, ExportRequest, Format, export,
+    export_with_plan,
 };
 pub use glyphs::FONT as MAP_FONT;
 pub use scorecard::{scorecard_csv, scorecard_json};
@@ -73,6 +76,27 @@ impl Lang {
     }
 }
 
+/// A CSV cell that a spreadsheet program would read as a formula — text
+/// beginning with `=`, `+`, `-`, `@`, a tab or a carriage return — gets a
+/// leading `'`, as spreadsheet programs expect (OWASP "CSV injection").
+/// Plain numbers such as `-0.25` stay as they are.
+pub fn csv_cell(text: &str) -> std::borrow::Cow<'_, str> {
+    let risky = text.starts_with(['=', '+', '-', '@', '\t', '\r']);
+    if risky && !text.trim().parse::<f64>().is_ok_and(f64::is_finite) {
+        std::borrow::Cow::Owned(format!("'{text}"))
+    } else {
+        std::borrow::Cow::Borrowed(text)
+    }
+}
+
+/// Every cell of a CSV record through [`csv_cell`].
+pub(crate) fn csv_safe<S: AsRef<str>>(record: impl IntoIterator<Item = S>) -> Vec<String> {
+    record
+        .into_iter()
+        .map(|c| csv_cell(c.as_ref()).into_owned())
+        .collect()
+}
+
 /// `coverage.json`, pretty-printed.
 pub fn coverage_json(report: &CoverageReport) -> String {
     serde_json::to_string_pretty(report).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"))
@@ -105,14 +129,14 @@ pub fn coverage_csv(report: &CoverageReport, profile: &Profile, lang: Lang) -> S
         .map(|t: &TownshipCoverage| (t.name.as_str(), &t.figures))
         .collect();
     rows.push((lang.pick("全区合计", "district total"), &report.total));
-    let _ = w.write_record(headers);
+    let _ = w.write_record(csv_safe(headers));
     let opt = |v: Option<f64>| v.map(|x| format!("{x:.3}")).unwrap_or_default();
     for (name, area) in rows {
         for tier in &area.tiers {
             let profile_tier = profile.tiers.iter().find(|t| t.id == tier.id);
             for c in &tier.categories {
                 let required = profile_tier.is_some_and(|t| t.categories.contains(&c.id));
-                let _ = w.write_record([
+                let _ = w.write_record(csv_safe([
                     name.to_string(),
                     format!("{}", round3(area.population)),
                     tier.id.clone(),
@@ -135,7 +159,7 @@ pub fn coverage_csv(report: &CoverageReport, profile: &Profile, lang: Lang) -> S
                     format!("{:.4}", c.covered_share),
                     opt(c.mean_minutes),
                     opt(c.p90_minutes),
-                ]);
+                ]));
             }
         }
     }
@@ -270,4 +294,28 @@ pub fn summary_text(report: &CoverageReport, profile: &Profile, lang: Lang) -> S
         s.push('\n');
     }
     s
+}
+
+#[cfg(test)]
+mod csv_tests {
+    use super::csv_cell;
+
+    #[test]
+    fn formula_like_text_is_escaped_and_numbers_are_not() {
+        for risky in [
+            "=HYPERLINK(\"http://x\",\"y\")",
+            "+cmd",
+            "-2+3",
+            "@SUM(A1)",
+            "\tx",
+            "\rx",
+            "-inf",
+            "-",
+        ] {
+            assert_eq!(csv_cell(risky), format!("'{risky}"), "{risky:?}");
+        }
+        for plain in ["-0.25", "+1", "-1e3", "航埠镇", "a=b", "", "12"] {
+            assert_eq!(csv_cell(plain), plain, "{plain:?}");
+        }
+    }
 }

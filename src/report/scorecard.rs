@@ -17,7 +17,7 @@ pub fn scorecard_json(cards: &[TownshipScorecard]) -> String {
 /// covered, nearest facility, neighbours already serving part of them).
 pub fn scorecard_csv(cards: &[TownshipScorecard]) -> String {
     let mut w = csv::Writer::from_writer(Vec::new());
-    let _ = w.write_record([
+    let _ = w.write_record(super::csv_safe([
         "township",
         "kind",
         "tier",
@@ -31,7 +31,7 @@ pub fn scorecard_csv(cards: &[TownshipScorecard]) -> String {
         "nearest_facility_township",
         "nearest_distance_m",
         "served_by_neighbours",
-    ]);
+    ]));
     let opt = |x: Option<f64>| x.map(|x| x.to_string()).unwrap_or_default();
     for card in cards {
         for t in &card.tiers {
@@ -40,7 +40,7 @@ pub fn scorecard_csv(cards: &[TownshipScorecard]) -> String {
                 Some(false) => "not_met",
                 None => "",
             };
-            let _ = w.write_record([
+            let _ = w.write_record(super::csv_safe([
                 card.township.as_str(),
                 "tier",
                 &t.tier,
@@ -54,7 +54,7 @@ pub fn scorecard_csv(cards: &[TownshipScorecard]) -> String {
                 "",
                 "",
                 "",
-            ]);
+            ]));
         }
         for s in &card.shortfalls {
             let status = match s.target {
@@ -63,7 +63,7 @@ pub fn scorecard_csv(cards: &[TownshipScorecard]) -> String {
                 None => "",
             };
             let f = s.nearest_facility.as_ref();
-            let _ = w.write_record([
+            let _ = w.write_record(super::csv_safe([
                 card.township.as_str(),
                 "shortfall",
                 &s.tier,
@@ -78,7 +78,7 @@ pub fn scorecard_csv(cards: &[TownshipScorecard]) -> String {
                 &f.map(|f| format!("{:.0}", f.distance_m))
                     .unwrap_or_default(),
                 &s.served_by_neighbours.join(";"),
-            ]);
+            ]));
         }
     }
     String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default()

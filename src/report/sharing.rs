@@ -75,20 +75,22 @@ fn finish(w: csv::Writer<Vec<u8>>) -> String {
 /// order, "outside" last).
 pub fn sharing_csv(sharing: &Sharing, profile: &Profile, layers: &Layers) -> String {
     let mut w = csv::Writer::from_writer(Vec::new());
-    let _ = w.write_record(["tier", "category", "from", "to", "demand"]);
+    let _ = w.write_record(super::csv_safe([
+        "tier", "category", "from", "to", "demand",
+    ]));
     let n = layers.townships.len();
     for table in &sharing.tables {
         let tier = &profile.tiers[table.tier].id;
         for (from, row) in table.demand.iter().enumerate() {
             for (to, &demand) in row.iter().enumerate() {
                 if demand > 0.0 {
-                    let _ = w.write_record([
+                    let _ = w.write_record(super::csv_safe([
                         tier.as_str(),
                         table.category.as_str(),
                         township_name(layers, (from < n).then_some(from)),
                         township_name(layers, (to < n).then_some(to)),
                         &demand.to_string(),
-                    ]);
+                    ]));
                 }
             }
         }
@@ -102,7 +104,7 @@ pub fn sharing_csv(sharing: &Sharing, profile: &Profile, layers: &Layers) -> Str
 /// the facility's own township.
 pub fn facility_service_csv(sharing: &Sharing, profile: &Profile, layers: &Layers) -> String {
     let mut w = csv::Writer::from_writer(Vec::new());
-    let _ = w.write_record([
+    let _ = w.write_record(super::csv_safe([
         "tier",
         "category",
         "facility",
@@ -110,12 +112,12 @@ pub fn facility_service_csv(sharing: &Sharing, profile: &Profile, layers: &Layer
         "township",
         "served_township",
         "demand",
-    ]);
+    ]));
     for table in &sharing.tables {
         let tier = &profile.tiers[table.tier].id;
         for &(j, served, demand) in &table.by_facility {
             let own = sharing.facility_township[j as usize].map(|t| t as usize);
-            let _ = w.write_record([
+            let _ = w.write_record(super::csv_safe([
                 tier.as_str(),
                 table.category.as_str(),
                 &j.to_string(),
@@ -123,7 +125,7 @@ pub fn facility_service_csv(sharing: &Sharing, profile: &Profile, layers: &Layer
                 township_name(layers, own),
                 township_name(layers, served.map(|t| t as usize)),
                 &demand.to_string(),
-            ]);
+            ]));
         }
     }
     finish(w)

@@ -409,10 +409,10 @@ pub(crate) fn write_blind_spots_csv(
 ) -> std::io::Result<()> {
     out.write_all("\u{feff}".as_bytes())?;
     let mut w = csv::Writer::from_writer(out);
-    w.write_record(blind_spot_headers(d))?;
+    w.write_record(super::csv_safe(blind_spot_headers(d)))?;
     for b in &d.input.assessment.blind_spots {
         if let Some(row) = blind_spot_row(d, b) {
-            w.write_record(row.iter().map(csv_field))?;
+            w.write_record(super::csv_safe(row.iter().map(csv_field)))?;
         }
     }
     w.flush()
@@ -768,9 +768,9 @@ pub(crate) fn csv(table: &Table) -> String {
         col += span;
     }
     let mut w = csv::Writer::from_writer(Vec::new());
-    let _ = w.write_record(&headers);
+    let _ = w.write_record(super::csv_safe(&headers));
     for row in &table.rows {
-        let _ = w.write_record(row.iter().map(csv_field));
+        let _ = w.write_record(super::csv_safe(row.iter().map(csv_field)));
     }
     let bytes = w.into_inner().unwrap_or_default();
     let mut out = String::from('\u{feff}');

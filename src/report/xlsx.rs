@@ -36,8 +36,8 @@ pub fn workbook(d: &ReportData<'_>) -> Result<Vec<u8>, XlsxError> {
     // Summary.
     let ws = wb.add_worksheet();
     ws.set_name(names.unique(lang.pick("汇总", "Summary")))?;
-    ws.write_string_with_format(0, 0, &d.title, &formats.title)?;
-    ws.write_string(1, 0, subtitle(d))?;
+    ws.write_string_with_format(0, 0, cell_text(&d.title), &formats.title)?;
+    ws.write_string(1, 0, cell_text(subtitle(d)))?;
     let table = tables::summary(d);
     let end = write_table(ws, 3, &table, &formats)?;
     let columns = table.headers.len();
@@ -60,10 +60,10 @@ pub fn workbook(d: &ReportData<'_>) -> Result<Vec<u8>, XlsxError> {
     ws.write_string(
         row,
         0,
-        lang.pick(
+        cell_text(lang.pick(
             "颜色：目标 100% 覆盖；绿色 ≥95%，黄色 ≥70%，红色 <70%",
             "Colours: goal 100 %; green ≥ 95 %, yellow ≥ 70 %, red < 70 %",
-        ),
+        )),
     )?;
     print_setup(ws, columns, 3, 4);
 
@@ -75,12 +75,12 @@ pub fn workbook(d: &ReportData<'_>) -> Result<Vec<u8>, XlsxError> {
         ws.write_string_with_format(
             0,
             0,
-            format!(
+            cell_text(format!(
                 "{name} · {} {} · {}",
                 tables::plain_number(tier.minutes, 2),
                 lang.pick("分钟", "min"),
                 tables::mode_name(lang, tier.mode)
-            ),
+            )),
             &formats.title,
         )?;
         let table = tables::tier_detail(d, i);
@@ -99,7 +99,12 @@ pub fn workbook(d: &ReportData<'_>) -> Result<Vec<u8>, XlsxError> {
         let mut row = 0;
         for (i, table) in &split {
             let tier = &d.report.total.tiers[*i];
-            ws.write_string_with_format(row, 0, tables::tier_name(d, *i, tier), &formats.title)?;
+            ws.write_string_with_format(
+                row,
+                0,
+                cell_text(tables::tier_name(d, *i, tier)),
+                &formats.title,
+            )?;
             row = write_table(ws, row + 1, table, &formats)? + 1;
         }
     }
@@ -135,7 +140,7 @@ pub fn workbook(d: &ReportData<'_>) -> Result<Vec<u8>, XlsxError> {
         ws.set_name(names.unique(lang.pick("对标", "Scorecard")))?;
         let mut row = 0;
         for card in &d.scorecards {
-            ws.write_string_with_format(row, 0, &card.township, &formats.title)?;
+            ws.write_string_with_format(row, 0, cell_text(&card.township), &formats.title)?;
             let tiers = super::scorecard::tier_table(card, d.input.profile, lang);
             row = write_table(ws, row + 1, &tiers, &formats)? + 1;
             if !card.shortfalls.is_empty() {
@@ -167,7 +172,7 @@ pub fn workbook(d: &ReportData<'_>) -> Result<Vec<u8>, XlsxError> {
         )
         .to_string()
     };
-    ws.write_string(0, 0, note)?;
+    ws.write_string(0, 0, cell_text(note))?;
     write_table(ws, 1, &table, &formats)?;
     ws.set_freeze_panes(2, 0)?;
     print_setup(ws, table.headers.len(), 1, 1);
@@ -178,10 +183,10 @@ pub fn workbook(d: &ReportData<'_>) -> Result<Vec<u8>, XlsxError> {
     ws.write_string(
         0,
         0,
-        lang.pick(
+        cell_text(lang.pick(
             "可达人口：到该设施的出行时间在生活圈阈值内的人口（仅计乡镇内）；空白表示该生活圈不含此类别",
             "People within: those whose travel time to this facility is within the tier's minutes (inside townships); blank where the tier does not list the category",
-        ),
+        )),
     )?;
     let table = tables::facilities(d);
     write_table(ws, 1, &table, &formats)?;
@@ -196,17 +201,25 @@ pub fn workbook(d: &ReportData<'_>) -> Result<Vec<u8>, XlsxError> {
             ws.write_string(
                 0,
                 0,
-                format!(
+                cell_text(format!(
                     "{} − {} ({})",
                     c.label,
                     c.base_label,
                     lang.pick("差值为百分点", "difference in percentage points")
-                ),
+                )),
             )?;
         }
         write_table(ws, 1, &table, &formats)?;
         ws.set_freeze_panes(2, 1)?;
         print_setup(ws, table.headers.len(), 1, 1);
+    }
+
+    // Phased plan (建设时序).
+    if let Some(part) = &d.plan {
+        let ws = wb.add_worksheet();
+        let name = names.unique(lang.pick("建设时序", "Phased plan"));
+        ws.set_name(&name)?;
+        plan_sheet(ws, &name, d, part, &formats)?;
     }
 
     // Method.
@@ -224,7 +237,7 @@ pub fn workbook(d: &ReportData<'_>) -> Result<Vec<u8>, XlsxError> {
         let mut lines = 1;
         for (c, width) in [(0u16, key_width), (1, value_width)] {
             if let Some(Cell::Text(v)) = cells.get(c as usize) {
-                ws.write_string_with_format(row, c, v, &formats.wrap)?;
+                ws.write_string_with_format(row, c, cell_text(v), &formats.wrap)?;
                 lines = lines.max(display_width(v).div_ceil(width - 2).max(1));
             }
         }
@@ -237,7 +250,93 @@ pub fn workbook(d: &ReportData<'_>) -> Result<Vec<u8>, XlsxError> {
     wb.save_to_buffer()
 }
 
+/// A workbook of the plan alone (`plan.xlsx`).
+pub fn plan_workbook(d: &ReportData<'_>) -> Result<Vec<u8>, XlsxError> {
+    let formats = Formats::new(d.people());
+    let mut wb = Workbook::new();
+    if let Some(part) = &d.plan {
+        let ws = wb.add_worksheet();
+        let name = SheetNames::default().unique(d.lang.pick("建设时序", "Phased plan"));
+        ws.set_name(&name)?;
+        plan_sheet(ws, &name, d, part, &formats)?;
+    }
+    wb.save_to_buffer()
+}
+
+/// The plan sheet: the method, the phases, the steps, and the curve of each
+/// planned tier's complete share against cumulative cost (a chart over
+/// the curve's points, written beside the tables).
+fn plan_sheet(
+    ws: &mut Worksheet,
+    name: &str,
+    d: &ReportData<'_>,
+    part: &super::plan::PlanPart,
+    formats: &Formats,
+) -> Result<(), XlsxError> {
+    use rust_xlsxwriter::{Chart, ChartType};
+    let (lang, profile) = (d.lang, d.input.profile);
+    let plan = &part.plan;
+    ws.write_string_with_format(
+        0,
+        0,
+        lang.pick("建设时序 / Phased plan", "Phased plan / 建设时序"),
+        &formats.title,
+    )?;
+    ws.write_string(1, 0, super::plan::method_note(plan, lang))?;
+    let phases = super::plan::phases_table(plan, profile, lang);
+    let row = write_table(ws, 3, &phases, formats)? + 1;
+    let steps = super::plan::steps_table(plan, profile, &d.input.layers.townships, lang);
+    let end = write_table(ws, row, &steps, formats)?;
+    print_setup(ws, steps.headers.len(), row, row);
+    // The curve's points, right of the tables, and the chart over them.
+    let col = steps.headers.len().max(phases.headers.len()) as u16 + 1;
+    ws.write_string(3, col, lang.pick("累计投资(万元)", "cumulative cost"))?;
+    let points = plan.steps.len() + 1;
+    let mut chart = Chart::new(ChartType::ScatterStraightWithMarkers);
+    for (k, &t) in plan.tiers.iter().enumerate() {
+        let c = col + 1 + k as u16;
+        let tier = profile
+            .tiers
+            .get(t)
+            .map_or("", |t| t.display_name(lang.is_chinese()));
+        ws.write_string(3, c, tier)?;
+        for (i, p) in plan.curve(t).iter().enumerate() {
+            let r = 4 + i as u32;
+            ws.write_number(r, col, p[0])?;
+            ws.write_number_with_format(r, c, p[1], &formats.share[0])?;
+        }
+        chart
+            .add_series()
+            .set_name(tier)
+            .set_categories((name, 4, col, 3 + points as u32, col))
+            .set_values((name, 4, c, 3 + points as u32, c));
+    }
+    chart.title().set_name(lang.pick(
+        "完整覆盖率与累计投资",
+        "Complete share against cumulative cost",
+    ));
+    chart
+        .x_axis()
+        .set_name(lang.pick("累计投资(万元)", "cumulative cost (10,000 yuan)"))
+        .set_min(0.0);
+    chart
+        .y_axis()
+        .set_name(lang.pick("完整覆盖率", "complete share"))
+        .set_num_format("0%");
+    if !plan.tiers.is_empty() {
+        ws.insert_chart(end + 2, 0, &chart)?;
+    }
+    Ok(())
+}
+
 /// Profile, demand and date, under the title.
+/// Text for one cell: Excel holds at most 32,767 characters in a cell, so a
+/// longer text (a name from a file can be anything) ends in an ellipsis.
+/// Text is always written as text, never as a formula.
+fn cell_text(s: impl AsRef<str>) -> String {
+    crate::analysis::cut_label(s.as_ref(), 32_000)
+}
+
 fn subtitle(d: &ReportData<'_>) -> String {
     let lang = d.lang;
     format!(
@@ -332,7 +431,7 @@ fn write_table(
             if span > 1 {
                 ws.merge_range(row, col, row, col + span - 1, label, &f.group)?;
             } else {
-                ws.write_string_with_format(row, col, label, &f.group)?;
+                ws.write_string_with_format(row, col, cell_text(label), &f.group)?;
             }
             col += span;
         }
@@ -340,7 +439,7 @@ fn write_table(
         row += 1;
     }
     for (c, h) in table.headers.iter().enumerate() {
-        ws.write_string_with_format(row, c as u16, h, &f.header)?;
+        ws.write_string_with_format(row, c as u16, cell_text(h), &f.header)?;
     }
     ws.set_row_height(row, 30)?;
     row += 1;
@@ -367,7 +466,7 @@ fn write_table(
                 other => other,
             };
             match cell {
-                Cell::Text(s) => ws.write_string_with_format(row, c, s, &f.text[b])?,
+                Cell::Text(s) => ws.write_string_with_format(row, c, cell_text(s), &f.text[b])?,
                 Cell::Count(x) => ws.write_number_with_format(row, c, *x, &f.count[b])?,
                 Cell::Share(x) => ws.write_number_with_format(row, c, *x, &f.share[b])?,
                 Cell::Minutes(Some(x)) => ws.write_number_with_format(row, c, *x, &f.minutes[b])?,

@@ -58,8 +58,13 @@ pub struct ExportDialog {
     pub map_width_px: u32,
     /// The output folder, once chosen.
     pub dir: Option<PathBuf>,
+    /// The EPSG code of `results.dxf` as typed; empty: the CGCS2000
+    /// Gauss–Krüger zone of the study.
+    pub cad_epsg: String,
     /// How the last export ended.
     pub outcome: Option<ExportOutcome>,
+    /// A phased plan (建设时序) made on the layout shown, reported with it.
+    pub plan: Option<crate::analysis::Plan>,
     job: Option<ExportJob>,
 }
 
@@ -77,9 +82,24 @@ impl ExportDialog {
             township_maps: false,
             map_width_px: ExportRequest::PRINT_WIDTH_PX,
             dir: None,
+            cad_epsg: String::new(),
             outcome: None,
+            plan: None,
             job: None,
         }
+    }
+
+    /// The coordinate system typed for `results.dxf` (`None`: the study's
+    /// Gauss–Krüger zone), or why the text is not one.
+    pub fn cad_crs(&self) -> Result<Option<crate::io::CoordinateSystem>, String> {
+        let text = self.cad_epsg.trim();
+        if text.is_empty() {
+            return Ok(None);
+        }
+        let crs: crate::io::Crs = text.parse()?;
+        crate::io::CoordinateSystem::from_choice(crs)
+            .transpose()
+            .map(|cs| cs.filter(|c| !c.is_geographic() || c.is_wgs84()))
     }
 
     /// The request for the current choices; `None` without a folder or with
@@ -94,6 +114,12 @@ impl ExportDialog {
         if formats.is_empty() {
             return None;
         }
+        // A DXF in a system that is not one cannot be written.
+        let cad_crs = if formats.contains(&Format::Dxf) {
+            self.cad_crs().ok()?
+        } else {
+            None
+        };
         Some(ExportRequest {
             formats,
             lang: self.lang,
@@ -101,6 +127,7 @@ impl ExportDialog {
             township_maps: self.township_maps,
             map_width_px: self.map_width_px,
             title: None,
+            cad_crs,
         })
     }
 
@@ -131,17 +158,19 @@ impl ExportDialog {
         let assessment = Arc::clone(&results.assessment);
         let warnings: Vec<String> = study.all_warnings().map(|(_, w)| w.to_string()).collect();
         let data_files = data_files(study);
+        let plan = self.plan.clone();
         self.outcome = None;
         self.job = Some(Job::spawn(runner, move |p| {
-            export_study(
-                &request,
-                &layers,
-                &profile,
-                &assessment,
-                &warnings,
-                &data_files,
-                p,
-            )
+            let input = ExportInput {
+                layers: &layers,
+                profile: &profile,
+                assessment: &assessment,
+                warnings: &warnings,
+                data_files: &data_files,
+                comparison: None,
+                redundancy: None,
+            };
+            report::export_with_plan(&request, &input, plan.as_ref(), p)
         }));
         self.poll();
     }
@@ -281,6 +310,7 @@ impl Workspace {
                     if blocked.is_none()
                         && let Some(results) = &self.results
                     {
+                        dialog.plan = self.plan_for_export();
                         dialog.start(&self.runner, &self.study, results);
                     }
                 }
@@ -323,6 +353,26 @@ mod tests {
         assert!(d.request().is_none());
         d.formats[0].1 = true;
         assert_eq!(d.request().unwrap().formats, vec![Format::Xlsx]);
+    }
+
+    /// The CAD drawing's system: the study's zone when empty, the code
+    /// typed, and no request while the text is not a system.
+    #[test]
+    fn the_cad_system_is_checked() {
+        let mut d = ExportDialog::new(Lang::Zh);
+        d.dir = Some(PathBuf::from("/tmp/out"));
+        assert_eq!(d.request().unwrap().cad_crs, None);
+        d.cad_epsg = "EPSG:4528".into();
+        let cs = d.request().unwrap().cad_crs.unwrap();
+        assert_eq!(cs.name, "CGCS2000 / 3-degree Gauss-Kruger zone 40");
+        d.cad_epsg = "99999".into();
+        assert!(d.cad_crs().unwrap_err().contains("EPSG:99999"));
+        assert!(d.request().is_none());
+        // Without the DXF ticked the field does not matter.
+        for (f, on) in &mut d.formats {
+            *on = *f == Format::Json;
+        }
+        assert!(d.request().is_some());
     }
 
     #[test]

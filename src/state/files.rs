@@ -42,10 +42,10 @@ impl Import {
     pub fn filters(self) -> &'static [(&'static str, &'static [&'static str])] {
         match self {
             Import::Layer(LayerKind::Facilities) => &[(
-                "GeoJSON / CSV / Excel / Shapefile / OSM PBF",
+                "GeoJSON / CSV / Excel / Shapefile / KML / DXF / OSM PBF",
                 &[
                     "geojson", "json", "csv", "tsv", "xlsx", "xls", "xlsm", "xlsb", "ods", "shp",
-                    "pbf",
+                    "kml", "kmz", "dxf", "pbf",
                 ],
             )],
             Import::Layer(LayerKind::Residents) => &[(
@@ -54,12 +54,13 @@ impl Import {
                     "geojson", "json", "csv", "tsv", "xlsx", "xls", "xlsm", "xlsb", "ods", "shp",
                 ],
             )],
-            Import::Layer(LayerKind::Townships) => {
-                &[("GeoJSON / Shapefile", &["geojson", "json", "shp"])]
-            }
+            Import::Layer(LayerKind::Townships) => &[(
+                "GeoJSON / Shapefile / KML / DXF",
+                &["geojson", "json", "shp", "kml", "kmz", "dxf"],
+            )],
             Import::Layer(LayerKind::Roads) => &[(
-                "GeoJSON / Shapefile / OSM PBF",
-                &["geojson", "json", "shp", "pbf"],
+                "GeoJSON / Shapefile / KML / DXF / OSM PBF",
+                &["geojson", "json", "shp", "kml", "kmz", "dxf", "pbf"],
             )],
             Import::Profile => &[("JSON", &["json"])],
         }
@@ -82,6 +83,10 @@ pub trait FileDialogs {
 
     /// A project file to open, or `None` when the user cancels.
     fn pick_project(&mut self, lang: Lang) -> Option<PathBuf>;
+
+    /// A town-area file (镇区范围, GeoJSON polygons), or `None` when the
+    /// user cancels.
+    fn pick_town_areas(&mut self, lang: Lang) -> Option<PathBuf>;
 }
 
 /// The file-type filter of project files.
@@ -144,6 +149,18 @@ impl FileDialogs for RfdDialogs {
         self.last_dir = path.parent().map(Path::to_path_buf);
         Some(path)
     }
+
+    fn pick_town_areas(&mut self, lang: Lang) -> Option<PathBuf> {
+        let mut dialog = rfd::FileDialog::new()
+            .set_title(lang.pick("导入镇区范围", "Import town areas"))
+            .add_filter("GeoJSON", &["geojson", "json"]);
+        if let Some(dir) = &self.last_dir {
+            dialog = dialog.set_directory(dir);
+        }
+        let path = dialog.pick_file()?;
+        self.last_dir = path.parent().map(Path::to_path_buf);
+        Some(path)
+    }
 }
 
 /// Answers dialogs from a list, in order; `None` once the list is empty.
@@ -189,6 +206,11 @@ impl FileDialogs for ScriptedDialogs {
     fn pick_project(&mut self, _lang: Lang) -> Option<PathBuf> {
         self.answers.pop_front().flatten()
     }
+
+    /// Answers from the same list as [`FileDialogs::pick`].
+    fn pick_town_areas(&mut self, _lang: Lang) -> Option<PathBuf> {
+        self.answers.pop_front().flatten()
+    }
 }
 
 /// What a file probably holds, from its name alone (English or Chinese
@@ -229,6 +251,8 @@ pub fn guess_from_name(path: &Path) -> Option<Import> {
         "居民",
         "人口",
         "建筑",
+        "village",
+        "行政村",
     ]) {
         Some(Import::Layer(LayerKind::Residents))
     } else if has(&["facilit", "poi", "service", "设施", "服务"]) {

@@ -17,7 +17,8 @@ use super::project::{ImportRequest, LoadOutcome, file_name};
 use super::{Message, Workspace};
 use crate::analysis::Progress;
 use crate::io::{
-    self, CategoryMatcher, ColumnChoice, Crs, Format, ImportOptions, LayerKind, LoadError, Preview,
+    self, CategoryMatcher, ColumnChoice, Crs, DatumShift, Format, ImportOptions, LayerKind,
+    LoadError, OldDatum, Preview,
 };
 use crate::model::{CategoryMapping, Layers, LoadWarning, Profile};
 use eframe::egui;
@@ -67,20 +68,41 @@ impl EncodingChoice {
     }
 }
 
+/// How residents polygons become demand points, as chosen in the dialog
+/// (see [`io::Spread`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SpreadChoice {
+    /// One point at each polygon's centroid.
+    Centroid,
+    /// Over the 100 m grid cells inside, by area.
+    Grid,
+    /// Over the building footprints of [`ImportDialog::buildings`].
+    Buildings,
+}
+
 /// What the user did in the dialog.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ImportEvent {
     /// Import (again) with the current choices and mapping.
     Import,
+    /// Choose the building footprint file for spreading.
+    PickBuildings,
+    /// Choose the population table joined to the polygons by name.
+    PickPopulationTable,
     /// Close the dialog (the next queued file opens, if any).
     Close,
 }
+
+/// A preview, with the polygon sizes of a residents file.
+type PreviewResult = Result<(Preview, Option<io::PolygonSizes>), LoadError>;
 
 type PreviewKey = (
     LayerKind,
     Crs,
     Option<&'static encoding_rs::Encoding>,
     Option<String>,
+    Option<String>,
+    io::CadChoice,
 );
 
 /// The import dialog (see module docs).
@@ -97,6 +119,14 @@ pub struct ImportDialog {
     pub crs: CrsChoice,
     /// The EPSG code text (with `CrsChoice::Epsg`).
     pub epsg: String,
+    /// The Beijing 1954 / Xian 1980 transformation parameters as typed
+    /// (`dx,dy,dz[,rx,ry,rz,s]`); empty: none.
+    pub towgs84: String,
+    /// The user accepted the approximate transformation after its warning
+    /// (used only while `towgs84` is empty).
+    pub approximate_datum: bool,
+    /// A DXF drawing's CAD layers, name layer and road classes.
+    pub cad: io::CadChoice,
     /// The text encoding.
     pub encoding: EncodingChoice,
     /// The Excel worksheet; `None`: the first with data.
@@ -118,19 +148,37 @@ pub struct ImportDialog {
     pub imported: Option<usize>,
     /// Files dropped together with this one, opened after it.
     pub queue: Vec<ImportRequest>,
+    /// Residents: how polygons become demand points.
+    pub spread: SpreadChoice,
+    /// Residents: the building footprint file (with [`SpreadChoice::Buildings`]).
+    pub buildings: String,
+    /// Residents: a CSV `name,population[,pop_<group>…]` joined to the
+    /// features by name (empty: none).
+    pub population_table: String,
+    /// Residents: the sizes of the file's polygons (with the preview).
+    pub polygon_sizes: Option<io::PolygonSizes>,
+    /// A GeoJSON file whose coordinates look projected (it needs a system).
+    geojson_projected: bool,
+    spread_seeded: bool,
     preview_key: Option<PreviewKey>,
-    preview_job: Option<Job<Result<Preview, LoadError>>>,
+    preview_job: Option<Job<PreviewResult>>,
     import_job: Option<Job<Result<LoadOutcome, LoadError>>>,
     columns_seeded: bool,
 }
 
 /// Whether a file of `format` opens the dialog (tables, Shapefiles and OSM
-/// extracts have choices; KML may be GCJ-02 from a Chinese map app;
-/// GeoJSON is WGS84 by definition).
+/// extracts have choices; KML may be GCJ-02 from a Chinese map app; CAD
+/// drawings need their layers and coordinate system chosen; GeoJSON is
+/// WGS84 by definition).
 pub fn needs_dialog(format: Format) -> bool {
     matches!(
         format,
-        Format::Csv | Format::Excel | Format::Shapefile | Format::OsmPbf | Format::Kml
+        Format::Csv
+            | Format::Excel
+            | Format::Shapefile
+            | Format::OsmPbf
+            | Format::Kml
+            | Format::Dxf
     )
 }
 
@@ -139,6 +187,16 @@ pub fn needs_dialog(format: Format) -> bool {
 /// must say which system).
 fn opens_dialog(path: &std::path::Path, format: Format) -> bool {
     needs_dialog(format) || (format == Format::GeoJson && crate::io::geojson_looks_projected(path))
+}
+
+/// Whether a GeoJSON residents file holds polygons large enough to propose
+/// spreading their population ([`io::PROPOSE_SPREAD_ABOVE_HA`]): it then
+/// opens the dialog instead of being imported at once.
+fn proposes_spreading(request: &ImportRequest, format: Format) -> bool {
+    format == Format::GeoJson
+        && guess_layer(request, format) == LayerKind::Residents
+        && io::residents_polygon_sizes(&request.path, &ImportOptions::default())
+            .is_ok_and(|s| s.proposes_spreading())
 }
 
 /// The layer a file probably holds: as asked, else from its name, else
@@ -161,6 +219,7 @@ fn guess_layer(request: &ImportRequest, format: Format) -> LayerKind {
     match guessed {
         Some(Import::Layer(kind)) => kind,
         _ if format == Format::OsmPbf => LayerKind::Roads,
+        _ if format == Format::Dxf => LayerKind::Townships,
         _ => LayerKind::Facilities,
     }
 }
@@ -175,6 +234,9 @@ impl ImportDialog {
             layer: guess_layer(request, format),
             crs: CrsChoice::Auto,
             epsg: String::new(),
+            towgs84: String::new(),
+            approximate_datum: false,
+            cad: io::CadChoice::default(),
             encoding: EncodingChoice::Auto,
             sheet: None,
             columns: ColumnChoice::default(),
@@ -185,6 +247,13 @@ impl ImportDialog {
             unmapped: Vec::new(),
             imported: None,
             queue: Vec::new(),
+            spread: SpreadChoice::Centroid,
+            buildings: String::new(),
+            population_table: String::new(),
+            polygon_sizes: None,
+            geojson_projected: format == Format::GeoJson
+                && io::geojson_looks_projected(&request.path),
+            spread_seeded: false,
             preview_key: None,
             preview_job: None,
             import_job: None,
@@ -214,6 +283,72 @@ impl ImportDialog {
         })
     }
 
+    /// The datum transformation typed or accepted, or why the typed text
+    /// is not 3 or 7 numbers.
+    pub fn towgs84(&self) -> Result<Option<DatumShift>, String> {
+        if !self.towgs84.trim().is_empty() {
+            return self.towgs84.parse().map(Some);
+        }
+        Ok(self.approximate_datum.then_some(DatumShift::Approximate))
+    }
+
+    /// The old datum (Beijing 1954 / Xian 1980) the file is in, as far as
+    /// the dialog knows: from the EPSG code typed, or from the preview
+    /// (refused for lack of parameters, or converted with them).
+    pub fn old_datum(&self) -> Option<OldDatum> {
+        if let Ok(Crs::Epsg(code)) = self.crs()
+            && let Some(datum) = OldDatum::of_epsg(code)
+        {
+            return Some(datum);
+        }
+        match &self.preview {
+            Some(Ok(p)) => OldDatum::named_in(&p.crs),
+            Some(Err(e)) => OldDatum::named_in(e),
+            None => None,
+        }
+    }
+
+    /// The coordinate system to propose for a DXF drawing, with its name:
+    /// the zone its eastings carry, or — for Gauss–Krüger metres without
+    /// the zone number — the CGCS2000 3-degree zone (by central meridian,
+    /// EPSG:4534–4554) of the data already loaded (`loaded`, WGS84).
+    pub fn proposed_crs(&self, loaded: Option<[f64; 4]>) -> Option<Crs> {
+        let Some(Ok(p)) = &self.preview else {
+            return None;
+        };
+        let cad = p.cad.as_ref()?;
+        if let Some(crs) = cad.proposed {
+            return Some(crs);
+        }
+        if !cad.gk_without_zone {
+            return None;
+        }
+        let [x0, _, x1, _] = loaded?;
+        let cm = ((x0 + x1) / 2.0 / 3.0).round() * 3.0;
+        (75.0..=135.0)
+            .contains(&cm)
+            .then(|| Crs::Epsg(4534 + ((cm - 75.0) / 3.0) as u32))
+    }
+
+    /// Whether a CAD layer is read (all are while none is chosen).
+    pub fn cad_layer_on(&self, layer: &str) -> bool {
+        self.cad.layers.is_empty() || self.cad.layers.iter().any(|l| l == layer)
+    }
+
+    /// Turns a CAD layer on or off; `all` are the layers offered.
+    pub fn set_cad_layer(&mut self, layer: &str, on: bool, all: &[String]) {
+        if self.cad.layers.is_empty() {
+            self.cad.layers = all.to_vec();
+        }
+        self.cad.layers.retain(|l| l != layer);
+        if on {
+            self.cad.layers.push(layer.to_string());
+        }
+        if all.iter().all(|l| self.cad.layers.contains(l)) {
+            self.cad.layers.clear();
+        }
+    }
+
     /// The options for the current choices (columns only of this layer).
     pub fn options(&self) -> Result<ImportOptions, String> {
         let c = &self.columns;
@@ -226,6 +361,7 @@ impl ImportDialog {
         let tables = matches!(self.format, Format::Csv | Format::Excel);
         Ok(ImportOptions {
             crs: self.crs()?,
+            towgs84: self.towgs84()?,
             encoding: self.encoding.encoding(),
             columns: ColumnChoice {
                 lon: keep(&c.lon, points && tables),
@@ -239,6 +375,30 @@ impl ImportDialog {
             mapping: CategoryMapping {
                 values: self.mapping.clone(),
             },
+            spread: self.population_spread(residents)?,
+            cad: self.cad.clone(),
+        })
+    }
+
+    /// The spreading chosen (residents only), or why it cannot be used.
+    fn population_spread(&self, residents: bool) -> Result<io::PopulationSpread, String> {
+        let rule = match self.spread {
+            _ if !residents => io::Spread::Centroid,
+            SpreadChoice::Centroid => io::Spread::Centroid,
+            SpreadChoice::Grid => io::Spread::Grid,
+            SpreadChoice::Buildings if self.buildings.trim().is_empty() => {
+                return Err(
+                    "choose the building footprint file, or another way to place the population"
+                        .to_string(),
+                );
+            }
+            SpreadChoice::Buildings => io::Spread::Buildings(PathBuf::from(self.buildings.trim())),
+        };
+        let table = self.population_table.trim();
+        Ok(io::PopulationSpread {
+            rule,
+            table: (residents && !table.is_empty()).then(|| PathBuf::from(table)),
+            frame: None,
         })
     }
 
@@ -276,6 +436,8 @@ impl ImportDialog {
             options.crs,
             options.encoding,
             options.sheet.clone(),
+            options.towgs84.as_ref().map(DatumShift::to_string),
+            options.cad.clone(),
         );
         if self.preview_key.as_ref() == Some(&key) {
             return false;
@@ -286,10 +448,19 @@ impl ImportDialog {
         let options = ImportOptions {
             columns: ColumnChoice::default(),
             mapping: CategoryMapping::default(),
+            spread: io::PopulationSpread::default(),
             ..options
         };
         let path = self.path.clone();
-        self.preview_job = Some(Job::spawn(runner, move |_| io::preview(&path, &options)));
+        let layer = self.layer;
+        let residents = layer == LayerKind::Residents;
+        self.preview_job = Some(Job::spawn(runner, move |_| {
+            let preview = io::preview_layer(&path, layer, &options)?;
+            let sizes = residents
+                .then(|| io::residents_polygon_sizes(&path, &options).ok())
+                .flatten();
+            Ok((preview, sizes))
+        }));
         self.poll_preview();
         true
     }
@@ -304,23 +475,40 @@ impl ImportDialog {
         };
         self.preview_job = None;
         self.preview = Some(match result {
-            Ok(Ok(preview)) => {
-                // A GeoJSON file is only here when its coordinates are
-                // projected: it needs a system chosen.
-                self.crs_unknown = (self.format == Format::GeoJson && self.crs == CrsChoice::Auto)
+            Ok(Ok((preview, sizes))) => {
+                // A GeoJSON file whose coordinates are projected needs a
+                // system chosen.
+                self.crs_unknown = (self.geojson_projected && self.crs == CrsChoice::Auto)
                     || preview.crs.to_lowercase().contains("unknown")
-                    || preview
-                        .warnings
-                        .iter()
-                        .any(|w| w.message.starts_with("coordinate system not usable"));
+                    || preview.warnings.iter().any(|w| {
+                        // Beijing 1954 / Xian 1980 without parameters:
+                        // the datum row asks for those instead.
+                        w.message.starts_with("coordinate system not usable")
+                            && !w.message.contains("--towgs84")
+                    });
                 if !self.columns_seeded {
                     self.columns = preview.guessed.clone();
                     self.columns_seeded = true;
                 }
+                // Large polygons: propose the grid (once; the user decides).
+                if !self.spread_seeded && sizes.is_some() {
+                    if sizes
+                        .as_ref()
+                        .is_some_and(io::PolygonSizes::proposes_spreading)
+                        && self.spread == SpreadChoice::Centroid
+                    {
+                        self.spread = SpreadChoice::Grid;
+                    }
+                    self.spread_seeded = true;
+                }
+                self.polygon_sizes = sizes;
                 Ok(preview)
             }
             Ok(Err(e)) => {
-                self.crs_unknown = matches!(e, LoadError::Crs { .. });
+                // A Beijing 1954 / Xian 1980 file needs parameters, not
+                // another system.
+                self.crs_unknown =
+                    matches!(e, LoadError::Crs { .. }) && !e.to_string().contains("--towgs84");
                 Err(e.to_string())
             }
             Err(e) => Err(e.to_string()),
@@ -330,7 +518,11 @@ impl ImportDialog {
     /// Start importing with the current choices on top of `base`.
     pub fn start_import(&mut self, runner: &Runner, base: Arc<Layers>, profile: Profile) {
         let options = match self.options() {
-            Ok(o) => o,
+            Ok(mut o) => {
+                // Spread over the study's grid: the townships' frame.
+                o.spread.frame = io::townships_frame(&base.townships);
+                o
+            }
             Err(e) => {
                 self.error = Some(e);
                 return;
@@ -482,9 +674,9 @@ impl Workspace {
         for request in requests {
             let format = match request.what {
                 Some(Import::Profile) => None,
-                _ => Format::from_path(&request.path)
-                    .ok()
-                    .filter(|f| opens_dialog(&request.path, *f)),
+                _ => Format::from_path(&request.path).ok().filter(|f| {
+                    opens_dialog(&request.path, *f) || proposes_spreading(&request, *f)
+                }),
             };
             let Some(format) = format else {
                 direct.push(request);
@@ -547,6 +739,19 @@ impl Workspace {
                     dialog.cancel();
                     open = false;
                 }
+                ImportEvent::PickBuildings => {
+                    let what = Import::Layer(LayerKind::Residents);
+                    if let Some(path) = self.dialogs.pick(what, self.settings.lang) {
+                        dialog.buildings = path.display().to_string();
+                        dialog.spread = SpreadChoice::Buildings;
+                    }
+                }
+                ImportEvent::PickPopulationTable => {
+                    let what = Import::Layer(LayerKind::Residents);
+                    if let Some(path) = self.dialogs.pick(what, self.settings.lang) {
+                        dialog.population_table = path.display().to_string();
+                    }
+                }
             }
         }
         if open && dialog.refresh_preview(&self.runner) {
@@ -582,6 +787,10 @@ impl Workspace {
     ) -> bool {
         match result {
             Ok(outcome) => {
+                // The choices go into the project file with the layer.
+                if let Ok(options) = dialog.options() {
+                    *self.project_file.options.get_mut(dialog.layer) = options;
+                }
                 self.fit_after_load = dialog.layer == LayerKind::Townships;
                 // Hand the outcome to the app's load pipeline (applies it,
                 // reports the file, re-assesses).
@@ -720,5 +929,37 @@ mod tests {
         let o = d.options().unwrap();
         assert_eq!(o.crs, Crs::Gcj02);
         assert_eq!(o.encoding, Some(encoding_rs::GBK));
+    }
+
+    /// A Beijing 1954 code asks for parameters; typed ones and the accepted
+    /// approximate set reach the options; bad ones are an error.
+    #[test]
+    fn old_datums_take_parameters_in_the_dialog() {
+        let mut d = ImportDialog::new(
+            &ImportRequest {
+                what: Some(Import::Layer(LayerKind::Townships)),
+                path: PathBuf::from("/nowhere/plan.shp"),
+            },
+            Format::Shapefile,
+        );
+        assert_eq!(d.old_datum(), None);
+        d.crs = CrsChoice::Epsg;
+        d.epsg = "2437".into();
+        assert_eq!(d.old_datum(), Some(OldDatum::Beijing1954));
+        assert_eq!(d.options().unwrap().towgs84, None);
+        d.approximate_datum = true;
+        assert_eq!(d.options().unwrap().towgs84, Some(DatumShift::Approximate));
+        d.towgs84 = "15.8,-154.4,-82.3".into();
+        assert_eq!(
+            d.options().unwrap().towgs84,
+            Some(DatumShift::Parameters(vec![15.8, -154.4, -82.3]))
+        );
+        d.towgs84 = "15.8,-154.4".into();
+        assert!(d.options().unwrap_err().contains("got 2 numbers"));
+        // A .prj in Xian 1980 is recognised from the preview's message.
+        d.crs = CrsChoice::Auto;
+        d.towgs84.clear();
+        d.preview = Some(Err(OldDatum::Xian1980.needs_parameters("plan.prj")));
+        assert_eq!(d.old_datum(), Some(OldDatum::Xian1980));
     }
 }

@@ -117,6 +117,9 @@ pub enum LayoutAction {
         category: Option<String>,
         k: usize,
         township: Option<u32>,
+        /// Joint sites (共建): a site counts only when the people it newly
+        /// covers live in two or more townships.
+        joint: bool,
     },
     /// Turn the suggestions into a new layout.
     AdoptSuggestions,
@@ -149,7 +152,17 @@ pub struct ComparisonView {
 pub struct SuggestionsView {
     pub tier: usize,
     pub sites: Vec<SiteSuggestion>,
+    /// The sites are joint sites (共建), each listing its gain per township.
+    pub joint: bool,
 }
+
+/// A site search: the live assessment it holds, the sites, and the tier
+/// and whether they are joint sites.
+pub type SuggestJob = Job<(
+    LiveAssessment,
+    Result<Vec<SiteSuggestion>, Cancelled>,
+    (usize, bool),
+)>;
 
 /// The running layouts job.
 pub enum LayoutJob {
@@ -159,13 +172,7 @@ pub enum LayoutJob {
     ),
     Compare(Job<Result<ComparisonView, Cancelled>>),
     /// Holds the live assessment while it runs and gives it back.
-    Suggest(
-        Job<(
-            LiveAssessment,
-            Result<Vec<SiteSuggestion>, Cancelled>,
-            usize,
-        )>,
-    ),
+    Suggest(SuggestJob),
     /// Holds the live assessment while it runs and gives it back.
     Redundancy(Job<(LiveAssessment, Result<Vec<FacilityRedundancy>, Cancelled>)>),
     /// A facilities file read as a whole alternative.
@@ -391,6 +398,7 @@ fn results_of(
         profile,
         study_generation,
         seconds: clock.elapsed().as_secs_f64(),
+        shared: None,
     }
 }
 
@@ -464,6 +472,7 @@ impl Workspace {
                 self.layouts.layouts = layouts;
                 self.layouts.active = active.filter(|&i| i < self.layouts.layouts.len());
                 self.read_layout_files();
+                self.drop_unfit_edits();
             }
             self.show_layout_facilities();
             self.layers_loaded();
@@ -502,6 +511,45 @@ impl Workspace {
         }));
     }
 
+    /// Check every edit of the opened layouts (ids, categories, positions
+    /// inside the study extent); open the project without those that do
+    /// not fit, saying which and why.
+    fn drop_unfit_edits(&mut self) {
+        let file = self
+            .project_file
+            .opening_path()
+            .map_or_else(String::new, |p| format!("{}: ", p.display()));
+        let mut problems = Vec::new();
+        for i in 0..self.layouts.layouts.len() {
+            let start = self.layouts.start_of(Some(i));
+            let layout = &self.layouts.layouts[i];
+            let (kept, found) = crate::analysis::checked_layout(
+                layout,
+                &start,
+                &self.study.layers.townships,
+                &self.study.profile,
+            );
+            for p in found {
+                problems.push(format!(
+                    "{file}layout {:?}, edit {}: {}",
+                    layout.name, p.number, p.message
+                ));
+            }
+            self.layouts.layouts[i] = kept;
+        }
+        if !problems.is_empty() {
+            let lang = self.settings.lang;
+            self.message = Some(Message::ProjectFailed(format!(
+                "{}{}",
+                problems.join("; "),
+                lang.pick(
+                    "。项目已打开，未用这些修改。",
+                    ". The project is open without these edits."
+                )
+            )));
+        }
+    }
+
     /// Read the facilities files of opened layouts (small files: inline).
     fn read_layout_files(&mut self) {
         let matcher = crate::io::CategoryMatcher::from_profile(&self.study.profile);
@@ -523,7 +571,7 @@ impl Workspace {
     }
 
     /// Put the active layout's facilities on screen (layers, map marks).
-    fn show_layout_facilities(&mut self) {
+    pub(super) fn show_layout_facilities(&mut self) {
         let table = self.layouts.table(self.layouts.active);
         let (ids, facilities) = flatten(&table);
         let mut layers = (*self.study.layers).clone();
@@ -649,7 +697,8 @@ impl Workspace {
                 category,
                 k,
                 township,
-            } => self.start_suggest(tier, category, k, township),
+                joint,
+            } => self.start_suggest(tier, category, k, township, joint),
             LayoutAction::AdoptSuggestions => self.adopt_suggestions(lang),
             LayoutAction::ClearSuggestions => self.layouts.suggestions = None,
             LayoutAction::Redundancy => self.start_redundancy(),
@@ -905,6 +954,7 @@ impl Workspace {
         category: Option<String>,
         k: usize,
         township: Option<u32>,
+        joint: bool,
     ) {
         if !self.live_ready() {
             self.message = Some(Message::LayoutBusy);
@@ -929,8 +979,12 @@ impl Workspace {
             return;
         };
         let job = Job::spawn(&self.runner, move |p| {
-            let r = analysis::suggest_sites(&live, &request, p);
-            (live, r, tier)
+            let r = if joint {
+                analysis::suggest_joint_sites(&live, &request, p)
+            } else {
+                analysis::suggest_sites(&live, &request, p)
+            };
+            (live, r, (tier, joint))
         });
         self.layouts.job = Some(LayoutJob::Suggest(job));
     }
@@ -951,7 +1005,11 @@ impl Workspace {
         let next = self.layouts.table(self.layouts.active).len() as u32;
         let name = format!(
             "{}{}",
-            lang.pick("建议选址 ", "Suggested sites "),
+            if view.joint {
+                lang.pick("共建选址 ", "Joint sites ")
+            } else {
+                lang.pick("建议选址 ", "Suggested sites ")
+            },
             self.layouts.layouts.len() + 1
         );
         let layout = layout_from_sites(name, &base, next, &view.sites);
@@ -1030,10 +1088,10 @@ impl Workspace {
             },
             Some(LayoutJob::Suggest(mut j)) => match j.poll() {
                 Poll::Running => self.layouts.job = Some(LayoutJob::Suggest(j)),
-                Poll::Done(Ok((live, r, tier))) => {
+                Poll::Done(Ok((live, r, (tier, joint)))) => {
                     self.layouts.live = Some(live);
                     if let Ok(sites) = r {
-                        self.layouts.suggestions = Some(SuggestionsView { tier, sites });
+                        self.layouts.suggestions = Some(SuggestionsView { tier, sites, joint });
                     }
                 }
                 Poll::Done(Err(e)) => {

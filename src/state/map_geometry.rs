@@ -234,9 +234,13 @@ impl MapGeometry {
     }
 }
 
-/// The lon/lat box of every layer.
+/// The lon/lat box of every layer, leaving out points the assessment sets
+/// aside as stray (METHOD 1), so that one mistyped coordinate does not
+/// shrink the district to a dot.
 pub fn layers_bounds(layers: &Layers) -> GeoBounds {
     use geo::BoundingRect as _;
+    let extent = crate::analysis::StudyExtent::of(&layers.townships);
+    let kept = |x: f64, y: f64| extent.as_ref().is_none_or(|e| !e.is_stray(x, y));
     let mut b = GeoBounds::EMPTY;
     for t in &layers.townships {
         if let Some(r) = t.boundary.bounding_rect() {
@@ -245,15 +249,18 @@ pub fn layers_bounds(layers: &Layers) -> GeoBounds {
         }
     }
     for f in &layers.facilities {
-        b.include([f.location.x(), f.location.y()]);
+        if kept(f.location.x(), f.location.y()) {
+            b.include([f.location.x(), f.location.y()]);
+        }
     }
     for r in layers.residents.as_deref().unwrap_or(&[]) {
-        b.include([r.location.x(), r.location.y()]);
+        if kept(r.location.x(), r.location.y()) {
+            b.include([r.location.x(), r.location.y()]);
+        }
     }
     for road in layers.roads.as_deref().unwrap_or(&[]) {
-        if let Some(r) = road.line.bounding_rect() {
-            b.include([r.min().x, r.min().y]);
-            b.include([r.max().x, r.max().y]);
+        for c in road.line.coords().filter(|c| kept(c.x, c.y)) {
+            b.include([c.x, c.y]);
         }
     }
     b
@@ -497,6 +504,29 @@ pub enum HeatSource {
     TierComplete,
     /// Minutes to one category by the tier's mode.
     Category(String),
+    /// Supply per 1,000 (`1000·A_i`, METHOD 15) of the tier's capacity
+    /// table of this category, as a share of its standard.
+    Supply(String),
+}
+
+/// Per demand point: the population of demand group `group` (METHOD 11),
+/// the heat's weight when a group is chosen; `None` for a group the
+/// profile does not have.
+pub fn group_heat_weights(
+    assessment: &Assessment,
+    profile: &crate::model::Profile,
+    group: &str,
+    townships: &[crate::model::Township],
+) -> Option<Vec<f32>> {
+    let group = profile.group(group)?;
+    let weights = crate::analysis::group_population(
+        profile,
+        group,
+        &assessment.demand,
+        &assessment.resident_township,
+        townships,
+    );
+    Some(weights.into_iter().map(|w| w as f32).collect())
 }
 
 /// Per demand point: the minutes the heat layer shows (`INFINITY` = not
@@ -508,6 +538,27 @@ pub fn heat_values(assessment: &Assessment, tier: &Tier, source: &HeatSource) ->
             .minutes_for(tier, id)
             .map(|m| m.to_vec())
             .unwrap_or_else(|| vec![f32::INFINITY; n]),
+        HeatSource::Supply(id) => {
+            let index = assessment
+                .report
+                .total
+                .tiers
+                .iter()
+                .position(|t| t.id == tier.id);
+            match assessment
+                .capacity
+                .iter()
+                .find(|t| Some(t.tier) == index && t.category == *id)
+            {
+                Some(t) if t.standard_per_1000 > 0.0 => t
+                    .access
+                    .iter()
+                    .map(|a| (1000.0 * a / t.standard_per_1000) as f32)
+                    .collect(),
+                Some(_) => vec![1.0; n],
+                None => vec![0.0; n],
+            }
+        }
         HeatSource::TierComplete => {
             let mut out = vec![0.0f32; n];
             let mut any = false;

@@ -16,10 +16,13 @@ pub mod import_dialog;
 pub mod jobs;
 pub mod layouts;
 pub mod map_geometry;
+pub mod plan;
 pub mod project;
 pub mod project_file;
 pub mod scenario_edit;
 pub mod settings;
+pub mod sharing;
+pub mod supply;
 
 use crate::analysis::Cancelled;
 use crate::model::{Layers, Profile};
@@ -55,7 +58,7 @@ pub struct MapCamera {
     pub zoom: Option<f64>,
 }
 
-pub use settings::{LeftTab, MapOptions, Settings};
+pub use settings::{LeftTab, MapOptions, RightTab, Settings};
 
 /// Something a panel asks the app to do.
 #[derive(Clone, Debug, PartialEq)]
@@ -82,6 +85,8 @@ pub enum Action {
     SelectFacility(Option<u32>),
     /// Fit the map to all data.
     FitMap,
+    /// Centre the map on a point (lon, lat), e.g. a set-aside feature.
+    ShowOnMap([f64; 2]),
     /// Show or hide the frame-time overlay.
     ToggleDebug,
     /// Hide the status message.
@@ -92,6 +97,17 @@ pub enum Action {
     Layout(layouts::LayoutAction),
     /// Save or open the project file; recovery and closing prompts.
     Project(project_file::ProjectAction),
+    /// Group shares and the other supply-side inputs.
+    Supply(supply::SupplyAction),
+    /// Ask for a town-area file (镇区范围) and use it to split residents
+    /// into town and village.
+    LoadTownAreas,
+    /// Use this town-area file.
+    LoadTownAreasFrom(PathBuf),
+    /// Stop using the town-area layer.
+    ClearTownAreas,
+    /// The phased plan (建设时序) of the Plan tab.
+    Plan(plan::PlanAction),
 }
 
 /// A status-bar message, worded in the current language when shown.
@@ -122,6 +138,8 @@ pub enum Message {
     ProjectSaved(String),
     /// The project could not be saved or opened.
     ProjectFailed(String),
+    /// The town-area file could not be used; the previous one stays.
+    TownAreasFailed(String),
     /// A job failed unexpectedly.
     Failed {
         /// What was running.
@@ -186,6 +204,11 @@ impl Message {
             Message::EditFailed(p) => format!("{}{p}", lang.pick("无法修改：", "Could not edit: ")),
             Message::ProjectSaved(f) => format!("{}{f}", lang.pick("项目已保存：", "Project saved: ")),
             Message::ProjectFailed(p) => format!("{}{p}", lang.pick("项目文件错误：", "Project file problem: ")),
+            Message::TownAreasFailed(p) => format!(
+                "{}{p}{}",
+                lang.pick("无法导入镇区范围：", "Could not import the town areas: "),
+                lang.pick("（保留原有数据）", " (the previous data stay)")
+            ),
             Message::Failed { task, problem } => {
                 let task = match task {
                     Task::Load => lang.pick("载入失败", "Loading failed"),
@@ -235,12 +258,22 @@ pub struct Workspace {
     pub(crate) export_dialog: Option<export::ExportDialog>,
     pub(crate) import_dialog: Option<import_dialog::ImportDialog>,
     pub(crate) layouts: layouts::Layouts,
+    pub(crate) plan: plan::PlanState,
     pub(crate) project_file: project_file::ProjectState,
     /// Map moves asked for since the shell last took them.
     pub(crate) map_requests: Vec<MapRequest>,
     /// Where the map looked when last drawn.
     pub(crate) camera: MapCamera,
+    /// What the Supply panel shows.
+    pub(crate) supply: supply::SupplyView,
+    /// Sharing, town–village and scorecard figures being computed.
+    pub(crate) shared_job: Option<sharing::SharedJob>,
+    /// A town-area file being read.
+    pub(crate) town_areas_job: Option<Job<TownAreasLoad>>,
 }
+
+/// A town-area file read: its name and the polygons, or the problem.
+type TownAreasLoad = (String, Result<Vec<geo::MultiPolygon<f64>>, String>);
 
 fn empty_profile() -> Profile {
     Profile {
@@ -336,9 +369,13 @@ impl Workspace {
             export_dialog: None,
             import_dialog: None,
             layouts: Default::default(),
+            plan: Default::default(),
             project_file: Default::default(),
             map_requests: Vec::new(),
             camera: MapCamera::default(),
+            supply: Default::default(),
+            shared_job: None,
+            town_areas_job: None,
         }
     }
 
@@ -424,6 +461,19 @@ impl Workspace {
     /// back to the tier's complete time when it does not (after a tier or
     /// profile change).
     pub fn keep_heat_source_in_tier(&mut self) {
+        if let HeatSource::Supply(c) = &self.settings.map.heat_source {
+            let tier = self.tier_index();
+            // Results of this tier without that table (none yet: keep it).
+            let gone = self.results.as_ref().is_some_and(|r| {
+                !r.assessment
+                    .capacity
+                    .iter()
+                    .any(|t| t.tier == tier && t.category == *c)
+            });
+            if gone {
+                self.settings.map.heat_source = HeatSource::TierComplete;
+            }
+        }
         if let HeatSource::Category(c) = &self.settings.map.heat_source {
             let tier = self.tier_index();
             let profile = self
@@ -483,6 +533,7 @@ impl Workspace {
                 Err(e) => self.message = Some(Message::InvalidProfile(e.to_string())),
             },
             Action::Reassess => self.start_assess(),
+            Action::Supply(a) => self.apply_supply(a),
             Action::Cancel => {
                 let cancelled = self.load_job.take().is_some() | self.assess_job.take().is_some();
                 if cancelled {
@@ -517,11 +568,39 @@ impl Workspace {
                 }
             }
             Action::FitMap => self.map_requests.push(MapRequest::FitAll),
+            Action::ShowOnMap([lon, lat]) => {
+                // About a kilometre around the point.
+                let d = 0.01;
+                self.map_requests.push(MapRequest::FitBounds(GeoBounds {
+                    min_lon: lon - d,
+                    min_lat: lat - d,
+                    max_lon: lon + d,
+                    max_lat: lat + d,
+                }));
+            }
             Action::ToggleDebug => self.settings.show_debug = !self.settings.show_debug,
             Action::DismissMessage => self.message = None,
             Action::OpenExport => self.open_export(),
             Action::Layout(a) => self.apply_layout(a, ctx),
             Action::Project(a) => self.apply_project(a, ctx),
+            Action::LoadTownAreas => {
+                if let Some(path) = self.dialogs.pick_town_areas(lang) {
+                    self.apply(Action::LoadTownAreasFrom(path), ctx);
+                }
+            }
+            Action::LoadTownAreasFrom(path) => {
+                self.town_areas_job = Some(Job::spawn(&self.runner, move |_| {
+                    let name = project::file_name(&path);
+                    (name, crate::io::load_town_areas(&path))
+                }));
+            }
+            Action::ClearTownAreas => {
+                self.town_areas_job = None;
+                if self.study.town_areas.take().is_some() {
+                    self.town_areas_changed();
+                }
+            }
+            Action::Plan(a) => self.apply_plan(a),
         }
         self.poll_jobs(ctx);
     }
@@ -639,7 +718,14 @@ impl Workspace {
             }
         }
         self.poll_layout_jobs(ctx);
-        if self.load_job.is_some() || self.assess_job.is_some() || self.reach_job.is_some() {
+        self.poll_town_areas();
+        self.poll_shared(ctx);
+        self.poll_plan_job();
+        if self.load_job.is_some()
+            || self.assess_job.is_some()
+            || self.reach_job.is_some()
+            || self.plan.job.is_some()
+        {
             ctx.request_repaint_after(Duration::from_millis(100));
         }
     }

@@ -29,6 +29,10 @@ pub struct Study {
     pub geometry: Arc<MapGeometry>,
     /// Bumped whenever layers or profile change.
     pub generation: u64,
+    /// The town-area layer (镇区范围): its file name and polygons.
+    pub town_areas: Option<(String, Arc<Vec<geo::MultiPolygon<f64>>>)>,
+    /// Bumped whenever the town-area layer changes.
+    pub town_areas_generation: u64,
 }
 
 impl Study {
@@ -42,6 +46,8 @@ impl Study {
             warnings: Vec::new(),
             geometry,
             generation: 1,
+            town_areas: None,
+            town_areas_generation: 0,
         }
     }
 
@@ -291,6 +297,9 @@ pub struct Results {
     pub study_generation: u64,
     /// Wall-clock seconds of the whole run.
     pub seconds: f64,
+    /// Sharing, town–village and scorecard figures, once computed (see
+    /// [`super::sharing`]).
+    pub shared: Option<Arc<super::sharing::SharedFigures>>,
 }
 
 /// Assess `layers` with `profile` and project the demand onto `plane`.
@@ -311,6 +320,7 @@ pub fn assess_study(
         profile,
         study_generation,
         seconds: start.elapsed().as_secs_f64(),
+        shared: None,
     })
 }
 

@@ -49,6 +49,8 @@ pub struct ProjectState {
     pub path: Option<PathBuf>,
     /// Layer files of the study (absolute).
     pub layers: LayerFiles,
+    /// How each layer file was read (saved with the project).
+    pub options: io::LayerOptions,
     /// Imports whose files are not yet known to have loaded.
     pending_requests: Vec<ImportRequest>,
     /// The demo is loading.
@@ -73,6 +75,7 @@ impl Default for ProjectState {
         Self {
             path: None,
             layers: LayerFiles::default(),
+            options: io::LayerOptions::default(),
             pending_requests: Vec::new(),
             demo_pending: false,
             opening: None,
@@ -86,9 +89,17 @@ impl Default for ProjectState {
     }
 }
 
+impl ProjectState {
+    /// The project file being opened, if any (for messages).
+    pub(super) fn opening_path(&self) -> Option<&std::path::Path> {
+        self.opening.as_ref().and_then(|(p, _, _)| p.as_deref())
+    }
+}
+
 /// Load a project's layers (absolute paths) with its profile.
 pub fn load_project_layers(
     files: LayerFiles,
+    options: &io::LayerOptions,
     profile: Profile,
     progress: &Progress,
 ) -> Result<LoadOutcome, LoadFailure> {
@@ -110,11 +121,13 @@ pub fn load_project_layers(
         roads: files.roads.clone(),
     };
     progress.phase("layers", 0.1);
-    let (layers, warnings) = io::load_layers(&paths, &profile).map_err(|e| LoadFailure::File {
-        what: None,
-        file: file_name(e.path()),
-        message: e.to_string(),
-    })?;
+    let (layers, warnings) = io::load_layers_all_with(&paths, options, &profile)
+        .map_err(|mut errors| errors.remove(0))
+        .map_err(|e| LoadFailure::File {
+            what: None,
+            file: file_name(e.path()),
+            message: e.to_string(),
+        })?;
     progress.check().map_err(|_| LoadFailure::Cancelled)?;
     progress.phase("map", 0.9);
     let geometry = MapGeometry::build(&layers, &profile);
@@ -206,6 +219,7 @@ impl Workspace {
             return;
         }
         if std::mem::take(&mut state.demo_pending) {
+            state.options = io::LayerOptions::default();
             let demo = io::demo_layer_paths();
             state.layers = LayerFiles {
                 townships: Some(demo.townships),
@@ -262,6 +276,9 @@ impl Workspace {
         );
         project.layouts = self.layouts.layouts.clone();
         project.active_layout = self.layouts.active;
+        if self.project_file.options != io::LayerOptions::default() {
+            project.import_options = serde_json::to_value(&self.project_file.options).ok();
+        }
         project.view = ViewState {
             center: self.camera.center,
             zoom: self.camera.zoom,
@@ -382,9 +399,16 @@ impl Workspace {
             layouts,
             active_layout,
             view,
+            import_options,
             ..
         } = project;
+        // Options this LifeCircle cannot read are dropped (the files are
+        // then read as they say), not a reason to refuse the project.
+        let options: io::LayerOptions = import_options
+            .and_then(|v| serde_json::from_value(v).ok())
+            .unwrap_or_default();
         self.project_file.layers = layers.clone();
+        self.project_file.options = options.clone();
         self.project_file.opening = Some((project_path, view, restored));
         self.project_file.demo_pending = false;
         self.project_file.pending_requests.clear();
@@ -393,7 +417,7 @@ impl Workspace {
         self.layouts.active = None;
         self.fit_after_load = true;
         self.load_job = Some(super::jobs::Job::spawn(&self.runner, move |p| {
-            load_project_layers(layers, profile, p)
+            load_project_layers(layers, &options, profile, p)
         }));
     }
 

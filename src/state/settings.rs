@@ -20,6 +20,22 @@ pub enum LeftTab {
     Profile,
     /// Alternative layouts: edit, compare, suggest sites, redundancy.
     Layouts,
+    /// The budgeted, phased plan (建设时序).
+    Plan,
+}
+
+/// The tab shown in the right panel.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum RightTab {
+    /// Coverage by township: the table and chart.
+    #[default]
+    Results,
+    /// Who serves whom between townships (共享): matrix and flow lines.
+    Sharing,
+    /// Each township against its targets (对标).
+    Scorecard,
+    /// Supply against the 千人指标 (供需): township table and facility loads.
+    Supply,
 }
 
 /// What is remembered between runs.
@@ -36,6 +52,8 @@ pub struct Settings {
     pub show_debug: bool,
     /// The tab open in the left panel.
     pub left_tab: LeftTab,
+    /// The tab open in the right panel.
+    pub right_tab: RightTab,
 }
 
 impl Default for Settings {
@@ -46,6 +64,7 @@ impl Default for Settings {
             tier: None,
             show_debug: false,
             left_tab: LeftTab::Layers,
+            right_tab: RightTab::Results,
         }
     }
 }
@@ -70,6 +89,10 @@ pub struct MapOptions {
     pub hidden_categories: BTreeSet<String>,
     /// What the heat layer colours by.
     pub heat_source: HeatSource,
+    /// The demand group whose population weighs the heat (a grid cell's
+    /// mean; points without any of the group are not drawn); `None`:
+    /// everyone.
+    pub heat_group: Option<String>,
 }
 
 impl Default for MapOptions {
@@ -83,6 +106,7 @@ impl Default for MapOptions {
             blind_spots: false,
             hidden_categories: BTreeSet::new(),
             heat_source: HeatSource::TierComplete,
+            heat_group: None,
         }
     }
 }

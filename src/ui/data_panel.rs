@@ -1,5 +1,6 @@
 //! The data panel: import each input (file dialog or drop on the window),
-//! what was loaded from which file, and the loader's warnings.
+//! what was loaded from which file, the town-area layer (镇区范围) that
+//! splits residents into town and village, and the loader's warnings.
 
 use super::i18n::Lang;
 use crate::io::LayerKind;
@@ -90,6 +91,7 @@ impl DataPanel {
             ui.small(RichText::new(file).weak());
             ui.add_space(2.0);
         }
+        town_areas(ui, lang, study, actions);
         ui.add_space(6.0);
         if ui
             .button(lang.pick("重新载入示例数据", "Reload the demo district"))
@@ -147,4 +149,50 @@ impl DataPanel {
                 }
             });
     }
+}
+
+/// The town-area layer's row: load, clear, what is loaded.
+fn town_areas(ui: &mut egui::Ui, lang: Lang, study: &Study, actions: &mut Vec<Action>) {
+    ui.horizontal(|ui| {
+        ui.label(RichText::new(lang.pick("镇区范围", "Town areas")).strong());
+        ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+            if study.town_areas.is_some()
+                && ui
+                    .button(lang.pick("清除镇区范围", "Clear town areas"))
+                    .clicked()
+            {
+                actions.push(Action::ClearTownAreas);
+            }
+            if ui
+                .button(lang.pick("导入镇区范围…", "Import town areas…"))
+                .clicked()
+            {
+                actions.push(Action::LoadTownAreas);
+            }
+        });
+    });
+    match &study.town_areas {
+        Some((file, areas)) => {
+            ui.label(format!(
+                "{} {}",
+                lang.count(areas.len() as f64),
+                lang.pick("个面", "polygons")
+            ));
+            ui.small(RichText::new(file).weak());
+        }
+        None => {
+            ui.label(lang.pick(
+                "未导入：按居民点的 settlement 属性区分镇区与乡村",
+                "none: town and village by the residents' settlement values",
+            ));
+        }
+    }
+    ui.small(
+        RichText::new(lang.pick(
+            "GeoJSON 面要素；没有 settlement 属性的居民点在面内为镇区，否则为乡村。",
+            "GeoJSON polygons; residents without a settlement value are town inside them, else village.",
+        ))
+        .weak(),
+    );
+    ui.add_space(2.0);
 }

@@ -20,6 +20,10 @@ pub fn format_name(format: Format, lang: Lang) -> &'static str {
         ),
         Format::Csv => lang.pick("CSV 表格", "CSV tables"),
         Format::Json => lang.pick("coverage.json", "coverage.json"),
+        Format::Dxf => lang.pick(
+            "CAD 图（results.dxf：盲区、设施）",
+            "CAD drawing (results.dxf: blind spots, facilities)",
+        ),
     }
 }
 
@@ -72,6 +76,24 @@ fn body(
         ui.label(RichText::new(lang.pick("格式", "Formats")).strong());
         for (format, on) in &mut dialog.formats {
             ui.checkbox(on, format_name(*format, lang));
+        }
+        let dxf = dialog
+            .formats
+            .iter()
+            .any(|(f, on)| *f == Format::Dxf && *on);
+        if dxf {
+            ui.horizontal(|ui| {
+                let label = ui.label(lang.pick("CAD 坐标系 EPSG", "CAD coordinates EPSG"));
+                ui.add(
+                    egui::TextEdit::singleline(&mut dialog.cad_epsg)
+                        .hint_text(lang.pick("自动：本地3度带", "auto: local 3° zone"))
+                        .desired_width(140.0),
+                )
+                .labelled_by(label.id);
+            });
+            if let Err(e) = dialog.cad_crs() {
+                ui.label(RichText::new(e).color(Color32::from_rgb(190, 20, 20)));
+            }
         }
         ui.add_space(6.0);
         ui.horizontal(|ui| {

@@ -6,10 +6,12 @@
 //! [`crate::state::import_dialog`].
 
 use super::i18n::Lang;
-use crate::io::{Format, LayerKind, Preview};
+use crate::io::{self, Crs, Format, LayerKind, Preview};
 use crate::model::Profile;
 use crate::state::files::Import;
-use crate::state::import_dialog::{CrsChoice, EncodingChoice, ImportDialog, ImportEvent};
+use crate::state::import_dialog::{
+    CrsChoice, EncodingChoice, ImportDialog, ImportEvent, SpreadChoice,
+};
 use eframe::egui;
 use egui::{Color32, RichText};
 
@@ -46,7 +48,7 @@ pub fn show(
             .id_salt("import_dialog_scroll")
             .min_scrolled_height(ctx.content_rect().height() * 0.4)
             .max_height(ctx.content_rect().height() * 0.55)
-            .show(ui, |ui| top(ui, lang, dialog, current));
+            .show(ui, |ui| top(ui, lang, dialog, current, &mut events));
         ui.separator();
         bottom(ui, lang, dialog, profile, &mut events);
     });
@@ -57,10 +59,24 @@ pub fn show(
 }
 
 /// What the file holds and the choices (scrolled).
-fn top(ui: &mut egui::Ui, lang: Lang, d: &mut ImportDialog, current: Option<[f64; 4]>) {
+fn top(
+    ui: &mut egui::Ui,
+    lang: Lang,
+    d: &mut ImportDialog,
+    current: Option<[f64; 4]>,
+    events: &mut Vec<ImportEvent>,
+) {
     let busy = d.is_importing();
     ui.weak(format!("{} · {}", d.format.label(), d.path.display()));
     ui.add_enabled_ui(!busy, |ui| choices(ui, lang, d));
+    let polygons = matches!(d.format, Format::GeoJson | Format::Shapefile | Format::Kml);
+    if d.layer == LayerKind::Residents && polygons {
+        ui.add_enabled_ui(!busy, |ui| spreading(ui, lang, d, events));
+    }
+    if d.format == Format::Dxf {
+        ui.separator();
+        ui.add_enabled_ui(!busy, |ui| cad_choices(ui, lang, d, current));
+    }
     ui.separator();
     preview(ui, lang, d, current);
 }
@@ -165,6 +181,11 @@ fn choices(ui: &mut egui::Ui, lang: Lang, d: &mut ImportDialog) {
             });
             ui.end_row();
 
+            if d.old_datum().is_some() || !d.towgs84.trim().is_empty() || d.approximate_datum {
+                datum_row(ui, d, lang);
+                ui.end_row();
+            }
+
             if matches!(d.format, Format::Csv | Format::Shapefile) {
                 ui.label(RichText::new(lang.pick("编码", "Encoding")).strong());
                 ui.horizontal(|ui| {
@@ -266,6 +287,103 @@ fn choices(ui: &mut egui::Ui, lang: Lang, d: &mut ImportDialog) {
                 ui.end_row();
             }
         });
+}
+
+/// Residents polygons: centroid, grid or buildings, with the polygons'
+/// sizes and the proposal to spread large ones.
+fn spreading(ui: &mut egui::Ui, lang: Lang, d: &mut ImportDialog, events: &mut Vec<ImportEvent>) {
+    ui.separator();
+    ui.label(RichText::new(lang.pick("面要素的人口", "Population of polygons")).strong());
+    if let Some(sizes) = d.polygon_sizes.as_ref().filter(|s| s.polygons > 0) {
+        ui.label(format!(
+            "{} {} · {} {:.1} {} · {} {:.1} {}",
+            sizes.polygons,
+            lang.pick("个面", "polygons"),
+            lang.pick("中位面积", "median"),
+            sizes.median_ha,
+            lang.pick("公顷", "ha"),
+            lang.pick("最大", "largest"),
+            sizes.largest_ha,
+            lang.pick("公顷", "ha"),
+        ));
+        if sizes.proposes_spreading() {
+            ui.label(
+                RichText::new(format!(
+                    "{} {} {}",
+                    lang.pick(
+                        "面较大（中位面积超过",
+                        "The polygons are large (median above"
+                    ),
+                    io::PROPOSE_SPREAD_ABOVE_HA,
+                    lang.pick(
+                        "公顷）：建议把人口分摊到网格或建筑，而不是放在质心一点。",
+                        "ha): spreading their population over the grid or buildings is proposed, rather than one point at the centroid."
+                    ),
+                ))
+                .color(Color32::from_rgb(150, 90, 0)),
+            );
+        }
+    }
+    ui.horizontal_wrapped(|ui| {
+        ui.radio_value(
+            &mut d.spread,
+            SpreadChoice::Centroid,
+            lang.pick("质心一点", "One point at the centroid"),
+        );
+        ui.radio_value(
+            &mut d.spread,
+            SpreadChoice::Grid,
+            lang.pick("按100米网格面积分摊", "Spread over the 100 m grid by area"),
+        );
+        ui.radio_value(
+            &mut d.spread,
+            SpreadChoice::Buildings,
+            lang.pick(
+                "按建筑面积×层数分摊",
+                "Spread over buildings by area × levels",
+            ),
+        );
+    });
+    if d.spread == SpreadChoice::Buildings {
+        ui.horizontal(|ui| {
+            let label = ui.label(lang.pick("建筑轮廓文件", "Building footprints"));
+            ui.add(
+                egui::TextEdit::singleline(&mut d.buildings)
+                    .hint_text("buildings.geojson / .shp")
+                    .desired_width(320.0),
+            )
+            .labelled_by(label.id);
+            if ui.button(lang.pick("选择…", "Choose…")).clicked() {
+                events.push(ImportEvent::PickBuildings);
+            }
+        });
+        ui.weak(lang.pick(
+            "建筑属于包含其质心的面；没有建筑的面按网格分摊。",
+            "A building belongs to the polygon holding its centroid; a polygon without buildings is spread over the grid.",
+        ));
+    }
+    ui.horizontal(|ui| {
+        let label = ui.label(lang.pick(
+            "人口表（按名称连接，可选）",
+            "Population table (joined by name, optional)",
+        ));
+        ui.add(
+            egui::TextEdit::singleline(&mut d.population_table)
+                .hint_text("name,population,pop_…  .csv")
+                .desired_width(260.0),
+        )
+        .labelled_by(label.id);
+        if ui
+            .button(lang.pick("选择人口表…", "Choose table…"))
+            .clicked()
+        {
+            events.push(ImportEvent::PickPopulationTable);
+        }
+    });
+    ui.weak(lang.pick(
+        "每个面的人口和各 pop_<人群> 值总数保持不变。",
+        "Each polygon's population and pop_<group> totals are kept exactly.",
+    ));
 }
 
 fn preview(ui: &mut egui::Ui, lang: Lang, d: &ImportDialog, current: Option<[f64; 4]>) {
@@ -501,4 +619,214 @@ fn mapping_rows(
                 ui.end_row();
             }
         });
+}
+
+/// The road classes offered for a CAD layer (OSM `highway` values).
+const ROAD_CLASSES: [&str; 10] = [
+    "motorway",
+    "trunk",
+    "primary",
+    "secondary",
+    "tertiary",
+    "residential",
+    "unclassified",
+    "service",
+    "track",
+    "footway",
+];
+
+/// A DXF drawing: its extent and the proposed coordinate system, the CAD
+/// layers to read, the name source (townships) and the road class of each
+/// road layer.
+fn cad_choices(ui: &mut egui::Ui, lang: Lang, d: &mut ImportDialog, current: Option<[f64; 4]>) {
+    let Some(Ok(preview)) = &d.preview else {
+        return;
+    };
+    let Some(cad) = preview.cad.clone() else {
+        return;
+    };
+    let proposed = d.proposed_crs(current);
+    egui::Grid::new("import_cad")
+        .num_columns(2)
+        .spacing([12.0, 6.0])
+        .show(ui, |ui| {
+            ui.label(RichText::new(lang.pick("图纸范围", "Drawing extent")).strong());
+            ui.vertical(|ui| {
+                if let Some([x0, y0, x1, y1]) = cad.extent {
+                    ui.label(format!("X {x0:.1} – {x1:.1}\nY {y0:.1} – {y1:.1}"));
+                }
+                match proposed {
+                    Some(crs) => {
+                        ui.horizontal(|ui| {
+                            ui.label(format!(
+                                "{}{crs}",
+                                lang.pick("建议坐标系：", "Proposed system: ")
+                            ));
+                            let chosen = d.crs().ok() == Some(crs);
+                            if !chosen && ui.button(lang.pick("采用", "Use")).clicked() {
+                                match crs {
+                                    Crs::Epsg(code) => {
+                                        d.crs = CrsChoice::Epsg;
+                                        d.epsg = code.to_string();
+                                    }
+                                    _ => d.crs = CrsChoice::Wgs84,
+                                }
+                            }
+                        });
+                    }
+                    None => {
+                        if let Some(why) = &cad.why_not {
+                            ui.add(egui::Label::new(RichText::new(why).color(ERROR)).wrap());
+                        }
+                    }
+                }
+            });
+            ui.end_row();
+
+            // Which count says a CAD layer holds this kind.
+            let slot = match d.layer {
+                LayerKind::Townships => 0,
+                LayerKind::Roads => 1,
+                _ => 2,
+            };
+            let offered: Vec<String> = cad
+                .layers
+                .iter()
+                .filter(|(_, counts)| counts[slot] > 0)
+                .map(|(name, _)| name.clone())
+                .collect();
+            ui.label(RichText::new(lang.pick("CAD 图层", "CAD layers")).strong());
+            ui.vertical(|ui| {
+                if offered.is_empty() {
+                    ui.label(
+                        RichText::new(lang.pick(
+                            "图纸中没有此类图元",
+                            "The drawing holds nothing of this kind",
+                        ))
+                        .color(ERROR),
+                    );
+                }
+                for name in &offered {
+                    let mut on = d.cad_layer_on(name);
+                    let counts = cad.layers[name];
+                    let text = format!("{name} ({})", counts[slot]);
+                    if ui.checkbox(&mut on, text).changed() {
+                        d.set_cad_layer(name, on, &offered);
+                    }
+                }
+            });
+            ui.end_row();
+
+            if d.layer == LayerKind::Townships {
+                let label = ui.label(RichText::new(lang.pick("名称来源", "Names from")).strong());
+                let any = lang.pick("框内任意文字", "any text inside");
+                let texts: Vec<String> = cad
+                    .layers
+                    .iter()
+                    .filter(|(_, c)| c[3] > 0)
+                    .map(|(n, _)| n.clone())
+                    .collect();
+                egui::ComboBox::from_id_salt("import_cad_names")
+                    .selected_text(d.cad.name_layer.clone().unwrap_or_else(|| any.to_string()))
+                    .show_ui(ui, |ui| {
+                        ui.selectable_value(&mut d.cad.name_layer, None, any);
+                        for t in texts {
+                            ui.selectable_value(&mut d.cad.name_layer, Some(t.clone()), t);
+                        }
+                    })
+                    .response
+                    .labelled_by(label.id);
+                ui.end_row();
+            }
+
+            if d.layer == LayerKind::Roads {
+                ui.label(RichText::new(lang.pick("道路等级", "Road classes")).strong());
+                ui.vertical(|ui| {
+                    let read: Vec<String> = offered
+                        .iter()
+                        .filter(|n| d.cad_layer_on(n))
+                        .cloned()
+                        .collect();
+                    for name in &read {
+                        ui.horizontal(|ui| {
+                            let label = ui.label(name);
+                            let guessed = crate::io::guess_road_class(name);
+                            let auto = match guessed {
+                                Some(g) => format!("{} {g}", lang.pick("自动：", "auto:")),
+                                None => lang.pick("自动：无", "auto: none").to_string(),
+                            };
+                            let current = d.cad.road_classes.get(name).cloned();
+                            let mut chosen = current.clone();
+                            egui::ComboBox::from_id_salt(("import_cad_class", name.as_str()))
+                                .selected_text(chosen.clone().unwrap_or_else(|| auto.clone()))
+                                .show_ui(ui, |ui| {
+                                    ui.selectable_value(&mut chosen, None, auto.clone());
+                                    for class in ROAD_CLASSES {
+                                        ui.selectable_value(
+                                            &mut chosen,
+                                            Some(class.to_string()),
+                                            class,
+                                        );
+                                    }
+                                })
+                                .response
+                                .labelled_by(label.id);
+                            if chosen != current {
+                                match chosen {
+                                    Some(c) => {
+                                        d.cad.road_classes.insert(name.clone(), c);
+                                    }
+                                    None => {
+                                        d.cad.road_classes.remove(name);
+                                    }
+                                }
+                            }
+                        });
+                    }
+                });
+                ui.end_row();
+            }
+        });
+}
+
+/// Beijing 1954 / Xian 1980: the bureau's 3 or 7 parameters, or the
+/// approximate set after its warning.
+fn datum_row(ui: &mut egui::Ui, d: &mut ImportDialog, lang: Lang) {
+    let label = ui.label(RichText::new(lang.pick("基准转换", "Datum shift")).strong());
+    ui.vertical(|ui| {
+        let datum = d.old_datum().map_or("Beijing 1954 / Xian 1980", |o| o.name());
+        ui.label(match lang {
+            Lang::Zh => format!(
+                "{datum}：请输入当地测绘部门公布的3参数或7参数（dx,dy,dz 米；rx,ry,rz 秒；s ppm）"
+            ),
+            Lang::En => format!(
+                "{datum}: enter the local bureau's 3 or 7 parameters (dx,dy,dz m; rx,ry,rz arc-seconds; s ppm)"
+            ),
+        });
+        ui.add(
+            egui::TextEdit::singleline(&mut d.towgs84)
+                .hint_text("dx,dy,dz[,rx,ry,rz,s]")
+                .desired_width(280.0),
+        )
+        .labelled_by(label.id);
+        if let Err(e) = d.towgs84() {
+            ui.label(RichText::new(e).color(ERROR));
+        }
+        if d.towgs84.trim().is_empty() {
+            ui.checkbox(
+                &mut d.approximate_datum,
+                lang.pick(
+                    "没有参数：使用近似参数（误差可达数十米）",
+                    "No parameters: use an approximate set (off by tens of metres)",
+                ),
+            );
+            if d.approximate_datum {
+                let warning = d
+                    .old_datum()
+                    .map(|o| o.approximate_warning())
+                    .unwrap_or_default();
+                ui.label(RichText::new(warning).color(ERROR));
+            }
+        }
+    });
 }

@@ -31,6 +31,8 @@ pub struct LayoutsPanel {
     /// Sites to suggest; `None`: as many as the categories asked for.
     suggest_k: Option<usize>,
     suggest_township: Option<u32>,
+    /// Joint sites (共建) only.
+    suggest_joint: bool,
 }
 
 fn push(actions: &mut Vec<Action>, a: LayoutAction) {
@@ -492,6 +494,14 @@ impl LayoutsPanel {
                 .response
                 .labelled_by(label.id);
         });
+        ui.checkbox(
+            &mut self.suggest_joint,
+            lang.pick("共建（服务两个及以上乡镇）", "Joint (serving two or more townships)"),
+        )
+        .on_hover_text(lang.pick(
+            "只计新增覆盖人口分布在两个及以上乡镇的选址，并列出各乡镇的新增人数，便于分摊建设费用。",
+            "Count a site only when the people it newly covers live in two or more townships; each site lists the gain per township, so the towns can share its cost.",
+        ));
         if ui
             .add_enabled(
                 !layouts.is_busy() && input.results.is_some(),
@@ -506,11 +516,17 @@ impl LayoutsPanel {
                     category: self.suggest_category.clone(),
                     k,
                     township: self.suggest_township,
+                    joint: self.suggest_joint,
                 },
             );
         }
         if let Some(view) = &layouts.suggestions {
-            if view.sites.is_empty() {
+            if view.sites.is_empty() && view.joint {
+                ui.weak(lang.pick(
+                    "没有能同时新增覆盖两个及以上乡镇居民的选址。",
+                    "No site newly covers people of two or more townships.",
+                ));
+            } else if view.sites.is_empty() {
                 ui.weak(lang.pick("没有能增加覆盖的选址。", "No site would cover anybody new."));
             } else {
                 egui::ScrollArea::horizontal()
@@ -521,6 +537,9 @@ impl LayoutsPanel {
                             ui.strong(lang.pick("类别", "Category"));
                             ui.strong(lang.pick("新增覆盖人数", "People gained"));
                             ui.strong(lang.pick("乡镇", "Township"));
+                            if view.joint {
+                                ui.strong(lang.pick("各乡镇新增", "Gain by township"));
+                            }
                             ui.end_row();
                             for s in &view.sites {
                                 ui.label(s.rank.to_string());
@@ -531,6 +550,19 @@ impl LayoutsPanel {
                                         .and_then(|t| townships.get(t as usize))
                                         .map_or("–", |t| t.name.as_str()),
                                 );
+                                if view.joint {
+                                    let parts: Vec<String> = s
+                                        .gain_by_township
+                                        .iter()
+                                        .map(|(t, g)| {
+                                            let name = townships
+                                                .get(*t as usize)
+                                                .map_or("–", |t| t.name.as_str());
+                                            format!("{name} +{}", lang.count(*g))
+                                        })
+                                        .collect();
+                                    ui.label(parts.join(lang.pick("，", ", ")));
+                                }
                                 ui.end_row();
                             }
                         });

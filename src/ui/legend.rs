@@ -218,6 +218,11 @@ impl Legend {
                         .pick("全部必需设施（最晚一项）", "All required (the last one)")
                         .to_string(),
                     HeatSource::Category(c) => study.profile.category_name(c, zh).to_string(),
+                    HeatSource::Supply(c) => format!(
+                        "{}{}",
+                        lang.pick("供给（每千人）：", "Supply per 1,000: "),
+                        study.profile.category_name(c, zh)
+                    ),
                 };
                 let heat_label = ui.label(lang.pick("热力显示：", "Heat shows:"));
                 egui::ComboBox::from_id_salt("heat_source")
@@ -225,6 +230,17 @@ impl Legend {
                     .width(ui.available_width().min(220.0))
                     .show_ui(ui, |ui| {
                         let mut choices = vec![HeatSource::TierComplete];
+                        // Supply against the standard, per capacity table of the tier
+                        // (before the single categories, so it shows without scrolling).
+                        if let Some(r) = results {
+                            choices.extend(
+                                r.assessment
+                                    .capacity
+                                    .iter()
+                                    .filter(|t| t.tier == tier)
+                                    .map(|t| HeatSource::Supply(t.category.clone())),
+                            );
+                        }
                         if let Some(t) = tier_def {
                             choices.extend(
                                 t.all_categories()
@@ -238,14 +254,50 @@ impl Legend {
                     })
                     .response
                     .labelled_by(heat_label.id);
+                // The heat weighed by a demand group's population (一老一小).
+                if let Some(r) = results.filter(|r| !r.profile.supply.groups.is_empty()) {
+                    let groups = &r.profile.supply.groups;
+                    let name = |id: &Option<String>| match id
+                        .as_deref()
+                        .and_then(|id| groups.iter().find(|g| g.id == id))
+                    {
+                        None => lang.pick("全体居民", "everyone").to_string(),
+                        Some(g) if zh && !g.name_zh.is_empty() => g.name_zh.clone(),
+                        Some(g) if !g.name_en.is_empty() => g.name_en.clone(),
+                        Some(g) => g.id.clone(),
+                    };
+                    let group_label = ui.label(lang.pick("人群权重：", "Weighted by:"));
+                    egui::ComboBox::from_id_salt("heat_group")
+                        .selected_text(name(&options.heat_group))
+                        .width(ui.available_width().min(220.0))
+                        .show_ui(ui, |ui| {
+                            ui.selectable_value(&mut options.heat_group, None, name(&None));
+                            for g in groups {
+                                let id = Some(g.id.clone());
+                                let text = name(&id);
+                                ui.selectable_value(&mut options.heat_group, id, text);
+                            }
+                        })
+                        .response
+                        .labelled_by(group_label.id);
+                }
+                let supply = matches!(options.heat_source, HeatSource::Supply(_));
                 for (i, band) in style::RAMP.iter().enumerate() {
-                    let text = match i {
-                        0 => lang.pick("≤ 5 分钟", "≤ 5 min"),
-                        1 => lang.pick("5–15 分钟", "5–15 min"),
-                        2 => lang.pick("15–30 分钟", "15–30 min"),
-                        _ => lang.pick("30 分钟以上", "over 30 min"),
+                    let text = match (supply, i) {
+                        (false, 0) => lang.pick("≤ 5 分钟", "≤ 5 min"),
+                        (false, 1) => lang.pick("5–15 分钟", "5–15 min"),
+                        (false, 2) => lang.pick("15–30 分钟", "15–30 min"),
+                        (false, _) => lang.pick("30 分钟以上", "over 30 min"),
+                        (true, 0) => lang.pick("达到每千人标准", "meets the standard"),
+                        (true, 1) => lang.pick("标准的 50–100%", "50–100 % of it"),
+                        (true, 2) => lang.pick("标准的 25–50%", "25–50 % of it"),
+                        (true, _) => lang.pick("低于标准的 25%", "under 25 % of it"),
                     };
                     ramp_row(ui, band.color, text);
+                }
+                if supply {
+                    ramp_row(ui, style::UNREACHED, lang.pick("无供给", "no supply"));
+                    return;
                 }
                 ramp_row(
                     ui,

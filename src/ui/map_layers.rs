@@ -120,6 +120,26 @@ pub fn heat_mesh(
     t: &PlaneToScreen,
     rect: Rect,
 ) -> Mesh {
+    heat_mesh_with(demand, values, side, t, rect, style::minutes_color, None)
+}
+
+/// [`heat_mesh`] with values coloured by `color` (minutes, or supply
+/// against the standard) and weighed by `weights` (a group's population per
+/// demand point; `None`: the population): a grid cell shows the weighted
+/// mean of its reached points, and a point of weight 0 is not drawn.
+pub fn heat_mesh_with(
+    demand: &DemandGeometry,
+    values: &[f32],
+    side: f32,
+    t: &PlaneToScreen,
+    rect: Rect,
+    color: fn(f32) -> Color32,
+    weights: Option<&[f32]>,
+) -> Mesh {
+    let weight = |i: usize| match weights {
+        Some(w) => w.get(i).copied().unwrap_or(0.0),
+        None => demand.population[i].max(1e-3),
+    };
     let side = side.max(2.0);
     let view = rect.expand(side);
     let value = |i: usize| values.get(i).copied().unwrap_or(f32::INFINITY);
@@ -140,12 +160,11 @@ pub fn heat_mesh(
         mesh.reserve_vertices(visible * 4);
         for (i, p) in demand.pos.iter().enumerate() {
             let s = t.apply(*p);
-            if view.contains(s) {
-                let color = alpha(style::minutes_color(value(i)));
+            if view.contains(s) && weight(i) > 0.0 {
                 add_quad(
                     &mut mesh,
                     Rect::from_center_size(s, vec2(side, side)),
-                    color,
+                    alpha(color(value(i))),
                 );
             }
         }
@@ -156,7 +175,10 @@ pub fn heat_mesh(
     let mut acc = vec![[0.0f32; 3]; cells.len()];
     for (i, p) in demand.pos.iter().enumerate() {
         if let Some(c) = cells.index(t.apply(*p)) {
-            let w = demand.population[i].max(1e-3);
+            let w = weight(i);
+            if w <= 0.0 {
+                continue;
+            }
             let v = value(i);
             acc[c][0] += w;
             if v.is_finite() {
@@ -167,12 +189,12 @@ pub fn heat_mesh(
         }
     }
     for (c, a) in acc.iter().enumerate().filter(|(_, a)| a[0] > 0.0) {
-        let color = if a[2] * 2.0 > a[0] {
+        let fill = if a[2] * 2.0 > a[0] {
             style::UNREACHED
         } else {
-            style::minutes_color(a[1] / (a[0] - a[2]).max(1e-6))
+            color(a[1] / (a[0] - a[2]).max(1e-6))
         };
-        add_quad(&mut mesh, cells.rect(c), alpha(color));
+        add_quad(&mut mesh, cells.rect(c), alpha(fill));
     }
     mesh
 }
@@ -470,6 +492,65 @@ mod tests {
         let mesh = dots_mesh(&demand(&pts), None, Color32::RED, &identity(), rect, 1.0);
         assert_eq!(mesh.vertices.len(), 8 * n);
         assert!(mesh.is_valid());
+    }
+
+    #[test]
+    fn a_group_weighs_the_heat() {
+        // Aggregated: one cell; by population most are reached in 12 min,
+        // by the group's weight most are not reached.
+        let n = MAX_SQUARES + 10_000;
+        let mut values = vec![12.0; n];
+        values[..n / 3].fill(f32::INFINITY);
+        let d = DemandGeometry {
+            pos: vec![[50.0, 50.0]; n],
+            population: vec![1.0; n],
+            reference_population: 1.0,
+            ..Default::default()
+        };
+        let mut group = vec![0.0f32; n];
+        group[..n / 3].fill(1.0);
+        group[n / 3] = 0.1;
+        let rect = Rect::from_min_size(Pos2::ZERO, vec2(100.0, 100.0));
+        // Colours as drawn (alpha rounds by one or two).
+        let close = |m: &Mesh, want: Color32| {
+            let [r, g, b, _] = m.vertices[0].color.to_srgba_unmultiplied();
+            [r, g, b]
+                .iter()
+                .zip([want.r(), want.g(), want.b()])
+                .all(|(x, y)| (*x as i32 - y as i32).abs() <= 2)
+        };
+        let by_people = heat_mesh_with(
+            &d,
+            &values,
+            4.0,
+            &identity(),
+            rect,
+            style::minutes_color,
+            None,
+        );
+        let by_group = heat_mesh_with(
+            &d,
+            &values,
+            4.0,
+            &identity(),
+            rect,
+            style::minutes_color,
+            Some(&group),
+        );
+        assert!(close(&by_people, style::RAMP[1].color));
+        assert!(close(&by_group, style::UNREACHED));
+        // One square per point: the points without the group are not drawn.
+        let few = demand(&[[10.0, 10.0], [20.0, 10.0], [30.0, 10.0]]);
+        let mesh = heat_mesh_with(
+            &few,
+            &[3.0, 3.0, 3.0],
+            4.0,
+            &identity(),
+            rect,
+            style::minutes_color,
+            Some(&[1.0, 0.0, 2.0]),
+        );
+        assert_eq!(mesh.vertices.len(), 8);
     }
 
     #[test]

@@ -101,10 +101,14 @@ pub struct MapView {
     blind_mesh: CachedMesh,
     reach_mesh: CachedMesh,
     facilities_mesh: CachedMesh,
-    heat_values: Option<(u64, Arc<Vec<f32>>)>,
+    /// Heat values and, with a group chosen, the group's weights.
+    heat_values: Option<(u64, Arc<Vec<f32>>, Option<HeatWeights>)>,
     /// Last rebuild figures.
     pub stats: MapStats,
 }
+
+/// A demand group's population per demand point, weighing the heat.
+type HeatWeights = Arc<Vec<f32>>;
 
 fn hash_of(value: impl Hash) -> u64 {
     let mut h = std::collections::hash_map::DefaultHasher::new();
@@ -243,17 +247,26 @@ impl MapView {
                     Arc::as_ptr(&r.assessment) as usize,
                     &tier.id,
                     &options.heat_source,
+                    &options.heat_group,
                 ));
                 if self
                     .heat_values
                     .as_ref()
-                    .is_none_or(|(k, _)| *k != values_key)
+                    .is_none_or(|(k, _, _)| *k != values_key)
                 {
                     let values =
                         map_geometry::heat_values(&r.assessment, tier, &options.heat_source);
-                    self.heat_values = Some((values_key, Arc::new(values)));
+                    let weights = options.heat_group.as_deref().and_then(|g| {
+                        map_geometry::group_heat_weights(
+                            &r.assessment,
+                            &r.profile,
+                            g,
+                            &input.study.layers.townships,
+                        )
+                    });
+                    self.heat_values = Some((values_key, Arc::new(values), weights.map(Arc::new)));
                 }
-                if let Some((_, values)) = &self.heat_values {
+                if let Some((_, values, weights)) = &self.heat_values {
                     let cell_m = match r.assessment.demand_kind {
                         crate::model::DemandKind::AreaHectares => 100.0,
                         crate::model::DemandKind::People => 60.0,
@@ -266,8 +279,22 @@ impl MapView {
                     let key = hash_of((view, values_key, side.to_bits()));
                     let demand = Arc::clone(&r.demand);
                     let values = Arc::clone(values);
-                    let build =
-                        move || map_layers::heat_mesh(&demand, &values, side, &to_screen, rect);
+                    let weights = weights.clone();
+                    let color = match options.heat_source {
+                        map_geometry::HeatSource::Supply(_) => style::supply_color,
+                        _ => style::minutes_color,
+                    };
+                    let build = move || {
+                        map_layers::heat_mesh_with(
+                            &demand,
+                            &values,
+                            side,
+                            &to_screen,
+                            rect,
+                            color,
+                            weights.as_deref().map(Vec::as_slice),
+                        )
+                    };
                     if self.heat_mesh.key != key && r.demand.pos.len() > 50_000 {
                         // Big: on a third thread, painted in its place below.
                         heat_job = Some((key, painter.add(Shape::Noop), scope.spawn(build)));
@@ -436,7 +463,13 @@ impl MapView {
             for (shape, township) in geometry.townships.iter().zip(&input.study.layers.townships) {
                 let s = to_screen.apply(shape.label_at);
                 if rect.contains(s) {
-                    label_with_halo(&painter, s, &township.name, 15.0, style::TOWNSHIP_LABEL);
+                    label_with_halo(
+                        &painter,
+                        s,
+                        &crate::io::cut_label(&township.name, 24),
+                        15.0,
+                        style::TOWNSHIP_LABEL,
+                    );
                 }
             }
         }
@@ -451,7 +484,8 @@ impl MapView {
         paint_scale_bar(&painter, rect, mpp);
         paint_north_arrow(&painter, rect, lang);
         if options.heat && results.is_some() {
-            paint_heat_key(&painter, rect, lang);
+            let supply = matches!(options.heat_source, map_geometry::HeatSource::Supply(_));
+            paint_heat_key(&painter, rect, lang, supply);
         }
         self.zoom_buttons(ui, rect, lang);
 
@@ -655,8 +689,12 @@ fn paint_north_arrow(painter: &egui::Painter, rect: Rect, lang: Lang) {
     );
 }
 
-fn paint_heat_key(painter: &egui::Painter, rect: Rect, lang: Lang) {
-    let labels = ["≤5", "≤15", "≤30", ">30", lang.pick("不可达", "none")];
+fn paint_heat_key(painter: &egui::Painter, rect: Rect, lang: Lang, supply: bool) {
+    let labels = if supply {
+        ["≥100%", "≥50%", "≥25%", "<25%", lang.pick("无供给", "none")]
+    } else {
+        ["≤5", "≤15", "≤30", ">30", lang.pick("不可达", "none")]
+    };
     let colors = [
         style::RAMP[0].color,
         style::RAMP[1].color,
@@ -673,7 +711,11 @@ fn paint_heat_key(painter: &egui::Painter, rect: Rect, lang: Lang) {
     painter.text(
         pos2(x0, y - 18.0),
         Align2::LEFT_TOP,
-        lang.pick("出行时间（分钟）", "Travel time (min)"),
+        if supply {
+            lang.pick("每千人供给 / 标准", "Supply per 1,000 / standard")
+        } else {
+            lang.pick("出行时间（分钟）", "Travel time (min)")
+        },
         FontId::proportional(11.0),
         style::MAP_TEXT,
     );

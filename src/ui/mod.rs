@@ -20,11 +20,15 @@ pub mod map_layers;
 pub mod map_scenario;
 pub mod map_transform;
 pub mod map_view;
+pub mod plan_panel;
 pub mod profile_panel;
 pub mod project_prompts;
 pub mod results_panel;
 pub mod scenario_panel;
+pub mod scorecard_panel;
+pub mod sharing_panel;
 pub mod style;
+pub mod supply_panel;
 
 use eframe::egui;
 use std::sync::Arc;
@@ -70,6 +74,10 @@ mod tests {
             include_str!("map_view.rs"),
             include_str!("profile_panel.rs"),
             include_str!("results_panel.rs"),
+            include_str!("sharing_panel.rs"),
+            include_str!("scorecard_panel.rs"),
+            include_str!("layouts_panel.rs"),
+            include_str!("../state/sharing.rs"),
             include_str!("style.rs"),
             include_str!("../app/mod.rs"),
             include_str!("../state/mod.rs"),
@@ -81,6 +89,8 @@ mod tests {
             include_str!("../state/scenario_edit.rs"),
             include_str!("layouts_panel.rs"),
             include_str!("compare_panel.rs"),
+            include_str!("plan_panel.rs"),
+            include_str!("../state/plan.rs"),
             include_str!("../../data/profile-default.json"),
             include_str!("../../data/townships.geojson"),
             include_str!("../../data/facilities.geojson"),

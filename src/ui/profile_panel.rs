@@ -25,8 +25,16 @@ pub struct ProfilePanel {
 }
 
 impl ProfilePanel {
-    /// Draw the panel for the study's `profile`.
-    pub fn ui(&mut self, ui: &mut Ui, lang: Lang, profile: &Profile, actions: &mut Vec<Action>) {
+    /// Draw the panel for the study's `profile` (`townships`: the study's
+    /// township names, for the per-township group shares).
+    pub fn ui(
+        &mut self,
+        ui: &mut Ui,
+        lang: Lang,
+        profile: &Profile,
+        townships: &[String],
+        actions: &mut Vec<Action>,
+    ) {
         let zh = lang.is_chinese();
         // A new profile (loaded, or applied) replaces the draft.
         if self.base.as_ref() != Some(profile) {
@@ -133,6 +141,8 @@ impl ProfilePanel {
                 ui.end_row();
             });
         ui.add_space(6.0);
+        super::plan_panel::unit_costs_ui(ui, lang, draft);
+        ui.add_space(6.0);
 
         ui.label(RichText::new(lang.pick("设施类别", "Facility categories")).strong());
         ui.weak(lang.pick(
@@ -214,7 +224,203 @@ impl ProfilePanel {
                         });
                 });
         }
+        supply_section(ui, lang, draft);
+        township_shares_editor(ui, lang, draft, townships);
     }
+}
+
+/// Per-township group shares (`township_shares`, METHOD 11): one row per
+/// township, one column per group, the default share where the township has
+/// none of its own; a change applies with the rest of the draft.
+fn township_shares_editor(ui: &mut Ui, lang: Lang, draft: &mut Profile, townships: &[String]) {
+    if draft.supply.groups.is_empty() || townships.is_empty() {
+        return;
+    }
+    let zh = lang.is_chinese();
+    let groups = draft.supply.groups.clone();
+    egui::CollapsingHeader::new(lang.pick("各乡镇人群占比", "Group shares per township"))
+        .id_salt("township_shares")
+        .default_open(false)
+        .show(ui, |ui| {
+            ui.weak(lang.pick(
+                "未单独设定的乡镇用默认占比；修改后点“应用并重新评估”。",
+                "Townships without their own share use the default; Apply re-assesses.",
+            ));
+            egui::ScrollArea::horizontal()
+                .id_salt("township_shares_scroll")
+                .show(ui, |ui| {
+                    egui::Grid::new("township_shares_grid")
+                        .striped(true)
+                        .num_columns(groups.len() + 1)
+                        .show(ui, |ui| {
+                            ui.weak(lang.pick("乡镇", "Township"));
+                            for g in &groups {
+                                let name = if zh && !g.name_zh.is_empty() {
+                                    &g.name_zh
+                                } else {
+                                    &g.id
+                                };
+                                ui.weak(name.as_str());
+                            }
+                            ui.end_row();
+                            for t in townships {
+                                let label = ui.label(t.as_str());
+                                for g in &groups {
+                                    let own = draft
+                                        .supply
+                                        .township_shares
+                                        .get(t)
+                                        .and_then(|m| m.get(&g.id))
+                                        .copied();
+                                    let mut share = own.unwrap_or(g.share);
+                                    let drag = egui::DragValue::new(&mut share)
+                                        .range(0.0..=1.0)
+                                        .speed(0.001)
+                                        .max_decimals(4);
+                                    let response = ui.add(drag).labelled_by(label.id);
+                                    if response.changed() {
+                                        draft
+                                            .supply
+                                            .township_shares
+                                            .entry(t.clone())
+                                            .or_default()
+                                            .insert(g.id.clone(), share);
+                                    }
+                                }
+                                ui.end_row();
+                            }
+                        });
+                });
+            if !draft.supply.township_shares.is_empty()
+                && ui
+                    .button(lang.pick("清除各乡镇占比", "Clear the township shares"))
+                    .clicked()
+            {
+                draft.supply.township_shares.clear();
+            }
+        });
+}
+
+/// Demand groups (default shares, editable, with their sources) and the
+/// categories' 千人指标 (editable, 提议值 marked); changes apply with the
+/// rest of the draft.
+fn supply_section(ui: &mut Ui, lang: Lang, draft: &mut Profile) {
+    let zh = lang.is_chinese();
+    if draft.supply.groups.is_empty()
+        && draft
+            .categories
+            .iter()
+            .all(|c| c.standard_per_1000.is_none())
+    {
+        return;
+    }
+    ui.add_space(6.0);
+    ui.label(
+        RichText::new(lang.pick("需求人群与千人指标", "Demand groups and standards")).strong(),
+    );
+    egui::CollapsingHeader::new(
+        lang.pick("需求人群（默认占比）", "Demand groups (default shares)"),
+    )
+    .id_salt("supply_groups")
+    .default_open(false)
+    .show(ui, |ui| {
+        egui::Grid::new("groups_grid")
+            .num_columns(2)
+            .striped(true)
+            .show(ui, |ui| {
+                for g in &mut draft.supply.groups {
+                    let name = if zh && !g.name_zh.is_empty() {
+                        &g.name_zh
+                    } else if !g.name_en.is_empty() {
+                        &g.name_en
+                    } else {
+                        &g.id
+                    };
+                    let label = ui.label(name.as_str());
+                    if let Some(source) = &g.source {
+                        label.clone().on_hover_text(source);
+                    }
+                    ui.add(
+                        egui::DragValue::new(&mut g.share)
+                            .range(0.0..=1.0)
+                            .speed(0.001)
+                            .max_decimals(4),
+                    )
+                    .labelled_by(label.id);
+                    ui.end_row();
+                }
+            });
+        if !draft.supply.township_shares.is_empty() {
+            ui.weak(format!(
+                "{} {}",
+                draft.supply.township_shares.len(),
+                lang.pick(
+                    "个乡镇有各自的占比。",
+                    "townships have shares of their own."
+                )
+            ));
+        }
+    });
+    egui::CollapsingHeader::new(lang.pick("千人指标（每千人）", "Standards (per 1,000)"))
+        .id_salt("supply_standards")
+        .default_open(false)
+        .show(ui, |ui| {
+            let groups = draft.supply.groups.clone();
+            egui::Grid::new("standards_grid")
+                .num_columns(3)
+                .striped(true)
+                .show(ui, |ui| {
+                    for c in draft
+                        .categories
+                        .iter_mut()
+                        .filter(|c| c.standard_per_1000.is_some())
+                    {
+                        let name = if zh && !c.name_zh.is_empty() {
+                            c.name_zh.clone()
+                        } else if !c.name_en.is_empty() {
+                            c.name_en.clone()
+                        } else {
+                            c.id.clone()
+                        };
+                        let label = ui.label(name);
+                        if let Some(source) = &c.standard_source {
+                            label.clone().on_hover_text(source);
+                        }
+                        let group = c
+                            .group
+                            .as_deref()
+                            .and_then(|g| groups.iter().find(|x| x.id == g))
+                            .map(|g| {
+                                if zh && !g.name_zh.is_empty() {
+                                    g.name_zh.clone()
+                                } else {
+                                    g.id.clone()
+                                }
+                            })
+                            .unwrap_or_else(|| lang.pick("全体居民", "all residents").to_string());
+                        ui.weak(group);
+                        ui.horizontal(|ui| {
+                            if let Some(v) = c.standard_per_1000.as_mut() {
+                                ui.add(
+                                    egui::DragValue::new(v)
+                                        .range(0.0..=1.0e6)
+                                        .speed(1.0)
+                                        .max_decimals(1),
+                                )
+                                .labelled_by(label.id);
+                            }
+                            ui.label(crate::report::unit_name(lang, c.unit.as_deref()));
+                            if c.standard_proposed {
+                                ui.colored_label(
+                                    egui::Color32::from_rgb(150, 90, 0),
+                                    lang.pick("提议值", "proposed"),
+                                );
+                            }
+                        });
+                        ui.end_row();
+                    }
+                });
+        });
 }
 
 fn speed_row(ui: &mut Ui, name: &str, value: &mut f64, range: std::ops::RangeInclusive<f64>) {

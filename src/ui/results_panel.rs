@@ -1,7 +1,9 @@
 //! The results panel: district totals, a sortable township × tier table of
 //! complete shares and per-category shares coloured against the goal, and a
 //! bar chart of the complete share per township for the selected tier.
-//! Choosing a township row zooms the map to it.
+//! Choosing a township row zooms the map to it. The 城乡对比 toggle shows
+//! town (镇区) and village (乡村) shares side by side with the gap
+//! (METHOD 20), per tier and per category.
 
 use super::i18n::Lang;
 use super::style::GoalStatus;
@@ -36,8 +38,12 @@ pub struct ResultsPanel {
     pub sort: SortKey,
     /// Largest first.
     pub descending: bool,
+    /// Show town and village shares (城乡对比) instead of the totals.
+    pub town_village: bool,
 }
 
+/// Set-aside features offered with a "show on map" button.
+const SET_ASIDE_SHOWN: usize = 50;
 const CELL: egui::Vec2 = vec2(62.0, 20.0);
 
 /// Short display name of a category: the part before the first `/`.
@@ -155,6 +161,21 @@ impl ResultsPanel {
                 for w in &report.warnings {
                     ui.colored_label(Color32::from_rgb(170, 100, 0), w);
                 }
+                // Features set aside as stray (METHOD 1): show where they lie.
+                for s in r.assessment.set_aside.iter().take(SET_ASIDE_SHOWN) {
+                    if s.distance_m.is_some()
+                        && ui
+                            .small_button(format!(
+                                "{} {} {}",
+                                lang.pick("在地图上显示", "Show on map"),
+                                s.layer,
+                                s.feature
+                            ))
+                            .clicked()
+                    {
+                        actions.push(Action::ShowOnMap([s.lon, s.lat]));
+                    }
+                }
             });
         }
         ui.separator();
@@ -172,7 +193,45 @@ impl ResultsPanel {
             "完整率 = 在阈值内到达全部必需设施的人口比例。颜色：绿 ≥95%，黄 ≥70%，红 <70%（目标 100%）。单击乡镇名缩放地图。",
             "Complete = share reaching every required category in time. Green ≥ 95 %, amber ≥ 70 %, red below (goal 100 %). Click a township to zoom to it.",
         ));
+        ui.horizontal(|ui| {
+            ui.toggle_value(&mut self.town_village, lang.pick("城乡对比", "Town vs village"))
+                .on_hover_text(lang.pick(
+                    "镇区与乡村居民分别的完整率、差距（百分点）和各类别覆盖率",
+                    "Complete shares of town and village residents, the gap (percentage points) and each category's shares",
+                ));
+        });
         let rows = self.order(report, tier);
+        if self.town_village {
+            let categories: Vec<String> = report
+                .total
+                .tiers
+                .get(tier)
+                .map(|t| t.categories.iter().map(|c| c.id.clone()).collect())
+                .unwrap_or_default();
+            town_village_table(
+                ui,
+                lang,
+                r,
+                &rows,
+                tier,
+                &categories,
+                selected_township,
+                actions,
+            );
+            ui.separator();
+            ui.label(
+                RichText::new(format!(
+                    "{} · {}",
+                    lang.pick("镇区与乡村完整率", "Town and village complete share"),
+                    tier_def.display_name(zh)
+                ))
+                .strong(),
+            );
+            if let Some(shared) = r.shared.as_deref().filter(|s| s.split) {
+                town_village_chart(ui, lang, &shared.report, &rows, tier);
+            }
+            return;
+        }
         let categories = report
             .total
             .tiers
@@ -264,6 +323,236 @@ impl ResultsPanel {
         );
         complete_chart(ui, lang, report, &rows, tier);
     }
+}
+
+/// The 城乡 table: per tier the town and village complete shares and the
+/// gap, per category of `tier` the town / village covered shares.
+#[allow(clippy::too_many_arguments)]
+fn town_village_table(
+    ui: &mut egui::Ui,
+    lang: Lang,
+    r: &Results,
+    rows: &[usize],
+    tier: usize,
+    categories: &[String],
+    selected_township: Option<usize>,
+    actions: &mut Vec<Action>,
+) {
+    let zh = lang.is_chinese();
+    let profile = &r.profile;
+    let Some(shared) = r.shared.as_deref() else {
+        ui.horizontal(|ui| {
+            ui.spinner();
+            ui.weak(lang.pick("正在计算城乡对比…", "Computing town and village shares…"));
+        });
+        return;
+    };
+    if !shared.split {
+        ui.weak(lang.pick(
+            "无法区分镇区与乡村：居民点没有 settlement 属性，也未导入镇区范围（数据页）。",
+            "No town/village split: the residents carry no settlement value and no town-area layer is loaded (Data tab).",
+        ));
+        return;
+    }
+    ui.small(lang.pick(
+        "镇区 / 乡村：两类居民各自的完整率；差距 = 镇区 − 乡村（百分点），红色为乡村落后 5 个百分点以上。类别列为 镇区/乡村 覆盖率（%）。",
+        "Town / village: each class's complete share; gap = town − village (percentage points), red where villages lag by more than 5. Category columns: town/village covered share (%).",
+    ));
+    let report = &shared.report;
+    let n = report.townships.len();
+    let splits: Vec<Option<&crate::state::sharing::CategorySplit>> = categories
+        .iter()
+        .map(|c| shared.category_split(tier, c))
+        .collect();
+    let tier_cells = |ui: &mut egui::Ui, t: &[(Option<f64>, Option<f64>)]| {
+        for (town, village) in t {
+            opt_share_cell(ui, lang, *town);
+            opt_share_cell(ui, lang, *village);
+            gap_cell(ui, *town, *village);
+        }
+    };
+    let category_cells = |ui: &mut egui::Ui, row: usize| {
+        for split in &splits {
+            let (town, village) = split.map_or((None, None), |s| s.shares(row));
+            let pct = |x: Option<f64>| x.map_or("–".to_string(), |x| format!("{:.0}", x * 100.0));
+            let text = format!("{}/{}", pct(town), pct(village));
+            let worst = match (town, village) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            };
+            let fill = worst.map_or(Color32::from_gray(235), |w| GoalStatus::of(w).fill());
+            text_cell(ui, &text, fill);
+        }
+    };
+    egui::ScrollArea::both()
+        .id_salt("town_village_table")
+        .max_height((ui.available_height() * 0.55).max(160.0))
+        .auto_shrink([false, true])
+        .show(ui, |ui| {
+            egui::Grid::new("town_village_grid")
+                .spacing([4.0, 3.0])
+                .striped(true)
+                .show(ui, |ui| {
+                    ui.strong(lang.pick("乡镇", "Township"));
+                    for t in &profile.tiers {
+                        let m = fmt_minutes(t.minutes);
+                        ui.strong(format!("{m}{}", lang.pick("分钟 镇区", " min town")))
+                            .on_hover_text(t.display_name(zh));
+                        ui.strong(lang.pick("乡村", "village"));
+                        ui.strong(lang.pick("差距", "gap"));
+                    }
+                    for c in categories {
+                        ui.strong(short(profile.category_name(c, zh)))
+                            .on_hover_text(format!(
+                                "{}{}",
+                                profile.category_name(c, zh),
+                                lang.pick("：镇区/乡村 覆盖率 %", ": town/village covered %")
+                            ));
+                    }
+                    ui.end_row();
+                    for &i in rows {
+                        let t = &report.townships[i];
+                        if ui
+                            .selectable_label(selected_township == Some(i), &t.name)
+                            .clicked()
+                        {
+                            actions.push(Action::SelectTownship(Some(i)));
+                        }
+                        let shares: Vec<_> = t
+                            .figures
+                            .tiers
+                            .iter()
+                            .map(|x| (x.town_complete_share, x.village_complete_share))
+                            .collect();
+                        tier_cells(ui, &shares);
+                        category_cells(ui, i);
+                        ui.end_row();
+                    }
+                    ui.label(RichText::new(lang.pick("全区", "District")).strong());
+                    tier_cells(ui, &shared.district_town_village);
+                    category_cells(ui, n);
+                    ui.end_row();
+                });
+        });
+}
+
+/// A share, or "–" on grey when the class has nobody.
+fn opt_share_cell(ui: &mut egui::Ui, lang: Lang, share: Option<f64>) {
+    match share {
+        Some(s) => share_cell(ui, lang, s),
+        None => text_cell(ui, "–", Color32::from_gray(235)),
+    }
+}
+
+/// The gap town − village in percentage points (as in the reports), red
+/// when villages lag by more than 5 points.
+fn gap_cell(ui: &mut egui::Ui, town: Option<f64>, village: Option<f64>) {
+    match (town, village) {
+        (Some(t), Some(v)) => {
+            let pp = (t - v) * 100.0;
+            let fill = if pp > 5.0 {
+                Color32::from_rgb(255, 205, 210)
+            } else {
+                Color32::from_gray(240)
+            };
+            text_cell(ui, &format!("{pp:+.1} pp"), fill);
+        }
+        _ => text_cell(ui, "–", Color32::from_gray(235)),
+    }
+}
+
+/// `text` on `fill`, readable by screen readers and tests.
+fn text_cell(ui: &mut egui::Ui, text: &str, fill: Color32) {
+    let (rect, response) = ui.allocate_exact_size(CELL, Sense::hover());
+    ui.painter().rect_filled(rect.shrink(1.0), 3.0, fill);
+    ui.painter().text(
+        rect.center(),
+        Align2::CENTER_CENTER,
+        text,
+        FontId::proportional(12.0),
+        Color32::from_gray(20),
+    );
+    response.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Label, true, text));
+}
+
+/// Town and village complete shares per township as paired bars.
+fn town_village_chart(
+    ui: &mut egui::Ui,
+    lang: Lang,
+    report: &CoverageReport,
+    rows: &[usize],
+    tier: usize,
+) {
+    let names: Vec<String> = rows
+        .iter()
+        .rev()
+        .map(|&i| report.townships[i].name.clone())
+        .collect();
+    let series = |village: bool| -> Vec<Bar> {
+        rows.iter()
+            .rev()
+            .enumerate()
+            .filter_map(|(y, &i)| {
+                let t = report.townships[i].figures.tiers.get(tier)?;
+                let share = if village {
+                    t.village_complete_share
+                } else {
+                    t.town_complete_share
+                }?;
+                let offset = if village { -0.19 } else { 0.19 };
+                Some(
+                    Bar::new(y as f64 + offset, share * 100.0)
+                        .name(&report.townships[i].name)
+                        .width(0.36),
+                )
+            })
+            .collect()
+    };
+    let height = (rows.len() as f32 * 24.0 + 60.0).max(120.0);
+    let n = names.len();
+    Plot::new("town_village_chart")
+        .height(height)
+        .allow_drag(false)
+        .allow_zoom(false)
+        .allow_scroll(false)
+        .allow_boxed_zoom(false)
+        .allow_double_click_reset(false)
+        .show_grid([true, false])
+        .legend(egui_plot::Legend::default())
+        .include_x(0.0)
+        .include_x(100.0)
+        .include_y(-0.6)
+        .include_y(n as f64 - 0.4)
+        .y_axis_min_width(64.0)
+        .x_axis_label(lang.pick("完整率 %", "complete %"))
+        .y_grid_spacer(move |_| {
+            (0..n)
+                .map(|v| GridMark {
+                    value: v as f64,
+                    step_size: 10.0,
+                })
+                .collect()
+        })
+        .y_axis_formatter(move |mark: GridMark, _| {
+            let v = mark.value.round();
+            if (mark.value - v).abs() < 1e-6 && v >= 0.0 {
+                names.get(v as usize).cloned().unwrap_or_default()
+            } else {
+                String::new()
+            }
+        })
+        .show(ui, |plot| {
+            plot.bar_chart(
+                BarChart::new(lang.pick("镇区", "town"), series(false))
+                    .horizontal()
+                    .color(Color32::from_rgb(30, 100, 200)),
+            );
+            plot.bar_chart(
+                BarChart::new(lang.pick("乡村", "village"), series(true))
+                    .horizontal()
+                    .color(Color32::from_rgb(230, 130, 20)),
+            );
+        });
 }
 
 /// A duration for people: "0.04 秒", "12.3 s".

@@ -74,6 +74,33 @@ pub fn minutes_color(minutes: f32) -> Color32 {
         .map_or(UNREACHED, |b| b.color)
 }
 
+/// Heat colour of a demand point's supply against the standard, as the
+/// ratio `1000·A_i / standard` (METHOD 15–16): the standard met (green,
+/// with the served share's tolerance), half of it, a quarter, some, none
+/// (dark red).
+///
+/// ```
+/// use lifecircle::ui::style::{supply_color, RAMP, UNREACHED};
+/// assert_eq!(supply_color(1.0), RAMP[0].color);
+/// assert_eq!(supply_color(0.6), RAMP[1].color);
+/// assert_eq!(supply_color(0.3), RAMP[2].color);
+/// assert_eq!(supply_color(0.1), RAMP[3].color);
+/// assert_eq!(supply_color(0.0), UNREACHED);
+/// ```
+pub fn supply_color(ratio: f32) -> Color32 {
+    if !ratio.is_finite() || ratio <= 0.0 {
+        UNREACHED
+    } else if ratio >= 1.0 - 1e-6 {
+        RAMP[0].color
+    } else if ratio >= 0.5 {
+        RAMP[1].color
+    } else if ratio >= 0.25 {
+        RAMP[2].color
+    } else {
+        RAMP[3].color
+    }
+}
+
 /// How a figure compares with the goal (100 % of the population).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum GoalStatus {

@@ -373,6 +373,13 @@ impl LifeCircleApp {
                     },
                 ),
                 redundant: &redundant,
+                scenario: self
+                    .ws
+                    .layouts
+                    .active
+                    .and_then(|i| self.ws.layouts.layouts.get(i))
+                    .map(|l| &l.scenario),
+                roads: self.ws.study.layers.roads.as_deref().unwrap_or(&[]),
             };
         self.map_editor.ui(ui, rect, &mut self.map, &input, actions);
     }

@@ -282,7 +282,10 @@ pub fn run_compare(args: &CompareArgs) -> Result<(), Vec<String>> {
             let file = match e {
                 E::ShortRoad(_) | E::BadRoad(_) | E::NoRoads => args.b_roads.as_ref(),
                 E::ClosureMatchesNothing(_) | E::ShortClosure(_) => args.b_closed.as_ref(),
-                E::BadPopulation { .. } | E::BadFactor { .. } => args.b_residents.as_ref(),
+                E::BadPopulation { .. }
+                | E::BadFactor { .. }
+                | E::BadArea { .. }
+                | E::BadChangeArea { .. } => args.b_residents.as_ref(),
             };
             let file = file
                 .or(args.b_closed.as_ref())

@@ -14,7 +14,10 @@ mod settlement;
 pub use costs::{DEFAULT_UNIT_COSTS, FacilityCost};
 pub use layout::{Edit, EditProblem, FacilityId, Layout};
 pub use project::{LayerFiles, PROJECT_FORMAT, PROJECT_VERSION, Project, ViewState};
-pub use scenario::{PopulationChange, SAME_POINT_DEG, Scenario, ScenarioError};
+pub use scenario::{
+    AreaProblem, PopulationChange, ResidentialArea, SAME_POINT_DEG, Scenario, ScenarioError,
+    check_outline,
+};
 pub use settlement::Settlement;
 
 pub use profile::{

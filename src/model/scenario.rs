@@ -13,16 +13,22 @@
 //! - a closure is a line whose vertices equal a run of consecutive vertices
 //!   of a road (either direction, within [`SAME_POINT_DEG`]); those
 //!   segments are removed for every mode, the rest of the road stays;
-//! - added residents are appended; a population change multiplies the
-//!   population (and group populations) of the residents inside an area.
+//! - added residents are appended; a residential area drawn in the app
+//!   adds one resident at its centroid (there is no population spreading
+//!   module yet); a population change multiplies the population (and
+//!   group populations) of the residents inside an area.
 
-use super::{Layers, Resident, Road};
-use geo::{Coord, Intersects, LineString, MultiPolygon};
+use super::{Layers, Resident, Road, Settlement};
+use geo::{Centroid as _, Coord, Intersects, Line, LineString, MultiPolygon, Polygon};
 use serde::{Deserialize, Serialize};
 
 /// Two coordinates closer than this (degrees, about 1 cm) are the same
 /// point when closures are matched.
 pub const SAME_POINT_DEG: f64 = 1e-7;
+
+/// An end snaps onto a road vertex rather than splitting a segment when
+/// the vertex is at most this much (metres) farther than the segment.
+pub const VERTEX_PREFERENCE_M: f64 = 1.0;
 
 /// A population change over an area: every resident inside `area`
 /// (boundary included) has its population multiplied by `factor` (0
@@ -31,6 +37,28 @@ pub const SAME_POINT_DEG: f64 = 1e-7;
 pub struct PopulationChange {
     pub area: MultiPolygon<f64>,
     pub factor: f64,
+}
+
+/// A new residential quarter drawn in the app: its outline and the people
+/// who will live there, added as one resident at the outline's centroid.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ResidentialArea {
+    pub outline: Polygon<f64>,
+    pub population: f64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub settlement: Option<Settlement>,
+}
+
+impl ResidentialArea {
+    /// The resident the area adds (at the outline's centroid).
+    pub fn resident(&self) -> Option<Resident> {
+        Some(Resident {
+            location: self.outline.centroid()?,
+            population: self.population,
+            settlement: self.settlement,
+            groups: Default::default(),
+        })
+    }
 }
 
 /// The road and population changes of a layout.
@@ -42,6 +70,8 @@ pub struct Scenario {
     pub roads_closed: Vec<LineString<f64>>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub residents_added: Vec<Resident>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub residential_areas: Vec<ResidentialArea>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub population_changes: Vec<PopulationChange>,
 }
@@ -63,8 +93,66 @@ pub enum ScenarioError {
     BadPopulation { index: usize, population: f64 },
     #[error("population change {index}: factor {factor} must be a number of at least 0")]
     BadFactor { index: usize, factor: f64 },
+    #[error("residential area {index}: {problem}")]
+    BadArea { index: usize, problem: AreaProblem },
+    #[error("population change {index}: its area {problem}")]
+    BadChangeArea { index: usize, problem: AreaProblem },
     #[error("the study has no road layer, so roads can be neither added to nor closed in it")]
     NoRoads,
+}
+
+/// What is wrong with a drawn area.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum AreaProblem {
+    #[error("has fewer than 3 distinct corners")]
+    TooFewCorners,
+    #[error("has a corner that is not a finite longitude/latitude")]
+    BadCorner,
+    #[error("crosses itself (two of its sides overlap)")]
+    SelfOverlapping,
+    #[error("has population below 0 or not a number")]
+    BadPopulation,
+}
+
+/// Why `outline` cannot be an area: too few corners, bad coordinates, or
+/// two non-neighbouring sides that touch (a self-overlapping polygon).
+pub fn check_outline(outline: &LineString<f64>) -> Result<(), AreaProblem> {
+    let mut c: Vec<Coord<f64>> = outline.0.clone();
+    if c.iter()
+        .any(|p| !(p.x.is_finite() && p.y.is_finite() && p.x.abs() <= 180.0 && p.y.abs() <= 90.0))
+    {
+        return Err(AreaProblem::BadCorner);
+    }
+    c.dedup_by(|a, b| same(*a, *b));
+    if c.len() > 1 && same(c[0], c[c.len() - 1]) {
+        c.pop();
+    }
+    if c.len() < 3 {
+        return Err(AreaProblem::TooFewCorners);
+    }
+    let n = c.len();
+    let side = |i: usize| Line::new(c[i], c[(i + 1) % n]);
+    for i in 0..n {
+        for j in i + 1..n {
+            // Neighbouring sides share a corner by construction.
+            if j == i + 1 || (i == 0 && j == n - 1) {
+                continue;
+            }
+            if side(i).intersects(&side(j)) {
+                return Err(AreaProblem::SelfOverlapping);
+            }
+        }
+    }
+    // Neighbouring sides folding back onto each other also overlap.
+    for i in 0..n {
+        let (a, b, d) = (c[i], c[(i + 1) % n], c[(i + 2) % n]);
+        let cross = (b.x - a.x) * (d.y - b.y) - (b.y - a.y) * (d.x - b.x);
+        let dot = (b.x - a.x) * (d.x - b.x) + (b.y - a.y) * (d.y - b.y);
+        if cross.abs() <= f64::EPSILON * 16.0 && dot < 0.0 {
+            return Err(AreaProblem::SelfOverlapping);
+        }
+    }
+    Ok(())
 }
 
 impl Scenario {
@@ -98,12 +186,32 @@ impl Scenario {
                 .get_or_insert_with(Vec::new)
                 .extend(self.residents_added.iter().cloned());
         }
+        for (i, area) in self.residential_areas.iter().enumerate() {
+            let bad = |problem| ScenarioError::BadArea {
+                index: i + 1,
+                problem,
+            };
+            check_outline(area.outline.exterior()).map_err(bad)?;
+            if !(area.population.is_finite() && area.population >= 0.0) {
+                return Err(bad(AreaProblem::BadPopulation));
+            }
+            let resident = area.resident().ok_or(bad(AreaProblem::TooFewCorners))?;
+            out.residents.get_or_insert_with(Vec::new).push(resident);
+        }
         for (i, change) in self.population_changes.iter().enumerate() {
             if !(change.factor.is_finite() && change.factor >= 0.0) {
                 return Err(ScenarioError::BadFactor {
                     index: i + 1,
                     factor: change.factor,
                 });
+            }
+            for polygon in &change.area.0 {
+                check_outline(polygon.exterior()).map_err(|problem| {
+                    ScenarioError::BadChangeArea {
+                        index: i + 1,
+                        problem,
+                    }
+                })?;
             }
             for r in out.residents.iter_mut().flatten() {
                 if change.area.intersects(&r.location) {
@@ -171,7 +279,11 @@ impl Scenario {
                 }
             }
             match (vertex, edge) {
-                (Some((dv, c)), Some((de, ..))) if dv <= de + 1e-9 => snapped.line.0[end] = c,
+                // A vertex within a metre of the nearest edge point wins (a
+                // click on a vertex is never exactly on it).
+                (Some((dv, c)), Some((de, ..))) if dv <= de + VERTEX_PREFERENCE_M => {
+                    snapped.line.0[end] = c
+                }
                 (Some((_, c)), None) => snapped.line.0[end] = c,
                 (_, Some((_, ri, k, c))) => {
                     roads[ri].line.0.insert(k + 1, c);

@@ -9,12 +9,13 @@ use super::jobs::{Job, Poll};
 use super::map_geometry::PlaneOrigin;
 use super::map_geometry::{DemandGeometry, FacilityMark};
 use super::project::Results;
+use super::scenario_edit::{DrawOptions, ScenarioHistory, ScenarioRequest};
 use super::{Message, Workspace};
 use crate::analysis::{
     self, Assessment, Cancelled, Comparison, FacilityRedundancy, LiveAssessment, Progress,
     SiteSuggestion, SuggestRequest,
 };
-use crate::model::{Edit, Facility, FacilityId, Layers, Layout, Profile};
+use crate::model::{Edit, Facility, FacilityId, Layers, Layout, Profile, Scenario};
 use eframe::egui;
 use std::sync::Arc;
 use std::time::Instant;
@@ -37,6 +38,32 @@ pub enum EditTool {
     Move,
     /// A click on a facility deletes it.
     Delete,
+    /// Clicks add road vertices; double-click or Enter ends the road
+    /// (issue 16, [`super::scenario_edit`]).
+    DrawRoad,
+    /// A click on a road segment closes it.
+    CloseRoad,
+    /// A click on a road segment gives it the drawing options' class, speed
+    /// and one-way.
+    RestyleRoad,
+    /// Clicks add corners of a new residential area.
+    DrawArea,
+    /// Clicks add corners of an area whose population is scaled.
+    ScaleArea,
+}
+
+impl EditTool {
+    /// Whether the tool edits roads or people (the layout's scenario).
+    pub fn is_scenario(self) -> bool {
+        matches!(
+            self,
+            EditTool::DrawRoad
+                | EditTool::CloseRoad
+                | EditTool::RestyleRoad
+                | EditTool::DrawArea
+                | EditTool::ScaleArea
+        )
+    }
 }
 
 /// A change asked for on the map or in the edits list.
@@ -71,6 +98,10 @@ pub enum LayoutAction {
     SetAddCategory(String),
     /// Edit the layout shown (the baseline is copied to a new layout first).
     Edit(EditRequest),
+    /// A road or population edit of the layout shown (issue 16).
+    Scenario(ScenarioRequest),
+    /// The options the road and area tools draw with.
+    SetDrawOptions(DrawOptions),
     /// Undo the last edit of the layout shown.
     Undo,
     /// Redo the last undone edit.
@@ -113,6 +144,8 @@ pub struct ComparisonView {
     pub comparison: Comparison,
     /// Map positions of the demand points the changes refer to.
     pub positions: Arc<Vec<[f32; 2]>>,
+    /// Road and population changes of a and b (drawn on the map).
+    pub scenarios: [Scenario; 2],
 }
 
 /// Suggested sites and the request they answer.
@@ -194,6 +227,13 @@ pub struct Layouts {
     pub last_edit_seconds: Option<f64>,
     /// Layouts of a project being opened, applied once its layers load.
     pub(super) pending: Option<(Vec<Layout>, Option<usize>)>,
+    /// What the road and area tools draw with.
+    pub draw: DrawOptions,
+    /// Undo and redo of road and population edits.
+    pub scenario_history: ScenarioHistory,
+    /// When the running re-assessment after a road or population edit
+    /// started (its time lands in `last_edit_seconds`).
+    pub scenario_edit_started: Option<Instant>,
 }
 
 impl Layouts {
@@ -203,6 +243,26 @@ impl Layouts {
             Some(l) => l.name.clone(),
             None => lang.pick("基准", "Baseline").to_string(),
         }
+    }
+
+    /// Road and population changes of layout `index` (none for the baseline).
+    pub fn scenario_of(&self, index: Option<usize>) -> Scenario {
+        index
+            .and_then(|i| self.layouts.get(i))
+            .map(|l| l.scenario.clone())
+            .unwrap_or_default()
+    }
+
+    /// Whether Undo has something to undo in the layout shown.
+    pub fn can_undo(&self) -> bool {
+        let layout = self.active.and_then(|i| self.layouts.get(i));
+        !self.active_edits().is_empty() || self.scenario_history.undo_next(self.active, layout)
+    }
+
+    /// Whether Redo has something to redo in the layout shown.
+    pub fn can_redo(&self) -> bool {
+        let layout = self.active.and_then(|i| self.layouts.get(i));
+        !self.redo.is_empty() || self.scenario_history.redo_next(self.active, layout)
     }
 
     /// Edits of the layout shown (none for the baseline).
@@ -248,7 +308,7 @@ impl Layouts {
         Some((kind, p.fraction()))
     }
 
-    fn unused_name(&self, lang: crate::report::Lang) -> String {
+    pub(super) fn unused_name(&self, lang: crate::report::Lang) -> String {
         (1..)
             .map(|n| format!("{}{n}", lang.pick("方案 ", "Layout ")))
             .find(|n| !self.layouts.iter().any(|l| &l.name == n))
@@ -422,7 +482,25 @@ impl Workspace {
         if self.study.profile.tiers.is_empty() {
             return;
         }
-        let layers = Arc::clone(&self.study.layers);
+        // A layout's roads and people changes: assessed on the edited layers.
+        let scenario = self.layouts.scenario_of(self.layouts.active);
+        let layers = if scenario.is_empty() {
+            Arc::clone(&self.study.layers)
+        } else {
+            match scenario.apply_to(&self.study.layers) {
+                Ok(edited) => Arc::new(edited),
+                Err(e) => {
+                    self.message = Some(Message::EditFailed(format!(
+                        "{e} ({})",
+                        self.settings.lang.pick(
+                            "道路与人口变更未应用",
+                            "road and population changes not applied"
+                        )
+                    )));
+                    Arc::clone(&self.study.layers)
+                }
+            }
+        };
         let start = self.layouts.start_of(self.layouts.active);
         let edits = self.layouts.active_edits().to_vec();
         let profile = self.study.profile.clone();
@@ -596,6 +674,10 @@ impl Workspace {
             LayoutAction::SetTool(t) => self.layouts.tool = t,
             LayoutAction::SetAddCategory(c) => self.layouts.add_category = c,
             LayoutAction::Edit(request) => self.request_edit(request),
+            LayoutAction::Scenario(request) => self.request_scenario(request),
+            LayoutAction::SetDrawOptions(options) => self.layouts.draw = options,
+            LayoutAction::Undo if self.layouts.can_undo() && self.undo_scenario() => {}
+            LayoutAction::Redo if self.layouts.can_redo() && self.redo_scenario() => {}
             LayoutAction::Undo => {
                 let Some(edit) = self.layouts.active_edits().last().cloned() else {
                     return;
@@ -764,6 +846,7 @@ impl Workspace {
                 EditDone::Push(e) => {
                     layout.edits.push(e);
                     self.layouts.redo.clear();
+                    self.layouts.scenario_history.redo.clear();
                 }
                 EditDone::Undo => {
                     if let Some(e) = layout.edits.pop() {
@@ -803,6 +886,23 @@ impl Workspace {
         }
         let names = [self.layouts.name(a, lang), self.layouts.name(b, lang)];
         let tables = [self.layouts.table(a), self.layouts.table(b)];
+        let scenarios = [self.layouts.scenario_of(a), self.layouts.scenario_of(b)];
+        // Each side on its own roads and people.
+        let mut sides = Vec::new();
+        for s in &scenarios {
+            sides.push(if s.is_empty() {
+                Arc::clone(&self.study.layers)
+            } else {
+                match s.apply_to(&self.study.layers) {
+                    Ok(l) => Arc::new(l),
+                    Err(e) => {
+                        self.message = Some(Message::EditFailed(e.to_string()));
+                        return;
+                    }
+                }
+            });
+        }
+        let [layers_a, layers_b]: [Arc<Layers>; 2] = [Arc::clone(&sides[0]), Arc::clone(&sides[1])];
         let active = self.layouts.active;
         // The layout shown is assessed already.
         let current = self
@@ -814,7 +914,6 @@ impl Workspace {
             current.clone().filter(|_| a == active),
             current.filter(|_| b == active),
         ];
-        let layers = Arc::clone(&self.study.layers);
         let profile = self.study.profile.clone();
         let plane = self.study.geometry.plane;
         let job = Job::spawn(&self.runner, move |p| {
@@ -823,12 +922,12 @@ impl Workspace {
             p.phase("routes", 0.0);
             let assessed_a = match ka {
                 Some(x) => x,
-                None => Arc::new(assess_table(&layers, &ta, &profile, p)?),
+                None => Arc::new(assess_table(&layers_a, &ta, &profile, p)?),
             };
             p.phase("routes", 0.5);
             let assessed_b = match kb {
                 Some(x) => x,
-                None => Arc::new(assess_table(&layers, &tb, &profile, p)?),
+                None => Arc::new(assess_table(&layers_b, &tb, &profile, p)?),
             };
             p.phase("aggregate", 0.95);
             let comparison = analysis::compare(&assessed_a, &assessed_b, &profile);
@@ -843,6 +942,7 @@ impl Workspace {
                 names,
                 comparison,
                 positions: Arc::new(positions),
+                scenarios,
             })
         });
         self.layouts.job = Some(LayoutJob::Compare(job));

@@ -19,6 +19,7 @@ pub mod map_geometry;
 pub mod plan;
 pub mod project;
 pub mod project_file;
+pub mod scenario_edit;
 pub mod settings;
 pub mod sharing;
 pub mod supply;
@@ -687,6 +688,9 @@ impl Workspace {
                     {
                         self.results = Some(results);
                         self.layouts.live = Some(live);
+                        if let Some(t) = self.layouts.scenario_edit_started.take() {
+                            self.layouts.last_edit_seconds = Some(t.elapsed().as_secs_f64());
+                        }
                         if let Some(f) = self.selected_facility {
                             self.start_reach(f);
                         }

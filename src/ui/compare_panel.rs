@@ -58,6 +58,12 @@ pub fn ui(ui: &mut egui::Ui, lang: Lang, view: &ComparisonView, profile: &Profil
         view.names[1],
         lang.pick("差值为 B − A", "differences are B − A")
     ));
+    // The road and population changes each side makes.
+    for (side, scenario) in ["A", "B"].iter().zip(&view.scenarios) {
+        for line in super::scenario_panel::describe(scenario, lang) {
+            ui.label(format!("{side}: {line}"));
+        }
+    }
     let total = &view.comparison.total;
     ui.strong(lang.pick("全区合计", "District totals"));
     for (ti, t) in total.tiers.iter().enumerate() {

@@ -130,7 +130,12 @@ impl LayoutsPanel {
                     if ui
                         .radio(
                             layouts.active == Some(i),
-                            format!("{} ({})", l.name, l.edits.len()),
+                            format!(
+                                "{} ({})",
+                                l.name,
+                                l.edits.len()
+                                    + super::scenario_panel::describe(&l.scenario, lang).len()
+                            ),
                         )
                         .on_hover_text(lang.pick("括号内为修改数", "Number of edits in brackets"))
                         .clicked()
@@ -185,6 +190,7 @@ impl LayoutsPanel {
                 }
             }
         });
+        super::scenario_panel::tools_ui(ui, lang, layouts, actions);
         let ids = profile.category_ids();
         if layouts.tool == EditTool::Add {
             let current = if ids.contains(&layouts.add_category.as_str()) {
@@ -268,7 +274,7 @@ impl LayoutsPanel {
         ui.horizontal(|ui| {
             if ui
                 .add_enabled(
-                    !edits.is_empty(),
+                    layouts.can_undo(),
                     egui::Button::new(lang.pick("撤销", "Undo")),
                 )
                 .on_hover_text("Ctrl+Z")
@@ -278,7 +284,7 @@ impl LayoutsPanel {
             }
             if ui
                 .add_enabled(
-                    !layouts.redo.is_empty(),
+                    layouts.can_redo(),
                     egui::Button::new(lang.pick("重做", "Redo")),
                 )
                 .on_hover_text("Ctrl+Y")
@@ -300,6 +306,20 @@ impl LayoutsPanel {
             .show(ui, |ui| {
                 for (i, e) in edits.iter().enumerate() {
                     ui.label(format!("{}. {}", i + 1, describe_edit(e, profile, lang)));
+                }
+            });
+        }
+        let changes = super::scenario_panel::describe(&layouts.scenario_of(layouts.active), lang);
+        if !changes.is_empty() {
+            egui::CollapsingHeader::new(format!(
+                "{} ({})",
+                lang.pick("道路与人口变更", "Road and population changes"),
+                changes.len()
+            ))
+            .default_open(true)
+            .show(ui, |ui| {
+                for (i, c) in changes.iter().enumerate() {
+                    ui.label(format!("{}. {c}", i + 1));
                 }
             });
         }

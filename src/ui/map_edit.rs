@@ -3,7 +3,8 @@
 //! clicked lon/lat, the move tool drags a facility, the delete tool removes
 //! the facility clicked. Drawn on top: the difference map of a comparison
 //! (newly covered green, lost red), suggested sites (numbered) and grey
-//! rings around redundant facilities.
+//! rings around redundant facilities; the road and population tools and
+//! changes are in [`super::map_scenario`].
 
 use crate::model::FacilityId;
 use crate::state::Action;
@@ -42,6 +43,10 @@ pub struct MapEditInputs<'a> {
     pub suggestions: Option<&'a SuggestionsView>,
     /// Ids of redundant facilities of the layout shown.
     pub redundant: &'a [FacilityId],
+    /// Road and population changes of the layout shown (drawn when no
+    /// comparison is; the road tools read them) and the study's roads.
+    pub scenario: Option<&'a crate::model::Scenario>,
+    pub roads: &'a [crate::model::Road],
 }
 
 /// The overlay's drag state.
@@ -49,6 +54,8 @@ pub struct MapEditInputs<'a> {
 pub struct MapEditor {
     /// Mark index being dragged by the move tool.
     dragging: Option<usize>,
+    /// The road or area being drawn.
+    draft: super::map_scenario::ScenarioDraft,
 }
 
 /// The action of an add-tool click at `pointer` (screen) on the map.
@@ -151,8 +158,28 @@ impl MapEditor {
             }
         }
 
+        // Road and population changes: both sides of a comparison, else
+        // the layout shown.
+        match input.comparison {
+            Some(view) => {
+                for s in &view.scenarios {
+                    super::map_scenario::paint(&painter, &t, s, input.lang);
+                }
+            }
+            None => {
+                if let Some(s) = input.scenario {
+                    super::map_scenario::paint(&painter, &t, s, input.lang);
+                }
+            }
+        }
+
         let sense = match input.tool {
             EditTool::Select => return,
+            EditTool::DrawRoad
+            | EditTool::CloseRoad
+            | EditTool::RestyleRoad
+            | EditTool::DrawArea
+            | EditTool::ScaleArea => Sense::click(),
             EditTool::Add | EditTool::Delete => Sense::click(),
             EditTool::Move => Sense::click_and_drag(),
         };
@@ -170,6 +197,7 @@ impl MapEditor {
             }
         }
         let hover_text = match input.tool {
+            tool if tool.is_scenario() => super::map_scenario::hint(tool, input.lang),
             EditTool::Add => input.lang.pick("点击添加设施", "Click to add a facility"),
             EditTool::Move => input
                 .lang
@@ -190,6 +218,23 @@ impl MapEditor {
         painter.rect_filled(text_rect, 4.0, Color32::from_white_alpha(220));
         painter.galley(text_rect.min + egui::vec2(5.0, 5.0), galley, Color32::BLACK);
         match input.tool {
+            tool @ (EditTool::DrawRoad
+            | EditTool::CloseRoad
+            | EditTool::RestyleRoad
+            | EditTool::DrawArea
+            | EditTool::ScaleArea) => {
+                let empty = crate::model::Scenario::default();
+                self.draft.ui(
+                    ui,
+                    &painter,
+                    &response,
+                    &t,
+                    tool,
+                    input.roads,
+                    input.scenario.unwrap_or(&empty),
+                    actions,
+                );
+            }
             EditTool::Add => {
                 if response.clicked()
                     && let Some(p) = response.interact_pointer_pos()

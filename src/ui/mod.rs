@@ -17,12 +17,14 @@ pub mod layouts_panel;
 pub mod legend;
 pub mod map_edit;
 pub mod map_layers;
+pub mod map_scenario;
 pub mod map_transform;
 pub mod map_view;
 pub mod plan_panel;
 pub mod profile_panel;
 pub mod project_prompts;
 pub mod results_panel;
+pub mod scenario_panel;
 pub mod scorecard_panel;
 pub mod sharing_panel;
 pub mod style;
@@ -82,6 +84,11 @@ mod tests {
             include_str!("../state/files.rs"),
             include_str!("bars.rs"),
             include_str!("project_prompts.rs"),
+            include_str!("map_scenario.rs"),
+            include_str!("scenario_panel.rs"),
+            include_str!("../state/scenario_edit.rs"),
+            include_str!("layouts_panel.rs"),
+            include_str!("compare_panel.rs"),
             include_str!("plan_panel.rs"),
             include_str!("../state/plan.rs"),
             include_str!("../../data/profile-default.json"),

@@ -163,10 +163,11 @@ pub(crate) fn capacity_tables(
         return Vec::new();
     }
     let index = TownshipIndex::new(&study.townships);
-    let reach = Reach::new(study);
     let mut warned: Vec<&str> = Vec::new();
-    let mut tables = Vec::new();
-    for (ti, tier, category, standard) in jobs {
+    // Facilities with a supply per job, first: the catchment search is
+    // set up only for the modes that have some.
+    let mut supplied_of: Vec<(Vec<(u32, f64)>, usize)> = Vec::with_capacity(jobs.len());
+    for &(_, _, category, _) in &jobs {
         let of_category: Vec<u32> = (0..facilities.len() as u32)
             .filter(|&j| facilities[j as usize].is_some_and(|f| f.category == category))
             .collect();
@@ -183,6 +184,18 @@ pub(crate) fn capacity_tables(
                 of_category.len()
             ));
         }
+        supplied_of.push((supplied, without_capacity));
+    }
+    let modes = jobs
+        .iter()
+        .zip(&supplied_of)
+        .filter(|(_, (supplied, _))| !supplied.is_empty())
+        .fold(0u8, |bits, (job, _)| bits | (1 << job.1.mode.index()));
+    let reach = (modes != 0).then(|| Reach::new(study, modes));
+    let mut tables = Vec::new();
+    for ((ti, tier, category, standard), (supplied, without_capacity)) in
+        jobs.into_iter().zip(supplied_of)
+    {
         let areas = study.areas_of(profile, category);
         let weights = areas.weights();
         let limit_minutes = engine::slots_of(profile)
@@ -195,6 +208,9 @@ pub(crate) fn capacity_tables(
             let catchments: Vec<Vec<u32>> = chunk
                 .par_iter()
                 .map_init(SearchBuffer::default, |buf, &(j, _)| {
+                    let Some(reach) = &reach else {
+                        return Vec::new();
+                    };
                     reach.catchment(
                         placed.get(j as usize).and_then(Option::as_ref),
                         tier,
@@ -284,12 +300,13 @@ enum How {
 }
 
 impl<'a> Reach<'a> {
-    fn new(study: &'a Study) -> Self {
+    /// For the modes of the `modes` bits.
+    fn new(study: &'a Study, modes: u8) -> Self {
         let how = match &study.routing {
             Some(routing) => {
                 let net = &routing.network;
                 How::Network {
-                    by_segment: points_by_segment(study, net, |_| true),
+                    by_segment: points_by_segment(study, net, modes, |_| true),
                     by_node: segments_by_node(net),
                 }
             }

@@ -115,7 +115,7 @@ impl<'a> Reach<'a> {
             Some(routing) => {
                 let net = &routing.network;
                 How::Network {
-                    by_segment: points_by_segment(&study, net, inside),
+                    by_segment: points_by_segment(&study, net, 0b111, inside),
                     by_node: segments_by_node(net),
                     facility_snaps: study
                         .place_all(&layers.facilities)

@@ -40,11 +40,11 @@ impl<T> Default for Grouped<T> {
     }
 }
 
-impl<T> Grouped<T> {
-    /// Group `(key, item)` pairs with keys below `keys` (others are dropped).
+impl<T: Copy> Grouped<T> {
+    /// Group `(key, item)` pairs with keys below `keys` (others are dropped),
+    /// by a counting sort: linear in the pairs, input order kept per key.
     pub(crate) fn new(keys: usize, pairs: impl Iterator<Item = (u32, T)>) -> Self {
-        let mut pairs: Vec<(u32, T)> = pairs.filter(|(k, _)| (*k as usize) < keys).collect();
-        pairs.sort_by_key(|(k, _)| *k);
+        let pairs: Vec<(u32, T)> = pairs.filter(|(k, _)| (*k as usize) < keys).collect();
         let mut offsets = vec![0u32; keys + 1];
         for (k, _) in &pairs {
             offsets[*k as usize + 1] += 1;
@@ -52,10 +52,20 @@ impl<T> Grouped<T> {
         for k in 0..keys {
             offsets[k + 1] += offsets[k];
         }
-        Self {
-            offsets,
-            items: pairs.into_iter().map(|(_, t)| t).collect(),
+        let Some(&(_, first)) = pairs.first() else {
+            return Self {
+                offsets,
+                items: Vec::new(),
+            };
+        };
+        let mut next = offsets.clone();
+        let mut items = vec![first; pairs.len()];
+        for (k, t) in pairs {
+            let at = &mut next[k as usize];
+            items[*at as usize] = t;
+            *at += 1;
         }
+        Self { offsets, items }
     }
 
     /// The items of `key` (none when out of range).
@@ -67,15 +77,20 @@ impl<T> Grouped<T> {
     }
 }
 
-/// Per mode, the demand points `keep` accepts that a usable road reaches,
-/// by the segment they are attached to: `(point, attachment)`.
+/// Per mode of the `modes` bits (`1 << Mode::index()`), the demand points
+/// `keep` accepts that a usable road reaches, by the segment they are
+/// attached to: `(point, attachment)`; other modes are left empty.
 pub(crate) fn points_by_segment(
     study: &Study,
     net: &Network,
-    keep: impl Fn(usize) -> bool,
+    modes: u8,
+    keep: impl Fn(usize) -> bool + Sync,
 ) -> [Grouped<(u32, Attachment)>; 3] {
     let mut by_segment: [Grouped<(u32, Attachment)>; 3] = Default::default();
     for (m, list) in by_segment.iter_mut().enumerate() {
+        if modes & (1 << m) == 0 {
+            continue;
+        }
         let attached = study.attachments[m]
             .iter()
             .enumerate()

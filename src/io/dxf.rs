@@ -612,6 +612,11 @@ fn bulge_points(a: [f64; 2], b: [f64; 2], bulge: f64) -> Vec<[f64; 2]> {
     let c = [(a[0] + b[0]) / 2.0 + nx * h, (a[1] + b[1]) / 2.0 + ny * h];
     let start = (a[1] - c[1]).atan2(a[0] - c[0]);
     let mut points = arc(c, radius, start, theta);
+    // A bulge whose arc cannot be drawn (a radius or centre that is not
+    // finite, e.g. a bulge of 1e300): the straight segment.
+    if points.len() < 2 || points.iter().flatten().any(|x| !x.is_finite()) {
+        return vec![b];
+    }
     points.remove(0);
     if let Some(last) = points.last_mut() {
         *last = b;
@@ -856,6 +861,22 @@ fn strip_mtext(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A fuzz finding: a bulge of a whole turn has no finite radius; the
+    /// segment is then drawn straight instead of panicking.
+    #[test]
+    fn bulges_without_a_finite_arc_are_straight() {
+        for bulge in [1e300, -1e300, f64::MAX] {
+            let points = bulge_points([0.0, 0.0], [1.0, 0.0], bulge);
+            assert!(
+                points == vec![[1.0, 0.0]],
+                "bulge {bulge}: {} points",
+                points.len()
+            );
+        }
+        let half = bulge_points([0.0, 0.0], [2.0, 0.0], 1.0);
+        assert!(half.len() > 2 && half.last() == Some(&[2.0, 0.0]));
+    }
 
     fn ascii(pairs: &[(i32, &str)]) -> String {
         pairs

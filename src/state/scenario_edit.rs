@@ -396,40 +396,48 @@ impl Workspace {
 
     /// Undo the last road or population edit if it is the next undo.
     pub(super) fn undo_scenario(&mut self) -> bool {
-        let active = self.layouts.active;
-        let layout = active.and_then(|i| self.layouts.layouts.get(i));
-        if !self.layouts.scenario_history.undo_next(active, layout) {
-            return false;
-        }
-        if self.assess_job.is_some() || self.layouts.job.is_some() {
-            self.message = Some(Message::LayoutBusy);
-            return true;
-        }
-        let Some(step) = self.layouts.scenario_history.undo.pop() else {
-            return false;
-        };
-        self.layouts.layouts[step.layout].scenario = step.before.clone();
-        self.layouts.scenario_history.redo.push(step);
-        self.scenario_changed();
-        true
+        self.step_scenario(true)
     }
 
     /// Redo the last undone road or population edit if it is the next redo.
     pub(super) fn redo_scenario(&mut self) -> bool {
+        self.step_scenario(false)
+    }
+
+    /// Undo (`undo`) or redo the last road or population edit when it is
+    /// the next one of the active layout; `false` when a facility edit is
+    /// next instead.
+    fn step_scenario(&mut self, undo: bool) -> bool {
         let active = self.layouts.active;
         let layout = active.and_then(|i| self.layouts.layouts.get(i));
-        if !self.layouts.scenario_history.redo_next(active, layout) {
+        let history = &self.layouts.scenario_history;
+        let next = if undo {
+            history.undo_next(active, layout)
+        } else {
+            history.redo_next(active, layout)
+        };
+        if !next {
             return false;
         }
         if self.assess_job.is_some() || self.layouts.job.is_some() {
             self.message = Some(Message::LayoutBusy);
             return true;
         }
-        let Some(step) = self.layouts.scenario_history.redo.pop() else {
+        let history = &mut self.layouts.scenario_history;
+        let (from, to) = if undo {
+            (&mut history.undo, &mut history.redo)
+        } else {
+            (&mut history.redo, &mut history.undo)
+        };
+        let Some(step) = from.pop() else {
             return false;
         };
-        self.layouts.layouts[step.layout].scenario = step.after.clone();
-        self.layouts.scenario_history.undo.push(step);
+        self.layouts.layouts[step.layout].scenario = if undo {
+            step.before.clone()
+        } else {
+            step.after.clone()
+        };
+        to.push(step);
         self.scenario_changed();
         true
     }

@@ -82,22 +82,14 @@ impl ResultsPanel {
     }
 
     fn header(&mut self, ui: &mut egui::Ui, key: SortKey, text: &str, hover: &str) {
-        let arrow = match (self.sort == key, self.descending) {
-            (true, false) => " ↑",
-            (true, true) => " ↓",
-            _ => "",
-        };
-        let response = ui
-            .add(egui::Button::new(RichText::new(format!("{text}{arrow}")).strong()).frame(false))
-            .on_hover_text(hover);
-        if response.clicked() {
-            if self.sort == key {
-                self.descending = !self.descending;
-            } else {
-                self.sort = key;
-                self.descending = !matches!(key, SortKey::Name | SortKey::File);
-            }
-        }
+        super::style::sort_header(
+            ui,
+            (text, None, hover),
+            key,
+            &mut self.sort,
+            &mut self.descending,
+            |k| !matches!(k, SortKey::Name | SortKey::File),
+        );
     }
 
     /// Draw the panel.
@@ -476,6 +468,48 @@ fn text_cell(ui: &mut egui::Ui, text: &str, fill: Color32) {
 }
 
 /// Town and village complete shares per township as paired bars.
+/// A fixed horizontal bar chart of complete shares (0–100 %), one row per
+/// township named on the y axis.
+fn township_bar_plot(
+    id: &'static str,
+    height: f32,
+    names: Vec<String>,
+    lang: Lang,
+) -> Plot<'static> {
+    let n = names.len();
+    Plot::new(id)
+        .height(height)
+        .allow_drag(false)
+        .allow_zoom(false)
+        .allow_scroll(false)
+        .allow_boxed_zoom(false)
+        .allow_double_click_reset(false)
+        .show_grid([true, false])
+        .include_x(0.0)
+        .include_x(100.0)
+        .include_y(-0.6)
+        .include_y(n as f64 - 0.4)
+        .y_axis_min_width(64.0)
+        .x_axis_label(lang.pick("完整率 %", "complete %"))
+        .y_grid_spacer(move |_| {
+            (0..n)
+                // A large step keeps egui_plot from fading the names.
+                .map(|v| GridMark {
+                    value: v as f64,
+                    step_size: 10.0,
+                })
+                .collect()
+        })
+        .y_axis_formatter(move |mark: GridMark, _| {
+            let v = mark.value.round();
+            if (mark.value - v).abs() < 1e-6 && v >= 0.0 {
+                names.get(v as usize).cloned().unwrap_or_default()
+            } else {
+                String::new()
+            }
+        })
+}
+
 fn town_village_chart(
     ui: &mut egui::Ui,
     lang: Lang,
@@ -509,38 +543,8 @@ fn town_village_chart(
             .collect()
     };
     let height = (rows.len() as f32 * 24.0 + 60.0).max(120.0);
-    let n = names.len();
-    Plot::new("town_village_chart")
-        .height(height)
-        .allow_drag(false)
-        .allow_zoom(false)
-        .allow_scroll(false)
-        .allow_boxed_zoom(false)
-        .allow_double_click_reset(false)
-        .show_grid([true, false])
+    township_bar_plot("town_village_chart", height, names, lang)
         .legend(egui_plot::Legend::default())
-        .include_x(0.0)
-        .include_x(100.0)
-        .include_y(-0.6)
-        .include_y(n as f64 - 0.4)
-        .y_axis_min_width(64.0)
-        .x_axis_label(lang.pick("完整率 %", "complete %"))
-        .y_grid_spacer(move |_| {
-            (0..n)
-                .map(|v| GridMark {
-                    value: v as f64,
-                    step_size: 10.0,
-                })
-                .collect()
-        })
-        .y_axis_formatter(move |mark: GridMark, _| {
-            let v = mark.value.round();
-            if (mark.value - v).abs() < 1e-6 && v >= 0.0 {
-                names.get(v as usize).cloned().unwrap_or_default()
-            } else {
-                String::new()
-            }
-        })
         .show(ui, |plot| {
             plot.bar_chart(
                 BarChart::new(lang.pick("镇区", "town"), series(false))
@@ -661,46 +665,14 @@ fn complete_chart(
         .collect();
     // 20 points per township: the panel scrolls for long lists.
     let height = (rows.len() as f32 * 20.0 + 50.0).max(120.0);
-    let n = names.len();
-    Plot::new("complete_chart")
-        .height(height)
-        .allow_drag(false)
-        .allow_zoom(false)
-        .allow_scroll(false)
-        .allow_boxed_zoom(false)
-        .allow_double_click_reset(false)
-        .show_grid([true, false])
-        .include_x(0.0)
-        .include_x(100.0)
-        .include_y(-0.6)
-        .include_y(n as f64 - 0.4)
-        .y_axis_min_width(64.0)
-        .x_axis_label(lang.pick("完整率 %", "complete %"))
-        .y_grid_spacer(move |_| {
-            (0..n)
-                // A large step keeps egui_plot from fading the names.
-                .map(|v| GridMark {
-                    value: v as f64,
-                    step_size: 10.0,
-                })
-                .collect()
-        })
-        .y_axis_formatter(move |mark: GridMark, _| {
-            let v = mark.value.round();
-            if (mark.value - v).abs() < 1e-6 && v >= 0.0 {
-                names.get(v as usize).cloned().unwrap_or_default()
-            } else {
-                String::new()
-            }
-        })
-        .show(ui, |plot| {
-            plot.bar_chart(BarChart::new("complete", bars).horizontal());
-            plot.vline(
-                VLine::new(lang.pick("目标 95%", "goal 95%"), 95.0)
-                    .color(Color32::from_rgb(46, 125, 50))
-                    .width(1.5),
-            );
-        });
+    township_bar_plot("complete_chart", height, names, lang).show(ui, |plot| {
+        plot.bar_chart(BarChart::new("complete", bars).horizontal());
+        plot.vline(
+            VLine::new(lang.pick("目标 95%", "goal 95%"), 95.0)
+                .color(Color32::from_rgb(46, 125, 50))
+                .width(1.5),
+        );
+    });
 }
 
 #[cfg(test)]

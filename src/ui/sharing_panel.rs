@@ -88,25 +88,14 @@ impl SharingPanel {
     }
 
     fn header(&mut self, ui: &mut egui::Ui, key: MatrixSort, text: &str, hover: &str) {
-        let arrow = match (self.sort == key, self.descending) {
-            (true, false) => " ↑",
-            (true, true) => " ↓",
-            _ => "",
-        };
-        let response = ui
-            .add(
-                egui::Button::new(RichText::new(format!("{text}{arrow}")).strong().size(12.0))
-                    .frame(false),
-            )
-            .on_hover_text(hover);
-        if response.clicked() {
-            if self.sort == key {
-                self.descending = !self.descending;
-            } else {
-                self.sort = key;
-                self.descending = key != MatrixSort::File;
-            }
-        }
+        super::style::sort_header(
+            ui,
+            (text, Some(12.0), hover),
+            key,
+            &mut self.sort,
+            &mut self.descending,
+            |k| k != MatrixSort::File,
+        );
     }
 
     /// Draw the view for `tier`. `figures`: `None` while they are computed.

@@ -349,6 +349,40 @@ pub fn icon_rgba(size: u32) -> Vec<u8> {
     rgba
 }
 
+/// A column header that sorts its table: the sorted column shows ↑ or ↓;
+/// a click on it flips the order, a click on another column sorts by that
+/// one, descending when `descending_first` says so for it. `size`: the
+/// text size, when not the default.
+pub(crate) fn sort_header<K: PartialEq + Copy>(
+    ui: &mut egui::Ui,
+    (text, size, hover): (&str, Option<f32>, &str),
+    key: K,
+    sort: &mut K,
+    descending: &mut bool,
+    descending_first: impl Fn(K) -> bool,
+) {
+    let arrow = match (*sort == key, *descending) {
+        (true, false) => " ↑",
+        (true, true) => " ↓",
+        _ => "",
+    };
+    let mut label = egui::RichText::new(format!("{text}{arrow}")).strong();
+    if let Some(size) = size {
+        label = label.size(size);
+    }
+    let response = ui
+        .add(egui::Button::new(label).frame(false))
+        .on_hover_text(hover);
+    if response.clicked() {
+        if *sort == key {
+            *descending = !*descending;
+        } else {
+            *sort = key;
+            *descending = descending_first(key);
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

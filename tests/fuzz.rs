@@ -13,6 +13,7 @@
 //!   target) and replays every saved finding in `tests/fuzz/` (each must
 //!   now load or fail cleanly).
 //! - `LIFECIRCLE_FUZZ_SECONDS=3600 cargo test --release --test fuzz -- --nocapture`
+//!   (`LIFECIRCLE_FUZZ_TARGETS=excel,profile` limits it to those targets)
 //!   fuzzes each target for that many seconds, saves every finding under
 //!   `tests/fuzz/` as `<target>-<kind>-<hash>.<ext>`, and prints the
 //!   executions and findings per target.
@@ -696,9 +697,20 @@ fn mutated_inputs_never_panic_hang_or_exhaust_memory() {
         }
     }
 
+    // `LIFECIRCLE_FUZZ_TARGETS=geojson-facilities,excel` fuzzes only those
+    // targets (e.g. one process per loader, side by side).
+    let only: Option<Vec<String>> = std::env::var("LIFECIRCLE_FUZZ_TARGETS")
+        .ok()
+        .map(|s| s.split(',').map(|t| t.trim().to_string()).collect());
     let mut report = Vec::new();
     let mut found = Vec::new();
     for (i, target) in targets.iter().enumerate() {
+        if only
+            .as_ref()
+            .is_some_and(|only| !only.iter().any(|t| t == target.name))
+        {
+            continue;
+        }
         let other = &targets[(i + 1) % targets.len()].seed;
         let tally = fuzz_target(target, other, budget, seed, &save_to);
         report.push(format!(

@@ -188,7 +188,17 @@ impl LoadedStudy {
     /// `settlement` or town areas are given, the town and village complete
     /// shares (METHOD 20). Returns the sharing tables for the CSV files.
     pub fn add_shared_figures(&self, assessment: &mut analysis::Assessment) -> analysis::Sharing {
-        let sharing = analysis::sharing(assessment, &self.layers, &self.profile);
+        self.add_shared_figures_on(assessment, &self.layers)
+    }
+
+    /// [`Self::add_shared_figures`] for an assessment of `layers` (a
+    /// layout's or a scenario's layers rather than the study's).
+    pub fn add_shared_figures_on(
+        &self,
+        assessment: &mut analysis::Assessment,
+        layers: &Layers,
+    ) -> analysis::Sharing {
+        let sharing = analysis::sharing(assessment, layers, &self.profile);
         let mut report = assessment.report.clone();
         sharing.fill_report(&mut report);
         if let Some(classes) = analysis::settlement_classes(assessment, self.town_areas.as_deref())

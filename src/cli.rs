@@ -358,8 +358,15 @@ fn run_assess(args: &AssessArgs) -> Result<(), Vec<String>> {
 }
 
 /// The warnings about set-aside features name their files (the analysis
-/// knows only layers), and go to stderr too.
+/// knows only layers), and go to stderr too, as do the analysis's other
+/// warnings (e.g. overlapping townships).
 pub(crate) fn name_set_aside_files(assessment: &mut analysis::Assessment, input: &InputArgs) {
+    let set_aside: Vec<String> = assessment.set_aside.iter().map(|s| s.message()).collect();
+    for w in &assessment.report.warnings {
+        if !set_aside.contains(w) {
+            eprintln!("warning: {w}");
+        }
+    }
     let demo = io::demo_layer_paths();
     let file_of = |layer: &str| -> Option<PathBuf> {
         let any = input.townships.is_some() || input.facilities.is_some();

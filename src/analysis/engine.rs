@@ -203,6 +203,13 @@ pub(crate) fn prepare(
         },
     );
     let ((demand, resident_township, resident_xy, demand_kind), prepare_s) = demand_part;
+    if demand_kind == DemandKind::People {
+        warnings.extend(super::townships::overlap_warnings(
+            &layers.townships,
+            &demand,
+            &resident_township,
+        ));
+    }
     let (network, network_s) = network;
     timings.prepare = prepare_s;
     timings.build = network_s;

@@ -362,10 +362,19 @@ fn run_assess(args: &AssessArgs) -> Result<(), Vec<String>> {
 /// warnings (e.g. overlapping townships).
 pub(crate) fn name_set_aside_files(assessment: &mut analysis::Assessment, input: &InputArgs) {
     let set_aside: Vec<String> = assessment.set_aside.iter().map(|s| s.message()).collect();
-    for w in &assessment.report.warnings {
-        if !set_aside.contains(w) {
-            eprintln!("warning: {w}");
+    let facilities_file = input
+        .facilities
+        .clone()
+        .or_else(|| (input.townships.is_none()).then(|| io::demo_layer_paths().facilities));
+    for w in &mut assessment.report.warnings {
+        if set_aside.contains(w) {
+            continue;
         }
+        // Warnings about the facilities (duplicates) name their file.
+        if let (Some(rest), Some(file)) = (w.strip_prefix("facilities layer"), &facilities_file) {
+            *w = format!("{}{rest}", file.display());
+        }
+        eprintln!("warning: {w}");
     }
     let demo = io::demo_layer_paths();
     let file_of = |layer: &str| -> Option<PathBuf> {

@@ -354,3 +354,50 @@ fn overlapping_townships_are_named_with_the_people_inside_both() {
     );
     let _ = std::fs::remove_dir_all(&tmp);
 }
+
+/// A facility file listing places twice: reach is unchanged, and the
+/// warning names the file and the repeated facilities (their capacity would
+/// count twice).
+#[test]
+fn repeated_facilities_are_named() {
+    let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("data");
+    let tmp = std::env::temp_dir().join(format!("lifecircle-dups-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&tmp);
+    std::fs::create_dir_all(&tmp).unwrap();
+    let mut fc: Value =
+        serde_json::from_str(&std::fs::read_to_string(data.join("facilities.geojson")).unwrap())
+            .unwrap();
+    let features = fc["features"].as_array_mut().unwrap();
+    let n = features.len();
+    let name = features[1]["properties"]["name"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let again = features[1].clone();
+    features.push(again);
+    let file = tmp.join("twice.geojson");
+    std::fs::write(&file, serde_json::to_string(&fc).unwrap()).unwrap();
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_lifecircle"))
+        .arg("assess")
+        .args([
+            "--townships",
+            data.join("townships.geojson").to_str().unwrap(),
+        ])
+        .args(["--facilities", file.to_str().unwrap()])
+        .args([
+            "--residents",
+            data.join("residents.geojson").to_str().unwrap(),
+        ])
+        .args(["--roads", data.join("roads.geojson").to_str().unwrap()])
+        .args(["--out", tmp.join("out").to_str().unwrap(), "--lang", "en"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{err}");
+    let expected = format!(
+        "twice.geojson, facility {} ({name}, {category}) repeats facility 2 at (",
+        n + 1
+    );
+    assert!(err.contains(&expected), "expected {expected:?} in:\n{err}");
+    let _ = std::fs::remove_dir_all(&tmp);
+}

@@ -180,6 +180,9 @@ pub(crate) fn prepare(
     };
     let layers: &Layers = &layers;
     warnings.extend(set_aside.iter().map(SetAside::message));
+    warnings.extend(super::extent::duplicate_facility_warnings(
+        &layers.facilities,
+    ));
     let used: Vec<Mode> = Mode::ALL
         .into_iter()
         .filter(|m| profile.tiers.iter().any(|t| t.mode == *m))

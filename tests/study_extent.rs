@@ -373,6 +373,10 @@ fn repeated_facilities_are_named() {
         .as_str()
         .unwrap()
         .to_string();
+    let category = features[1]["properties"]["category"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let again = features[1].clone();
     features.push(again);
     let file = tmp.join("twice.geojson");

@@ -295,7 +295,7 @@ pub fn load_study(input: &InputArgs) -> Result<LoadedStudy, Vec<String>> {
 
 fn run_assess(args: &AssessArgs) -> Result<(), Vec<String>> {
     let clock = Instant::now();
-    let study = load_study(&args.input)?;
+    let mut study = load_study(&args.input)?;
     let loaded = clock.elapsed().as_secs_f64();
     release_freed_memory();
     for w in &study.warnings {
@@ -303,6 +303,13 @@ fn run_assess(args: &AssessArgs) -> Result<(), Vec<String>> {
     }
     let assessment =
         assess(&study.layers, &study.profile, &Progress::new()).map_err(|e| vec![e.to_string()])?;
+    // From here on the residents are read from the assessment (its demand
+    // points); the layer's own copy is needed only to frame a study without
+    // roads (the sharing search by straight line).
+    if assessment.network().is_some() {
+        study.layers.residents = None;
+    }
+    release_freed_memory();
     // The blind spots (a line per resident and tier) stream to disk on a
     // background thread while sharing is computed and the small files are
     // written.

@@ -72,7 +72,10 @@ pub fn assess(
     progress: &Progress,
 ) -> Result<Assessment, Cancelled> {
     let mut timings = PhaseTimings::default();
-    let study = engine::prepare(layers, profile, progress, &mut timings)?;
+    let mut study = engine::prepare(layers, profile, progress, &mut timings)?;
+    // The attachments are made from the snaps; a one-shot assessment needs
+    // no more (at province scale they are 48 bytes per resident).
+    study.resident_snaps = Vec::new();
     let clock = Instant::now();
     let placed: Vec<Option<engine::Placed>> = study.place_all(&layers.facilities);
     timings.snap += clock.elapsed().as_secs_f64();

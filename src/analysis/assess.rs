@@ -72,7 +72,10 @@ pub fn assess(
     progress: &Progress,
 ) -> Result<Assessment, Cancelled> {
     let mut timings = PhaseTimings::default();
-    let study = engine::prepare(layers, profile, progress, &mut timings)?;
+    let mut study = engine::prepare(layers, profile, progress, &mut timings)?;
+    // The attachments are made from the snaps; a one-shot assessment needs
+    // no more (at province scale they are 48 bytes per resident).
+    study.resident_snaps = Vec::new();
     let clock = Instant::now();
     let placed: Vec<Option<engine::Placed>> = study.place_all(&layers.facilities);
     timings.snap += clock.elapsed().as_secs_f64();
@@ -89,19 +92,33 @@ pub fn assess(
     let clock = Instant::now();
     let slots = engine::slots_of(profile);
     let done = AtomicUsize::new(0);
-    let states = slots
-        .par_iter()
-        .map(|slot| {
-            progress.check()?;
-            let state = engine::slot_state(&study, slot, &placed, false);
-            let n = done.fetch_add(1, Ordering::Relaxed) + 1;
-            progress.set(0.35 + 0.5 * n as f32 / slots.len() as f32);
-            Ok(state)
-        })
-        .collect::<Result<Vec<_>, Cancelled>>()?;
-    progress.check()?;
-    let minutes = engine::slot_columns(&study, profile, &slots, &states, &placed);
-    drop(states);
+    // The search states (a time per road node each) are held only for a
+    // batch of columns at a time: at province scale all of them at once
+    // would take more memory than the minute columns themselves.
+    let mut columns: Vec<Option<Vec<f32>>> = vec![None; slots.len()];
+    for batch in state_batches(&slots) {
+        let batch_slots: Vec<Slot> = batch.iter().map(|&i| slots[i].clone()).collect();
+        let states = batch_slots
+            .par_iter()
+            .map(|slot| {
+                progress.check()?;
+                let state = engine::slot_state(&study, slot, &placed, false);
+                let n = done.fetch_add(1, Ordering::Relaxed) + 1;
+                progress.set(0.35 + 0.5 * n as f32 / slots.len() as f32);
+                Ok(state)
+            })
+            .collect::<Result<Vec<_>, Cancelled>>()?;
+        progress.check()?;
+        let computed = engine::slot_columns(&study, profile, &batch_slots, &states, &placed);
+        drop(states);
+        for (&i, column) in batch.iter().zip(computed) {
+            columns[i] = Some(column);
+        }
+    }
+    let minutes: Vec<Vec<f32>> = columns
+        .into_iter()
+        .map(|c| c.expect("every slot is in one batch"))
+        .collect();
     timings.dijkstra = clock.elapsed().as_secs_f64();
     progress.check()?;
 
@@ -139,6 +156,29 @@ pub fn assess(
         timings,
         set_aside,
     })
+}
+
+/// Search states held at once in [`assess`]: enough to keep every core
+/// busy, few enough that at 3,000,000 road nodes they take tens of MB
+/// rather than hundreds.
+const STATES_AT_ONCE: usize = 8;
+
+/// Slot indices in batches of one mode each (the minutes of a mode's
+/// columns are read in one pass over its attachments), at most
+/// [`STATES_AT_ONCE`] per batch, in slot order within each mode.
+fn state_batches(slots: &[Slot]) -> Vec<Vec<usize>> {
+    Mode::ALL
+        .iter()
+        .flat_map(|&mode| {
+            let of_mode: Vec<usize> = (0..slots.len())
+                .filter(|&i| slots[i].mode == mode)
+                .collect();
+            of_mode
+                .chunks(STATES_AT_ONCE)
+                .map(<[usize]>::to_vec)
+                .collect::<Vec<_>>()
+        })
+        .collect()
 }
 
 /// The road pieces from which `facility` is reached within `tier`'s minutes
@@ -215,4 +255,57 @@ pub fn facility_reach(
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::generate::{SyntheticParams, synthetic_district};
+
+    #[test]
+    fn state_batches_hold_every_slot_once_by_mode() {
+        let profile = Profile::from_json(include_str!("../../data/profile-default.json")).unwrap();
+        let slots = engine::slots_of(&profile);
+        let batches = state_batches(&slots);
+        let mut seen: Vec<usize> = batches.iter().flatten().copied().collect();
+        seen.sort_unstable();
+        assert_eq!(seen, (0..slots.len()).collect::<Vec<_>>());
+        for b in &batches {
+            assert!(!b.is_empty() && b.len() <= STATES_AT_ONCE);
+            assert!(b.iter().all(|&i| slots[i].mode == slots[b[0]].mode));
+        }
+        // The default profile has a mode with more columns than a batch.
+        assert!(batches.len() > Mode::ALL.len());
+    }
+
+    /// The batched columns of [`assess`] against each column computed on
+    /// its own, bit for bit.
+    #[test]
+    fn batched_columns_are_the_columns_one_by_one() {
+        let layers = synthetic_district(&SyntheticParams {
+            road_nodes: 2_500,
+            residents: 3_000,
+            facilities: 300,
+            ..SyntheticParams::small()
+        });
+        let profile = Profile::from_json(include_str!("../../data/profile-default.json")).unwrap();
+        let a = assess(&layers, &profile, &Progress::new()).unwrap();
+        let study = engine::prepare(
+            &layers,
+            &profile,
+            &Progress::new(),
+            &mut PhaseTimings::default(),
+        )
+        .unwrap();
+        let placed = study.place_all(&layers.facilities);
+        assert_eq!(a.minutes.len(), a.slots.len());
+        let mut reached = 0;
+        for (slot, column) in a.slots.iter().zip(&a.minutes) {
+            let alone = engine::compute_slot(&study, &profile, slot, &placed, false).0;
+            let bits = |c: &[f32]| c.iter().map(|m| m.to_bits()).collect::<Vec<_>>();
+            assert_eq!(bits(column), bits(&alone), "{slot:?}");
+            reached += column.iter().filter(|m| m.is_finite()).count();
+        }
+        assert!(reached > 0);
+    }
 }

@@ -110,49 +110,67 @@ pub fn sharing(assessment: &Assessment, layers: &Layers, profile: &Profile) -> S
         .par_iter()
         .map(|f| index.locate([f.location.x(), f.location.y()]))
         .collect();
-    let served = serving_facilities(assessment, layers, profile);
     let n = layers.townships.len();
-    let mut tables = Vec::new();
-    for (ti, tier) in profile.tiers.iter().enumerate() {
-        let limit = tier.minutes as f32;
-        for category in tier.all_categories() {
-            let (Some(minutes), Some(slot)) = (
-                assessment.minutes_for(tier, category),
-                assessment.slot(tier.mode, category),
-            ) else {
-                continue;
-            };
-            let weights = super::groups::category_weights(
-                profile,
-                category,
-                &assessment.demand,
-                &assessment.resident_township,
-                &layers.townships,
-            );
-            let mut demand = vec![vec![0.0; n + 1]; n + 1];
-            let mut by_facility: BTreeMap<(u32, u32), f64> = BTreeMap::new();
-            for (i, &m) in minutes.iter().enumerate() {
-                let j = served[slot][i];
-                if m > limit || m.is_nan() || j == NOT_SERVED {
-                    continue;
+    // Every tier × category in profile order, with its minute column.
+    let wanted: Vec<(usize, &str, usize)> = profile
+        .tiers
+        .iter()
+        .enumerate()
+        .flat_map(|(ti, tier)| tier.all_categories().map(move |c| (ti, tier, c)))
+        .filter_map(|(ti, tier, category)| {
+            assessment.minutes_for(tier, category)?;
+            Some((ti, category, assessment.slot(tier.mode, category)?))
+        })
+        .collect();
+    let mut tables: Vec<Option<SharingTable>> = wanted.iter().map(|_| None).collect();
+    // The serving columns come a few at a time and go once their tables
+    // are made: all of them at once would be a u32 per resident and column.
+    serving_in_batches(
+        assessment,
+        layers,
+        profile,
+        SERVING_AT_ONCE,
+        |slot, served| {
+            for (k, &(ti, category, _)) in wanted.iter().enumerate().filter(|w| w.1.2 == slot) {
+                let tier = &profile.tiers[ti];
+                let minutes = &assessment.minutes[slot];
+                let limit = tier.minutes as f32;
+                let weights = super::groups::category_weights(
+                    profile,
+                    category,
+                    &assessment.demand,
+                    &assessment.resident_township,
+                    &layers.townships,
+                );
+                let mut demand = vec![vec![0.0; n + 1]; n + 1];
+                let mut by_facility: BTreeMap<(u32, u32), f64> = BTreeMap::new();
+                for (i, &m) in minutes.iter().enumerate() {
+                    let j = served[i];
+                    if m > limit || m.is_nan() || j == NOT_SERVED {
+                        continue;
+                    }
+                    let w = weights[i];
+                    let from = assessment.resident_township[i].map_or(n, |t| t as usize);
+                    let to = facility_township[j as usize].map_or(n, |t| t as usize);
+                    demand[from][to] += w;
+                    *by_facility.entry((j, from as u32)).or_default() += w;
                 }
-                let w = weights[i];
-                let from = assessment.resident_township[i].map_or(n, |t| t as usize);
-                let to = facility_township[j as usize].map_or(n, |t| t as usize);
-                demand[from][to] += w;
-                *by_facility.entry((j, from as u32)).or_default() += w;
+                tables[k] = Some(SharingTable {
+                    tier: ti,
+                    category: category.to_string(),
+                    demand,
+                    by_facility: by_facility
+                        .into_iter()
+                        .map(|((j, t), d)| (j, (t as usize != n).then_some(t), d))
+                        .collect(),
+                });
             }
-            tables.push(SharingTable {
-                tier: ti,
-                category: category.to_string(),
-                demand,
-                by_facility: by_facility
-                    .into_iter()
-                    .map(|((j, t), d)| (j, (t as usize != n).then_some(t), d))
-                    .collect(),
-            });
-        }
-    }
+        },
+    );
+    let tables = tables
+        .into_iter()
+        .map(|t| t.expect("every wanted column was served"))
+        .collect();
     Sharing {
         facility_township,
         tables,
@@ -168,6 +186,28 @@ pub fn serving_facilities(
     layers: &Layers,
     profile: &Profile,
 ) -> Vec<Vec<u32>> {
+    let mut columns: Vec<Option<Vec<u32>>> = vec![None; assessment.slots.len()];
+    serving_in_batches(assessment, layers, profile, usize::MAX, |slot, column| {
+        columns[slot] = Some(column);
+    });
+    columns
+        .into_iter()
+        .map(|c| c.expect("every slot has a mode"))
+        .collect()
+}
+
+/// Serving columns computed at once in [`sharing`]: enough for both cores.
+const SERVING_AT_ONCE: usize = 4;
+
+/// The columns of [`serving_facilities`], handed to `each(slot, column)`
+/// mode by mode, `at_once` columns computed in parallel at a time.
+fn serving_in_batches(
+    assessment: &Assessment,
+    layers: &Layers,
+    profile: &Profile,
+    at_once: usize,
+    mut each: impl FnMut(usize, Vec<u32>),
+) {
     let projection = match assessment.network() {
         Some(net) => net.projection,
         None => LocalProjection::for_bounds(layer_bounds(layers)),
@@ -182,64 +222,71 @@ pub fn serving_facilities(
         .iter()
         .map(|f| projection.forward(f.location.x(), f.location.y()))
         .collect();
-    // Every used mode's resident attachments once, then the columns in
-    // parallel.
-    let mut snapped: HashMap<Mode, Vec<Attachment>> = HashMap::new();
-    if let Some(routing) = &assessment.routing {
-        let net = &*routing.network;
-        for slot in &assessment.slots {
-            let m = slot.mode.index();
-            if let (Some(graph), false) = (&routing.graphs[m], snapped.contains_key(&slot.mode)) {
-                let attachments = net
-                    .snap_many(&resident_xy, 1 << m)
-                    .into_par_iter()
-                    .map(|s| Attachment::new(graph, net, s[m]))
-                    .collect();
-                snapped.insert(slot.mode, attachments);
-            }
+    // Mode by mode: the residents' attachments of that mode once, then its
+    // columns in parallel; the attachments go before the next mode's are
+    // made (at province scale each mode's take hundreds of MB).
+    for mode in Mode::ALL {
+        let of_mode: Vec<usize> = (0..assessment.slots.len())
+            .filter(|&i| assessment.slots[i].mode == mode)
+            .collect();
+        if of_mode.is_empty() {
+            continue;
         }
-    }
-    assessment
-        .slots
-        .par_iter()
-        .map(|slot| {
-            // Stray facilities were set aside by the assessment (METHOD 1).
-            let of_category: Vec<u32> = (0..layers.facilities.len() as u32)
-                .filter(|&j| layers.facilities[j as usize].category == slot.category)
-                .filter(|&j| {
-                    !assessment
-                        .set_aside
-                        .iter()
-                        .any(|s| s.layer == "facilities" && s.feature == j as usize + 1)
-                })
-                .collect();
-            let graph = assessment
-                .routing
-                .as_ref()
-                .and_then(|r| Some((r.graphs[slot.mode.index()].as_ref()?, &*r.network)));
-            match (graph, snapped.get(&slot.mode)) {
-                (Some((graph, net)), Some(attachments)) => {
-                    let facilities: Vec<(u32, Snap)> = of_category
-                        .iter()
-                        .filter_map(|&j| {
-                            let s = net.snap(facility_xy[j as usize], 1 << slot.mode.index());
-                            s[slot.mode.index()].map(|s| (j, s))
+        let m = mode.index();
+        let network = assessment
+            .routing
+            .as_ref()
+            .and_then(|r| Some((r.graphs[m].as_ref()?, &*r.network)));
+        let attachments: Option<Vec<Attachment>> = network.map(|(graph, net)| {
+            net.snap_many(&resident_xy, 1 << m)
+                .into_par_iter()
+                .map(|s| Attachment::new(graph, net, s[m]))
+                .collect()
+        });
+        for batch in of_mode.chunks(at_once.max(1)) {
+            let computed: Vec<Vec<u32>> = batch
+                .par_iter()
+                .map(|&i| {
+                    let slot = &assessment.slots[i];
+                    // Stray facilities were set aside by the assessment (METHOD 1).
+                    let of_category: Vec<u32> = (0..layers.facilities.len() as u32)
+                        .filter(|&j| layers.facilities[j as usize].category == slot.category)
+                        .filter(|&j| {
+                            !assessment
+                                .set_aside
+                                .iter()
+                                .any(|s| s.layer == "facilities" && s.feature == j as usize + 1)
                         })
                         .collect();
-                    // A little beyond the limit, so that a resident the
-                    // single-precision column counts as covered is reached.
-                    let limit_s = slot.limit_minutes * 60.0 * 1.001 + 1.0;
-                    nearest_on_network(graph, net, &facilities, attachments, limit_s)
-                }
-                _ => {
-                    let speed = engine::straight_line_speed_mps(profile, slot.mode);
-                    let limit_m =
-                        (slot.limit_minutes * 60.0 * 1.001 + 1.0) * speed / profile.detour_factor;
-                    nearest_straight(&facility_xy, &of_category, &resident_xy, limit_m)
-                }
+                    match (network, &attachments) {
+                        (Some((graph, net)), Some(attachments)) => {
+                            let facilities: Vec<(u32, Snap)> = of_category
+                                .iter()
+                                .filter_map(|&j| {
+                                    let s = net.snap(facility_xy[j as usize], 1 << m);
+                                    s[m].map(|s| (j, s))
+                                })
+                                .collect();
+                            // A little beyond the limit, so that a resident the
+                            // single-precision column counts as covered is reached.
+                            let limit_s = slot.limit_minutes * 60.0 * 1.001 + 1.0;
+                            nearest_on_network(graph, net, &facilities, attachments, limit_s)
+                        }
+                        _ => {
+                            let speed = engine::straight_line_speed_mps(profile, slot.mode);
+                            let limit_m = (slot.limit_minutes * 60.0 * 1.001 + 1.0) * speed
+                                / profile.detour_factor;
+                            nearest_straight(&facility_xy, &of_category, &resident_xy, limit_m)
+                        }
+                    }
+                })
+                .collect();
+            for (&i, column) in batch.iter().zip(computed) {
+                each(i, column);
             }
-        })
-        .collect()
+        }
+        drop(attachments);
+    }
 }
 
 /// A search label: seconds, then the facility index (smaller wins).

@@ -307,8 +307,9 @@ enum Content<'a> {
     Stream(Writer<'a>),
 }
 
-/// Streams a file's contents.
-type Writer<'a> = Box<dyn FnOnce(&mut dyn std::io::Write) -> std::io::Result<()> + 'a>;
+/// Streams a file's contents (on the background writing thread, see
+/// [`write_files`]).
+type Writer<'a> = Box<dyn FnOnce(&mut dyn std::io::Write) -> std::io::Result<()> + Send + 'a>;
 
 /// The district map of every tier, and with `township_maps` one per
 /// township and tier, drawn in parallel.
@@ -420,18 +421,22 @@ fn safe_file_part(name: &str) -> String {
 /// together or not at all: into a staging folder beside `dir` that takes
 /// its place in one step when every file is complete
 /// ([`crate::io::StagedFolder`]).
+/// Writes `files` into a staging folder and puts it in place as `dir`. The
+/// streamed files (a line per resident) are written one after another on a
+/// background thread while the others are written here; every file is
+/// atomic, and the folder is replaced only when all succeeded.
 fn write_files(dir: &Path, files: Vec<(String, Content<'_>)>) -> Result<Vec<PathBuf>, ExportError> {
     let staged = crate::io::StagedFolder::begin(dir).map_err(|source| ExportError::CreateDir {
         path: dir.to_path_buf(),
         source,
     })?;
-    let mut written = Vec::with_capacity(files.len());
-    for (name, content) in files {
-        let inside = |root: &Path| {
-            name.split('/')
-                .fold(root.to_path_buf(), |p, part| p.join(part))
-        };
-        let (path, final_path) = (inside(staged.path()), inside(dir));
+    let staging = staged.path();
+    let written: Vec<PathBuf> = files.iter().map(|(name, _)| inside(dir, name)).collect();
+    let (bytes, streams): (Vec<_>, Vec<_>) = files
+        .into_iter()
+        .partition(|(_, content)| matches!(content, Content::Bytes(_)));
+    let write_one = |name: &str, content: Content<'_>| -> Result<(), ExportError> {
+        let (path, final_path) = (inside(staging, name), inside(dir, name));
         if let Some(parent) = path.parent() {
             std::fs::create_dir_all(parent).map_err(|source| ExportError::CreateDir {
                 path: final_path.parent().unwrap_or(dir).to_path_buf(),
@@ -443,16 +448,38 @@ fn write_files(dir: &Path, files: Vec<(String, Content<'_>)>) -> Result<Vec<Path
             Content::Stream(write) => crate::io::write_atomic_with(&path, write),
         };
         result.map_err(|source| ExportError::Write {
-            path: final_path.clone(),
+            path: final_path,
             source,
-        })?;
-        written.push(final_path);
-    }
+        })
+    };
+    std::thread::scope(|scope| {
+        let streaming = scope.spawn(|| {
+            streams
+                .into_iter()
+                .try_for_each(|(name, content)| write_one(&name, content))
+        });
+        let small = bytes
+            .into_iter()
+            .try_for_each(|(name, content)| write_one(&name, content));
+        let streamed = streaming.join().unwrap_or_else(|_| {
+            Err(ExportError::Write {
+                path: dir.to_path_buf(),
+                source: std::io::Error::other("the writing thread failed"),
+            })
+        });
+        small.and(streamed)
+    })?;
     staged.commit().map_err(|source| ExportError::Write {
         path: dir.to_path_buf(),
         source,
     })?;
     Ok(written)
+}
+
+/// `name` (with `/` between folders) inside `root`.
+fn inside(root: &Path, name: &str) -> PathBuf {
+    name.split('/')
+        .fold(root.to_path_buf(), |p, part| p.join(part))
 }
 
 #[cfg(test)]

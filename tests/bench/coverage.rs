@@ -9,6 +9,12 @@
 //! The synthetic district is written once to `target/bench-synthetic/` as
 //! GeoJSON, then `lifecircle assess` runs on it end to end as a child
 //! process, whose own peak memory it reports.
+//!
+//! `-- --province` runs the province size instead (W5: 3,000,000 road
+//! nodes and residents, 60,000 facilities, 1,300 townships), written once
+//! to `target/bench-province/` (about 1.5 GB; regenerated when its
+//! parameters change): the phases with the memory each adds, then
+//! `lifecircle assess` end to end, three times each (`--runs N`).
 
 use lifecircle::analysis::{Assessment, LiveAssessment, Progress, assess};
 use lifecircle::cli::{InputArgs, load_study};
@@ -26,6 +32,23 @@ fn input_for(dir: &Path) -> InputArgs {
         roads: Some(dir.join("roads.geojson")),
         ..InputArgs::default()
     }
+}
+
+/// Current and peak resident memory of this process (Linux `VmRSS`,
+/// `VmHWM`), in megabytes.
+fn memory_mb() -> Option<(f64, f64)> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let kb = |key: &str| -> Option<f64> {
+        let line = status.lines().find(|l| l.starts_with(key))?;
+        line.split_whitespace().nth(1)?.parse::<f64>().ok()
+    };
+    Some((kb("VmRSS:")? / 1024.0, kb("VmHWM:")? / 1024.0))
+}
+
+/// Starts a new peak-memory window (Linux: writing 5 to `clear_refs`
+/// resets `VmHWM` to the current size). Returns whether it could.
+fn reset_peak_memory() -> bool {
+    std::fs::write("/proc/self/clear_refs", b"5").is_ok()
 }
 
 fn median(mut v: Vec<f64>) -> f64 {
@@ -78,16 +101,22 @@ fn bench_in_process(label: &str, input: &InputArgs, runs: usize) {
 
 /// [`bench_in_process`] with the study set up for `supply` (see [`Supply`]).
 fn bench_in_process_with(label: &str, input: &InputArgs, runs: usize, supply: Option<Supply>) {
+    let windowed = reset_peak_memory();
     let clock = Instant::now();
     let mut study = load_study(input).unwrap_or_else(|e| panic!("{label}: {e:?}"));
     let load = clock.elapsed().as_secs_f64();
+    let after_load = memory_mb();
     if let Some(supply) = supply {
         with_supply(&mut study, supply);
     }
     let mut phases: Vec<[f64; 7]> = Vec::new();
     let mut last: Option<Assessment> = None;
-    for _ in 0..runs {
+    let mut assess_peak = None;
+    for run in 0..runs {
         drop(last.take());
+        if run == 0 && windowed {
+            reset_peak_memory();
+        }
         let clock = Instant::now();
         let a = assess(&study.layers, &study.profile, &Progress::new()).expect("not cancelled");
         let total = clock.elapsed().as_secs_f64();
@@ -101,6 +130,9 @@ fn bench_in_process_with(label: &str, input: &InputArgs, runs: usize, supply: Op
             t.aggregate,
             total,
         ]);
+        if run == 0 && windowed {
+            assess_peak = memory_mb();
+        }
         last = Some(a);
     }
     let col = |i: usize| median(phases.iter().map(|p| p[i]).collect());
@@ -127,6 +159,13 @@ fn bench_in_process_with(label: &str, input: &InputArgs, runs: usize, supply: Op
         a.slots.len(),
         a.blind_spots.len()
     );
+    if let (true, Some((rss, load_peak)), Some((held, peak))) = (windowed, after_load, assess_peak)
+    {
+        println!(
+            "   memory: loading peak {load_peak:.0} MB, loaded {rss:.0} MB; \
+             assessing peak {peak:.0} MB, with the assessment held {held:.0} MB"
+        );
+    }
     if !a.capacity.is_empty() {
         let searched: usize = a.capacity.iter().map(|t| t.facilities.len()).sum();
         println!(
@@ -207,57 +246,90 @@ fn bench_edits(label: &str, input: &InputArgs) {
     );
 }
 
-/// Runs `lifecircle assess` on `dir` and prints its wall time and peak memory.
-fn bench_cli(label: &str, dir: &Path) {
+/// Runs `lifecircle assess` on `dir` `runs` times and prints each run's
+/// wall time and peak memory (as the child reports it), then the medians.
+fn bench_cli(label: &str, dir: &Path, runs: usize) {
     let exe = env!("CARGO_BIN_EXE_lifecircle");
-    let out = std::env::temp_dir().join("lifecircle-bench-out");
-    let clock = Instant::now();
-    let output = Command::new(exe)
-        .args(["assess", "--lang", "en", "--out"])
-        .arg(&out)
-        .args(
-            ["--townships", "--facilities", "--residents", "--roads"]
-                .iter()
-                .zip(
-                    ["townships", "facilities", "residents", "roads"]
-                        .iter()
-                        .map(|f| dir.join(format!("{f}.geojson"))),
-                )
-                .flat_map(|(flag, path)| [flag.into(), path.into_os_string()])
-                .collect::<Vec<std::ffi::OsString>>(),
-        )
-        .output()
-        .expect("run lifecircle");
-    let wall = clock.elapsed().as_secs_f64();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    println!("== {label}: `lifecircle assess` end to end from GeoJSON: {wall:.3} s");
-    for line in String::from_utf8_lossy(&output.stdout)
-        .lines()
-        .filter(|l| l.starts_with("time") || l.contains("peak"))
-    {
-        println!("   {line}");
+    let out = std::env::temp_dir().join(format!("lifecircle-bench-out-{}", std::process::id()));
+    let mut walls = Vec::new();
+    let mut peaks = Vec::new();
+    println!("== {label}: `lifecircle assess` end to end from GeoJSON");
+    for _ in 0..runs {
+        let clock = Instant::now();
+        let output = Command::new(exe)
+            .args(["assess", "--lang", "en", "--out"])
+            .arg(&out)
+            .args(
+                ["--townships", "--facilities", "--residents", "--roads"]
+                    .iter()
+                    .zip(
+                        ["townships", "facilities", "residents", "roads"]
+                            .iter()
+                            .map(|f| dir.join(format!("{f}.geojson"))),
+                    )
+                    .flat_map(|(flag, path)| [flag.into(), path.into_os_string()])
+                    .collect::<Vec<std::ffi::OsString>>(),
+            )
+            .output()
+            .expect("run lifecircle");
+        let wall = clock.elapsed().as_secs_f64();
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        walls.push(wall);
+        println!("   run {}: {wall:.3} s", walls.len());
+        for line in String::from_utf8_lossy(&output.stdout)
+            .lines()
+            .filter(|l| l.starts_with("time") || l.contains("peak"))
+        {
+            println!("      {line}");
+            if let Some(mb) = line
+                .strip_prefix("peak memory ")
+                .and_then(|r| r.strip_suffix(" MB"))
+                .and_then(|n| n.parse::<f64>().ok())
+            {
+                peaks.push(mb);
+            }
+        }
     }
+    let _ = std::fs::remove_dir_all(&out);
+    print!("   median of {runs}: {:.3} s", median(walls));
+    if !peaks.is_empty() {
+        print!(", peak memory {:.0} MB", median(peaks));
+    }
+    println!();
 }
 
-fn synthetic_dir() -> PathBuf {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/bench-synthetic");
-    let params = SyntheticParams::benchmark();
+/// The folder holding `params` as GeoJSON under `target/`, generated on
+/// first use and again whenever the parameters differ from those in its
+/// stamp file.
+fn generated_dir(name: &str, params: &SyntheticParams) -> PathBuf {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("target")
+        .join(name);
+    // The default township count keeps the stamp name of earlier runs.
+    let townships = if params.townships == SyntheticParams::benchmark().townships {
+        String::new()
+    } else {
+        format!("-{}", params.townships)
+    };
     let stamp = dir.join(format!(
-        "params-{}-{}-{}-{}",
+        "params-{}-{}-{}-{}{townships}",
         params.road_nodes, params.residents, params.facilities, params.seed
     ));
     if !stamp.exists() {
         let clock = Instant::now();
-        let layers = synthetic_district(&params);
+        // A stale district (other parameters) goes first, stamp and all.
+        let _ = std::fs::remove_dir_all(&dir);
+        let layers = synthetic_district(params);
         std::fs::create_dir_all(&dir).unwrap();
         write_layers_geojson(&layers, &dir).unwrap();
         std::fs::write(&stamp, b"").unwrap();
         println!(
-            "(generated the synthetic district in {:.1} s)",
+            "(generated {} in {:.1} s)",
+            dir.display(),
             clock.elapsed().as_secs_f64()
         );
     }
@@ -278,16 +350,29 @@ fn main() {
         .and_then(|i| args.get(i + 1))
         .and_then(|n| n.parse().ok())
         .unwrap_or(3);
+    if flag("--province") {
+        let params = SyntheticParams::province();
+        let dir = generated_dir("bench-province", &params);
+        bench_in_process(
+            "W5 province 3M nodes / 3M residents / 60k facilities / 1,300 townships",
+            &input_for(&dir),
+            runs,
+        );
+        if !flag("--no-cli") {
+            bench_cli("W5 province 3M/3M/60k/1300", &dir, runs);
+        }
+        return;
+    }
     if !flag("--synthetic-only") {
         let demo = lifecircle::io::demo_data_dir();
         bench_in_process("demo district", &input_for(&demo), 10);
-        bench_cli("demo district", &demo);
+        bench_cli("demo district", &demo, 1);
         bench_edits("demo district", &input_for(&demo));
     }
     if flag("--demo-only") {
         return;
     }
-    let dir = synthetic_dir();
+    let dir = generated_dir("bench-synthetic", &SyntheticParams::benchmark());
     bench_in_process(
         "synthetic 1M nodes / 1M residents / 20k facilities",
         &input_for(&dir),
@@ -305,7 +390,7 @@ fn main() {
         }
     }
     if !flag("--no-cli") {
-        bench_cli("synthetic 1M/1M/20k", &dir);
+        bench_cli("synthetic 1M/1M/20k", &dir, runs);
     }
     if !flag("--no-edits") {
         bench_edits("synthetic 1M/1M/20k", &input_for(&dir));

@@ -34,6 +34,7 @@ mod dxf;
 mod dxf_layers;
 mod dxf_write;
 mod excel;
+mod feature_split;
 mod fields;
 mod geojson_layers;
 mod geometry;

@@ -961,4 +961,6 @@ pub fn demo_profile_path() -> PathBuf {
 }
 
 #[cfg(test)]
+mod fast_read_tests;
+#[cfg(test)]
 mod tests;

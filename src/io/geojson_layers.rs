@@ -145,7 +145,11 @@ struct RawEntry<'a> {
 /// Features read at once before they are handed on: enough to keep both
 /// cores busy, few enough that a province's features are never all held
 /// (with their properties) at one time.
+#[cfg(not(test))]
 const WAVE: usize = 1 << 16;
+/// Small waves in tests, so that files of a few features cross several.
+#[cfg(test)]
+const WAVE: usize = 3;
 
 #[cfg(test)]
 thread_local! {
@@ -184,7 +188,7 @@ fn reference_only() -> bool {
 fn for_each_feature(
     source: &Source,
     text: &str,
-    mut each: impl FnMut(RawFeature),
+    mut each: impl FnMut(RawFeature) + Send,
 ) -> Result<Vec<LoadWarning>, LoadError> {
     let split = if reference_only() {
         Split::Other {
@@ -202,40 +206,58 @@ fn for_each_feature(
             return Ok(warnings);
         }
     };
-    let mut warnings = Vec::new();
-    for (w, wave) in entries.chunks(WAVE).enumerate() {
+    // Wave k is handed on while wave k + 1 is parsed.
+    let parse = |w: usize| -> Vec<Option<Result<RawFeature, String>>> {
         let first = w * WAVE + 1;
-        let parsed: Vec<Option<Result<RawFeature, String>>> = wave
+        entries
+            .chunks(WAVE)
+            .nth(w)
+            .unwrap_or_default()
             .par_iter()
             .enumerate()
             .map(|(i, entry)| feature_entry(first + i, entry))
-            .collect();
-        for (i, f) in parsed.into_iter().enumerate() {
-            match f {
-                Some(Ok(f)) => each(f),
-                Some(Err(why)) => warnings.push(source.warning(Some(first + i), None, why)),
-                None => {
-                    // Not JSON: the reference reader's message, with the
-                    // feature it lies in.
-                    let ranges: Vec<(usize, usize)> = entries
-                        .iter()
-                        .map(|e| {
-                            let start =
-                                (e.as_ptr() as usize).saturating_sub(text.as_ptr() as usize);
-                            (start, start + e.len())
-                        })
-                        .collect();
-                    let fallback = |message: String| LoadError::Json {
-                        message,
-                        path: source.path.clone(),
-                    };
-                    return Err(match read_features_reference(source, text) {
-                        Err(e) => name_the_feature(e, text, &ranges),
-                        Ok(_) => fallback(format!("feature {} is not JSON", first + i)),
-                    });
+            .collect()
+    };
+    let waves = entries.len().div_ceil(WAVE);
+    let mut warnings = Vec::new();
+    let mut current = (waves > 0).then(|| parse(0));
+    let mut w = 0;
+    while let Some(parsed) = current.take() {
+        let first = w * WAVE + 1;
+        let (next, not_json) = rayon::join(
+            || (w + 1 < waves).then(|| parse(w + 1)),
+            || {
+                for (i, f) in parsed.into_iter().enumerate() {
+                    match f {
+                        Some(Ok(f)) => each(f),
+                        Some(Err(why)) => {
+                            warnings.push(source.warning(Some(first + i), None, why));
+                        }
+                        None => return Some(first + i),
+                    }
                 }
-            }
+                None
+            },
+        );
+        if let Some(number) = not_json {
+            // The reference reader's message, with the feature it lies in.
+            let ranges: Vec<(usize, usize)> = entries
+                .iter()
+                .map(|e| {
+                    let start = (e.as_ptr() as usize).saturating_sub(text.as_ptr() as usize);
+                    (start, start + e.len())
+                })
+                .collect();
+            return Err(match read_features_reference(source, text) {
+                Err(e) => name_the_feature(e, text, &ranges),
+                Ok(_) => LoadError::Json {
+                    message: format!("feature {number} is not JSON"),
+                    path: source.path.clone(),
+                },
+            });
         }
+        current = next;
+        w += 1;
     }
     Ok(warnings)
 }

@@ -1,9 +1,19 @@
 //! GeoJSON input: the four layers of METHOD.md from RFC 7946 files.
 //!
-//! The file is parsed as JSON once; each feature's geometry is then read with
-//! the `geojson` crate on its own, so one broken feature becomes a warning
+//! Each feature is read on its own, so one broken feature becomes a warning
 //! instead of making the whole file unreadable. A FeatureCollection, a single
 //! Feature or a bare geometry (a feature without properties) are accepted.
+//!
+//! A province's layers hold millions of features, so a plain
+//! FeatureCollection is cut into its entries by a byte scanner
+//! ([`feature_split`]) and the entries are parsed in waves on all cores,
+//! each wave handed to the layer's rules and dropped while the next is
+//! parsed: no JSON tree of the file, and never all features' properties in
+//! memory at once. Plain geometries are read straight into positions; the
+//! `geojson` crate reads the rest. Every other document, and every file with
+//! a JSON error, goes through the reference reader
+//! ([`read_features_reference`]), so results and messages are its own (the
+//! tests in `fast_read_tests.rs` compare the two).
 
 use super::categories::CategoryMatcher;
 use super::feature_split::{self, Split};

@@ -115,6 +115,30 @@ pub(crate) fn property<'a>(props: &'a Map<String, Value>, aliases: &[&str]) -> F
     if let Some(v) = aliases.iter().find_map(|alias| props.get(*alias)) {
         return Field::from_json(Some(v));
     }
+    // Each key trimmed once: the first key (in map order) matching the
+    // earliest alias, as [`property_reference`] finds it alias by alias.
+    let mut best: Option<(usize, &Value)> = None;
+    for (k, v) in props {
+        let key = k.trim().trim_start_matches('\u{feff}').trim();
+        let limit = best.map_or(aliases.len(), |(i, _)| i);
+        if let Some(i) = aliases
+            .iter()
+            .take(limit)
+            .position(|alias| key.eq_ignore_ascii_case(alias))
+        {
+            best = Some((i, v));
+        }
+    }
+    best.map_or(Field::Missing, |(_, v)| Field::from_json(Some(v)))
+}
+
+/// [`property`] the obvious way, alias by alias (the reference it is
+/// tested against).
+#[cfg(test)]
+pub(crate) fn property_reference<'a>(props: &'a Map<String, Value>, aliases: &[&str]) -> Field<'a> {
+    if let Some(v) = aliases.iter().find_map(|alias| props.get(*alias)) {
+        return Field::from_json(Some(v));
+    }
     for alias in aliases {
         let loose = props.iter().find(|(k, _)| {
             k.trim()
@@ -357,6 +381,45 @@ fn coordinate_rank(header: &str, words: &[&str], chinese: &str, plain: &[&str]) 
 mod tests {
     use super::*;
     use serde_json::json;
+
+    /// The one-pass search finds what the alias-by-alias search finds.
+    #[test]
+    fn property_matches_the_reference_search() {
+        let keys = [
+            "name",
+            " NAME ",
+            "\u{feff}Name",
+            "名称",
+            "mc",
+            "MC ",
+            "pop",
+            "Population",
+            "人口",
+            "x",
+            "type",
+            "Category",
+            "\u{feff} category",
+        ];
+        let mut seed = 3_u64;
+        for _ in 0..2000 {
+            let mut props = Map::new();
+            for (i, k) in keys.iter().enumerate() {
+                seed = seed
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                if (seed >> 33).is_multiple_of(3) {
+                    props.insert((*k).to_string(), json!(i));
+                }
+            }
+            for aliases in [NAME, POPULATION, CATEGORY, TOWNSHIP_NAME, SETTLEMENT] {
+                assert_eq!(
+                    property(&props, aliases),
+                    property_reference(&props, aliases),
+                    "{props:?} {aliases:?}"
+                );
+            }
+        }
+    }
 
     #[test]
     fn population_rules() {

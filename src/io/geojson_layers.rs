@@ -1,11 +1,22 @@
 //! GeoJSON input: the four layers of METHOD.md from RFC 7946 files.
 //!
-//! The file is parsed as JSON once; each feature's geometry is then read with
-//! the `geojson` crate on its own, so one broken feature becomes a warning
+//! Each feature is read on its own, so one broken feature becomes a warning
 //! instead of making the whole file unreadable. A FeatureCollection, a single
 //! Feature or a bare geometry (a feature without properties) are accepted.
+//!
+//! A province's layers hold millions of features, so a plain
+//! FeatureCollection is cut into its entries by a byte scanner
+//! ([`feature_split`]) and the entries are parsed in waves on all cores,
+//! each wave handed to the layer's rules and dropped while the next is
+//! parsed: no JSON tree of the file, and never all features' properties in
+//! memory at once. Plain geometries are read straight into positions; the
+//! `geojson` crate reads the rest. Every other document, and every file with
+//! a JSON error, goes through the reference reader
+//! ([`read_features_reference`]), so results and messages are its own (the
+//! tests in `fast_read_tests.rs` compare the two).
 
 use super::categories::CategoryMatcher;
+use super::feature_split::{self, Split};
 use super::fields;
 use super::geometry;
 use super::records::{FacilityBuilder, ResidentBuilder};
@@ -13,7 +24,7 @@ use super::spread;
 use super::{LayerKind, LoadError, Loaded, Source};
 use crate::model::{Facility, LoadWarning, Resident, Road, Township};
 use geo::{Centroid as _, MultiPolygon, Point};
-use geojson::GeometryValue;
+use geojson::{GeometryValue, Position};
 use rayon::prelude::*;
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
@@ -40,13 +51,74 @@ impl RawFeature {
     }
 }
 
-/// A geometry read from its JSON text by the `geojson` crate.
+/// A geometry read from its JSON text: by [`plain_geometry`] when it is a
+/// plain one, else by the `geojson` crate (whose messages we give).
 fn parse_geometry(raw: Option<&RawValue>) -> Result<GeometryValue, String> {
     match raw.map(RawValue::get) {
         None | Some("null") => Err("has no geometry".to_string()),
-        Some(text) => serde_json::from_str::<geojson::Geometry>(text)
-            .map(|g| g.value)
-            .map_err(|e| format!("has an invalid geometry ({e})")),
+        Some(text) => plain_geometry(text).map_or_else(|| reference_geometry(text), Ok),
+    }
+}
+
+/// A geometry read by the `geojson` crate, or why it cannot be.
+fn reference_geometry(text: &str) -> Result<GeometryValue, String> {
+    serde_json::from_str::<geojson::Geometry>(text)
+        .map(|g| g.value)
+        .map_err(|e| format!("has an invalid geometry ({e})"))
+}
+
+/// A geometry with just `type` and `coordinates`.
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PlainGeometry<'a> {
+    #[serde(rename = "type", borrow)]
+    kind: &'a str,
+    #[serde(borrow)]
+    coordinates: &'a RawValue,
+}
+
+/// The common case read straight into positions: a Point, LineString,
+/// Polygon, MultiPoint, MultiLineString or MultiPolygon with only `type`
+/// and `coordinates`, every list non-empty and every position of two or
+/// more numbers. The `geojson` crate reads such a geometry to the same
+/// value (but through a generic tree, as it keeps foreign members); for
+/// anything else this is `None` and the crate reads it.
+fn plain_geometry(text: &str) -> Option<GeometryValue> {
+    fn positions(p: &[Position]) -> bool {
+        !p.is_empty() && p.iter().all(|p| p.len() >= 2)
+    }
+    fn rings(r: &[Vec<Position>]) -> bool {
+        !r.is_empty() && r.iter().all(|r| positions(r))
+    }
+    let plain: PlainGeometry<'_> = serde_json::from_str(text).ok()?;
+    let coordinates = plain.coordinates.get();
+    match plain.kind {
+        "Point" => {
+            let c: Position = serde_json::from_str(coordinates).ok()?;
+            (c.len() >= 2).then_some(GeometryValue::Point { coordinates: c })
+        }
+        "LineString" => {
+            let c: Vec<Position> = serde_json::from_str(coordinates).ok()?;
+            positions(&c).then_some(GeometryValue::LineString { coordinates: c })
+        }
+        "MultiPoint" => {
+            let c: Vec<Position> = serde_json::from_str(coordinates).ok()?;
+            positions(&c).then_some(GeometryValue::MultiPoint { coordinates: c })
+        }
+        "Polygon" => {
+            let c: Vec<Vec<Position>> = serde_json::from_str(coordinates).ok()?;
+            rings(&c).then_some(GeometryValue::Polygon { coordinates: c })
+        }
+        "MultiLineString" => {
+            let c: Vec<Vec<Position>> = serde_json::from_str(coordinates).ok()?;
+            rings(&c).then_some(GeometryValue::MultiLineString { coordinates: c })
+        }
+        "MultiPolygon" => {
+            let c: Vec<Vec<Vec<Position>>> = serde_json::from_str(coordinates).ok()?;
+            (!c.is_empty() && c.iter().all(|p| rings(p)))
+                .then_some(GeometryValue::MultiPolygon { coordinates: c })
+        }
+        _ => None,
     }
 }
 
@@ -80,11 +152,172 @@ struct RawEntry<'a> {
     geometry: Option<&'a RawValue>,
 }
 
-/// Splits a GeoJSON document into features; entries of a FeatureCollection
-/// that are not Features become warnings. Features are read in parallel,
-/// each on its own, so a province-size file loads in seconds and one broken
-/// feature does not spoil the rest.
+/// Features read at once before they are handed on: enough to keep both
+/// cores busy, few enough that a province's features are never all held
+/// (with their properties) at one time.
+#[cfg(not(test))]
+const WAVE: usize = 1 << 16;
+/// Small waves in tests, so that files of a few features cross several.
+#[cfg(test)]
+const WAVE: usize = 3;
+
+#[cfg(test)]
+thread_local! {
+    /// Set by tests to read with the reference reader only.
+    static REFERENCE_ONLY: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Reads with the reference reader alone while `f` runs (tests compare
+/// the two readers).
+#[cfg(test)]
+pub(crate) fn with_reference_reader<T>(f: impl FnOnce() -> T) -> T {
+    REFERENCE_ONLY.with(|r| r.set(true));
+    let out = f();
+    REFERENCE_ONLY.with(|r| r.set(false));
+    out
+}
+
+fn reference_only() -> bool {
+    #[cfg(test)]
+    return REFERENCE_ONLY.with(std::cell::Cell::get);
+    #[cfg(not(test))]
+    false
+}
+
+/// Hands every feature of a GeoJSON document to `each`, in file order, and
+/// returns the warnings about entries of a FeatureCollection that are not
+/// Features (they stand before the layer's own warnings).
+///
+/// A plain FeatureCollection is cut into its entries by
+/// [`feature_split`], and the entries are parsed in waves on all cores
+/// straight into [`RawFeature`]s; each wave is handed on and dropped before
+/// the next is read. Any other document goes through
+/// [`read_features_reference`], and so does a document with a JSON error,
+/// so that errors are the reference reader's, with the feature they lie in
+/// named.
+fn for_each_feature(
+    source: &Source,
+    text: &str,
+    mut each: impl FnMut(RawFeature) + Send,
+) -> Result<Vec<LoadWarning>, LoadError> {
+    let split = if reference_only() {
+        Split::Other {
+            entries: Vec::new(),
+        }
+    } else {
+        feature_split::split_feature_collection(text)
+    };
+    let entries = match split {
+        Split::Features(entries) => entries,
+        Split::Other { entries } => {
+            let (features, warnings) = read_features_reference(source, text)
+                .map_err(|e| name_the_feature(e, text, &entries))?;
+            features.into_iter().for_each(each);
+            return Ok(warnings);
+        }
+    };
+    // Wave k is handed on while wave k + 1 is parsed.
+    let parse = |w: usize| -> Vec<Option<Result<RawFeature, String>>> {
+        let first = w * WAVE + 1;
+        entries
+            .chunks(WAVE)
+            .nth(w)
+            .unwrap_or_default()
+            .par_iter()
+            .enumerate()
+            .map(|(i, entry)| feature_entry(first + i, entry))
+            .collect()
+    };
+    let waves = entries.len().div_ceil(WAVE);
+    let mut warnings = Vec::new();
+    let mut current = (waves > 0).then(|| parse(0));
+    let mut w = 0;
+    while let Some(parsed) = current.take() {
+        let first = w * WAVE + 1;
+        let (next, not_json) = rayon::join(
+            || (w + 1 < waves).then(|| parse(w + 1)),
+            || {
+                for (i, f) in parsed.into_iter().enumerate() {
+                    match f {
+                        Some(Ok(f)) => each(f),
+                        Some(Err(why)) => {
+                            warnings.push(source.warning(Some(first + i), None, why));
+                        }
+                        None => return Some(first + i),
+                    }
+                }
+                None
+            },
+        );
+        if let Some(number) = not_json {
+            // The reference reader's message, with the feature it lies in.
+            let ranges: Vec<(usize, usize)> = entries
+                .iter()
+                .map(|e| {
+                    let start = (e.as_ptr() as usize).saturating_sub(text.as_ptr() as usize);
+                    (start, start + e.len())
+                })
+                .collect();
+            return Err(match read_features_reference(source, text) {
+                Err(e) => name_the_feature(e, text, &ranges),
+                Ok(_) => LoadError::Json {
+                    message: format!("feature {number} is not JSON"),
+                    path: source.path.clone(),
+                },
+            });
+        }
+        current = next;
+        w += 1;
+    }
+    Ok(warnings)
+}
+
+/// All features of a GeoJSON document and the warnings about entries that
+/// are not Features (see [`for_each_feature`]).
 fn read_features(
+    source: &Source,
+    text: &str,
+) -> Result<(Vec<RawFeature>, Vec<LoadWarning>), LoadError> {
+    let mut features = Vec::new();
+    let warnings = for_each_feature(source, text, |f| features.push(f))?;
+    Ok((features, warnings))
+}
+
+/// One entry of a plain FeatureCollection, or `None` when it is not JSON.
+fn feature_entry(number: usize, text: &str) -> Option<Result<RawFeature, String>> {
+    match serde_json::from_str::<RawEntry<'_>>(text) {
+        Ok(entry) => Some(feature_from(number, entry)),
+        Err(_) if serde_json::from_str::<serde::de::IgnoredAny>(text).is_err() => None,
+        Err(_) => Some(feature(number, text)),
+    }
+}
+
+/// A JSON error of the file with the feature it lies in named, when it
+/// lies in (or cuts off) the `"features"` list: "EOF while parsing a list
+/// at line 9 column 1, in feature 7".
+fn name_the_feature(error: LoadError, text: &str, entries: &[(usize, usize)]) -> LoadError {
+    let LoadError::Json { message, path } = error else {
+        return error;
+    };
+    let at = message.rsplit_once(" at line ").and_then(|(_, at)| {
+        let (line, column) = at.split_once(" column ")?;
+        Some((line.parse::<usize>().ok()?, column.parse::<usize>().ok()?))
+    });
+    let number = at.and_then(|(line, column)| {
+        feature_split::entry_at(entries, feature_split::offset_of(text, line, column))
+    });
+    let message = match number {
+        Some(n) => format!("{message}, in feature {n}"),
+        None => message,
+    };
+    LoadError::Json { message, path }
+}
+
+/// Splits a GeoJSON document into features the slow, obvious way (the
+/// reference the fast reader is tested against, and the reader of every
+/// document that is not a plain FeatureCollection); entries of a
+/// FeatureCollection that are not Features become warnings.
+fn read_features_reference(
     source: &Source,
     text: &str,
 ) -> Result<(Vec<RawFeature>, Vec<LoadWarning>), LoadError> {
@@ -106,9 +339,10 @@ fn read_features(
                     path: source.path.clone(),
                 });
             }
-            // Valid JSON but not an object: say what it is.
-            let value: Value = serde_json::from_str(text).map_err(json_error)?;
-            return Err(not_geojson(json_kind(&value)));
+            // Valid JSON but not an object: say what it is (read without
+            // building it, so a huge cut-off file costs no memory).
+            let shape: JsonShape = serde_json::from_str(text).map_err(json_error)?;
+            return Err(not_geojson(shape.0.to_string()));
         }
     };
     let kind = root.kind.clone().unwrap_or_default();
@@ -127,7 +361,7 @@ fn read_features(
             let parsed: Vec<Result<RawFeature, String>> = entries
                 .par_iter()
                 .enumerate()
-                .map(|(i, entry)| feature(i + 1, entry))
+                .map(|(i, entry)| feature(i + 1, entry.get()))
                 .collect();
             let mut features = Vec::with_capacity(parsed.len());
             for (i, f) in parsed.into_iter().enumerate() {
@@ -140,7 +374,7 @@ fn read_features(
         }
         "Feature" => {
             let whole: &RawValue = serde_json::from_str(text).map_err(json_error)?;
-            vec![feature(1, whole).map_err(not_geojson)?]
+            vec![feature(1, whole.get()).map_err(not_geojson)?]
         }
         t if GEOMETRY_TYPES.contains(&t) => {
             let whole: &RawValue = serde_json::from_str(text).map_err(json_error)?;
@@ -161,6 +395,56 @@ fn read_features(
     Ok((features, warnings))
 }
 
+/// What a JSON document is ("a list", "a number" …), found by reading it
+/// through without keeping anything: the same checks, and so the same
+/// errors, as reading it into a `serde_json::Value`.
+struct JsonShape(&'static str);
+
+impl<'de> serde::Deserialize<'de> for JsonShape {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = JsonShape;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("any JSON value")
+            }
+            fn visit_bool<E>(self, _: bool) -> Result<JsonShape, E> {
+                Ok(JsonShape("a true/false value"))
+            }
+            fn visit_i64<E>(self, _: i64) -> Result<JsonShape, E> {
+                Ok(JsonShape("a number"))
+            }
+            fn visit_u64<E>(self, _: u64) -> Result<JsonShape, E> {
+                Ok(JsonShape("a number"))
+            }
+            fn visit_f64<E>(self, _: f64) -> Result<JsonShape, E> {
+                Ok(JsonShape("a number"))
+            }
+            fn visit_str<E>(self, _: &str) -> Result<JsonShape, E> {
+                Ok(JsonShape("a text"))
+            }
+            fn visit_unit<E>(self) -> Result<JsonShape, E> {
+                Ok(JsonShape("null"))
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<JsonShape, A::Error> {
+                while seq.next_element::<JsonShape>()?.is_some() {}
+                Ok(JsonShape("a list"))
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<JsonShape, A::Error> {
+                while map.next_entry::<JsonShape, JsonShape>()?.is_some() {}
+                Ok(JsonShape("an object"))
+            }
+        }
+        d.deserialize_any(Visitor)
+    }
+}
+
 /// "the key "features" appears twice (line …, column …)" for serde's
 /// duplicate-field error, which otherwise reads as a wrong type.
 pub(crate) fn duplicate_key(e: &serde_json::Error) -> Option<String> {
@@ -173,21 +457,28 @@ pub(crate) fn duplicate_key(e: &serde_json::Error) -> Option<String> {
     ))
 }
 
-fn feature(number: usize, raw: &RawValue) -> Result<RawFeature, String> {
-    let entry: RawEntry<'_> = match serde_json::from_str(raw.get()) {
+/// One entry of a FeatureCollection (or a whole-file Feature) from its
+/// JSON text, or why it is not a Feature.
+fn feature(number: usize, raw: &str) -> Result<RawFeature, String> {
+    let entry: RawEntry<'_> = match serde_json::from_str(raw) {
         Ok(entry) => entry,
         Err(e) if duplicate_key(&e).is_some() => {
             let twice = duplicate_key(&e).unwrap_or_default();
             return Err(format!("{twice} in this feature; it is skipped"));
         }
         Err(_) => {
-            let value: Value = serde_json::from_str(raw.get()).unwrap_or(Value::Null);
+            let value: Value = serde_json::from_str(raw).unwrap_or(Value::Null);
             return Err(format!(
                 "is {}, not a Feature; it is skipped",
                 json_kind(&value)
             ));
         }
     };
+    feature_from(number, entry)
+}
+
+/// A parsed entry as a feature, or why it is not one.
+fn feature_from(number: usize, entry: RawEntry<'_>) -> Result<RawFeature, String> {
     match entry.kind.map(|k| serde_json::from_str::<Value>(k.get())) {
         Some(Ok(Value::String(k))) if k == "Feature" => {}
         Some(Ok(Value::String(other))) => {
@@ -233,10 +524,10 @@ fn wrong_type(found: &GeometryValue, layer: LayerKind) -> String {
 
 /// Township boundaries: Polygon/MultiPolygon with a unique name.
 pub(crate) fn townships(source: &Source, text: &str) -> Result<Loaded<Township>, LoadError> {
-    let (features, mut warnings) = read_features(source, text)?;
+    let mut warnings = Vec::new();
     let mut items: Vec<Township> = Vec::new();
     let mut first_with_name: HashMap<String, usize> = HashMap::new();
-    for mut f in features {
+    let entry_warnings = for_each_feature(source, text, |mut f| {
         let name = f.label(fields::TOWNSHIP_NAME);
         let label = name.as_deref();
         let number = f.number;
@@ -264,18 +555,18 @@ pub(crate) fn townships(source: &Source, text: &str) -> Result<Loaded<Township>,
                     None => why,
                 };
                 warn(format!("{why}; it is skipped"));
-                continue;
+                return;
             }
         };
         let Some(name) = name.clone() else {
             warn("has no name (townships need a \"name\" property); it is skipped".to_string());
-            continue;
+            return;
         };
         if let Some(first) = first_with_name.get(&name) {
             warn(format!(
                 "township name {name:?} is already used by feature {first}; this one is skipped"
             ));
-            continue;
+            return;
         }
         for caveat in caveats {
             warn(caveat);
@@ -293,7 +584,8 @@ pub(crate) fn townships(source: &Source, text: &str) -> Result<Loaded<Township>,
             code: fields::text(&fields::property(&f.properties, fields::CODE)),
             boundary,
         });
-    }
+    })?;
+    warnings.splice(0..0, entry_warnings);
     source.finish(LayerKind::Townships, items, warnings)
 }
 
@@ -317,14 +609,14 @@ pub(crate) fn facilities(
     text: &str,
     matcher: &CategoryMatcher,
 ) -> Result<Loaded<Facility>, LoadError> {
-    let (features, warnings) = read_features(source, text)?;
-    let mut builder = FacilityBuilder::new(source, matcher, warnings);
-    for mut f in features {
+    let mut builder = FacilityBuilder::new(source, matcher, Vec::new());
+    let entry_warnings = for_each_feature(source, text, |mut f| {
         let location = f
             .geometry()
             .and_then(|g| single_point(&g, LayerKind::Facilities));
         builder.add_properties(f.number, f.label(fields::NAME), &f.properties, location);
-    }
+    })?;
+    builder.warnings_first(entry_warnings);
     builder.finish()
 }
 
@@ -340,13 +632,8 @@ pub(crate) fn residents_spread(
     text: &str,
     spreader: Option<&spread::Spreader>,
 ) -> Result<Loaded<Resident>, LoadError> {
-    let (features, mut warnings) = read_features(source, text)?;
-    let features = match spreader {
-        Some(s) => spread_features(source, features, s, &mut warnings)?,
-        None => features,
-    };
-    let mut builder = ResidentBuilder::new(source, warnings);
-    for mut f in features {
+    let mut builder = ResidentBuilder::new(source, Vec::new());
+    let mut add = |mut f: RawFeature| {
         let location = f.geometry().and_then(|g| match &g {
             GeometryValue::Polygon { coordinates } => {
                 geometry::polygon(coordinates, &mut Vec::new()).and_then(|p| {
@@ -377,6 +664,18 @@ pub(crate) fn residents_spread(
             groups,
             location,
         );
+    };
+    match spreader {
+        Some(s) => {
+            let (features, mut warnings) = read_features(source, text)?;
+            let features = spread_features(source, features, s, &mut warnings)?;
+            features.into_iter().for_each(&mut add);
+            builder.warnings_first(warnings);
+        }
+        None => {
+            let entry_warnings = for_each_feature(source, text, &mut add)?;
+            builder.warnings_first(entry_warnings);
+        }
     }
     builder.finish()
 }
@@ -525,9 +824,9 @@ pub(crate) fn polygon_shapes(
 
 /// Roads: LineStrings; a MultiLineString gives one road per line.
 pub(crate) fn roads(source: &Source, text: &str) -> Result<Loaded<Road>, LoadError> {
-    let (features, mut warnings) = read_features(source, text)?;
+    let mut warnings = Vec::new();
     let mut items = Vec::new();
-    for mut f in features {
+    let entry_warnings = for_each_feature(source, text, |mut f| {
         let name = f.label(fields::NAME);
         let number = f.number;
         let mut warn = |message: String| {
@@ -541,16 +840,16 @@ pub(crate) fn roads(source: &Source, text: &str) -> Result<Loaded<Road>, LoadErr
                     "{}; it is skipped",
                     wrong_type(&other, LayerKind::Roads)
                 ));
-                continue;
+                return;
             }
             Err(why) => {
                 warn(format!("{why}; it is skipped"));
-                continue;
+                return;
             }
         };
         if lines.is_empty() {
             warn("the MultiLineString has no lines; it is skipped".to_string());
-            continue;
+            return;
         }
         let highway = fields::text(&fields::property(&f.properties, fields::HIGHWAY));
         let oneway = fields::oneway(&fields::property(&f.properties, fields::ONEWAY));
@@ -568,6 +867,7 @@ pub(crate) fn roads(source: &Source, text: &str) -> Result<Loaded<Road>, LoadErr
                 Err(why) => warn(format!("{why}; it is skipped")),
             }
         }
-    }
+    })?;
+    warnings.splice(0..0, entry_warnings);
     source.finish(LayerKind::Roads, items, warnings)
 }

@@ -34,6 +34,7 @@ mod dxf;
 mod dxf_layers;
 mod dxf_write;
 mod excel;
+mod feature_split;
 mod fields;
 mod geojson_layers;
 mod geometry;
@@ -815,44 +816,47 @@ pub fn load_layers_all_with(
     options: &LayerOptions,
     profile: &Profile,
 ) -> Result<(Layers, Vec<LoadWarning>), Vec<LoadError>> {
+    // Roads load beside the other layers (their parsing is parallel too,
+    // but each file also has sequential parts); residents wait for the
+    // townships, whose frame spreading over the grid uses.
+    let (loaded, roads) = rayon::join(
+        || {
+            let townships = load_townships_with(&paths.townships, &options.townships);
+            let facilities = load_facilities_with(
+                &paths.facilities,
+                &options.facilities,
+                &CategoryMatcher::from_profile(profile),
+            );
+            let mut residents_options = options.residents.clone();
+            if let Ok(t) = &townships {
+                residents_options.spread.frame = townships_frame(&t.items);
+            }
+            let residents = paths
+                .residents
+                .as_ref()
+                .map(|p| load_residents_with(p, &residents_options));
+            (townships, facilities, residents)
+        },
+        || {
+            paths
+                .roads
+                .as_ref()
+                .map(|p| load_roads_with(p, &options.roads))
+        },
+    );
+    let (townships, facilities, residents) = loaded;
+    // Warnings and errors in layer order, as if read one after another.
     let mut warnings = Vec::new();
     let mut errors = Vec::new();
-    let townships = take(
-        load_townships_with(&paths.townships, &options.townships),
-        &mut warnings,
-        &mut errors,
-    );
-    let facilities = take(
-        load_facilities_with(
-            &paths.facilities,
-            &options.facilities,
-            &CategoryMatcher::from_profile(profile),
-        ),
-        &mut warnings,
-        &mut errors,
-    );
+    let townships = take(townships, &mut warnings, &mut errors);
+    let facilities = take(facilities, &mut warnings, &mut errors);
     // `Some(None)`: the optional layer was not given.
-    // Residents spread over the grid use the townships' frame.
-    let mut residents_options = options.residents.clone();
-    if let Some(t) = &townships {
-        residents_options.spread.frame = townships_frame(t);
-    }
-    let residents = match &paths.residents {
-        Some(p) => take(
-            load_residents_with(p, &residents_options),
-            &mut warnings,
-            &mut errors,
-        )
-        .map(Some),
+    let residents = match residents {
+        Some(r) => take(r, &mut warnings, &mut errors).map(Some),
         None => Some(None),
     };
-    let roads = match &paths.roads {
-        Some(p) => take(
-            load_roads_with(p, &options.roads),
-            &mut warnings,
-            &mut errors,
-        )
-        .map(Some),
+    let roads = match roads {
+        Some(r) => take(r, &mut warnings, &mut errors).map(Some),
         None => Some(None),
     };
     match (townships, facilities, residents, roads) {
@@ -959,5 +963,7 @@ pub fn demo_profile_path() -> PathBuf {
     demo_data_dir().join("profile-default.json")
 }
 
+#[cfg(test)]
+mod fast_read_tests;
 #[cfg(test)]
 mod tests;

@@ -37,6 +37,11 @@ impl<'a> FacilityBuilder<'a> {
         }
     }
 
+    /// Puts `warnings` (about the file's entries) before those noted so far.
+    pub(crate) fn warnings_first(&mut self, warnings: Vec<LoadWarning>) {
+        self.warnings.splice(0..0, warnings);
+    }
+
     /// A warning about feature `number` (or the file, for `None`).
     pub(crate) fn warn(
         &mut self,
@@ -201,6 +206,11 @@ impl<'a> ResidentBuilder<'a> {
             warnings,
             saw_population: false,
         }
+    }
+
+    /// Puts `warnings` (about the file's entries) before those noted so far.
+    pub(crate) fn warnings_first(&mut self, warnings: Vec<LoadWarning>) {
+        self.warnings.splice(0..0, warnings);
     }
 
     /// A warning about feature `number` (or the file, for `None`).

@@ -77,6 +77,9 @@ pub enum Command {
         residents: usize,
         #[arg(long, default_value_t = 20_000)]
         facilities: usize,
+        /// Townships tiling the district (a grid of ceil(√N) columns).
+        #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u32).range(1..))]
+        townships: u32,
         #[arg(long, default_value_t = 7)]
         seed: u64,
     },
@@ -156,12 +159,14 @@ pub fn run(command: Command) -> ExitCode {
             nodes,
             residents,
             facilities,
+            townships,
             seed,
         } => {
             let params = crate::generate::SyntheticParams {
                 road_nodes: nodes,
                 residents,
                 facilities,
+                townships: townships as usize,
                 seed,
             };
             let layers = crate::generate::synthetic_district(&params);

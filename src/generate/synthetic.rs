@@ -4,8 +4,8 @@
 //! county-sized input (a million road vertices and residents) needs data no
 //! one wants to commit. This module grows it on demand from a seed: a
 //! jittered square lattice of roads at about 100 m spacing, clustered
-//! residents, facilities over the default profile's categories and a 10 × 10
-//! grid of townships.
+//! residents, facilities over the default profile's categories and a grid
+//! of townships (10 × 10 by default; any number for province-sized runs).
 
 use super::rng::SplitMix64;
 use super::write::round7;
@@ -23,8 +23,8 @@ const JITTER_M: f64 = 25.0;
 const SEGMENTS_PER_LINE: usize = 50;
 /// Share of residential lattice links left out, for irregularity.
 const REMOVED_LINK_SHARE: f64 = 0.03;
-/// Townships per side of the township grid.
-const TOWNSHIP_GRID: usize = 10;
+/// Townships by default: a 10 × 10 grid.
+const DEFAULT_TOWNSHIPS: usize = 100;
 /// Centre of the synthetic district (lon, lat), near Quzhou.
 const CENTRE: (f64, f64) = (119.0, 29.0);
 /// Metres per degree of latitude (mean Earth radius).
@@ -39,6 +39,8 @@ pub struct SyntheticParams {
     pub residents: usize,
     /// Facility points.
     pub facilities: usize,
+    /// Townships tiling the extent (at least one; see [`township_grid`]).
+    pub townships: usize,
     /// Same seed and sizes give the same district.
     pub seed: u64,
 }
@@ -51,6 +53,20 @@ impl SyntheticParams {
             road_nodes: 1_000_000,
             residents: 1_000_000,
             facilities: 20_000,
+            townships: DEFAULT_TOWNSHIPS,
+            seed: 20_240_601,
+        }
+    }
+
+    /// The province size (W5): 3,000,000 road vertices (≈ 173 km × 173 km),
+    /// 3,000,000 residents, 60,000 facilities and 1,300 townships, about
+    /// the towns a provincial office compares.
+    pub fn province() -> Self {
+        Self {
+            road_nodes: 3_000_000,
+            residents: 3_000_000,
+            facilities: 60_000,
+            townships: 1_300,
             seed: 20_240_601,
         }
     }
@@ -62,6 +78,7 @@ impl SyntheticParams {
             road_nodes: 10_000,
             residents: 10_000,
             facilities: 500,
+            townships: DEFAULT_TOWNSHIPS,
             seed: 7,
         }
     }
@@ -200,24 +217,26 @@ pub fn synthetic_district(params: &SyntheticParams) -> Layers {
         .collect();
 
     // Townships: a grid of rectangles sharing their corner coordinates.
-    let n = TOWNSHIP_GRID;
-    let gx: Vec<f64> = (0..=n)
-        .map(|k| x0 + (x1 - x0) * k as f64 / n as f64)
-        .collect();
-    let gy: Vec<f64> = (0..=n)
-        .map(|k| y0 + (y1 - y0) * k as f64 / n as f64)
-        .collect();
-    let mut townships = Vec::with_capacity(n * n);
-    for row in 0..n {
-        for col in 0..n {
-            // Numbered row by row from the north-west, like the Helsinki zones.
-            let j = n - 1 - row;
+    let grid = township_grid(params.townships);
+    let rows = grid.len();
+    let mut townships = Vec::with_capacity(params.townships);
+    for (row, cells) in grid.into_iter().enumerate() {
+        let gx: Vec<f64> = (0..=cells)
+            .map(|k| x0 + (x1 - x0) * k as f64 / cells as f64)
+            .collect();
+        // Numbered row by row from the north-west, like the Helsinki zones.
+        let j = rows - 1 - row;
+        let (ya, yb) = (
+            y0 + (y1 - y0) * j as f64 / rows as f64,
+            y0 + (y1 - y0) * (j + 1) as f64 / rows as f64,
+        );
+        for col in 0..cells {
             let ring = vec![
-                frame.lonlat(gx[col], gy[j]),
-                frame.lonlat(gx[col + 1], gy[j]),
-                frame.lonlat(gx[col + 1], gy[j + 1]),
-                frame.lonlat(gx[col], gy[j + 1]),
-                frame.lonlat(gx[col], gy[j]),
+                frame.lonlat(gx[col], ya),
+                frame.lonlat(gx[col + 1], ya),
+                frame.lonlat(gx[col + 1], yb),
+                frame.lonlat(gx[col], yb),
+                frame.lonlat(gx[col], ya),
             ];
             let name = format!("T{:03}", townships.len() + 1);
             townships.push(Township {
@@ -234,6 +253,34 @@ pub fn synthetic_district(params: &SyntheticParams) -> Layers {
         residents: Some(residents),
         roads: Some(roads),
     }
+}
+
+/// Columns of the township grid for `n` townships: ceil(√n).
+fn township_columns(n: usize) -> usize {
+    let n = n.max(1);
+    let mut cols = n.isqrt();
+    if cols * cols < n {
+        cols += 1;
+    }
+    cols
+}
+
+/// Townships per row of the grid, north to south: ceil(√n) columns and
+/// ceil(n / columns) rows, the last row holding the rest in wider cells, so
+/// that exactly `n` rectangles tile the extent.
+fn township_grid(n: usize) -> Vec<usize> {
+    let n = n.max(1);
+    let cols = township_columns(n);
+    let rows = n.div_ceil(cols);
+    (0..rows)
+        .map(|r| {
+            if r + 1 < rows {
+                cols
+            } else {
+                n - cols * (rows - 1)
+            }
+        })
+        .collect()
 }
 
 /// Road class, direction and posted speed of lattice line `k` (a row or a
@@ -315,7 +362,7 @@ mod tests {
         assert!(shared > vertices.len() * 9 / 10, "{shared}");
         assert_eq!(layers.residents.as_ref().unwrap().len(), p.residents);
         assert_eq!(layers.facilities.len(), p.facilities);
-        assert_eq!(layers.townships.len(), 100);
+        assert_eq!(layers.townships.len(), DEFAULT_TOWNSHIPS);
         assert_eq!(layers.townships[0].name, "T001");
         for class in ["primary", "secondary", "residential"] {
             assert!(roads.iter().any(|r| r.highway.as_deref() == Some(class)));
@@ -408,12 +455,157 @@ mod tests {
         assert_eq!(layers.residents.as_ref().unwrap().len(), 1_000_000);
     }
 
+    /// The township grid before `townships` was a parameter: a fixed
+    /// 10 × 10 grid. The default must give exactly these polygons, so the
+    /// recorded benchmark figures stay comparable.
+    fn ten_by_ten_townships(layers: &Layers) -> Vec<Township> {
+        let frame = Frame::new();
+        let (mut lo, mut hi) = ((f64::MAX, f64::MAX), (f64::MIN, f64::MIN));
+        for t in &layers.townships {
+            for c in t.boundary.0[0].exterior().0.iter() {
+                lo = (lo.0.min(c.x), lo.1.min(c.y));
+                hi = (hi.0.max(c.x), hi.1.max(c.y));
+            }
+        }
+        // Recover the extent in metres from the small district's lattice.
+        let p = SyntheticParams::small();
+        let nx = ((p.road_nodes as f64).sqrt().ceil() as usize).max(2);
+        let ny = p.road_nodes.div_ceil(nx).max(2);
+        let half_w = (nx - 1) as f64 * SPACING_M / 2.0;
+        let half_h = (ny - 1) as f64 * SPACING_M / 2.0;
+        let (x0, x1) = (-half_w - SPACING_M, half_w + SPACING_M);
+        let (y0, y1) = (-half_h - SPACING_M, half_h + SPACING_M);
+        assert_eq!(frame.lonlat(x0, y0), Coord { x: lo.0, y: lo.1 });
+        assert_eq!(frame.lonlat(x1, y1), Coord { x: hi.0, y: hi.1 });
+        let n = 10;
+        let gx: Vec<f64> = (0..=n)
+            .map(|k| x0 + (x1 - x0) * k as f64 / n as f64)
+            .collect();
+        let gy: Vec<f64> = (0..=n)
+            .map(|k| y0 + (y1 - y0) * k as f64 / n as f64)
+            .collect();
+        let mut townships = Vec::new();
+        for row in 0..n {
+            for col in 0..n {
+                let j = n - 1 - row;
+                let ring = vec![
+                    frame.lonlat(gx[col], gy[j]),
+                    frame.lonlat(gx[col + 1], gy[j]),
+                    frame.lonlat(gx[col + 1], gy[j + 1]),
+                    frame.lonlat(gx[col], gy[j + 1]),
+                    frame.lonlat(gx[col], gy[j]),
+                ];
+                let name = format!("T{:03}", townships.len() + 1);
+                townships.push(Township {
+                    code: Some(name.clone()),
+                    name,
+                    boundary: MultiPolygon(vec![Polygon::new(LineString(ring), vec![])]),
+                });
+            }
+        }
+        townships
+    }
+
+    #[test]
+    fn default_townships_are_the_former_ten_by_ten_grid() {
+        let layers = synthetic_district(&SyntheticParams::small());
+        assert_eq!(layers.townships, ten_by_ten_townships(&layers));
+    }
+
+    #[test]
+    fn township_grid_rows_hold_exactly_n() {
+        for n in 1..=200 {
+            let grid = township_grid(n);
+            assert_eq!(grid.iter().sum::<usize>(), n, "{n}");
+            let cols = township_columns(n);
+            assert!(cols * cols >= n && (cols - 1) * (cols - 1) < n, "{n}");
+            assert!(grid.iter().all(|&c| c >= 1 && c <= cols), "{n}: {grid:?}");
+        }
+        assert_eq!(township_grid(100), vec![10; 10]);
+        assert_eq!(township_grid(1_300).len(), 36);
+        assert_eq!(township_grid(1_300)[35], 1_300 - 35 * 37);
+    }
+
+    #[test]
+    fn any_number_of_townships_tiles_the_extent() {
+        use geo::{Area as _, BoundingRect as _, Intersects as _};
+        for n in [1, 2, 3, 7, 10, 37, 101] {
+            let p = SyntheticParams {
+                road_nodes: 2_500,
+                residents: 2_000,
+                facilities: 50,
+                townships: n,
+                seed: 11,
+            };
+            let layers = synthetic_district(&p);
+            assert_eq!(layers.townships.len(), n);
+            let names: std::collections::HashSet<&str> =
+                layers.townships.iter().map(|t| t.name.as_str()).collect();
+            assert_eq!(names.len(), n, "names are unique");
+            // The areas (in degrees², exact for axis-parallel rectangles
+            // up to rounding) sum to the extent's.
+            let extent = layers
+                .townships
+                .iter()
+                .map(|t| t.boundary.bounding_rect().unwrap())
+                .reduce(|a, b| {
+                    geo::Rect::new(
+                        Coord {
+                            x: a.min().x.min(b.min().x),
+                            y: a.min().y.min(b.min().y),
+                        },
+                        Coord {
+                            x: a.max().x.max(b.max().x),
+                            y: a.max().y.max(b.max().y),
+                        },
+                    )
+                })
+                .unwrap();
+            let sum: f64 = layers
+                .townships
+                .iter()
+                .map(|t| t.boundary.unsigned_area())
+                .sum();
+            assert!(
+                (sum - extent.unsigned_area()).abs() < 1e-9 * extent.unsigned_area(),
+                "{n}: {sum} vs {}",
+                extent.unsigned_area()
+            );
+            // No gaps or overlaps: every resident lies in exactly one
+            // township's half-open rectangle [west, east) × [south, north),
+            // closed at the extent's east and north edges; and it touches
+            // that township's polygon.
+            let cells: Vec<geo::Rect> = layers
+                .townships
+                .iter()
+                .map(|t| {
+                    let ring = &t.boundary.0[0].exterior().0;
+                    assert_eq!(ring.len(), 5, "a rectangle");
+                    t.boundary.bounding_rect().unwrap()
+                })
+                .collect();
+            let holds = |c: &geo::Rect, x: f64, y: f64| {
+                let east = x < c.max().x || (x == c.max().x && c.max().x == extent.max().x);
+                let north = y < c.max().y || (y == c.max().y && c.max().y == extent.max().y);
+                x >= c.min().x && y >= c.min().y && east && north
+            };
+            for r in layers.residents.as_ref().unwrap() {
+                let (x, y) = (r.location.x(), r.location.y());
+                let mut hits = cells.iter().enumerate().filter(|(_, c)| holds(c, x, y));
+                let (k, _) = hits.next().unwrap_or_else(|| panic!("{n}: {r:?} in none"));
+                assert!(hits.next().is_none(), "{n}: {r:?} in two");
+                assert!(layers.townships[k].boundary.intersects(&r.location));
+            }
+        }
+    }
+
     #[test]
     fn same_seed_same_district_other_seed_differs() {
         let p = SyntheticParams {
             road_nodes: 900,
             residents: 300,
             facilities: 40,
+            townships: DEFAULT_TOWNSHIPS,
             seed: 3,
         };
         let a = synthetic_district(&p);

@@ -88,6 +88,8 @@ pub struct FrameProbe {
     cpu_ms: Vec<f32>,
     ui_ms: Vec<f32>,
     interval_ms: Vec<f32>,
+    /// Map vertices painted per frame.
+    vertices: Vec<f32>,
     last_start: Option<Instant>,
 }
 
@@ -122,6 +124,7 @@ impl FrameProbe {
             cpu_ms: Vec::new(),
             ui_ms: Vec::new(),
             interval_ms: Vec::new(),
+            vertices: Vec::new(),
             last_start: None,
         }
     }
@@ -153,6 +156,8 @@ impl FrameProbe {
             if step > 0 {
                 self.cpu_ms.extend(prev_cpu.map(|s| s * 1000.0));
                 self.ui_ms.extend(prev_ui.map(|s| s * 1000.0));
+                self.vertices
+                    .push(map.stats.vertices.iter().sum::<usize>() as f32);
                 if let Some(t) = self.last_start {
                     self.interval_ms.push((now - t).as_secs_f32() * 1000.0);
                 }
@@ -176,6 +181,7 @@ impl FrameProbe {
         let (cpu_mean, cpu_p95, cpu_max) = summary(&self.cpu_ms);
         let (ui_mean, ui_p95, ui_max) = summary(&self.ui_ms);
         let (int_mean, int_p95, int_max) = summary(&self.interval_ms);
+        let (v_mean, _, v_max) = summary(&self.vertices);
         let r = |v: f32| (v as f64 * 100.0).round() / 100.0;
         serde_json::json!({
             "frames": self.cpu_ms.len(),
@@ -183,6 +189,7 @@ impl FrameProbe {
             "ui_ms": {"mean": r(ui_mean), "p95": r(ui_p95), "max": r(ui_max)},
             "frame_interval_ms": {"mean": r(int_mean), "p95": r(int_p95), "max": r(int_max)},
             "frame_cpu_ms_each": self.cpu_ms.iter().map(|v| r(*v)).collect::<Vec<_>>(),
+            "map_vertices": {"mean": v_mean.round(), "max": v_max},
             "seconds_until_assessed": r(self.wait_s),
             "residents": self.size.residents,
             "road_segments": self.size.road_segments,

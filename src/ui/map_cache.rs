@@ -31,12 +31,22 @@ pub enum Rebuild<'a> {
     Background(&'a egui::Context),
 }
 
-/// A mesh and what it was built for.
+/// Side in points of the square tiles a built mesh is cut into, so that
+/// the part in the margin off screen is neither moved nor painted.
+pub const TILE: f32 = 256.0;
+
+/// A part of a built mesh and its bounds.
+struct Tile {
+    bounds: Rect,
+    mesh: Arc<Mesh>,
+}
+
+/// A mesh (cut into tiles) and what it was built for.
 struct Built {
     data: u64,
     t: PlaneToScreen,
     covers: Rect,
-    mesh: Arc<Mesh>,
+    tiles: Vec<Tile>,
 }
 
 /// A background rebuild under way.
@@ -52,10 +62,56 @@ struct Job {
 pub struct LayerCache {
     built: Option<Built>,
     job: Option<Job>,
-    /// The last mesh handed out moved to a view, and that view.
-    shown: Option<(PlaneToScreen, Arc<Mesh>)>,
+    /// The last tiles handed out moved to a view, and that view and map.
+    shown: Option<(PlaneToScreen, Rect, Vec<Arc<Mesh>>)>,
     /// Rebuilds started so far (tests, the debug overlay).
     pub rebuilds: usize,
+}
+
+/// Cut `mesh` into square tiles of [`TILE`] points over `covers`, each
+/// triangle into the tile of its first corner (vertices shared across tiles
+/// are copied into each).
+fn cut_into_tiles(mesh: Mesh, covers: Rect) -> Vec<Tile> {
+    let cols = (covers.width().max(0.0) / TILE) as usize + 1;
+    let rows = (covers.height().max(0.0) / TILE) as usize + 1;
+    if cols * rows == 1 || mesh.indices.is_empty() {
+        let bounds = mesh.calc_bounds();
+        return vec![Tile {
+            bounds,
+            mesh: Arc::new(mesh),
+        }];
+    }
+    let tile_of = |p: egui::Pos2| {
+        let x = ((p.x - covers.min.x) / TILE).max(0.0) as usize;
+        let y = ((p.y - covers.min.y) / TILE).max(0.0) as usize;
+        y.min(rows - 1) * cols + x.min(cols - 1)
+    };
+    let mut tiles: Vec<Mesh> = (0..cols * rows)
+        .map(|_| Mesh::with_texture(mesh.texture_id))
+        .collect();
+    // Per vertex: the tile it was last copied into and its index there.
+    let mut copied = vec![(u32::MAX, 0u32); mesh.vertices.len()];
+    for tri in mesh.indices.chunks_exact(3) {
+        let k = tile_of(mesh.vertices[tri[0] as usize].pos);
+        let tile = &mut tiles[k];
+        for &v in tri {
+            let (last, index) = &mut copied[v as usize];
+            if *last != k as u32 {
+                *last = k as u32;
+                *index = tile.vertices.len() as u32;
+                tile.vertices.push(mesh.vertices[v as usize]);
+            }
+            tile.indices.push(*index);
+        }
+    }
+    tiles
+        .into_iter()
+        .filter(|m| !m.is_empty())
+        .map(|m| Tile {
+            bounds: m.calc_bounds(),
+            mesh: Arc::new(m),
+        })
+        .collect()
 }
 
 /// Screen position under `to` of a point drawn at `p` under `from`.
@@ -89,7 +145,7 @@ impl LayerCache {
         margin: f32,
         rebuild: Rebuild<'_>,
         make: impl FnOnce() -> Build,
-    ) -> Option<Arc<Mesh>> {
+    ) -> Option<Vec<Arc<Mesh>>> {
         if self.job.as_ref().is_some_and(|j| j.handle.is_finished())
             && let Some(job) = self.job.take()
         {
@@ -133,21 +189,35 @@ impl LayerCache {
             }
         }
         let built = self.built.as_ref().filter(|b| b.data == data)?;
+        let on_screen = |tile: &&Tile| {
+            let b = tile.bounds;
+            Rect::from_min_max(moved(&built.t, &t, b.min), moved(&built.t, &t, b.max))
+                .intersects(rect)
+        };
         if built.t == t {
-            return Some(Arc::clone(&built.mesh));
+            let tiles = built.tiles.iter().filter(on_screen);
+            return Some(tiles.map(|tile| Arc::clone(&tile.mesh)).collect());
         }
-        if let Some((shown_t, mesh)) = &self.shown
+        if let Some((shown_t, shown_rect, meshes)) = &self.shown
             && *shown_t == t
+            && *shown_rect == rect
         {
-            return Some(Arc::clone(mesh));
+            return Some(meshes.clone());
         }
-        let mut mesh = (*built.mesh).clone();
-        for v in &mut mesh.vertices {
-            v.pos = moved(&built.t, &t, v.pos);
-        }
-        let mesh = Arc::new(mesh);
-        self.shown = Some((t, Arc::clone(&mesh)));
-        Some(mesh)
+        let meshes: Vec<Arc<Mesh>> = built
+            .tiles
+            .iter()
+            .filter(on_screen)
+            .map(|tile| {
+                let mut mesh = (*tile.mesh).clone();
+                for v in &mut mesh.vertices {
+                    v.pos = moved(&built.t, &t, v.pos);
+                }
+                Arc::new(mesh)
+            })
+            .collect();
+        self.shown = Some((t, rect, meshes.clone()));
+        Some(meshes)
     }
 
     fn set_built(&mut self, data: u64, t: PlaneToScreen, covers: Rect, mesh: Mesh) {
@@ -155,7 +225,7 @@ impl LayerCache {
             data,
             t,
             covers,
-            mesh: Arc::new(mesh),
+            tiles: cut_into_tiles(mesh, covers),
         });
         self.shown = None;
     }
@@ -189,6 +259,77 @@ mod tests {
         }
     }
 
+    fn joined(tiles: Vec<Arc<Mesh>>) -> Mesh {
+        let mut all = Mesh::default();
+        for t in tiles {
+            all.append_ref(&t);
+        }
+        all
+    }
+
+    /// Triangles as sorted corner positions, sorted.
+    fn triangles(mesh: &Mesh) -> Vec<[(i64, i64); 3]> {
+        let key = |v: u32| {
+            let p = mesh.vertices[v as usize].pos;
+            ((p.x * 1000.0) as i64, (p.y * 1000.0) as i64)
+        };
+        let mut all: Vec<[(i64, i64); 3]> = mesh
+            .indices
+            .chunks_exact(3)
+            .map(|t| {
+                let mut c = [key(t[0]), key(t[1]), key(t[2])];
+                c.sort();
+                c
+            })
+            .collect();
+        all.sort();
+        all
+    }
+
+    #[test]
+    fn tiles_keep_every_triangle_and_off_screen_tiles_are_not_painted() {
+        let mut mesh = Mesh::default();
+        // Quads every 37 points over 1000 × 700, and strokes crossing tiles.
+        for y in 0..19 {
+            for x in 0..27 {
+                let c = pos2(x as f32 * 37.0 + 5.0, y as f32 * 37.0 + 5.0);
+                mesh.add_colored_rect(Rect::from_center_size(c, vec2(6.0, 6.0)), Color32::RED);
+            }
+        }
+        let mut path = egui::epaint::tessellator::Path::default();
+        path.add_open_points(&[pos2(0.0, 0.0), pos2(990.0, 690.0), pos2(10.0, 600.0)]);
+        path.stroke_open(
+            1.0,
+            &egui::epaint::PathStroke::new(3.0, Color32::BLUE),
+            &mut mesh,
+        );
+        let covers = Rect::from_min_size(pos2(0.0, 0.0), vec2(1000.0, 700.0));
+        let tiles = cut_into_tiles(mesh.clone(), covers);
+        assert!(
+            tiles.len() > 4 && tiles.len() <= 12,
+            "{} tiles",
+            tiles.len()
+        );
+        let all = joined(tiles.iter().map(|t| Arc::clone(&t.mesh)).collect());
+        assert!(all.is_valid());
+        assert_eq!(triangles(&all), triangles(&mesh));
+
+        // Through the cache: a small map in one corner gets the tiles it
+        // touches, not all.
+        let mut cache = LayerCache::default();
+        let t = view(0.0, 0.0, 1.0);
+        let map = Rect::from_min_size(pos2(10.0, 10.0), vec2(200.0, 200.0));
+        let build = move || -> Build { Box::new(move |_: &PlaneToScreen, _: Rect| mesh) };
+        let shown = cache
+            .mesh(1, t, map, 790.0, Rebuild::Inline, build)
+            .unwrap();
+        assert!(
+            !shown.is_empty() && shown.len() < tiles.len(),
+            "{}",
+            shown.len()
+        );
+    }
+
     fn centres(mesh: &Mesh) -> Vec<egui::Pos2> {
         let mean = |q: &[egui::epaint::Vertex]| {
             let sum = q.iter().fold(Vec2::ZERO, |s, v| s + v.pos.to_vec2());
@@ -205,6 +346,7 @@ mod tests {
         let t0 = view(0.0, 100.0, 1.0);
         let m0 = cache
             .mesh(1, t0, rect, 50.0, Rebuild::Inline, squares(pts.clone()))
+            .map(joined)
             .unwrap();
         assert_eq!(cache.rebuilds, 1);
         // The point at x = 130 lies in the margin: built, off screen.
@@ -212,6 +354,7 @@ mod tests {
         let t1 = view(-20.0, 105.0, 1.0);
         let m1 = cache
             .mesh(1, t1, rect, 50.0, Rebuild::Inline, squares(pts.clone()))
+            .map(joined)
             .unwrap();
         assert_eq!(cache.rebuilds, 1);
         // Moved exactly where a rebuild would put them.
@@ -260,7 +403,7 @@ mod tests {
             }
             std::thread::sleep(std::time::Duration::from_millis(1));
         }
-        assert_eq!(m0.unwrap().vertices.len(), 8);
+        assert_eq!(joined(m0.unwrap()).vertices.len(), 8);
         assert_eq!(cache.rebuilds, 1);
         // Zoom 2× about the plane origin: the old mesh scaled, a rebuild started.
         let t1 = view(0.0, 100.0, 2.0);
@@ -273,6 +416,7 @@ mod tests {
                 Rebuild::Background(&ctx),
                 squares(pts.clone()),
             )
+            .map(joined)
             .unwrap();
         assert_eq!(cache.rebuilds, 2);
         let want: Vec<egui::Pos2> = pts.iter().map(|p| t1.apply(*p)).collect();

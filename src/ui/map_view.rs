@@ -298,12 +298,13 @@ impl MapView {
                 Rebuild::Inline
             }
         };
-        let paint_cached = |painted: &mut [usize; 6], mesh: Option<Arc<Mesh>>, slot: usize| {
-            if let Some(mesh) = mesh {
-                painted[slot] = mesh.vertices.len();
-                painter.add(Shape::Mesh(mesh));
-            }
-        };
+        let paint_cached =
+            |painted: &mut [usize; 6], tiles: Option<Vec<Arc<Mesh>>>, slot: usize| {
+                for mesh in tiles.unwrap_or_default() {
+                    painted[slot] += mesh.vertices.len();
+                    painter.add(Shape::Mesh(mesh));
+                }
+            };
 
         // Heat.
         if options.heat

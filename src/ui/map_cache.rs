@@ -27,8 +27,16 @@ pub type Build = Box<dyn FnOnce(&PlaneToScreen, Rect) -> Mesh + Send + 'static>;
 pub enum Rebuild<'a> {
     /// Within this frame.
     Inline,
-    /// On a background thread that asks `ctx` for a repaint when done.
-    Background(&'a egui::Context),
+    /// On a background thread that asks `ctx` for a repaint when done,
+    /// started only while `may_start` holds (then cleared): the map runs
+    /// one background rebuild at a time, so that on a small machine the
+    /// frame's own thread is not starved by its helpers.
+    Background {
+        /// Asked for a repaint when the mesh is ready.
+        ctx: &'a egui::Context,
+        /// Whether a rebuild may start now.
+        may_start: &'a std::cell::Cell<bool>,
+    },
 }
 
 /// Side in points of the square tiles a built mesh is cut into, so that
@@ -168,8 +176,8 @@ impl LayerCache {
                     self.rebuilds += 1;
                     self.set_built(data, t, covers, mesh);
                 }
-                Rebuild::Background(ctx) => {
-                    if self.job.is_none() {
+                Rebuild::Background { ctx, may_start } => {
+                    if self.job.is_none() && may_start.replace(false) {
                         let build = make();
                         let ctx = ctx.clone();
                         self.rebuilds += 1;
@@ -374,6 +382,7 @@ mod tests {
     #[test]
     fn a_zoom_rebuilds_and_a_background_rebuild_shows_the_scaled_mesh_meanwhile() {
         let ctx = egui::Context::default();
+        let may_start = std::cell::Cell::new(true);
         let rect = Rect::from_min_size(pos2(0.0, 0.0), vec2(100.0, 100.0));
         let pts = vec![[10.0, 10.0], [50.0, 20.0]];
         let mut cache = LayerCache::default();
@@ -384,7 +393,10 @@ mod tests {
             t0,
             rect,
             10.0,
-            Rebuild::Background(&ctx),
+            Rebuild::Background {
+                ctx: &ctx,
+                may_start: &may_start,
+            },
             squares(pts.clone()),
         );
         assert!(first.is_none() && cache.rebuilding());
@@ -395,7 +407,10 @@ mod tests {
                 t0,
                 rect,
                 10.0,
-                Rebuild::Background(&ctx),
+                Rebuild::Background {
+                    ctx: &ctx,
+                    may_start: &may_start,
+                },
                 squares(pts.clone()),
             );
             if m0.is_some() {
@@ -405,15 +420,32 @@ mod tests {
         }
         assert_eq!(joined(m0.unwrap()).vertices.len(), 8);
         assert_eq!(cache.rebuilds, 1);
-        // Zoom 2× about the plane origin: the old mesh scaled, a rebuild started.
+        // Zoom 2× about the plane origin while another layer rebuilds: the
+        // old mesh scaled, no rebuild yet.
         let t1 = view(0.0, 100.0, 2.0);
+        let busy = std::cell::Cell::new(false);
+        let waiting = Rebuild::Background {
+            ctx: &ctx,
+            may_start: &busy,
+        };
+        assert!(
+            cache
+                .mesh(7, t1, rect, 10.0, waiting, squares(pts.clone()))
+                .is_some()
+        );
+        assert_eq!(cache.rebuilds, 1);
+        // Free again: the scaled mesh, a rebuild started.
+        may_start.set(true);
         let m1 = cache
             .mesh(
                 7,
                 t1,
                 rect,
                 10.0,
-                Rebuild::Background(&ctx),
+                Rebuild::Background {
+                    ctx: &ctx,
+                    may_start: &may_start,
+                },
                 squares(pts.clone()),
             )
             .map(joined)

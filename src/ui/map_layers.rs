@@ -22,8 +22,9 @@ pub const DOT_CELL: f32 = 6.0;
 /// Dots aggregate once there are more visible than this many per occupied
 /// [`DOT_CELL`] cell: they would overlap and pile up anyway.
 pub const CROWDED_PER_CELL: f32 = 1.5;
-/// Individual heat squares drawn before they aggregate into grid cells.
-pub const MAX_SQUARES: usize = 120_000;
+/// Individual heat squares drawn before they aggregate into grid cells
+/// (squares of a few points each: beyond this many they cover each other).
+pub const MAX_SQUARES: usize = 40_000;
 /// Visible road lines drawn as joined strokes; beyond, plain quads and a
 /// screen occupancy grid.
 pub const MAX_SMOOTH_LINES: usize = 6_000;

@@ -291,9 +291,13 @@ impl MapView {
         // when large.
         let margin = 0.25 * rect.width().max(rect.height());
         let ctx = ui.ctx().clone();
+        let may_start = std::cell::Cell::new(!self.layers.rebuilding());
         let rebuild = |items: usize| {
             if items > BACKGROUND_ITEMS {
-                Rebuild::Background(&ctx)
+                Rebuild::Background {
+                    ctx: &ctx,
+                    may_start: &may_start,
+                }
             } else {
                 Rebuild::Inline
             }

@@ -71,12 +71,13 @@ pub fn run(project: Option<std::path::PathBuf>) -> eframe::Result {
         options,
         Box::new(|cc| {
             let mut app = LifeCircleApp::new(cc);
+            app.probe = FrameProbe::from_env();
+            app.probe_waits_for_project = project.is_some();
             if let Some(path) = project {
                 let open =
                     Action::Project(crate::state::project_file::ProjectAction::OpenPath(path));
                 app.apply(open, &cc.egui_ctx);
             }
-            app.probe = FrameProbe::from_env();
             Ok(Box::new(app))
         }),
     )
@@ -144,6 +145,9 @@ pub struct LifeCircleApp {
     frames: FrameStats,
     /// The scripted frame-time probe, when asked for.
     probe: Option<FrameProbe>,
+    /// The probe waits for the project given on the command line (not the
+    /// demo that loads first).
+    probe_waits_for_project: bool,
 }
 
 impl std::ops::Deref for LifeCircleApp {
@@ -186,6 +190,7 @@ impl LifeCircleApp {
             map_editor: MapEditor::default(),
             frames: FrameStats::default(),
             probe: None,
+            probe_waits_for_project: false,
         };
         app.apply_map_requests();
         app
@@ -376,6 +381,7 @@ impl LifeCircleApp {
             .results
             .as_ref()
             .filter(|r| !ws.is_busy() && r.study_generation == ws.study.generation)
+            .filter(|_| !self.probe_waits_for_project || ws.project_state().path.is_some())
             .map(|r| StudySize {
                 residents: r.demand.pos.len(),
                 road_segments: ws.study.geometry.roads.segments,

@@ -25,11 +25,20 @@ pub use import::{ConvertArgs, ImportFlags, LayerArg};
 
 /// LifeCircle 生活圈评估: 5/15/30-minute life-circle coverage of townships.
 #[derive(Debug, Parser)]
-#[command(name = "lifecircle", version, about)]
+#[command(
+    name = "lifecircle",
+    version,
+    about,
+    args_conflicts_with_subcommands = true
+)]
 pub struct Cli {
     /// Without a subcommand the desktop app opens on the demo district.
     #[command(subcommand)]
     pub command: Option<Command>,
+    /// Open the desktop app on this project file (`.lifecircle.json`)
+    /// instead of the demo district.
+    #[arg(value_name = "PROJECT")]
+    pub project: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]

@@ -1,4 +1,5 @@
-//! `lifecircle`: no subcommand opens the desktop app on the demo district;
+//! `lifecircle`: no subcommand opens the desktop app on the demo district
+//! (or on the project file given);
 //! subcommands (`assess`, `report`, …) run headless.
 
 use clap::Parser as _;
@@ -8,7 +9,7 @@ fn main() -> ExitCode {
     let cli = lifecircle::cli::Cli::parse();
     match cli.command {
         Some(command) => lifecircle::cli::run(command),
-        None => match lifecircle::app::run() {
+        None => match lifecircle::app::run(cli.project) {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
                 eprintln!("error: could not open the window: {e}");

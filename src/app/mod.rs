@@ -8,7 +8,12 @@
 //! imports it but `main` and `cli` (to open the window).
 //!
 //! `cargo run --release` calls [`run`]: the window opens on the demo
-//! district, which loads and is assessed in the background.
+//! district (or on the project file given), which loads and is assessed in
+//! the background. With `LIFECIRCLE_FRAME_PROBE=out.json` set, the scripted
+//! frame-time probe of [`frame_probe`] pans and zooms the map and ends the
+//! process.
+
+pub mod frame_probe;
 
 use crate::model::FacilityId;
 use crate::model::{Layers, Profile};
@@ -33,6 +38,7 @@ use crate::ui::{
 };
 use eframe::egui;
 use egui::Color32;
+use frame_probe::{FrameProbe, ProbeStep, StudySize};
 use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::Instant;
@@ -40,8 +46,9 @@ use std::time::Instant;
 /// The window title.
 pub const TITLE: &str = "LifeCircle 生活圈评估";
 
-/// Open the desktop window (the `lifecircle` binary without a subcommand).
-pub fn run() -> eframe::Result {
+/// Open the desktop window (the `lifecircle` binary without a subcommand),
+/// on `project` if given, else on the demo district.
+pub fn run(project: Option<std::path::PathBuf>) -> eframe::Result {
     let size = 64;
     let icon = egui::IconData {
         rgba: style::icon_rgba(size),
@@ -62,7 +69,17 @@ pub fn run() -> eframe::Result {
     eframe::run_native(
         "LifeCircle",
         options,
-        Box::new(|cc| Ok(Box::new(LifeCircleApp::new(cc)))),
+        Box::new(|cc| {
+            let mut app = LifeCircleApp::new(cc);
+            app.probe = FrameProbe::from_env();
+            app.probe_waits_for_project = project.is_some();
+            if let Some(path) = project {
+                let open =
+                    Action::Project(crate::state::project_file::ProjectAction::OpenPath(path));
+                app.apply(open, &cc.egui_ctx);
+            }
+            Ok(Box::new(app))
+        }),
     )
 }
 
@@ -126,6 +143,11 @@ pub struct LifeCircleApp {
     plan_panel: PlanPanel,
     map_editor: MapEditor,
     frames: FrameStats,
+    /// The scripted frame-time probe, when asked for.
+    probe: Option<FrameProbe>,
+    /// The probe waits for the project given on the command line (not the
+    /// demo that loads first).
+    probe_waits_for_project: bool,
 }
 
 impl std::ops::Deref for LifeCircleApp {
@@ -167,6 +189,8 @@ impl LifeCircleApp {
             plan_panel: PlanPanel::default(),
             map_editor: MapEditor::default(),
             frames: FrameStats::default(),
+            probe: None,
+            probe_waits_for_project: false,
         };
         app.apply_map_requests();
         app
@@ -347,6 +371,49 @@ impl LifeCircleApp {
         }
     }
 
+    /// One frame of the frame-time probe, if it runs (see [`frame_probe`]).
+    fn probe_frame(&mut self, ctx: &egui::Context, prev_cpu: Option<f32>) {
+        let Some(probe) = &mut self.probe else {
+            return;
+        };
+        let ws = &self.ws;
+        let ready = ws
+            .results
+            .as_ref()
+            .filter(|r| !ws.is_busy() && r.study_generation == ws.study.generation)
+            .filter(|_| !self.probe_waits_for_project || ws.project_state().path.is_some())
+            .map(|r| StudySize {
+                residents: r.demand.pos.len(),
+                road_segments: ws.study.geometry.roads.segments,
+                facilities: ws.study.layers.facilities.len(),
+                townships: ws.study.layers.townships.len(),
+            });
+        let prev_ui = self.frames.ui.back().copied();
+        match probe.frame(ready, prev_cpu, prev_ui, &mut self.map) {
+            ProbeStep::Wait | ProbeStep::Continue => {}
+            ProbeStep::Begin => {
+                let map = &mut self.ws.settings.map;
+                (map.townships, map.roads, map.facilities) = (true, true, true);
+                (map.residents, map.heat, map.blind_spots) = (true, true, true);
+                self.map.fit_all();
+            }
+            ProbeStep::Finished(result) => {
+                let code = match result {
+                    Ok(path) => {
+                        eprintln!("frame probe: wrote {}", path.display());
+                        0
+                    }
+                    Err(e) => {
+                        eprintln!("error: frame probe: {e}");
+                        1
+                    }
+                };
+                std::process::exit(code);
+            }
+        }
+        ctx.request_repaint();
+    }
+
     /// Map editing and the layouts' map layers, over the map just drawn.
     fn layouts_map_overlay(&mut self, ui: &mut egui::Ui, tier: usize, actions: &mut Vec<Action>) {
         let rect = ui.max_rect();
@@ -395,6 +462,7 @@ impl eframe::App for LifeCircleApp {
         self.ws.poll_jobs(&ctx);
         self.ws.import_dropped_files(&ctx);
         self.apply_map_requests();
+        self.probe_frame(&ctx, frame.info().cpu_usage);
         let mut actions = Vec::new();
         let lang = self.ws.settings.lang;
 

@@ -1,10 +1,12 @@
 //! Batched map layers: builders that turn the map geometry of
 //! `state::map_geometry` into one `egui::Mesh` per layer for a view.
 //!
-//! The builders cull by view and bound their output: when more points or
-//! roads are visible than can be drawn one by one, they aggregate into a
-//! screen grid of a few points per cell, so a frame stays cheap with a
-//! million residents or road segments.
+//! The builders cull by view and draw at a level of detail that fits the
+//! zoom: when points crowd the screen (zoomed out) or more are visible than
+//! can be drawn one by one, they aggregate into a screen grid of a few
+//! points per cell; zoomed in, each point is drawn. Roads are simplified
+//! and thinned in screen space likewise, so a frame stays cheap with
+//! millions of residents or road segments.
 
 use super::map_transform::PlaneToScreen;
 use super::style;
@@ -15,8 +17,14 @@ use egui::{Color32, Mesh, Pos2, Rect, pos2, vec2};
 
 /// Individual dots drawn before dots aggregate into grid cells.
 pub const MAX_DOTS: usize = 12_000;
-/// Individual heat squares drawn before they aggregate into grid cells.
-pub const MAX_SQUARES: usize = 120_000;
+/// Screen cell (points) of aggregated dots.
+pub const DOT_CELL: f32 = 6.0;
+/// Dots aggregate once there are more visible than this many per occupied
+/// [`DOT_CELL`] cell: they would overlap and pile up anyway.
+pub const CROWDED_PER_CELL: f32 = 1.5;
+/// Individual heat squares drawn before they aggregate into grid cells
+/// (squares of a few points each: beyond this many they cover each other).
+pub const MAX_SQUARES: usize = 40_000;
 /// Visible road lines drawn as joined strokes; beyond, plain quads and a
 /// screen occupancy grid.
 pub const MAX_SMOOTH_LINES: usize = 6_000;
@@ -65,7 +73,11 @@ pub fn dots_mesh(
     }
     let mut mesh = Mesh::default();
     let mut path = Path::default();
-    if visible.len() <= MAX_SMOOTH_DOTS {
+    let cells = (visible.len() > MAX_SMOOTH_DOTS).then(|| aggregate_dots(&visible, view, DOT_CELL));
+    let aggregate = cells
+        .as_ref()
+        .is_some_and(|c| dots_aggregate(visible.len(), c.len()));
+    if !aggregate && visible.len() <= MAX_SMOOTH_DOTS {
         for (s, pop) in visible {
             let r = dot_radius(pop, demand.reference_population);
             path.clear();
@@ -74,7 +86,7 @@ pub fn dots_mesh(
         }
         return mesh;
     }
-    if visible.len() <= MAX_DOTS {
+    if !aggregate {
         mesh.reserve_triangles(visible.len() * 6);
         for (s, pop) in visible {
             add_octagon(
@@ -86,29 +98,68 @@ pub fn dots_mesh(
         }
         return mesh;
     }
-    // Aggregate: population-weighted centre and total per 5-point cell.
-    let cells = ScreenGrid::new(rect.expand(8.0), 5.0);
-    let mut acc = vec![[0.0f32; 3]; cells.len()];
-    for (s, pop) in &visible {
-        if let Some(c) = cells.index(*s) {
-            let w = pop.max(1e-3);
-            acc[c][0] += s.x * w;
-            acc[c][1] += s.y * w;
-            acc[c][2] += w;
-        }
-    }
-    let max = acc.iter().map(|a| a[2]).fold(0.0f32, f32::max).max(1e-6);
+    let cells = cells.unwrap_or_default();
+    let max = cells.iter().map(|c| c.population).fold(0.0f32, f32::max);
     let reference = (max / 4.0).max(demand.reference_population);
-    for a in acc.iter().filter(|a| a[2] > 0.0) {
-        let s = pos2(a[0] / a[2], a[1] / a[2]);
-        let r = dot_radius(a[2], reference).min(4.0);
+    mesh.reserve_triangles(cells.len() * 2);
+    mesh.reserve_vertices(cells.len() * 4);
+    for c in cells {
+        let r = dot_radius(c.population, reference).min(DOT_CELL * 0.6);
         add_quad(
             &mut mesh,
-            Rect::from_center_size(s, vec2(2.0 * r * 0.9, 2.0 * r * 0.9)),
+            Rect::from_center_size(c.centre, vec2(2.0 * r * 0.9, 2.0 * r * 0.9)),
             color,
         );
     }
     mesh
+}
+
+/// Whether `visible` dots falling into `occupied` screen cells are drawn
+/// aggregated: too many to draw one by one, or crowded (see
+/// [`CROWDED_PER_CELL`]). Zoomed out, dots crowd; zoomed in, they spread.
+pub fn dots_aggregate(visible: usize, occupied: usize) -> bool {
+    visible > MAX_DOTS || visible as f32 > CROWDED_PER_CELL * occupied as f32
+}
+
+/// One screen cell of aggregated dots.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct DotCell {
+    /// Population-weighted centre of the cell's points (a point of no
+    /// population weighs a little, so that it still shows).
+    pub centre: Pos2,
+    /// Total population of the cell's points.
+    pub population: f32,
+    /// Number of points.
+    pub points: u32,
+}
+
+/// Aggregate screen points `(position, population)` into square cells of
+/// `cell` points over `rect` (points outside are left out): one entry per
+/// occupied cell, row by row.
+pub fn aggregate_dots(points: &[(Pos2, f32)], rect: Rect, cell: f32) -> Vec<DotCell> {
+    let grid = ScreenGrid::new(rect, cell);
+    // x·w, y·w, weight, population, points
+    let mut acc = vec![[0.0f32; 4]; grid.len()];
+    let mut count = vec![0u32; grid.len()];
+    for (s, pop) in points {
+        if let Some(c) = grid.index(*s) {
+            let w = pop.max(1e-3);
+            acc[c][0] += s.x * w;
+            acc[c][1] += s.y * w;
+            acc[c][2] += w;
+            acc[c][3] += pop.max(0.0);
+            count[c] += 1;
+        }
+    }
+    acc.iter()
+        .zip(&count)
+        .filter(|(_, n)| **n > 0)
+        .map(|(a, n)| DotCell {
+            centre: pos2(a[0] / a[2], a[1] / a[2]),
+            population: a[3],
+            points: *n,
+        })
+        .collect()
 }
 
 /// Heat squares: one per demand point of side `side` points (at least 2),
@@ -340,6 +391,49 @@ pub fn facilities_mesh(
     mesh
 }
 
+/// Closed outlines (township boundaries) as one mesh: each ring simplified
+/// in screen space (vertices closer than a point apart merged), rings
+/// outside `rect` or smaller than a point left out; anti-aliased while few.
+pub fn outlines_mesh<'a>(
+    rings: impl Iterator<Item = &'a Vec<[f32; 2]>>,
+    width: f32,
+    color: Color32,
+    t: &PlaneToScreen,
+    rect: Rect,
+    feather: f32,
+) -> Mesh {
+    let view = rect.expand(width + 2.0);
+    let mut screen: Vec<Vec<Pos2>> = Vec::new();
+    for ring in rings {
+        let mut pts: Vec<Pos2> = Vec::with_capacity(ring.len());
+        for p in ring {
+            let s = t.apply(*p);
+            if pts
+                .last()
+                .is_none_or(|q: &Pos2| (s - *q).length_sq() >= 1.0)
+            {
+                pts.push(s);
+            }
+        }
+        if pts.len() > 2 && view.intersects(Rect::from_points(&pts)) {
+            screen.push(pts);
+        }
+    }
+    let feather = if screen.len() <= MAX_AA_ITEMS {
+        feather
+    } else {
+        0.0
+    };
+    let mut mesh = Mesh::default();
+    let mut path = Path::default();
+    for pts in screen {
+        path.clear();
+        path.add_line_loop(&pts);
+        path.stroke_closed(feather, &PathStroke::new(width, color), &mut mesh);
+    }
+    mesh
+}
+
 /// Line segments (e.g. a facility's reach) as one anti-aliased mesh.
 pub fn lines_mesh(
     segments: &[[Pos2; 2]],
@@ -476,7 +570,7 @@ mod tests {
         let d = demand(&pts);
         let rect = Rect::from_min_size(Pos2::ZERO, vec2(100.0, 100.0));
         let mesh = dots_mesh(&d, None, Color32::RED, &identity(), rect, 1.0);
-        let cells = (108.0f32 / 5.0).ceil().powi(2) as usize;
+        let cells = (108.0f32 / DOT_CELL).ceil().powi(2) as usize;
         assert!(
             mesh.vertices.len() <= 4 * (cells + 50),
             "{} vertices",
@@ -484,14 +578,114 @@ mod tests {
         );
         assert!(!mesh.is_empty());
 
-        // Between the limits: one plain octagon (8 vertices) per dot.
+        // Between the limits, not crowded: one plain octagon (8 vertices) per dot.
         let n = MAX_SMOOTH_DOTS + 100;
         let pts: Vec<[f32; 2]> = (0..n)
-            .map(|i| [(i % 100) as f32, (i / 100) as f32])
+            .map(|i| [(i % 100) as f32 * 5.0, (i / 100) as f32 * 5.0])
             .collect();
+        let rect = Rect::from_min_size(Pos2::ZERO, vec2(600.0, 600.0));
         let mesh = dots_mesh(&demand(&pts), None, Color32::RED, &identity(), rect, 1.0);
         assert_eq!(mesh.vertices.len(), 8 * n);
         assert!(mesh.is_valid());
+    }
+
+    #[test]
+    fn crowded_dots_aggregate_and_sparse_ones_do_not() {
+        // 1,000 dots in 800 cells: spread; in 600: crowded.
+        assert!(!dots_aggregate(1_000, 800));
+        assert!(dots_aggregate(1_000, 600));
+        assert!(!dots_aggregate(MAX_DOTS, MAX_DOTS));
+        assert!(dots_aggregate(MAX_DOTS + 1, MAX_DOTS + 1));
+        // 2,000 dots on 40 × 50 points: aggregated into few quads; the
+        // same dots 8 points apart: one octagon each.
+        let rect = Rect::from_min_size(Pos2::ZERO, vec2(500.0, 500.0));
+        let at = |step: f32| -> Vec<[f32; 2]> {
+            (0..2_000)
+                .map(|i| [10.0 + (i % 40) as f32 * step, 10.0 + (i / 40) as f32 * step])
+                .collect()
+        };
+        let t = PlaneToScreen {
+            ox: 0.0,
+            oy: 500.0,
+            k: 1.0,
+        };
+        let crowded = dots_mesh(&demand(&at(1.0)), None, Color32::RED, &t, rect, 1.0);
+        assert!(
+            crowded.vertices.len() <= 4 * 9 * 10,
+            "{}",
+            crowded.vertices.len()
+        );
+        let spread = dots_mesh(&demand(&at(8.0)), None, Color32::RED, &t, rect, 1.0);
+        assert_eq!(spread.vertices.len(), 8 * 2_000);
+    }
+
+    /// The obvious way: each point's cell by flooring, totals in a map.
+    fn aggregate_slowly(
+        points: &[(Pos2, f32)],
+        rect: Rect,
+        cell: f32,
+    ) -> Vec<(i64, i64, f64, u32)> {
+        let mut cells: std::collections::BTreeMap<(i64, i64), (f64, u32)> = Default::default();
+        for (p, pop) in points {
+            let x = ((p.x - rect.min.x) / cell).floor() as i64;
+            let y = ((p.y - rect.min.y) / cell).floor() as i64;
+            let cols = (rect.width() / cell) as i64 + 1;
+            let rows = (rect.height() / cell) as i64 + 1;
+            if (0..cols).contains(&x) && (0..rows).contains(&y) {
+                let e = cells.entry((y, x)).or_default();
+                e.0 += pop.max(0.0) as f64;
+                e.1 += 1;
+            }
+        }
+        cells
+            .into_iter()
+            .map(|((y, x), (p, n))| (x, y, p, n))
+            .collect()
+    }
+
+    #[test]
+    fn aggregation_keeps_every_person_and_matches_the_slow_way() {
+        // A fixed pseudo-random cloud, some of it outside the rectangle.
+        let mut seed = 12345u64;
+        let mut next = || {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (seed >> 33) as f32 / (1u64 << 31) as f32
+        };
+        let rect = Rect::from_min_max(pos2(10.0, 20.0), pos2(410.0, 320.0));
+        let points: Vec<(Pos2, f32)> = (0..50_000)
+            .map(|_| {
+                let p = pos2(next() * 500.0 - 40.0, next() * 400.0 - 20.0);
+                (p, (next() * 30.0).floor())
+            })
+            .collect();
+        let cells = aggregate_dots(&points, rect, DOT_CELL);
+        let slow = aggregate_slowly(&points, rect, DOT_CELL);
+        assert_eq!(cells.len(), slow.len());
+        for (c, (x, y, pop, n)) in cells.iter().zip(&slow) {
+            assert_eq!(c.points, *n);
+            assert!(
+                (c.population as f64 - pop).abs() <= 1e-3 * pop.max(1.0),
+                "{c:?} {pop}"
+            );
+            // The centre lies in its cell.
+            let min = rect.min + vec2(*x as f32, *y as f32) * DOT_CELL;
+            let r = Rect::from_min_size(min, vec2(DOT_CELL, DOT_CELL)).expand(1e-3);
+            assert!(r.contains(c.centre), "{c:?} not in {r:?}");
+        }
+        // Totals: the points in view (as `dots_mesh` passes them), each once.
+        let visible: Vec<(Pos2, f32)> = points
+            .iter()
+            .copied()
+            .filter(|(p, _)| rect.contains(*p))
+            .collect();
+        let cells = aggregate_dots(&visible, rect, DOT_CELL);
+        let want: f64 = visible.iter().map(|(_, w)| *w as f64).sum();
+        let got: f64 = cells.iter().map(|c| c.population as f64).sum();
+        assert!((want - got).abs() < 1e-6 * want, "{want} {got}");
+        let n: u32 = cells.iter().map(|c| c.points).sum();
+        assert_eq!(n as usize, visible.len());
     }
 
     #[test]

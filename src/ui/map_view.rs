@@ -2,14 +2,17 @@
 //! the wheel zooms toward the cursor; buttons zoom and fit to the data; a
 //! scale bar, a north arrow and the heat ramp sit in the corners.
 //!
-//! Heat, residents, blind spots, roads and a facility's reach are batched
-//! meshes from [`super::map_layers`], rebuilt only when the view, the data
-//! or the layer options change; townships, facilities and labels are few and
-//! painted directly. Hovering shows township figures, a facility, or a
+//! Heat, roads, township outlines, residents, blind spots and facilities are
+//! batched meshes from [`super::map_layers`] at a level of detail that fits
+//! the zoom, kept between frames by [`super::map_cache`]: moved while the
+//! view pans, rebuilt (in the background when large) when the zoom, the data
+//! or the layer options change. A facility's reach is rebuilt per view;
+//! township names are placed where they do not overlap. Hovering shows township figures, a facility, or a
 //! resident's minutes to each required category; clicking a facility shows
 //! what it reaches on the network within the tier's minutes.
 
 use super::i18n::Lang;
+use super::map_cache::{LayerCache, Rebuild};
 use super::map_layers;
 use super::map_transform::{GeoBounds, MapTransform, PlaneOrigin, scale_bar, view_key};
 use super::style;
@@ -51,10 +54,73 @@ pub struct MapInputs<'a> {
 /// Time and size of the last mesh rebuild, for the debug overlay.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct MapStats {
-    /// Milliseconds spent rebuilding meshes in the last frame that rebuilt any.
+    /// Milliseconds spent drawing the map in the last frame that rebuilt a
+    /// mesh within the frame or started a background rebuild.
     pub last_build_ms: f32,
     /// Vertices per mesh: heat, roads, residents, blind spots, reach, facilities.
     pub vertices: [usize; 6],
+    /// Whether a layer is being rebuilt in the background.
+    pub rebuilding: bool,
+    /// Layer rebuilds so far (a pan within the margin adds none).
+    pub rebuilds: usize,
+    /// Township names drawn in the last frame (the others would overlap).
+    pub labels: usize,
+}
+
+/// Layers with more items than this (residents, road segments, outline
+/// points, facilities × [`FACILITY_WEIGHT`]) rebuild in the background.
+const BACKGROUND_ITEMS: usize = 50_000;
+/// A facility symbol costs about as much to build as this many points.
+const FACILITY_WEIGHT: usize = 10;
+
+/// Side in points of a heat square at `k` points per plane unit (degree of
+/// latitude): 60 m for people (at least 4.5, at most 14 points), 100 m for
+/// a hectare grid.
+fn heat_side(kind: crate::model::DemandKind, k: f32) -> f32 {
+    let mpp = super::map_transform::METRES_PER_DEGREE as f32 / k.max(1e-9);
+    match kind {
+        crate::model::DemandKind::AreaHectares => 100.0 / mpp,
+        crate::model::DemandKind::People => (60.0 / mpp).clamp(4.5, 14.0),
+    }
+}
+
+/// How much wider than their class width roads are drawn at `k` points per
+/// plane unit: thinner when zoomed out.
+fn road_width(k: f32) -> f32 {
+    let mpp = super::map_transform::METRES_PER_DEGREE as f32 / k.max(1e-9);
+    (20.0 / mpp).powf(0.35).clamp(0.5, 2.0)
+}
+
+/// The cached layers of the map.
+#[derive(Default)]
+struct CachedLayers {
+    heat: LayerCache,
+    roads: LayerCache,
+    townships: LayerCache,
+    residents: LayerCache,
+    blind_spots: LayerCache,
+    facilities: LayerCache,
+}
+
+impl CachedLayers {
+    fn all(&self) -> [&LayerCache; 6] {
+        [
+            &self.heat,
+            &self.roads,
+            &self.townships,
+            &self.residents,
+            &self.blind_spots,
+            &self.facilities,
+        ]
+    }
+
+    fn rebuilds(&self) -> usize {
+        self.all().iter().map(|l| l.rebuilds).sum()
+    }
+
+    fn rebuilding(&self) -> bool {
+        self.all().iter().any(|l| l.rebuilding())
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -95,12 +161,8 @@ pub struct MapView {
     transform: Option<MapTransform>,
     plane: Option<PlaneOrigin>,
     fit: Option<FitTarget>,
-    heat_mesh: CachedMesh,
-    roads_mesh: CachedMesh,
-    residents_mesh: CachedMesh,
-    blind_mesh: CachedMesh,
+    layers: CachedLayers,
     reach_mesh: CachedMesh,
-    facilities_mesh: CachedMesh,
     /// Heat values and, with a group chosen, the group's weights.
     heat_values: Option<(u64, Arc<Vec<f32>>, Option<HeatWeights>)>,
     /// Last rebuild figures.
@@ -219,194 +281,270 @@ impl MapView {
         let options = input.options;
         // Vertices painted per layer: heat, roads, residents, blind, reach, facilities.
         let mut painted = [0usize; 6];
+        let rebuilds_before = self.layers.rebuilds();
 
         let hover = response.hover_pos().filter(|_| !response.dragged());
         let hovered = hover.and_then(|p| self.hit_test(p, &t, input, results));
 
-        // Roads are the biggest layer: at scale, build them on a second core
-        // while this thread builds the others. Painted in their place later.
-        let zoom_width = (20.0 / mpp).powf(0.35).clamp(0.5, 2.0) as f32;
-        let roads_key = hash_of((view, Arc::as_ptr(&geometry) as usize));
-        let roads_wanted = options.roads && geometry.roads.lines() > 0;
-        let roads_stale = roads_wanted && self.roads_mesh.key != roads_key;
-        let roads_geometry = Arc::clone(&geometry);
-        let build_roads = move || {
-            map_layers::roads_mesh(&roads_geometry.roads, &to_screen, rect, feather, zoom_width)
+        // Cached layers (see `map_cache`): built for the view grown by a
+        // margin, moved while the view pans, rebuilt in the background
+        // when large.
+        let margin = 0.25 * rect.width().max(rect.height());
+        let ctx = ui.ctx().clone();
+        let may_start = std::cell::Cell::new(!self.layers.rebuilding());
+        let rebuild = |items: usize| {
+            if items > BACKGROUND_ITEMS {
+                Rebuild::Background {
+                    ctx: &ctx,
+                    may_start: &may_start,
+                }
+            } else {
+                Rebuild::Inline
+            }
         };
-        std::thread::scope(|scope| {
-            let roads_thread = (roads_stale && geometry.roads.segments > 50_000)
-                .then(|| scope.spawn(build_roads.clone()));
+        let paint_cached =
+            |painted: &mut [usize; 6], tiles: Option<Vec<Arc<Mesh>>>, slot: usize| {
+                for mesh in tiles.unwrap_or_default() {
+                    painted[slot] += mesh.vertices.len();
+                    painter.add(Shape::Mesh(mesh));
+                }
+            };
 
-            // Heat.
-            let mut heat_job = None;
-            if options.heat
-                && let (Some(r), Some(tier)) = (results, tier)
+        // Heat.
+        if options.heat
+            && let (Some(r), Some(tier)) = (results, tier)
+        {
+            let values_key = hash_of((
+                r.study_generation,
+                Arc::as_ptr(&r.assessment) as usize,
+                &tier.id,
+                &options.heat_source,
+                &options.heat_group,
+            ));
+            if self
+                .heat_values
+                .as_ref()
+                .is_none_or(|(k, _, _)| *k != values_key)
             {
-                let values_key = hash_of((
-                    r.study_generation,
-                    Arc::as_ptr(&r.assessment) as usize,
-                    &tier.id,
-                    &options.heat_source,
-                    &options.heat_group,
-                ));
-                if self
-                    .heat_values
-                    .as_ref()
-                    .is_none_or(|(k, _, _)| *k != values_key)
-                {
-                    let values =
-                        map_geometry::heat_values(&r.assessment, tier, &options.heat_source);
-                    let weights = options.heat_group.as_deref().and_then(|g| {
-                        map_geometry::group_heat_weights(
-                            &r.assessment,
-                            &r.profile,
-                            g,
-                            &input.study.layers.townships,
-                        )
-                    });
-                    self.heat_values = Some((values_key, Arc::new(values), weights.map(Arc::new)));
-                }
-                if let Some((_, values, weights)) = &self.heat_values {
-                    let cell_m = match r.assessment.demand_kind {
-                        crate::model::DemandKind::AreaHectares => 100.0,
-                        crate::model::DemandKind::People => 60.0,
-                    };
-                    let side = (cell_m / mpp) as f32;
-                    let side = match r.assessment.demand_kind {
-                        crate::model::DemandKind::AreaHectares => side,
-                        crate::model::DemandKind::People => side.clamp(4.5, 14.0),
-                    };
-                    let key = hash_of((view, values_key, side.to_bits()));
-                    let demand = Arc::clone(&r.demand);
-                    let values = Arc::clone(values);
-                    let weights = weights.clone();
-                    let color = match options.heat_source {
-                        map_geometry::HeatSource::Supply(_) => style::supply_color,
-                        _ => style::minutes_color,
-                    };
-                    let build = move || {
-                        map_layers::heat_mesh_with(
-                            &demand,
-                            &values,
-                            side,
-                            &to_screen,
-                            rect,
-                            color,
-                            weights.as_deref().map(Vec::as_slice),
-                        )
-                    };
-                    if self.heat_mesh.key != key && r.demand.pos.len() > 50_000 {
-                        // Big: on a third thread, painted in its place below.
-                        heat_job = Some((key, painter.add(Shape::Noop), scope.spawn(build)));
-                    } else {
-                        let mesh = self.heat_mesh.get(key, build, &mut rebuilt);
-                        painted[0] = mesh.vertices.len();
-                        painter.add(Shape::Mesh(mesh));
-                    }
-                }
+                let values = map_geometry::heat_values(&r.assessment, tier, &options.heat_source);
+                let weights = options.heat_group.as_deref().and_then(|g| {
+                    map_geometry::group_heat_weights(
+                        &r.assessment,
+                        &r.profile,
+                        g,
+                        &input.study.layers.townships,
+                    )
+                });
+                self.heat_values = Some((values_key, Arc::new(values), weights.map(Arc::new)));
             }
-
-            // Roads: a place in the paint order now, the mesh at the end.
-            let roads_slot = roads_wanted.then(|| painter.add(Shape::Noop));
-
-            // Townships.
-            if options.townships {
-                for (i, shape) in geometry.townships.iter().enumerate() {
-                    let highlight =
-                        input.selected_township == Some(i) || hovered == Some(Hover::Township(i));
-                    let stroke = if highlight {
-                        Stroke::new(3.0, style::TOWNSHIP_HIGHLIGHT)
-                    } else {
-                        Stroke::new(1.4, style::TOWNSHIP_OUTLINE)
-                    };
-                    for ring in &shape.rings {
-                        let pts: Vec<Pos2> = ring.iter().map(|p| to_screen.apply(*p)).collect();
-                        if pts.len() > 2 && rect.intersects(Rect::from_points(&pts)) {
-                            painter.add(Shape::closed_line(pts, stroke));
-                        }
-                    }
-                }
-            }
-
-            // A facility's reach.
-            if let Some(reach) = input.reach {
-                let key = hash_of((view, reach.id));
-                let segs = &reach.segments;
-                let mesh = self.reach_mesh.get(
-                    key,
+            if let Some((_, values, weights)) = &self.heat_values {
+                let data = hash_of((values_key, Arc::as_ptr(&r.demand) as usize));
+                let mesh = self.layers.heat.mesh(
+                    data,
+                    to_screen,
+                    rect,
+                    margin,
+                    rebuild(r.demand.pos.len()),
                     || {
-                        let screen: Vec<[Pos2; 2]> = segs
-                            .iter()
-                            .map(|[a, b]| [to_screen.apply(*a), to_screen.apply(*b)])
-                            .collect();
-                        map_layers::lines_mesh(&screen, 3.5, style::REACH, rect, feather)
+                        let demand = Arc::clone(&r.demand);
+                        let values = Arc::clone(values);
+                        let weights = weights.clone();
+                        let kind = r.assessment.demand_kind;
+                        let color = match options.heat_source {
+                            map_geometry::HeatSource::Supply(_) => style::supply_color,
+                            _ => style::minutes_color,
+                        };
+                        Box::new(move |t, covers| {
+                            map_layers::heat_mesh_with(
+                                &demand,
+                                &values,
+                                heat_side(kind, t.k),
+                                t,
+                                covers,
+                                color,
+                                weights.as_deref().map(Vec::as_slice),
+                            )
+                        })
                     },
-                    &mut rebuilt,
                 );
-                painted[4] = mesh.vertices.len();
-                painter.add(Shape::Mesh(mesh));
+                paint_cached(&mut painted, mesh, 0);
             }
+        } else {
+            self.layers.heat.clear();
+        }
 
-            // Residents and blind spots.
-            if let Some(r) = results {
-                if options.residents {
-                    let key = hash_of((view, Arc::as_ptr(&r.demand) as usize));
-                    let demand = &r.demand;
-                    let mesh = self.residents_mesh.get(
-                        key,
-                        || {
+        // Roads.
+        if options.roads && geometry.roads.lines() > 0 {
+            let data = hash_of((Arc::as_ptr(&geometry) as usize, feather.to_bits()));
+            let mesh = self.layers.roads.mesh(
+                data,
+                to_screen,
+                rect,
+                margin,
+                rebuild(geometry.roads.segments),
+                || {
+                    let geometry = Arc::clone(&geometry);
+                    Box::new(move |t, covers| {
+                        map_layers::roads_mesh(&geometry.roads, t, covers, feather, road_width(t.k))
+                    })
+                },
+            );
+            paint_cached(&mut painted, mesh, 1);
+        } else {
+            self.layers.roads.clear();
+        }
+
+        // Townships: outlines cached, the highlighted one on top.
+        if options.townships {
+            let data = hash_of(Arc::as_ptr(&geometry) as usize);
+            let points: usize = geometry
+                .townships
+                .iter()
+                .flat_map(|s| &s.rings)
+                .map(Vec::len)
+                .sum();
+            let mesh =
+                self.layers
+                    .townships
+                    .mesh(data, to_screen, rect, margin, rebuild(points), || {
+                        let geometry = Arc::clone(&geometry);
+                        Box::new(move |t, covers| {
+                            map_layers::outlines_mesh(
+                                geometry.townships.iter().flat_map(|s| &s.rings),
+                                1.4,
+                                style::TOWNSHIP_OUTLINE,
+                                t,
+                                covers,
+                                feather,
+                            )
+                        })
+                    });
+            paint_cached(&mut [0; 6], mesh, 0);
+            let highlighted = [
+                input.selected_township,
+                match hovered {
+                    Some(Hover::Township(i)) => Some(i),
+                    _ => None,
+                },
+            ];
+            for shape in highlighted
+                .into_iter()
+                .flatten()
+                .filter_map(|i| geometry.townships.get(i))
+            {
+                for ring in &shape.rings {
+                    let pts: Vec<Pos2> = ring.iter().map(|p| to_screen.apply(*p)).collect();
+                    if pts.len() > 2 && rect.intersects(Rect::from_points(&pts)) {
+                        painter.add(Shape::closed_line(
+                            pts,
+                            Stroke::new(3.0, style::TOWNSHIP_HIGHLIGHT),
+                        ));
+                    }
+                }
+            }
+        } else {
+            self.layers.townships.clear();
+        }
+
+        // A facility's reach.
+        if let Some(reach) = input.reach {
+            let key = hash_of((view, reach.id));
+            let segs = &reach.segments;
+            let mesh = self.reach_mesh.get(
+                key,
+                || {
+                    let screen: Vec<[Pos2; 2]> = segs
+                        .iter()
+                        .map(|[a, b]| [to_screen.apply(*a), to_screen.apply(*b)])
+                        .collect();
+                    map_layers::lines_mesh(&screen, 3.5, style::REACH, rect, feather)
+                },
+                &mut rebuilt,
+            );
+            painted[4] = mesh.vertices.len();
+            painter.add(Shape::Mesh(mesh));
+        }
+
+        // Residents and blind spots.
+        match results {
+            Some(r) if options.residents => {
+                let data = hash_of(Arc::as_ptr(&r.demand) as usize);
+                let mesh = self.layers.residents.mesh(
+                    data,
+                    to_screen,
+                    rect,
+                    margin,
+                    rebuild(r.demand.pos.len()),
+                    || {
+                        let demand = Arc::clone(&r.demand);
+                        Box::new(move |t, covers| {
                             map_layers::dots_mesh(
-                                demand,
+                                &demand,
                                 None,
                                 style::RESIDENT,
-                                &to_screen,
-                                rect,
+                                t,
+                                covers,
                                 feather,
                             )
-                        },
-                        &mut rebuilt,
-                    );
-                    painted[2] = mesh.vertices.len();
-                    painter.add(Shape::Mesh(mesh));
-                }
-                if options.blind_spots
-                    && let Some(list) = r.demand.blind_by_tier.get(input.tier)
-                {
-                    let key = hash_of((view, Arc::as_ptr(&r.demand) as usize, input.tier));
-                    let demand = &r.demand;
-                    let mesh = self.blind_mesh.get(
-                        key,
-                        || {
+                        })
+                    },
+                );
+                paint_cached(&mut painted, mesh, 2);
+            }
+            _ => self.layers.residents.clear(),
+        }
+        match results {
+            Some(r) if options.blind_spots && input.tier < r.demand.blind_by_tier.len() => {
+                let tier = input.tier;
+                let data = hash_of((Arc::as_ptr(&r.demand) as usize, tier));
+                let mesh = self.layers.blind_spots.mesh(
+                    data,
+                    to_screen,
+                    rect,
+                    margin,
+                    rebuild(r.demand.blind_by_tier[tier].len()),
+                    || {
+                        let demand = Arc::clone(&r.demand);
+                        Box::new(move |t, covers| {
+                            let list = &demand.blind_by_tier[tier];
                             map_layers::dots_mesh(
-                                demand,
+                                &demand,
                                 Some(list),
                                 style::BLIND_SPOT,
-                                &to_screen,
-                                rect,
+                                t,
+                                covers,
                                 feather,
                             )
-                        },
-                        &mut rebuilt,
-                    );
-                    painted[3] = mesh.vertices.len();
-                    painter.add(Shape::Mesh(mesh));
-                }
+                        })
+                    },
+                );
+                paint_cached(&mut painted, mesh, 3);
             }
+            _ => self.layers.blind_spots.clear(),
+        }
 
-            // Facilities.
-            if options.facilities {
-                let layers = &input.study.layers;
-                let hidden = &options.hidden_categories;
-                let key = hash_of((
-                    view,
-                    Arc::as_ptr(&geometry) as usize,
-                    hidden,
-                    input.selected_facility,
-                ));
-                let marks = &geometry.facilities;
-                let mesh = self.facilities_mesh.get(
-                    key,
-                    || {
+        // Facilities.
+        if options.facilities {
+            let layers = &input.study.layers;
+            let hidden = &options.hidden_categories;
+            let data = hash_of((
+                Arc::as_ptr(&geometry) as usize,
+                Arc::as_ptr(layers) as usize,
+                hidden,
+                input.selected_facility,
+            ));
+            let mesh = self.layers.facilities.mesh(
+                data,
+                to_screen,
+                rect,
+                margin,
+                rebuild(geometry.facilities.len() * FACILITY_WEIGHT),
+                || {
+                    let geometry = Arc::clone(&geometry);
+                    let layers = Arc::clone(layers);
+                    let hidden = hidden.clone();
+                    let selected = input.selected_facility;
+                    Box::new(move |t, covers| {
                         let shown = |m: &FacilityMark| {
                             layers
                                 .facilities
@@ -414,62 +552,53 @@ impl MapView {
                                 .is_some_and(|f| !hidden.contains(&f.category))
                         };
                         map_layers::facilities_mesh(
-                            marks,
+                            &geometry.facilities,
                             shown,
-                            input.selected_facility,
-                            &to_screen,
-                            rect,
+                            selected,
+                            t,
+                            covers,
                             feather,
                         )
-                    },
-                    &mut rebuilt,
-                );
-                painted[5] = mesh.vertices.len();
-                painter.add(Shape::Mesh(mesh));
-                if let Some(mark) = input.selected_facility.and_then(|i| marks.get(i as usize)) {
-                    let s = to_screen.apply(mark.pos);
-                    painter.circle_stroke(s, 11.5, Stroke::new(2.5, style::REACH));
-                }
+                    })
+                },
+            );
+            paint_cached(&mut painted, mesh, 5);
+            let marks = &geometry.facilities;
+            if let Some(mark) = input.selected_facility.and_then(|i| marks.get(i as usize)) {
+                let s = to_screen.apply(mark.pos);
+                painter.circle_stroke(s, 11.5, Stroke::new(2.5, style::REACH));
             }
+        } else {
+            self.layers.facilities.clear();
+        }
+        rebuilt |= self.layers.rebuilds() != rebuilds_before;
+        self.stats.rebuilding = self.layers.rebuilding();
+        self.stats.rebuilds = self.layers.rebuilds();
 
-            if let Some((key, slot, thread)) = heat_job {
-                let mesh = Arc::new(thread.join().unwrap_or_default());
-                self.heat_mesh = CachedMesh {
-                    key,
-                    mesh: Arc::clone(&mesh),
-                };
-                rebuilt = true;
-                painted[0] = mesh.vertices.len();
-                painter.set(slot, Shape::Mesh(mesh));
-            }
-            if let Some(slot) = roads_slot {
-                if let Some(thread) = roads_thread {
-                    // A panic in the builder leaves the roads out, not the app.
-                    let mesh = thread.join().unwrap_or_default();
-                    self.roads_mesh = CachedMesh {
-                        key: roads_key,
-                        mesh: Arc::new(mesh),
-                    };
-                    rebuilt = true;
-                }
-                let mesh = self.roads_mesh.get(roads_key, build_roads, &mut rebuilt);
-                painted[1] = mesh.vertices.len();
-                painter.set(slot, Shape::Mesh(mesh));
-            }
-        });
-
-        // Township names.
+        // Township names, as many as fit without overlapping (the
+        // selected one first): a province shows a few, a county all.
+        self.stats.labels = 0;
         if options.townships {
-            for (shape, township) in geometry.townships.iter().zip(&input.study.layers.townships) {
+            let names = &input.study.layers.townships;
+            let first = input.selected_township.filter(|&i| i < names.len());
+            let order = first
+                .into_iter()
+                .chain((0..names.len()).filter(|&i| Some(i) != first));
+            let mut placed = LabelSpace::new(rect);
+            for i in order {
+                let (Some(shape), Some(township)) = (geometry.townships.get(i), names.get(i))
+                else {
+                    continue;
+                };
                 let s = to_screen.apply(shape.label_at);
-                if rect.contains(s) {
-                    label_with_halo(
-                        &painter,
-                        s,
-                        &crate::io::cut_label(&township.name, 24),
-                        15.0,
-                        style::TOWNSHIP_LABEL,
-                    );
+                if !rect.contains(s) {
+                    continue;
+                }
+                let text = crate::io::cut_label(&township.name, 24);
+                let size = vec2(text.chars().count() as f32 * 15.0 + 8.0, 20.0);
+                if placed.take(Rect::from_center_size(s, size)) {
+                    label_with_halo(&painter, s, &text, 15.0, style::TOWNSHIP_LABEL);
+                    self.stats.labels += 1;
                 }
             }
         }
@@ -619,6 +748,66 @@ fn township_at(input: &MapInputs<'_>, [lon, lat]: [f64; 2]) -> Option<usize> {
         .position(|(shape, t)| shape.bounds.contains([lon, lat]) && t.boundary.intersects(&point))
 }
 
+/// Screen room taken by labels: a label goes where it overlaps none placed
+/// before. A coarse grid of the rectangles placed keeps a frame with a
+/// thousand townships linear.
+struct LabelSpace {
+    min: Pos2,
+    cols: usize,
+    rows: usize,
+    cells: Vec<Vec<Rect>>,
+}
+
+impl LabelSpace {
+    const CELL: f32 = 64.0;
+
+    fn new(rect: Rect) -> Self {
+        let cols = (rect.width().max(0.0) / Self::CELL) as usize + 1;
+        let rows = (rect.height().max(0.0) / Self::CELL) as usize + 1;
+        Self {
+            min: rect.min,
+            cols,
+            rows,
+            cells: vec![Vec::new(); cols * rows],
+        }
+    }
+
+    fn cell_range(
+        &self,
+        r: Rect,
+    ) -> (
+        std::ops::RangeInclusive<usize>,
+        std::ops::RangeInclusive<usize>,
+    ) {
+        let c = |v: f32, n: usize| ((v / Self::CELL).max(0.0) as usize).min(n - 1);
+        (
+            c(r.min.x - self.min.x, self.cols)..=c(r.max.x - self.min.x, self.cols),
+            c(r.min.y - self.min.y, self.rows)..=c(r.max.y - self.min.y, self.rows),
+        )
+    }
+
+    /// Place `r` if it overlaps no label placed before.
+    fn take(&mut self, r: Rect) -> bool {
+        let (xs, ys) = self.cell_range(r);
+        for y in ys.clone() {
+            for x in xs.clone() {
+                if self.cells[y * self.cols + x]
+                    .iter()
+                    .any(|o| o.intersects(r))
+                {
+                    return false;
+                }
+            }
+        }
+        for y in ys {
+            for x in xs.clone() {
+                self.cells[y * self.cols + x].push(r);
+            }
+        }
+        true
+    }
+}
+
 fn label_with_halo(painter: &egui::Painter, at: Pos2, text: &str, size: f32, color: Color32) {
     let galley = painter.layout_no_wrap(text.to_string(), FontId::proportional(size), color);
     let rect = Align2::CENTER_CENTER.anchor_size(at, galley.size());
@@ -735,9 +924,15 @@ fn paint_heat_key(painter: &egui::Painter, rect: Rect, lang: Lang, supply: bool)
 fn paint_debug(painter: &egui::Painter, rect: Rect, text: &str, stats: &MapStats) {
     let v = stats.vertices;
     let text = format!(
-        "{text}\nmesh {:.1} ms · {} vertices\n(heat {} roads {} residents {} blind {} reach {} facilities {})",
+        "{text}\nmesh {:.1} ms{} · {} vertices · {} names\n(heat {} roads {} residents {} blind {} reach {} facilities {})",
         stats.last_build_ms,
+        if stats.rebuilding {
+            " (rebuilding)"
+        } else {
+            ""
+        },
         v.iter().sum::<usize>(),
+        stats.labels,
         v[0],
         v[1],
         v[2],

@@ -15,6 +15,7 @@ pub mod i18n;
 pub mod import_dialog;
 pub mod layouts_panel;
 pub mod legend;
+pub mod map_cache;
 pub mod map_edit;
 pub mod map_layers;
 pub mod map_scenario;

@@ -231,70 +231,81 @@ impl ResultsPanel {
             .map(|t| t.categories.clone())
             .unwrap_or_default();
         let table_height = (ui.available_height() * 0.55).max(160.0);
-        egui::ScrollArea::both()
+        let scroll = egui::ScrollArea::both()
             .id_salt("results_table")
             .max_height(table_height)
-            .auto_shrink([false, true])
-            .show(ui, |ui| {
-                egui::Grid::new("results_grid")
-                    .num_columns(3 + profile.tiers.len() + categories.len())
-                    .spacing([4.0, 3.0])
-                    .striped(true)
-                    .show(ui, |ui| {
-                        self.header(
-                            ui,
-                            SortKey::Name,
-                            lang.pick("乡镇", "Township"),
-                            lang.pick("按名称排序", "Sort by name"),
+            .auto_shrink([false, true]);
+        // A province's thousand townships: only the rows in view are laid
+        // out (one row per township and the district's last).
+        let row_height = ui.spacing().interact_size.y + 3.0;
+        let mut table = |ui: &mut egui::Ui, shown: std::ops::Range<usize>| {
+            egui::Grid::new("results_grid")
+                .num_columns(3 + profile.tiers.len() + categories.len())
+                .spacing([4.0, 3.0])
+                .striped(true)
+                .show(ui, |ui| {
+                    self.header(
+                        ui,
+                        SortKey::Name,
+                        lang.pick("乡镇", "Township"),
+                        lang.pick("按名称排序", "Sort by name"),
+                    );
+                    self.header(
+                        ui,
+                        SortKey::Population,
+                        match r.assessment.demand_kind {
+                            DemandKind::People => lang.pick("人口", "People"),
+                            DemandKind::AreaHectares => lang.pick("公顷", "Hectares"),
+                        },
+                        lang.pick("按人口排序", "Sort by population"),
+                    );
+                    for (k, t) in profile.tiers.iter().enumerate() {
+                        let text = format!(
+                            "{} {}",
+                            fmt_minutes(t.minutes),
+                            lang.pick("分钟完整", "min complete")
                         );
-                        self.header(
-                            ui,
-                            SortKey::Population,
-                            match r.assessment.demand_kind {
-                                DemandKind::People => lang.pick("人口", "People"),
-                                DemandKind::AreaHectares => lang.pick("公顷", "Hectares"),
-                            },
-                            lang.pick("按人口排序", "Sort by population"),
-                        );
-                        for (k, t) in profile.tiers.iter().enumerate() {
-                            let text = format!(
-                                "{} {}",
-                                fmt_minutes(t.minutes),
-                                lang.pick("分钟完整", "min complete")
-                            );
-                            self.header(ui, SortKey::Complete(k), &text, t.display_name(zh));
-                        }
-                        for (k, c) in categories.iter().enumerate() {
-                            let name = profile.category_name(&c.id, zh);
-                            let optional = !tier_def.categories.contains(&c.id);
-                            let text = if optional {
-                                format!("{}*", short(name))
-                            } else {
-                                short(name).to_string()
-                            };
-                            let hover = if optional {
-                                format!("{name}{}", lang.pick("（可选）", " (optional)"))
-                            } else {
-                                name.to_string()
-                            };
-                            self.header(ui, SortKey::Category(k), &text, &hover);
-                        }
-                        ui.end_row();
+                        self.header(ui, SortKey::Complete(k), &text, t.display_name(zh));
+                    }
+                    for (k, c) in categories.iter().enumerate() {
+                        let name = profile.category_name(&c.id, zh);
+                        let optional = !tier_def.categories.contains(&c.id);
+                        let text = if optional {
+                            format!("{}*", short(name))
+                        } else {
+                            short(name).to_string()
+                        };
+                        let hover = if optional {
+                            format!("{name}{}", lang.pick("（可选）", " (optional)"))
+                        } else {
+                            name.to_string()
+                        };
+                        self.header(ui, SortKey::Category(k), &text, &hover);
+                    }
+                    ui.end_row();
 
-                        for &i in &rows {
-                            let t = &report.townships[i];
-                            let name = ui.selectable_label(selected_township == Some(i), &t.name);
-                            if name.clicked() {
-                                actions.push(Action::SelectTownship(Some(i)));
-                            }
-                            row_cells(ui, lang, &t.figures, tier, categories.len());
-                            ui.end_row();
+                    let from = shown.start.min(rows.len());
+                    for &i in &rows[from..shown.end.min(rows.len())] {
+                        let t = &report.townships[i];
+                        let name = ui.selectable_label(selected_township == Some(i), &t.name);
+                        if name.clicked() {
+                            actions.push(Action::SelectTownship(Some(i)));
                         }
+                        row_cells(ui, lang, &t.figures, tier, categories.len());
+                        ui.end_row();
+                    }
+                    if shown.end > rows.len() {
                         ui.label(RichText::new(lang.pick("全区", "District")).strong());
                         row_cells(ui, lang, &report.total, tier, categories.len());
                         ui.end_row();
-                    });
-            });
+                    }
+                });
+        };
+        if rows.len() > VIRTUAL_ROWS {
+            scroll.show_rows(ui, row_height, rows.len() + 1, table);
+        } else {
+            scroll.show(ui, |ui| table(ui, 0..rows.len() + 1));
+        }
         if selected_township.is_some()
             && ui
                 .small_button(lang.pick("取消选择", "Clear selection"))
@@ -313,7 +324,17 @@ impl ResultsPanel {
             ))
             .strong(),
         );
-        complete_chart(ui, lang, report, &rows, tier);
+        // A bar per township: a province's would be metres long.
+        let charted = &rows[..rows.len().min(VIRTUAL_ROWS)];
+        if charted.len() < rows.len() {
+            ui.weak(match lang {
+                Lang::Zh => format!("图表显示排序前 {VIRTUAL_ROWS} 个乡镇"),
+                Lang::En => {
+                    format!("The chart shows the first {VIRTUAL_ROWS} townships in table order")
+                }
+            });
+        }
+        complete_chart(ui, lang, report, charted, tier);
     }
 }
 
@@ -590,6 +611,9 @@ fn totals(ui: &mut egui::Ui, lang: Lang, profile: &Profile, total: &AreaCoverage
             }
         });
 }
+
+/// Townships beyond which the results table lays out only the rows in view.
+const VIRTUAL_ROWS: usize = 200;
 
 fn row_cells(
     ui: &mut egui::Ui,

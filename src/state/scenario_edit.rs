@@ -442,13 +442,14 @@ impl Workspace {
         true
     }
 
-    /// The layout's roads or people changed: re-assess it afresh.
+    /// The layout's roads or people changed: re-assess it, incrementally
+    /// when its live assessment is at hand (see `start_layout_reassess`).
     fn scenario_changed(&mut self) {
         self.layouts.dirty = true;
         self.layouts.redundancy = None;
         self.layouts.suggestions = None;
         self.layouts.scenario_edit_started = Some(std::time::Instant::now());
-        self.start_layout_assess();
+        self.start_layout_reassess();
     }
 }
 

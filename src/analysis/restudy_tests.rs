@@ -8,8 +8,8 @@
 use super::{Assessment, LiveAssessment, Progress, assess};
 use crate::generate::{DEFAULT_PROFILE_JSON, SyntheticParams, demo_district, synthetic_district};
 use crate::model::{
-    Edit, Facility, FacilityId, Layers, Oneway, PopulationChange, Profile, ResidentialArea, Road,
-    Scenario,
+    Edit, Facility, FacilityId, Layers, Oneway, PopulationChange, Profile, Resident,
+    ResidentialArea, Road, Scenario,
 };
 use geo::{Coord, LineString, MultiPolygon, Point, Polygon};
 
@@ -198,10 +198,25 @@ fn random_edits(base: &Layers, profile: &Profile, seed: u64, steps: usize) -> Ta
                 }
             }
             3 => {
+                // Spread over 100 m cells, as the app does.
+                let outline = square(near_resident(&mut rng), 0.0008 + rng.next() * 0.001);
+                let population = (50.0 + rng.next() * 900.0).round();
+                let frame = super::StudyExtent::of(&base.townships).map(|e| e.bounds);
+                let points = crate::io::spread_over_grid(&outline, population, frame)
+                    .unwrap()
+                    .into_iter()
+                    .map(|(location, population)| Resident {
+                        location,
+                        population,
+                        settlement: None,
+                        groups: Default::default(),
+                    })
+                    .collect();
                 next.residential_areas.push(ResidentialArea {
-                    outline: square(near_resident(&mut rng), 0.0008 + rng.next() * 0.001),
-                    population: (50.0 + rng.next() * 900.0).round(),
+                    outline,
+                    population,
                     settlement: None,
+                    points,
                 });
                 "residential area added"
             }

@@ -234,6 +234,7 @@ fn bench_scenario_edits(label: &str, input: &InputArgs) {
             vec![],
         )
     };
+    let frame = lifecircle::analysis::StudyExtent::of(&base.townships).map(|e| e.bounds);
     let mut scenario = Scenario::default();
     let mut times: Vec<(&str, f64, f64, usize, usize)> = Vec::new();
     let picks = 5;
@@ -291,10 +292,22 @@ fn bench_scenario_edits(label: &str, input: &InputArgs) {
             (
                 "area added",
                 Box::new(move |s| {
+                    let outline = square(at, 0.001);
+                    let points = lifecircle::io::spread_over_grid(&outline, 800.0, frame)
+                        .expect("a small square spreads")
+                        .into_iter()
+                        .map(|(location, population)| lifecircle::model::Resident {
+                            location,
+                            population,
+                            settlement: None,
+                            groups: Default::default(),
+                        })
+                        .collect();
                     s.residential_areas.push(ResidentialArea {
-                        outline: square(at, 0.001),
+                        outline,
                         population: 800.0,
                         settlement: None,
+                        points,
                     })
                 }),
             ),

@@ -267,7 +267,8 @@ fn bench_scenario_edits(label: &str, input: &InputArgs) {
             x: resident.location.x() + 0.001,
             y: resident.location.y() + 0.001,
         };
-        let steps: [(&str, Box<dyn Fn(&mut Scenario)>); 5] = [
+        type Change = Box<dyn Fn(&mut Scenario)>;
+        let steps: [(&str, Change); 5] = [
             (
                 "road added",
                 Box::new(move |s| s.roads_added.push(link.clone())),

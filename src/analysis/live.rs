@@ -292,7 +292,9 @@ impl LiveAssessment {
     /// facilities now join the network elsewhere. The figures equal a
     /// fresh assessment of `edited` with these facilities. Changed
     /// townships, or a study without townships (whose projection follows
-    /// every layer), are assessed afresh.
+    /// every layer), are assessed afresh. Cancelled part-way, the
+    /// assessment is left incomplete and must be dropped (as the app does
+    /// with a cancelled job).
     pub fn reassess(
         &mut self,
         edited: &Layers,

@@ -246,7 +246,7 @@ pub(crate) fn prepare(
         road_prints: layers
             .roads
             .as_deref()
-            .map_or_else(Vec::new, super::restudy::road_prints),
+            .map_or_else(Vec::new, super::routing::road_prints),
     };
     let Some(network) = network else {
         study.warnings.push(format!(

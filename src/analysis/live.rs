@@ -5,7 +5,8 @@
 
 use super::capacity;
 use super::engine::{self, Placed, SlotState, Study};
-use super::restudy::{self, residents_print};
+use super::restudy;
+use super::routing::residents_print;
 use super::{Assessment, Cancelled, PhaseTimings, Progress};
 use crate::model::{Edit, Facility, FacilityId, Layers, Profile};
 use rayon::prelude::*;

@@ -351,6 +351,7 @@ fn comparison_sheet_holds_both_values_and_the_difference() {
         base_label: "now".into(),
         label: "no kindergartens".into(),
         report: &b.report,
+        detail: None,
     });
     export(
         &request(

@@ -42,7 +42,7 @@ pub(crate) struct Attachment {
 }
 
 impl Attachment {
-    const UNREACHABLE: Attachment = Attachment {
+    pub(crate) const UNREACHABLE: Attachment = Attachment {
         a: 0,
         b: 0,
         segment: u32::MAX,
@@ -98,6 +98,10 @@ pub(crate) struct Study {
     pub extent: Option<StudyExtent>,
     /// Residents and roads left out as stray (see `extent`).
     pub set_aside: Vec<SetAside>,
+    /// A fingerprint of every road the network was built from (after
+    /// strays), in network road order: what a road edit changed is read
+    /// off these (see `restudy`).
+    pub road_prints: Vec<u128>,
 }
 
 /// A facility as the router sees it.
@@ -249,6 +253,10 @@ pub(crate) fn prepare(
         townships: layers.townships.clone(),
         extent,
         set_aside,
+        road_prints: layers
+            .roads
+            .as_deref()
+            .map_or_else(Vec::new, super::routing::road_prints),
     };
     let Some(network) = network else {
         study.warnings.push(format!(
@@ -314,11 +322,11 @@ pub(crate) fn prepare(
     Ok(study)
 }
 
-type DemandPart = (Vec<Resident>, Vec<Option<u32>>, Vec<[f64; 2]>, DemandKind);
+pub(crate) type DemandPart = (Vec<Resident>, Vec<Option<u32>>, Vec<[f64; 2]>, DemandKind);
 
 /// Demand points (residents, or the area grid), their townships and
 /// projected positions, in Z-order.
-fn prepare_demand(layers: &Layers, projection: &LocalProjection) -> DemandPart {
+pub(crate) fn prepare_demand(layers: &Layers, projection: &LocalProjection) -> DemandPart {
     // Demand in Z-order: neighbours on the map sit together in memory, which
     // makes snapping and reading search results several times faster on
     // large districts than in file order.
@@ -356,7 +364,11 @@ fn prepare_demand(layers: &Layers, projection: &LocalProjection) -> DemandPart {
 }
 
 /// The timed graph of each mode used, built side by side.
-fn mode_graphs(network: &Network, used: &[Mode], profile: &Profile) -> [Option<ModeGraph>; 3] {
+pub(crate) fn mode_graphs(
+    network: &Network,
+    used: &[Mode],
+    profile: &Profile,
+) -> [Option<ModeGraph>; 3] {
     let built: Vec<(usize, ModeGraph)> = used
         .par_iter()
         .map(|m| (m.index(), ModeGraph::build(network, *m, profile)))
@@ -593,6 +605,32 @@ impl SlotState {
         state
     }
 
+    /// The state of a search carried over from an earlier network (node
+    /// times and owners already mapped onto this one, see `restudy`): only
+    /// the facilities' segments are set up again, no search runs.
+    pub fn carried<'a>(
+        graph: &ModeGraph,
+        net: &Network,
+        facilities: impl Iterator<Item = (u32, &'a Snap)>,
+        limit_minutes: f64,
+        dist: Vec<f32>,
+        owner: Vec<u32>,
+    ) -> Self {
+        let mut state = SlotState {
+            dist,
+            owner,
+            on_segment: Vec::new(),
+            has_facility: vec![0; net.segments.len().div_ceil(64)],
+            limit_s: (limit_minutes * 60.0) as f32,
+        };
+        for (id, snap) in facilities {
+            state.on_segment.push(state.segment_entry(graph, id, snap));
+            state.mark(snap.segment, true);
+        }
+        state.on_segment.sort_by_key(|e| e.0);
+        state
+    }
+
     fn mark(&mut self, segment: u32, on: bool) {
         let (word, bit) = (segment as usize / 64, segment % 64);
         if on {
@@ -819,7 +857,7 @@ pub(crate) fn straight_line_minutes(
 
 /// Residents per piece of [`resident_minutes_many`]: small enough that a
 /// piece of attachments stays in cache while every column reads it.
-const RESIDENT_PIECE: usize = 4096;
+pub(crate) const RESIDENT_PIECE: usize = 4096;
 
 /// Minutes from every resident for each of `states` (all of one mode, whose
 /// `attachments` these are): one column per state. Residents are taken in
@@ -847,7 +885,7 @@ pub(crate) fn resident_minutes_many(
 /// Fill equally long `columns` in parallel, in pieces of `piece` rows:
 /// `fill(rows, parts)` gets a range of rows and that piece of every column,
 /// so that what a row reads is read once for all the columns.
-fn fill_in_pieces<T: Send>(
+pub(crate) fn fill_in_pieces<T: Send>(
     columns: &mut [Vec<T>],
     piece: usize,
     fill: impl Fn(std::ops::Range<usize>, &mut [&mut [T]]) + Sync,

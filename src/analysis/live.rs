@@ -5,6 +5,8 @@
 
 use super::capacity;
 use super::engine::{self, Placed, SlotState, Study};
+use super::restudy;
+use super::routing::residents_print;
 use super::{Assessment, Cancelled, PhaseTimings, Progress};
 use crate::model::{Edit, Facility, FacilityId, Layers, Profile};
 use rayon::prelude::*;
@@ -30,6 +32,19 @@ pub struct EditEffect {
     pub seconds: f64,
 }
 
+/// What a road or population edit cost (see [`LiveAssessment::reassess`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ScenarioEffect {
+    /// Searches (minute columns) run again; the others were kept.
+    pub searched: usize,
+    /// Minute columns in all.
+    pub columns: usize,
+    /// Whether the road network changed.
+    pub roads_changed: bool,
+    /// Wall-clock seconds, edit to updated figures.
+    pub seconds: f64,
+}
+
 /// An assessment that follows edits of its facilities (see module docs).
 #[derive(Debug)]
 pub struct LiveAssessment {
@@ -39,6 +54,8 @@ pub struct LiveAssessment {
     pub(crate) placed: Vec<Option<Placed>>,
     pub(crate) states: Vec<Option<SlotState>>,
     assessment: Assessment,
+    /// Fingerprint of the residents layer assessed (see `restudy`).
+    residents_print: u128,
 }
 
 impl LiveAssessment {
@@ -62,18 +79,43 @@ impl LiveAssessment {
             .collect::<Result<_, Cancelled>>()?;
         let (minutes, states): (Vec<_>, Vec<_>) = computed.into_iter().unzip();
         timings.dijkstra = clock.elapsed().as_secs_f64();
+        Ok(Self::finish(
+            study,
+            profile,
+            layers.facilities.iter().cloned().map(Some).collect(),
+            placed,
+            states,
+            minutes,
+            timings,
+            residents_print(layers.residents.as_deref()),
+            progress,
+        ))
+    }
+
+    /// The figures, capacity tables and warnings of a study whose searches
+    /// are done.
+    #[allow(clippy::too_many_arguments)]
+    fn finish(
+        study: Study,
+        profile: &Profile,
+        facilities: Vec<Option<Facility>>,
+        placed: Vec<Option<Placed>>,
+        states: Vec<Option<SlotState>>,
+        minutes: Vec<Vec<f32>>,
+        mut timings: PhaseTimings,
+        residents_print: u128,
+        progress: &Progress,
+    ) -> Self {
         progress.phase("capacity", 0.85);
         let clock = Instant::now();
-        let every: Vec<Option<&Facility>> = layers.facilities.iter().map(Some).collect();
+        let slots = engine::slots_of(profile);
+        let every: Vec<Option<&Facility>> = facilities.iter().map(Option::as_ref).collect();
         let mut warnings = Self::warnings_for(&study, &every, &placed);
         let capacity =
             capacity::capacity_tables(&study, profile, &every, &placed, |_| true, &mut warnings);
         timings.capacity = clock.elapsed().as_secs_f64();
-        progress.check()?;
         progress.phase("aggregate", 0.9);
         let clock = Instant::now();
-        let facilities: Vec<Option<Facility>> =
-            layers.facilities.iter().cloned().map(Some).collect();
         let (mut report, blind_spots) = engine::figures(
             &study,
             profile,
@@ -103,14 +145,15 @@ impl LiveAssessment {
                 .chain(study.stray_facilities(facilities.iter().map(Option::as_ref)))
                 .collect(),
         };
-        Ok(Self {
+        Self {
             profile: profile.clone(),
             study,
             facilities,
             placed,
             states,
             assessment,
-        })
+            residents_print,
+        }
     }
 
     fn warnings_for(
@@ -240,6 +283,135 @@ impl LiveAssessment {
 }
 
 impl LiveAssessment {
+    /// Bring the assessment to `edited`: the layers of this study with
+    /// roads and/or residents changed (a layout's scenario applied). The
+    /// facilities stay this assessment's (`edited.facilities` is not read).
+    /// The study is rebuilt exactly as a fresh assessment builds it, but
+    /// only the searches the edit can change run again (see `restudy`): a
+    /// population edit runs none; a road edit only those of its modes
+    /// whose settled region holds a node of an edited segment, or whose
+    /// facilities now join the network elsewhere. The figures equal a
+    /// fresh assessment of `edited` with these facilities. Changed
+    /// townships, or a study without townships (whose projection follows
+    /// every layer), are assessed afresh. Cancelled part-way, the
+    /// assessment is left incomplete and must be dropped (as the app does
+    /// with a cancelled job).
+    pub fn reassess(
+        &mut self,
+        edited: &Layers,
+        progress: &Progress,
+    ) -> Result<ScenarioEffect, Cancelled> {
+        let clock = Instant::now();
+        let mut timings = PhaseTimings::default();
+        let profile = self.profile.clone();
+        let print = residents_print(edited.residents.as_deref());
+        let slots = self.assessment.slots.clone();
+        let present: Vec<Facility> = self.facilities.iter().flatten().cloned().collect();
+        let afresh = self.study.extent.is_none() || edited.townships != self.study.townships;
+        let restudied = if afresh {
+            let layers = Layers {
+                townships: edited.townships.clone(),
+                facilities: present.clone(),
+                residents: edited.residents.clone(),
+                roads: edited.roads.clone(),
+            };
+            restudy::Restudied {
+                study: engine::prepare(&layers, &profile, progress, &mut timings)?,
+                edit: None,
+                same_network: false,
+                same_minutes: false,
+            }
+        } else {
+            restudy::restudy(
+                &mut self.study,
+                edited,
+                &profile,
+                print != self.residents_print,
+                progress,
+                &mut timings,
+            )?
+        };
+        let restudy::Restudied {
+            study,
+            edit,
+            same_network,
+            same_minutes,
+        } = restudied;
+        progress.check()?;
+        progress.phase("routes", 0.35);
+        let dijkstra = Instant::now();
+        let placed = if same_network {
+            std::mem::take(&mut self.placed)
+        } else {
+            let mut placed = vec![None; self.facilities.len()];
+            let ids = self
+                .facilities
+                .iter()
+                .enumerate()
+                .filter(|(_, f)| f.is_some());
+            for ((i, _), p) in ids.zip(study.place_all(&present)) {
+                placed[i] = p;
+            }
+            placed
+        };
+        let mut searched = 0;
+        let states: Vec<Option<SlotState>> = if same_network {
+            std::mem::take(&mut self.states)
+        } else {
+            let old_routing = self.study.routing.clone();
+            let old_placed = &self.placed;
+            let old_states = &self.states;
+            let study = &study;
+            let placed = &placed;
+            let computed: Vec<(Option<SlotState>, bool)> = slots
+                .par_iter()
+                .enumerate()
+                .map(|(si, slot)| {
+                    let kept = match (
+                        &edit,
+                        old_states.get(si).and_then(Option::as_ref),
+                        &old_routing,
+                    ) {
+                        (Some(edit), Some(old), Some(routing)) => restudy::carry_over(
+                            edit,
+                            old,
+                            routing,
+                            old_placed,
+                            study,
+                            placed,
+                            slot.mode,
+                            &slot.category,
+                            slot.limit_minutes,
+                        ),
+                        _ => None,
+                    };
+                    match kept {
+                        Some(state) => (Some(state), false),
+                        None => (engine::slot_state(study, slot, placed, true), true),
+                    }
+                })
+                .collect();
+            searched = computed.iter().filter(|c| c.1).count();
+            computed.into_iter().map(|c| c.0).collect()
+        };
+        let minutes = if same_minutes {
+            std::mem::take(&mut self.assessment.minutes)
+        } else {
+            engine::slot_columns(&study, &profile, &slots, &states, &placed)
+        };
+        timings.dijkstra = dijkstra.elapsed().as_secs_f64();
+        let facilities = std::mem::take(&mut self.facilities);
+        *self = Self::finish(
+            study, &profile, facilities, placed, states, minutes, timings, print, progress,
+        );
+        Ok(ScenarioEffect {
+            searched,
+            columns: slots.len(),
+            roads_changed: !same_network,
+            seconds: clock.elapsed().as_secs_f64(),
+        })
+    }
+
     /// Recompute the capacity tables of the categories an edit touched
     /// (the one before and after it) and their figures in the report.
     fn refresh_capacity(&mut self, before: Option<&Placed>, after: Option<&Placed>) {

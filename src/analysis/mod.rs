@@ -22,6 +22,7 @@ mod plan;
 mod progress;
 mod redundancy;
 mod report_types;
+mod restudy;
 mod routing;
 mod scorecard;
 mod sharing;
@@ -38,7 +39,7 @@ pub use demand::area_grid;
 pub use extent::{STRAY_DISTANCE_M, SetAside, StudyExtent, checked_layout, cut_label};
 pub use facility_catchment::{FacilityCatchment, facility_catchments};
 pub use groups::{category_weights as category_demand, group_weights as group_population};
-pub use live::{EditEffect, EditError, LiveAssessment};
+pub use live::{EditEffect, EditError, LiveAssessment, ScenarioEffect};
 pub use plan::{
     PhaseOutcome, Plan, PlanError, PlanObjective, PlanPhase, PlanRequest, PlanStep, parse_phases,
     plan,
@@ -59,6 +60,8 @@ pub use suggest_capacity::{CapacitySuggestion, suggest_sites_with_capacity};
 pub use town_village::{fill_town_village, settlement_classes};
 pub use townships::TownshipIndex;
 
+#[cfg(test)]
+mod restudy_tests;
 #[cfg(test)]
 mod scenario_tests;
 #[cfg(test)]

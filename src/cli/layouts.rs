@@ -219,6 +219,20 @@ fn layout_layers(
 /// The road and population changes given as files (`--b-roads`,
 /// `--b-closed`, `--b-residents`).
 fn scenario_from_files(args: &CompareArgs) -> Result<Scenario, Vec<String>> {
+    scenario_from_paths(
+        args.b_roads.as_ref(),
+        args.b_closed.as_ref(),
+        args.b_residents.as_ref(),
+    )
+}
+
+/// Road and population changes from files: roads added, roads closed
+/// (matched by geometry), residents added.
+pub(super) fn scenario_from_paths(
+    roads: Option<&std::path::PathBuf>,
+    closed: Option<&std::path::PathBuf>,
+    residents: Option<&std::path::PathBuf>,
+) -> Result<Scenario, Vec<String>> {
     let mut scenario = Scenario::default();
     let warn = |warnings: &[crate::model::LoadWarning]| {
         for w in warnings {
@@ -226,7 +240,7 @@ fn scenario_from_files(args: &CompareArgs) -> Result<Scenario, Vec<String>> {
         }
     };
     let mut problems = Vec::new();
-    if let Some(path) = &args.b_roads {
+    if let Some(path) = roads {
         match io::load_roads(path) {
             Ok(loaded) => {
                 warn(&loaded.warnings);
@@ -235,7 +249,7 @@ fn scenario_from_files(args: &CompareArgs) -> Result<Scenario, Vec<String>> {
             Err(e) => problems.push(e.to_string()),
         }
     }
-    if let Some(path) = &args.b_closed {
+    if let Some(path) = closed {
         match io::load_roads(path) {
             Ok(loaded) => {
                 warn(&loaded.warnings);
@@ -244,7 +258,7 @@ fn scenario_from_files(args: &CompareArgs) -> Result<Scenario, Vec<String>> {
             Err(e) => problems.push(e.to_string()),
         }
     }
-    if let Some(path) = &args.b_residents {
+    if let Some(path) = residents {
         match io::load_residents(path) {
             Ok(loaded) => {
                 warn(&loaded.warnings);

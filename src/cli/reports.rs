@@ -6,7 +6,9 @@ use super::{InputArgs, load_study};
 use crate::analysis::{Progress, assess};
 use crate::io;
 use crate::model::Layers;
-use crate::report::{self, ComparisonInput, DataFile, ExportInput, ExportRequest, Format, Lang};
+use crate::report::{
+    self, ComparisonDetail, ComparisonInput, DataFile, ExportInput, ExportRequest, Format, Lang,
+};
 use clap::Args;
 use std::path::PathBuf;
 
@@ -36,8 +38,20 @@ pub struct ReportArgs {
     #[arg(long)]
     pub compare: Option<PathBuf>,
     /// Name of that layout (default: the file name).
-    #[arg(long, requires = "compare")]
+    #[arg(long)]
     pub compare_label: Option<String>,
+    /// Roads added in the layout compared with (GeoJSON lines, on top of
+    /// --compare or the study's facilities); the report lists them and
+    /// draws them on a difference map per tier.
+    #[arg(long, value_name = "FILE")]
+    pub compare_roads: Option<PathBuf>,
+    /// Roads closed in the layout compared with (lines matching a run of
+    /// road vertices, as `compare --b-closed`).
+    #[arg(long, value_name = "FILE")]
+    pub compare_closed: Option<PathBuf>,
+    /// Residents added in the layout compared with (like --residents).
+    #[arg(long, value_name = "FILE")]
+    pub compare_residents: Option<PathBuf>,
     /// Coordinate system of results.dxf: EPSG:<code> (e.g. EPSG:4528) or
     /// wgs84; default: the CGCS2000 3-degree Gauss-Kruger zone of the study.
     /// Beijing 1954 / Xian 1980 codes take --towgs84.
@@ -68,26 +82,39 @@ pub fn run_report(args: &ReportArgs) -> Result<(), Vec<String>> {
         assess(layers, profile, &Progress::new()).map_err(|e| vec![e.to_string()])?;
     study.add_shared_figures(&mut assessment);
     super::name_set_aside_files(&mut assessment, &args.input);
-    let other = match &args.compare {
-        None => None,
-        Some(path) => {
-            let matcher = io::CategoryMatcher::from_profile(profile);
-            let loaded =
-                io::load_facilities_matching(path, &matcher).map_err(|e| vec![e.to_string()])?;
-            for w in &loaded.warnings {
-                eprintln!("warning: {w}");
+    let scenario = super::layouts::scenario_from_paths(
+        args.compare_roads.as_ref(),
+        args.compare_closed.as_ref(),
+        args.compare_residents.as_ref(),
+    )?;
+    let other = match (&args.compare, scenario.is_empty()) {
+        (None, true) => None,
+        (path, _) => {
+            let mut layers_b = layers.clone();
+            if let Some(path) = path {
+                let matcher = io::CategoryMatcher::from_profile(profile);
+                let loaded = io::load_facilities_matching(path, &matcher)
+                    .map_err(|e| vec![e.to_string()])?;
+                for w in &loaded.warnings {
+                    eprintln!("warning: {w}");
+                }
+                layers_b.facilities = loaded.items;
             }
-            let layers_b = Layers {
-                facilities: loaded.items,
-                ..layers.clone()
-            };
+            if !scenario.is_empty() {
+                layers_b = scenario.apply_to(&layers_b).map_err(|e| {
+                    vec![format!(
+                        "--compare-roads/--compare-closed/--compare-residents: {e}"
+                    )]
+                })?;
+            }
             let b =
                 assess(&layers_b, profile, &Progress::new()).map_err(|e| vec![e.to_string()])?;
             let label = args.compare_label.clone().unwrap_or_else(|| {
-                path.file_stem()
+                path.as_ref()
+                    .and_then(|p| p.file_stem())
                     .map_or("B".into(), |s| s.to_string_lossy().into_owned())
             });
-            Some((b.report, label))
+            Some((b, layers_b, label))
         }
     };
     let warnings: Vec<String> = study.warnings.iter().map(|w| w.to_string()).collect();
@@ -98,10 +125,15 @@ pub fn run_report(args: &ReportArgs) -> Result<(), Vec<String>> {
         assessment: &assessment,
         warnings: &warnings,
         data_files: &data_files,
-        comparison: other.as_ref().map(|(report, label)| ComparisonInput {
+        comparison: other.as_ref().map(|(b, layers_b, label)| ComparisonInput {
             base_label: args.lang.pick("现状", "baseline").into(),
             label: label.clone(),
-            report,
+            report: &b.report,
+            detail: (!scenario.is_empty()).then_some(ComparisonDetail {
+                layers: layers_b,
+                assessment: b,
+                scenario: &scenario,
+            }),
         }),
         redundancy: None,
     };

@@ -79,7 +79,7 @@ pub use options::{
 };
 pub use project::{ProjectError, load_project, recovery_path, save_project};
 pub use reproject::geojson_looks_projected;
-pub use spread::{PROPOSE_SPREAD_ABOVE_HA, PolygonSizes, Spread};
+pub use spread::{PROPOSE_SPREAD_ABOVE_HA, PolygonSizes, Spread, spread_over_grid};
 pub use town_areas::{load_town_areas, load_town_areas_with, parse_town_areas};
 
 /// The coordinate system a `.prj` WKT describes, with the user's

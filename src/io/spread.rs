@@ -437,6 +437,54 @@ impl Values {
     }
 }
 
+/// Spread `population` over the 100 m grid cells inside `outline` (the
+/// grid rule above, on the grid of `frame`: the townships' lon/lat extent,
+/// or the outline's own without one): `(point, population)` per piece,
+/// adding up to `population` (the last piece takes the remainder). An
+/// outline with no area gives one point inside it. Used for residential
+/// areas drawn in a layout (issue 16).
+pub fn spread_over_grid(
+    outline: &Polygon<f64>,
+    population: f64,
+    frame: Option<[f64; 4]>,
+) -> Result<Vec<(Point<f64>, f64)>, String> {
+    let shape = MultiPolygon(vec![outline.clone()]);
+    let Some(bounds) = frame.or_else(|| {
+        shape
+            .bounding_rect()
+            .map(|r| [r.min().x, r.min().y, r.max().x, r.max().y])
+    }) else {
+        return Ok(Vec::new());
+    };
+    let proj = LocalProjection::for_bounds(bounds);
+    let metric = to_metric(&shape, &proj);
+    let mut pieces: Vec<Piece> = grid_cells(&metric)?.into_iter().map(|(_, p)| p).collect();
+    if pieces.is_empty() {
+        let at = metric
+            .interior_point()
+            .or_else(|| metric.centroid())
+            .map_or([0.0, 0.0], |p| [p.x(), p.y()]);
+        pieces.push(Piece { at, weight: 1.0 });
+    }
+    let total: f64 = pieces.iter().map(|p| p.weight).sum();
+    let last = pieces.len() - 1;
+    let mut used = 0.0;
+    Ok(pieces
+        .iter()
+        .enumerate()
+        .map(|(n, piece)| {
+            let share = if n == last {
+                (population - used).max(0.0)
+            } else {
+                population * (piece.weight / total)
+            };
+            used += share;
+            let [lon, lat] = proj.inverse(piece.at[0], piece.at[1]);
+            (Point::new(lon, lat), share)
+        })
+        .collect())
+}
+
 /// The buildings of each area (metric pieces: centroid, area × levels). A
 /// building belongs to the first area in file order containing its
 /// centroid (boundary included).

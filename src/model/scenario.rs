@@ -14,9 +14,11 @@
 //!   of a road (either direction, within [`SAME_POINT_DEG`]); those
 //!   segments are removed for every mode, the rest of the road stays;
 //! - added residents are appended; a residential area drawn in the app
-//!   adds one resident at its centroid (there is no population spreading
-//!   module yet); a population change multiplies the population (and
-//!   group populations) of the residents inside an area.
+//!   adds its population spread over the 100 m grid cells inside it
+//!   (`points`, filled by the app with `io::spread_over_grid`), or one
+//!   resident at its centroid when it has none; a population change
+//!   multiplies the population (and group populations) of the residents
+//!   inside an area.
 
 use super::{Layers, Resident, Road, Settlement};
 use geo::{Centroid as _, Coord, Intersects, Line, LineString, MultiPolygon, Polygon};
@@ -40,17 +42,23 @@ pub struct PopulationChange {
 }
 
 /// A new residential quarter drawn in the app: its outline and the people
-/// who will live there, added as one resident at the outline's centroid.
+/// who will live there, added as its `points` (the population spread over
+/// 100 m cells), or as one resident at the outline's centroid without them.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ResidentialArea {
     pub outline: Polygon<f64>,
     pub population: f64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub settlement: Option<Settlement>,
+    /// The demand points the population is spread over (their populations
+    /// add up to `population`); empty: one point at the centroid.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub points: Vec<Resident>,
 }
 
 impl ResidentialArea {
-    /// The resident the area adds (at the outline's centroid).
+    /// One resident of the whole population at the outline's centroid
+    /// (what the area adds without `points`; where its label is drawn).
     pub fn resident(&self) -> Option<Resident> {
         Some(Resident {
             location: self.outline.centroid()?,
@@ -203,7 +211,19 @@ impl Scenario {
                 return Err(bad(AreaProblem::BadPopulation));
             }
             let resident = area.resident().ok_or(bad(AreaProblem::TooFewCorners))?;
-            out.residents.get_or_insert_with(Vec::new).push(resident);
+            if area
+                .points
+                .iter()
+                .any(|r| !(r.population.is_finite() && r.population >= 0.0))
+            {
+                return Err(bad(AreaProblem::BadPopulation));
+            }
+            let residents = out.residents.get_or_insert_with(Vec::new);
+            if area.points.is_empty() {
+                residents.push(resident);
+            } else {
+                residents.extend(area.points.iter().cloned());
+            }
         }
         for (i, change) in self.population_changes.iter().enumerate() {
             if !(0.0..=MAX_FACTOR).contains(&change.factor) {

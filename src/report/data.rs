@@ -6,7 +6,7 @@
 
 use super::Lang;
 use crate::analysis::{Assessment, CoverageReport, FacilityCatchment, TownshipScorecard};
-use crate::model::{Layers, Profile};
+use crate::model::{Layers, Profile, Scenario};
 use std::path::PathBuf;
 
 /// An input file of the study, for the method sheet.
@@ -31,6 +31,19 @@ pub struct ComparisonInput<'a> {
     /// Its figures (same townships, tiers and categories are matched by name
     /// and id).
     pub report: &'a CoverageReport,
+    /// Its data and assessment when at hand: the report then lists its road
+    /// and population changes and draws a difference map per tier.
+    pub detail: Option<ComparisonDetail<'a>>,
+}
+
+/// The other layout's own data (see [`ComparisonInput::detail`]).
+#[derive(Clone, Debug)]
+pub struct ComparisonDetail<'a> {
+    /// Its layers (roads and residents with its changes applied).
+    pub layers: &'a Layers,
+    pub assessment: &'a Assessment,
+    /// Its road and population changes against the assessed layout.
+    pub scenario: &'a Scenario,
 }
 
 /// The study and its assessment.
@@ -110,6 +123,10 @@ pub struct MapImage {
     /// The capacity table (index into `Assessment::capacity`) of a supply
     /// map; `None` for a coverage map.
     pub supply: Option<usize>,
+    /// A comparison's difference map: the other layout's map with its
+    /// road and population changes and the residents whose completeness
+    /// changed (see `map_image::MapOverlay`).
+    pub difference: bool,
     /// File name under `maps/`.
     pub file: String,
     pub png: Vec<u8>,

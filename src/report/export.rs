@@ -9,7 +9,8 @@
 //! moment leaves the folder as it was.
 
 pub use super::data::{
-    ComparisonInput, DataFile, ExportInput, MapImage, ReportData, civil_date, default_title, today,
+    ComparisonDetail, ComparisonInput, DataFile, ExportInput, MapImage, ReportData, civil_date,
+    default_title, today,
 };
 use super::{Lang, geojson, html, map_image, tables, xlsx};
 use crate::analysis::{
@@ -28,7 +29,8 @@ pub enum Format {
     /// `report.html`: one self-contained file with tables and maps, ready to
     /// print to PDF.
     Html,
-    /// `maps/*.png`: district maps per tier (and per township on request).
+    /// `maps/*.png`: district maps per tier (and per township on request;
+    /// `difference_<tier>.png` with a comparison that has its own data).
     Png,
     /// `blind_spots.geojson` and `residents.geojson` (minutes per category).
     Geojson,
@@ -311,6 +313,9 @@ enum Content<'a> {
 /// [`write_files`]).
 type Writer<'a> = Box<dyn FnOnce(&mut dyn std::io::Write) -> std::io::Result<()> + Send + 'a>;
 
+/// A map to draw: tier, township (`None`: the district), supply table.
+type MapJob = (usize, Option<usize>, Option<usize>);
+
 /// The district map of every tier, and with `township_maps` one per
 /// township and tier, drawn in parallel.
 fn draw_maps(
@@ -320,8 +325,7 @@ fn draw_maps(
 ) -> Result<Vec<MapImage>, ExportError> {
     let input = data.input;
     let tiers = input.profile.tiers.len();
-    let mut jobs: Vec<(usize, Option<usize>, Option<usize>)> =
-        (0..tiers).map(|t| (t, None, None)).collect();
+    let mut jobs: Vec<MapJob> = (0..tiers).map(|t| (t, None, None)).collect();
     if request.township_maps {
         for township in 0..input.layers.townships.len() {
             jobs.extend((0..tiers).map(|t| (t, Some(township), None)));
@@ -331,9 +335,16 @@ fn draw_maps(
     for (k, table) in input.assessment.capacity.iter().enumerate() {
         jobs.push((table.tier, None, Some(k)));
     }
+    // A comparison with its own data: a difference map per tier.
+    let difference = difference_overlays(input);
+    let jobs: Vec<(MapJob, bool)> = jobs
+        .into_iter()
+        .map(|j| (j, false))
+        .chain((0..difference.len()).map(|t| ((t, None, None), true)))
+        .collect();
     let done = std::sync::atomic::AtomicUsize::new(0);
     jobs.par_iter()
-        .map(|&(tier, township, supply)| {
+        .map(|&((tier, township, supply), is_difference)| {
             progress.check()?;
             let options = map_image::MapOptions {
                 tier,
@@ -344,12 +355,27 @@ fn draw_maps(
                 date: data.date.clone(),
                 supply,
             };
-            let png =
-                map_image::render_map(input.layers, input.profile, input.assessment, &options)?
-                    .to_png()?;
+            let detail = input.comparison.as_ref().and_then(|c| c.detail.as_ref());
+            let png = match detail {
+                Some(b) if is_difference => map_image::render_map_overlaid(
+                    b.layers,
+                    input.profile,
+                    b.assessment,
+                    &options,
+                    &[],
+                    difference.get(tier),
+                )?,
+                _ => {
+                    map_image::render_map(input.layers, input.profile, input.assessment, &options)?
+                }
+            }
+            .to_png()?;
             let n = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
             progress.set(0.3 + 0.5 * n as f32 / jobs.len().max(1) as f32);
             let file = match supply {
+                _ if is_difference => {
+                    map_file_name(input, tier, None).replacen("district_", "difference_", 1)
+                }
                 Some(k) => supply_map_file_name(input, k),
                 None => map_file_name(input, tier, township),
             };
@@ -357,9 +383,46 @@ fn draw_maps(
                 tier,
                 township,
                 supply,
+                difference: is_difference,
                 file,
                 png,
             })
+        })
+        .collect()
+}
+
+/// Per tier, what the difference map draws over the other layout's map:
+/// its road and population changes and, when both layouts have the same
+/// demand points, the residents whose completeness changed. Empty without
+/// a comparison that has its own data.
+fn difference_overlays(input: &ExportInput<'_>) -> Vec<map_image::MapOverlay> {
+    let Some(b) = input.comparison.as_ref().and_then(|c| c.detail.as_ref()) else {
+        return Vec::new();
+    };
+    let base = map_image::MapOverlay::of_scenario(b.scenario);
+    let a = input.assessment;
+    let same_points = a.demand.len() == b.assessment.demand.len()
+        && a.demand
+            .iter()
+            .zip(&b.assessment.demand)
+            .all(|(x, y)| x.location == y.location);
+    let changes = if same_points {
+        crate::analysis::compare(a, b.assessment, input.profile).changes
+    } else {
+        Vec::new()
+    };
+    (0..input.profile.tiers.len())
+        .map(|t| {
+            let mut o = base.clone();
+            o.changed = changes
+                .iter()
+                .filter(|c| c.tier as usize == t)
+                .filter_map(|c| {
+                    let r = b.assessment.demand.get(c.resident as usize)?;
+                    Some(([r.location.x(), r.location.y()], c.gained))
+                })
+                .collect();
+            o
         })
         .collect()
 }

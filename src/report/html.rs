@@ -78,7 +78,7 @@ pub fn document(d: &ReportData<'_>, maps: &[MapImage]) -> String {
     // District maps, one per tier, each on its own page.
     for m in maps
         .iter()
-        .filter(|m| m.township.is_none() && m.supply.is_none())
+        .filter(|m| m.township.is_none() && m.supply.is_none() && !m.difference)
     {
         figure(&mut h, d, m, "map-page");
     }
@@ -232,6 +232,16 @@ pub fn document(d: &ReportData<'_>, maps: &[MapImage]) -> String {
             ))
         ));
         table(&mut h, &t, d);
+        if let Some(changes) = tables::scenario_changes(d) {
+            h.push_str(&format!(
+                "<h3>{}</h3>\n",
+                esc(lang.pick("道路与人口变更", "Road and population changes"))
+            ));
+            table(&mut h, &changes, d);
+        }
+        for m in maps.iter().filter(|m| m.difference) {
+            figure(&mut h, d, m, "map");
+        }
         h.push_str("</section>\n");
     }
 
@@ -330,6 +340,14 @@ fn figure(h: &mut String, d: &ReportData<'_>, m: &MapImage, class: &str) {
         .and_then(|t| d.input.layers.townships.get(t))
         .map_or(d.lang.pick("全区", "District"), |t| t.name.as_str());
     let caption = match m.supply.and_then(|k| d.input.assessment.capacity.get(k)) {
+        _ if m.difference => {
+            let names = d
+                .input
+                .comparison
+                .as_ref()
+                .map_or(String::new(), |c| format!("{} − {}", c.label, c.base_label));
+            format!("{place} · {tier} · {names}")
+        }
         Some(table) => format!(
             "{place} · {tier} · {}",
             profile.category_name(&table.category, d.lang.is_chinese())

@@ -199,6 +199,54 @@ pub fn render_map(
     render_map_marked(layers, profile, assessment, options, &[])
 }
 
+/// What a comparison's difference map draws over the map of layout B: its
+/// road and population changes, and the residents whose completeness for
+/// the tier changed.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct MapOverlay {
+    /// Roads added (drawn blue, wide).
+    pub roads_added: Vec<geo::LineString<f64>>,
+    /// Road runs closed (drawn red, dashed).
+    pub roads_closed: Vec<geo::LineString<f64>>,
+    /// New residential areas and areas whose population changed (orange
+    /// outlines).
+    pub areas: Vec<geo::Polygon<f64>>,
+    /// Residents (lon, lat) newly complete (`true`, green ring) or no
+    /// longer complete (red ring).
+    pub changed: Vec<([f64; 2], bool)>,
+}
+
+impl MapOverlay {
+    /// The roads and areas of a scenario (no resident changes).
+    pub fn of_scenario(scenario: &crate::model::Scenario) -> Self {
+        Self {
+            roads_added: scenario
+                .roads_added
+                .iter()
+                .map(|r| r.line.clone())
+                .collect(),
+            roads_closed: scenario.roads_closed.clone(),
+            areas: scenario
+                .residential_areas
+                .iter()
+                .map(|a| a.outline.clone())
+                .chain(
+                    scenario
+                        .population_changes
+                        .iter()
+                        .flat_map(|c| c.area.0.iter().cloned()),
+                )
+                .collect(),
+            changed: Vec::new(),
+        }
+    }
+}
+
+const ADDED_ROAD: Color = rgb(20, 90, 220);
+const CLOSED_ROAD: Color = rgb(220, 30, 30);
+const CHANGED_AREA: Color = rgb(235, 120, 0);
+const GAINED: Color = rgb(0, 150, 60);
+
 /// Draw one map with numbered markers on top.
 pub fn render_map_marked(
     layers: &Layers,
@@ -206,6 +254,18 @@ pub fn render_map_marked(
     assessment: &Assessment,
     options: &MapOptions,
     marks: &[MapMark],
+) -> Result<RenderedMap, MapError> {
+    render_map_overlaid(layers, profile, assessment, options, marks, None)
+}
+
+/// Draw one map with numbered markers and a comparison's changes on top.
+pub fn render_map_overlaid(
+    layers: &Layers,
+    profile: &Profile,
+    assessment: &Assessment,
+    options: &MapOptions,
+    marks: &[MapMark],
+    overlay: Option<&MapOverlay>,
 ) -> Result<RenderedMap, MapError> {
     let supply = match options.supply {
         Some(k) => Some(assessment.capacity.get(k).ok_or(MapError::NoSupply(k))?),
@@ -478,6 +538,9 @@ pub fn render_map_marked(
         }
     }
     ctx.set_fill_rule(Fill::EvenOdd);
+    if let Some(o) = overlay {
+        draw_overlay(&mut ctx, &view, o, u);
+    }
 
     // Township outlines, the focus last and stronger.
     for (i, t) in layers.townships.iter().enumerate() {
@@ -787,6 +850,58 @@ fn area_figures(
         .filter_map(|b| assessment.demand.get(b.resident as usize))
         .fold(0.0, |s, r| s + r.population);
     (share, blind)
+}
+
+/// A comparison's changes (see [`MapOverlay`]).
+fn draw_overlay(ctx: &mut RenderContext, view: &View, o: &MapOverlay, u: f64) {
+    let line = |coords: &mut dyn Iterator<Item = geo::Coord<f64>>| {
+        let mut path = BezPath::new();
+        let mut first = true;
+        for c in coords {
+            let p = view.px(c.x, c.y);
+            if !(p.0.is_finite() && p.1.is_finite()) {
+                continue;
+            }
+            if first {
+                path.move_to(p);
+                first = false;
+            } else {
+                path.line_to(p);
+            }
+        }
+        path
+    };
+    for area in &o.areas {
+        let path = line(&mut area.exterior().coords().copied());
+        stroke(ctx, &path, CHANGED_AREA, 2.2 * u);
+    }
+    for closed in &o.roads_closed {
+        let path = line(&mut closed.coords().copied());
+        let dashes = Stroke::new(3.0 * u)
+            .with_caps(Cap::Butt)
+            .with_dashes(0.0, [6.0 * u, 4.0 * u]);
+        ctx.set_stroke(dashes);
+        ctx.set_paint(CLOSED_ROAD);
+        ctx.stroke_path(&path);
+    }
+    for added in &o.roads_added {
+        let path = line(&mut added.coords().copied());
+        stroke(ctx, &path, PAGE, 5.5 * u);
+        stroke(ctx, &path, ADDED_ROAD, 3.5 * u);
+    }
+    for &([lon, lat], gained) in &o.changed {
+        let p = view.px(lon, lat);
+        if !(p.0.is_finite() && p.1.is_finite()) {
+            continue;
+        }
+        let ring = Circle::new(p, 3.0 * u).to_path(0.1);
+        stroke(
+            ctx,
+            &ring,
+            if gained { GAINED } else { BLIND_SPOT },
+            1.3 * u,
+        );
+    }
 }
 
 fn fill(ctx: &mut RenderContext, path: &BezPath, color: Color) {

@@ -23,8 +23,8 @@ mod tables;
 pub mod xlsx;
 
 pub use export::{
-    ComparisonInput, DataFile, ExportError, ExportInput, ExportRequest, Format, export,
-    export_with_plan,
+    ComparisonDetail, ComparisonInput, DataFile, ExportError, ExportInput, ExportRequest, Format,
+    export, export_with_plan,
 };
 pub use glyphs::FONT as MAP_FONT;
 pub use scorecard::{scorecard_csv, scorecard_json};

@@ -555,6 +555,72 @@ pub(crate) fn comparison(d: &ReportData<'_>) -> Option<Table> {
     })
 }
 
+/// The other layout's road and population changes, one row each: what,
+/// its class or population, its length in km or its factor. `None` without
+/// a comparison that has any.
+pub(crate) fn scenario_changes(d: &ReportData<'_>) -> Option<Table> {
+    let scenario = d.input.comparison.as_ref()?.detail.as_ref()?.scenario;
+    if scenario.is_empty() {
+        return None;
+    }
+    let lang = d.lang;
+    let km = |line: &geo::LineString<f64>| {
+        line.0
+            .windows(2)
+            .map(|w| crate::geodesy::ellipsoid_distance([w[0].x, w[0].y], [w[1].x, w[1].y]))
+            .sum::<f64>()
+            / 1000.0
+    };
+    let text = |s: &str| Cell::Text(s.to_string());
+    let mut rows = Vec::new();
+    for r in &scenario.roads_added {
+        rows.push(vec![
+            text(lang.pick("新增道路", "road added")),
+            text(r.highway.as_deref().unwrap_or("")),
+            Cell::Number(km(&r.line), 2),
+        ]);
+    }
+    for c in &scenario.roads_closed {
+        rows.push(vec![
+            text(lang.pick("封闭道路", "road closed")),
+            Cell::Empty,
+            Cell::Number(km(c), 2),
+        ]);
+    }
+    for a in &scenario.residential_areas {
+        rows.push(vec![
+            text(lang.pick("新增居住区", "residential area added")),
+            Cell::Count(a.population),
+            Cell::Empty,
+        ]);
+    }
+    if !scenario.residents_added.is_empty() {
+        rows.push(vec![
+            text(lang.pick("新增居民点", "residents added")),
+            Cell::Count(scenario.residents_added.iter().map(|r| r.population).sum()),
+            Cell::Empty,
+        ]);
+    }
+    for c in &scenario.population_changes {
+        rows.push(vec![
+            text(lang.pick("调整人口", "population scaled")),
+            Cell::Empty,
+            Cell::Number(c.factor, 2),
+        ]);
+    }
+    Some(Table {
+        groups: Vec::new(),
+        headers: vec![
+            lang.pick("道路与人口变更", "road and population change")
+                .into(),
+            lang.pick("道路等级 / 人口", "class / population").into(),
+            lang.pick("长度 (km) / 倍数", "length (km) / factor").into(),
+        ],
+        rows,
+        total_last: false,
+    })
+}
+
 /// How the figures were computed: profile, speeds, tiers, data files,
 /// counts, date and warnings, as (item, value) rows.
 pub(crate) fn method(d: &ReportData<'_>, extra_warnings: &[String]) -> Table {

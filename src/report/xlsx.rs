@@ -212,6 +212,11 @@ pub fn workbook(d: &ReportData<'_>) -> Result<Vec<u8>, XlsxError> {
         write_table(ws, 1, &table, &formats)?;
         ws.set_freeze_panes(2, 1)?;
         print_setup(ws, table.headers.len(), 1, 1);
+        // The other layout's road and population changes, below.
+        if let Some(changes) = tables::scenario_changes(d) {
+            let below = table.rows.len() as u32 + 3;
+            write_table(ws, below, &changes, &formats)?;
+        }
     }
 
     // Phased plan (建设时序).

@@ -511,6 +511,38 @@ impl Workspace {
         }));
     }
 
+    /// After a road or population edit of the active layout: bring its live
+    /// assessment to the edited layers on the background job, running
+    /// only the searches the edit reaches (`LiveAssessment::reassess`).
+    /// Without a live assessment of these layers, assessed afresh.
+    pub(super) fn start_layout_reassess(&mut self) {
+        let same_study = self
+            .layouts
+            .shown
+            .as_ref()
+            .is_some_and(|s| Arc::ptr_eq(s, &self.study.layers));
+        let scenario = self.layouts.scenario_of(self.layouts.active);
+        let edited = scenario.apply_to(&self.study.layers);
+        let (Some(mut live), true, Ok(edited)) = (
+            self.layouts.live.take().filter(|_| same_study),
+            self.assess_job.is_none(),
+            edited,
+        ) else {
+            self.start_layout_assess();
+            return;
+        };
+        let profile = self.study.profile.clone();
+        let plane = self.study.geometry.plane;
+        let generation = self.study.generation;
+        self.assess_job = Some(Job::spawn(&self.runner, move |p| {
+            let clock = Instant::now();
+            live.reassess(&edited, p)?;
+            p.phase("map", 0.99);
+            let results = results_of(&live, profile, &plane, generation, clock);
+            Ok((results, live))
+        }));
+    }
+
     /// Check every edit of the opened layouts (ids, categories, positions
     /// inside the study extent); open the project without those that do
     /// not fit, saying which and why.

@@ -286,11 +286,14 @@ fn polygon(outline: &[[f64; 2]]) -> Result<Polygon<f64>, String> {
     Ok(Polygon::new(ring, vec![]))
 }
 
-/// `scenario` with a residential area of `options.area_population` people.
+/// `scenario` with a residential area of `options.area_population` people,
+/// spread over the 100 m cells of the study grid inside it (`frame`: the
+/// townships' lon/lat extent, see `io::spread_over_grid`).
 pub fn with_area(
     scenario: &Scenario,
     outline: &[[f64; 2]],
     options: &DrawOptions,
+    frame: Option<[f64; 4]>,
 ) -> Result<Scenario, String> {
     let p = options.area_population;
     if !(0.0..=crate::model::MAX_POPULATION).contains(&p) {
@@ -298,11 +301,23 @@ pub fn with_area(
             "population {p} must be a number of at least 0 and at most 1e7"
         ));
     }
+    let outline = polygon(outline)?;
+    let points = crate::io::spread_over_grid(&outline, p, frame)
+        .map_err(|e| format!("the area cannot be spread over 100 m cells: {e}"))?
+        .into_iter()
+        .map(|(location, population)| crate::model::Resident {
+            location,
+            population,
+            settlement: options.area_settlement,
+            groups: Default::default(),
+        })
+        .collect();
     let mut out = scenario.clone();
     out.residential_areas.push(ResidentialArea {
-        outline: polygon(outline)?,
+        outline,
         population: p,
         settlement: options.area_settlement,
+        points,
     });
     Ok(out)
 }
@@ -362,7 +377,10 @@ impl Workspace {
             ScenarioRequest::RestyleSegment { from, to } => {
                 Ok(with_restyled(&current, *from, *to, &options))
             }
-            ScenarioRequest::AddArea { outline } => with_area(&current, outline, &options),
+            ScenarioRequest::AddArea { outline } => {
+                let frame = crate::analysis::StudyExtent::of(&layers.townships).map(|e| e.bounds);
+                with_area(&current, outline, &options, frame)
+            }
             ScenarioRequest::ScaleArea { outline } => with_scaled_area(&current, outline, &options),
         };
         // The whole scenario must apply to the study (e.g. a closure that
@@ -446,13 +464,14 @@ impl Workspace {
         true
     }
 
-    /// The layout's roads or people changed: re-assess it afresh.
+    /// The layout's roads or people changed: re-assess it, incrementally
+    /// when its live assessment is at hand (see `start_layout_reassess`).
     fn scenario_changed(&mut self) {
         self.layouts.dirty = true;
         self.layouts.redundancy = None;
         self.layouts.suggestions = None;
         self.layouts.scenario_edit_started = Some(std::time::Instant::now());
-        self.start_layout_assess();
+        self.start_layout_reassess();
     }
 }
 
@@ -576,20 +595,40 @@ mod tests {
         assert!(with_road(&layers(), &s, &[[0.1, 0.1]], &o, 30.0).is_err());
         assert!(with_road(&layers(), &s, &[[0.1, 0.1], [0.1, 0.1]], &o, 30.0).is_err());
         let bowtie = [[0.0, 0.0], [0.01, 0.01], [0.01, 0.0], [0.0, 0.01]];
-        let e = with_area(&s, &bowtie, &o).unwrap_err();
+        let e = with_area(&s, &bowtie, &o, None).unwrap_err();
         assert!(e.contains("crosses itself"), "{e}");
         let square = [[0.0, 0.0], [0.01, 0.0], [0.01, 0.01], [0.0, 0.01]];
         let negative = DrawOptions {
             area_population: -5.0,
             ..o.clone()
         };
-        let e = with_area(&s, &square, &negative).unwrap_err();
+        let e = with_area(&s, &square, &negative, None).unwrap_err();
         assert!(e.contains("at least 0"), "{e}");
-        assert!(with_area(&s, &square[..2], &o).is_err());
-        let ok = with_area(&s, &square, &o).unwrap();
+        assert!(with_area(&s, &square[..2], &o, None).is_err());
+    }
+
+    /// A drawn area's people are spread over the 100 m cells inside it
+    /// (about 1.1 km × 1.1 km here: over a hundred cells), all of them
+    /// inside the outline, adding up to the population.
+    #[test]
+    fn a_drawn_area_is_spread_over_100_m_cells() {
+        use geo::Contains as _;
+        let o = DrawOptions::default();
+        let square = [[0.0, 0.0], [0.01, 0.0], [0.01, 0.01], [0.0, 0.01]];
+        let frame = Some([-0.05, -0.05, 0.05, 0.05]);
+        let ok = with_area(&Scenario::default(), &square, &o, frame).unwrap();
+        let area = &ok.residential_areas[0];
         let r = ok.apply_to(&layers()).unwrap().residents.unwrap();
-        assert_eq!(r.len(), 1);
-        assert!((r[0].location.x() - 0.005).abs() < 1e-12);
-        assert_eq!(r[0].population, 1000.0);
+        assert!(r.len() >= 100, "{} points", r.len());
+        let total: f64 = r.iter().map(|x| x.population).sum();
+        assert!((total - o.area_population).abs() <= 1e-9 * o.area_population);
+        let outline = area.outline.clone();
+        let inside =
+            |p: &geo::Point<f64>| outline.contains(p) || geo::Intersects::intersects(&outline, p);
+        assert!(r.iter().all(|x| inside(&x.location)));
+        // A whole cell holds (100 m)² of the area's ≈ 1.23 km²: about
+        // 1000 × 0.0081 people.
+        let most = r.iter().map(|x| x.population).fold(0.0, f64::max);
+        assert!(most < 0.02 * o.area_population, "{most}");
     }
 }

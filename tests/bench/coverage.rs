@@ -1,7 +1,9 @@
 //! Benchmark of the coverage engine: the demo district and a synthetic
 //! district of 1,000,000 road nodes / 1,000,000 residents / 20,000
 //! facilities. Prints the wall time of every phase, peak memory, and the time
-//! of incremental re-assessment after layout edits (add, move, delete).
+//! of incremental re-assessment after layout edits (add, move, delete) and
+//! after road and population edits (road added, closed, class changed,
+//! residential area added, population scaled).
 //!
 //! `cargo bench --bench coverage` (add `-- --demo-only` for the demo alone;
 //! `-- --synthetic-only --no-cli --no-edits --runs 5` for the phases alone;
@@ -246,6 +248,171 @@ fn bench_edits(label: &str, input: &InputArgs) {
     );
 }
 
+/// Times road and population edits on a live assessment (issue 16): each
+/// step adds one change to the layout's scenario, which is applied to the
+/// layers (`Scenario::apply_to`) and the live assessment brought up to
+/// date (`LiveAssessment::reassess`, only the searches the edit reaches).
+fn bench_scenario_edits(label: &str, input: &InputArgs) {
+    use geo::{Coord, LineString, MultiPolygon, Polygon};
+    use lifecircle::model::{Oneway, PopulationChange, ResidentialArea, Road, Scenario};
+    let study = load_study(input).unwrap_or_else(|e| panic!("{label}: {e:?}"));
+    let base = &study.layers;
+    let mut live =
+        LiveAssessment::new(base, &study.profile, &Progress::new()).expect("not cancelled");
+    let roads = base.roads.as_ref().expect("a road layer");
+    let residents = base.residents.as_ref().expect("a residents layer");
+    let square = |c: Coord<f64>, half: f64| {
+        Polygon::new(
+            LineString::from(vec![
+                (c.x - half, c.y - half),
+                (c.x + half, c.y - half),
+                (c.x + half, c.y + half),
+                (c.x - half, c.y + half),
+                (c.x - half, c.y - half),
+            ]),
+            vec![],
+        )
+    };
+    let frame = lifecircle::analysis::StudyExtent::of(&base.townships).map(|e| e.bounds);
+    let mut scenario = Scenario::default();
+    let mut times: Vec<(&str, f64, f64, usize, usize)> = Vec::new();
+    let picks = 5;
+    for k in 0..picks {
+        let r = &roads[(k * roads.len() / picks + 3) % roads.len()];
+        let a = r.line.0[0];
+        // A link from this road's first vertex to a vertex of another road
+        // 300–900 m away, and a dead end with a bend.
+        let b = roads
+            .iter()
+            .flat_map(|o| o.line.0.iter().copied())
+            .find(|c| {
+                let d = ((c.x - a.x).powi(2) + (c.y - a.y).powi(2)).sqrt();
+                (0.003..0.009).contains(&d)
+            })
+            .unwrap_or(Coord {
+                x: a.x + 0.005,
+                y: a.y,
+            });
+        let link = Road {
+            line: LineString(vec![a, b]),
+            highway: Some("tertiary".into()),
+            oneway: Oneway::No,
+            maxspeed_kmh: None,
+        };
+        let seg = &roads[(k * roads.len() / picks + 11) % roads.len()];
+        let (s0, s1) = (seg.line.0[0], seg.line.0[1]);
+        let resident = &residents[(k * residents.len() / picks + 7) % residents.len()];
+        let at = Coord {
+            x: resident.location.x() + 0.001,
+            y: resident.location.y() + 0.001,
+        };
+        type Change = Box<dyn Fn(&mut Scenario)>;
+        let steps: [(&str, Change); 5] = [
+            (
+                "road added",
+                Box::new(move |s| s.roads_added.push(link.clone())),
+            ),
+            (
+                "road closed",
+                Box::new(move |s| s.roads_closed.push(LineString(vec![s0, s1]))),
+            ),
+            (
+                "class changed",
+                Box::new(move |s| {
+                    let last = s.roads_closed.pop().expect("closed above");
+                    s.roads_closed.push(last.clone());
+                    s.roads_added.push(Road {
+                        line: last,
+                        highway: Some("primary".into()),
+                        oneway: Oneway::Forward,
+                        maxspeed_kmh: Some(60.0),
+                    });
+                }),
+            ),
+            (
+                "area added",
+                Box::new(move |s| {
+                    let outline = square(at, 0.001);
+                    let points = lifecircle::io::spread_over_grid(&outline, 800.0, frame)
+                        .expect("a small square spreads")
+                        .into_iter()
+                        .map(|(location, population)| lifecircle::model::Resident {
+                            location,
+                            population,
+                            settlement: None,
+                            groups: Default::default(),
+                        })
+                        .collect();
+                    s.residential_areas.push(ResidentialArea {
+                        outline,
+                        population: 800.0,
+                        settlement: None,
+                        points,
+                    })
+                }),
+            ),
+            (
+                "population scaled",
+                Box::new(move |s| {
+                    s.population_changes.push(PopulationChange {
+                        area: MultiPolygon(vec![square(at, 0.004)]),
+                        factor: 0.5,
+                    })
+                }),
+            ),
+        ];
+        for (name, change) in steps {
+            let mut next = scenario.clone();
+            change(&mut next);
+            let clock = Instant::now();
+            let Ok(edited) = next.apply_to(base) else {
+                continue;
+            };
+            let apply = clock.elapsed().as_secs_f64();
+            let effect = live
+                .reassess(&edited, &Progress::new())
+                .expect("not cancelled");
+            let total = clock.elapsed().as_secs_f64();
+            scenario = next;
+            times.push((name, apply, total, effect.searched, effect.columns));
+        }
+    }
+    println!(
+        "== {label}: road and population edits (scenario applied + incremental re-assessment), {} edits",
+        times.len()
+    );
+    let kinds = [
+        "road added",
+        "road closed",
+        "class changed",
+        "area added",
+        "population scaled",
+    ];
+    for kind in kinds {
+        let of: Vec<&(&str, f64, f64, usize, usize)> =
+            times.iter().filter(|t| t.0 == kind).collect();
+        if of.is_empty() {
+            continue;
+        }
+        let total: Vec<f64> = of.iter().map(|t| t.2 * 1000.0).collect();
+        let apply: Vec<f64> = of.iter().map(|t| t.1 * 1000.0).collect();
+        let searched: Vec<String> = of.iter().map(|t| format!("{}/{}", t.3, t.4)).collect();
+        println!(
+            "   {kind:<18} median {:8.1} ms, max {:8.1} ms (of which applying the scenario: median {:6.1} ms); searches run: {}",
+            median(total.clone()),
+            total.iter().copied().fold(0.0, f64::max),
+            median(apply),
+            searched.join(" ")
+        );
+    }
+    let all: Vec<f64> = times.iter().map(|t| t.2 * 1000.0).collect();
+    println!(
+        "   all                median {:8.1} ms, max {:8.1} ms",
+        median(all.clone()),
+        all.iter().copied().fold(0.0, f64::max)
+    );
+}
+
 /// Runs `lifecircle assess` on `dir` `runs` times and prints each run's
 /// wall time and peak memory (as the child reports it), then the medians.
 fn bench_cli(label: &str, dir: &Path, runs: usize) {
@@ -368,6 +535,7 @@ fn main() {
         bench_in_process("demo district", &input_for(&demo), 10);
         bench_cli("demo district", &demo, 1);
         bench_edits("demo district", &input_for(&demo));
+        bench_scenario_edits("demo district", &input_for(&demo));
     }
     if flag("--demo-only") {
         return;
@@ -394,5 +562,6 @@ fn main() {
     }
     if !flag("--no-edits") {
         bench_edits("synthetic 1M/1M/20k", &input_for(&dir));
+        bench_scenario_edits("synthetic 1M/1M/20k", &input_for(&dir));
     }
 }

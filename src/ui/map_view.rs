@@ -309,6 +309,23 @@ impl MapView {
             // Roads: a place in the paint order now, the mesh at the end.
             let roads_slot = roads_wanted.then(|| painter.add(Shape::Noop));
 
+            // Town areas (镇区范围): few polygons, projected each frame.
+            if options.town_areas
+                && let Some((_, areas)) = &input.study.town_areas
+            {
+                let plane = &geometry.plane;
+                let rings: Vec<Vec<Pos2>> = (areas.iter().flat_map(|m| &m.0))
+                    .flat_map(|p| std::iter::once(p.exterior()).chain(p.interiors()))
+                    .map(|r| {
+                        let screen = |c: &geo::Coord<f64>| to_screen.apply(plane.project(c.x, c.y));
+                        r.0.iter().map(screen).collect()
+                    })
+                    .collect();
+                let (fill, outline) = (style::TOWN_AREA_FILL, style::TOWN_AREA_OUTLINE);
+                let mesh = map_layers::polygons_mesh(&rings, rect, fill, outline, feather);
+                painter.add(Shape::Mesh(mesh.into()));
+            }
+
             // Townships.
             if options.townships {
                 for (i, shape) in geometry.townships.iter().enumerate() {

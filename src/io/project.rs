@@ -227,7 +227,7 @@ mod tests {
         assert_eq!(back.layers.townships, Some(data.join("towns.geojson")));
         assert_eq!(back.layers.roads, Some(dir.join("roads.geojson")));
         assert!(text.contains("\"data/town-areas.geojson\""), "{text}");
-        assert_eq!(back.layers, p.layers);
+        assert_eq!(back.layers.town_areas, p.layers.town_areas);
         assert_eq!(back.layouts, p.layouts);
         assert_eq!(back.active_layout, Some(0));
     }

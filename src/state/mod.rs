@@ -608,6 +608,16 @@ impl Workspace {
         self.poll_jobs(ctx);
     }
 
+    /// Read a town-area file in the background (the Data tab's loader, or
+    /// a project that names one).
+    fn load_town_areas(&mut self, path: std::path::PathBuf) {
+        self.town_areas_job = Some(Job::spawn(&self.runner, move |_| {
+            let name = project::file_name(&path);
+            let areas = crate::io::load_town_areas(&path);
+            (path, name, areas)
+        }));
+    }
+
     /// Assess the layout shown (see [`layouts`]).
     fn start_assess(&mut self) {
         self.start_layout_assess();

@@ -331,16 +331,6 @@ impl Workspace {
         }
     }
 
-    /// Read a town-area file in the background (the Data tab's loader, or
-    /// a project that names one).
-    pub(super) fn load_town_areas(&mut self, path: std::path::PathBuf) {
-        self.town_areas_job = Some(Job::spawn(&self.runner, move |_| {
-            let name = super::project::file_name(&path);
-            let areas = crate::io::load_town_areas(&path);
-            (path, name, areas)
-        }));
-    }
-
     /// The town-area layer changed: the town and village figures follow
     /// (the assessment itself does not change).
     pub(super) fn town_areas_changed(&mut self) {

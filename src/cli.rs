@@ -188,7 +188,17 @@ impl LoadedStudy {
     /// `settlement` or town areas are given, the town and village complete
     /// shares (METHOD 20). Returns the sharing tables for the CSV files.
     pub fn add_shared_figures(&self, assessment: &mut analysis::Assessment) -> analysis::Sharing {
-        let sharing = analysis::sharing(assessment, &self.layers, &self.profile);
+        self.add_shared_figures_on(assessment, &self.layers)
+    }
+
+    /// [`Self::add_shared_figures`] for an assessment of `layers` (a
+    /// layout's or a scenario's layers rather than the study's).
+    pub fn add_shared_figures_on(
+        &self,
+        assessment: &mut analysis::Assessment,
+        layers: &Layers,
+    ) -> analysis::Sharing {
+        let sharing = analysis::sharing(assessment, layers, &self.profile);
         let mut report = assessment.report.clone();
         sharing.fill_report(&mut report);
         if let Some(classes) = analysis::settlement_classes(assessment, self.town_areas.as_deref())
@@ -348,8 +358,24 @@ fn run_assess(args: &AssessArgs) -> Result<(), Vec<String>> {
 }
 
 /// The warnings about set-aside features name their files (the analysis
-/// knows only layers), and go to stderr too.
+/// knows only layers), and go to stderr too, as do the analysis's other
+/// warnings (e.g. overlapping townships).
 pub(crate) fn name_set_aside_files(assessment: &mut analysis::Assessment, input: &InputArgs) {
+    let set_aside: Vec<String> = assessment.set_aside.iter().map(|s| s.message()).collect();
+    let facilities_file = input
+        .facilities
+        .clone()
+        .or_else(|| (input.townships.is_none()).then(|| io::demo_layer_paths().facilities));
+    for w in &mut assessment.report.warnings {
+        if set_aside.contains(w) {
+            continue;
+        }
+        // Warnings about the facilities (duplicates) name their file.
+        if let (Some(rest), Some(file)) = (w.strip_prefix("facilities layer"), &facilities_file) {
+            *w = format!("{}{rest}", file.display());
+        }
+        eprintln!("warning: {w}");
+    }
     let demo = io::demo_layer_paths();
     let file_of = |layer: &str| -> Option<PathBuf> {
         let any = input.townships.is_some() || input.facilities.is_some();

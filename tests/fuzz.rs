@@ -30,8 +30,13 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-/// A run longer than this is a hang.
+/// A run that uses more processor time than this is a hang. Processor time,
+/// not wall time: on a machine shared with builds (or at `nice 19`) a case
+/// may wait far longer than it computes.
 const HANG: Duration = Duration::from_secs(10);
+/// A run that has not ended after this much wall time is a hang even when
+/// it computes nothing (a blocked loader).
+const STUCK: Duration = Duration::from_secs(600);
 /// A run whose allocations peak above this is a finding.
 const MEMORY_LIMIT: usize = 2 << 30;
 /// Cases per target in the short pass of `cargo test`.
@@ -569,14 +574,46 @@ fn run_case(target: &Target, bytes: &[u8]) -> Option<Finding> {
         let message = PANIC_MESSAGE.with(|m| m.borrow_mut().take());
         let _ = tx.send(result.err().map(|_| message.unwrap_or_default()));
     });
-    match rx.recv_timeout(HANG) {
-        Ok(Some(message)) => Some(Finding::Panic(message)),
-        Ok(None) => {
-            let peak = PEAK.load(Ordering::Relaxed).saturating_sub(baseline);
-            (peak > MEMORY_LIMIT).then_some(Finding::Memory(peak))
+    let started = Instant::now();
+    let cpu_start = process_cpu_time();
+    loop {
+        match rx.recv_timeout(Duration::from_millis(500)) {
+            Ok(Some(message)) => return Some(Finding::Panic(message)),
+            Ok(None) => {
+                let peak = PEAK.load(Ordering::Relaxed).saturating_sub(baseline);
+                return (peak > MEMORY_LIMIT).then_some(Finding::Memory(peak));
+            }
+            Err(mpsc::RecvTimeoutError::Disconnected) => {
+                return Some(Finding::Panic(
+                    "the case's thread ended without a result".into(),
+                ));
+            }
+            Err(mpsc::RecvTimeoutError::Timeout) => {
+                let cpu = process_cpu_time().saturating_sub(cpu_start);
+                if cpu >= HANG || started.elapsed() >= STUCK {
+                    return Some(Finding::Hang);
+                }
+            }
         }
-        Err(_) => Some(Finding::Hang),
     }
+}
+
+/// Processor time of this process so far, all threads (user + system, from
+/// `/proc/self/stat`, in clock ticks of 10 ms). Only the case's thread (and
+/// the loader's worker threads) compute while a case runs.
+fn process_cpu_time() -> Duration {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // Fields after the command name, which is in parentheses: state is
+    // the first, utime the 12th, stime the 13th.
+    let after = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
+    let fields: Vec<&str> = after.split_whitespace().collect();
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|f| f.parse::<u64>().ok())
+            .unwrap_or(0)
+    };
+    Duration::from_millis((ticks(11) + ticks(12)) * 10)
 }
 
 fn fnv1a(bytes: &[u8]) -> u64 {
@@ -778,5 +815,15 @@ fn self_check() {
         },
     };
     assert!(matches!(run_case(&hungry, b""), Some(Finding::Memory(_))));
+    // The hang clock reads processor time: spinning advances it.
+    let before = process_cpu_time();
+    let clock = Instant::now();
+    while process_cpu_time() < before + Duration::from_millis(100) {
+        assert!(
+            clock.elapsed() < Duration::from_secs(60),
+            "processor time did not advance"
+        );
+        std::hint::black_box((0..10_000u64).sum::<u64>());
+    }
     let _ = std::fs::remove_dir_all(&dir);
 }

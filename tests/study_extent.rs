@@ -277,3 +277,132 @@ fn assess_names_the_file_of_a_stray_facility() {
     assert!(stderr.contains(expected), "{stderr}");
     let _ = std::fs::remove_dir_all(&tmp);
 }
+
+/// A township drawn twice under another name: METHOD 6 counts its people in
+/// the first, and `assess` says so naming both, on the console and in
+/// `coverage.json`; the townships of the demo, which only share borders,
+/// give no such warning.
+#[test]
+fn overlapping_townships_are_named_with_the_people_inside_both() {
+    let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("data");
+    let tmp = std::env::temp_dir().join(format!("lifecircle-overlap-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&tmp);
+    std::fs::create_dir_all(&tmp).unwrap();
+    let mut fc: Value =
+        serde_json::from_str(&std::fs::read_to_string(data.join("townships.geojson")).unwrap())
+            .unwrap();
+    let features = fc["features"].as_array_mut().unwrap();
+    let first = features[0]["properties"]["name"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let mut copy = features[0].clone();
+    copy["properties"]["name"] = serde_json::json!("重复镇");
+    features.push(copy);
+    let doubled = tmp.join("townships.geojson");
+    std::fs::write(&doubled, serde_json::to_string(&fc).unwrap()).unwrap();
+    let run = |townships: &Path, out: &Path| {
+        let o = std::process::Command::new(env!("CARGO_BIN_EXE_lifecircle"))
+            .arg("assess")
+            .args(["--townships", townships.to_str().unwrap()])
+            .args([
+                "--facilities",
+                data.join("facilities.geojson").to_str().unwrap(),
+            ])
+            .args([
+                "--residents",
+                data.join("residents.geojson").to_str().unwrap(),
+            ])
+            .args(["--roads", data.join("roads.geojson").to_str().unwrap()])
+            .args(["--out", out.to_str().unwrap(), "--lang", "en"])
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let v: Value =
+            serde_json::from_str(&std::fs::read_to_string(out.join("coverage.json")).unwrap())
+                .unwrap();
+        (v, String::from_utf8_lossy(&o.stderr).into_owned())
+    };
+    let (base, base_err) = run(&data.join("townships.geojson"), &tmp.join("base"));
+    assert!(!base_err.contains("overlap"), "{base_err}");
+    let (with, err) = run(&doubled, &tmp.join("with"));
+    let people = base["townships"][0]["population"].as_f64().unwrap();
+    let expected = format!("the boundaries of townships \"{first}\" and \"重复镇\" overlap: ");
+    let said = format!("people lie inside both and are counted in \"{first}\"");
+    assert!(err.contains(&expected) && err.contains(&said), "{err}");
+    let warning = with["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(Value::as_str)
+        .find(|w| w.contains(&expected))
+        .expect("the warning in coverage.json");
+    // Everyone of the first township lies inside the copy too (the
+    // residents on its border excepted).
+    let counted: f64 = warning
+        .split(" with ")
+        .nth(1)
+        .and_then(|s| s.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap();
+    assert!(
+        counted > 0.9 * people && counted <= people,
+        "{counted} of {people}"
+    );
+    assert_eq!(
+        with["townships"][0]["population"],
+        base["townships"][0]["population"]
+    );
+    let _ = std::fs::remove_dir_all(&tmp);
+}
+
+/// A facility file listing places twice: reach is unchanged, and the
+/// warning names the file and the repeated facilities (their capacity would
+/// count twice).
+#[test]
+fn repeated_facilities_are_named() {
+    let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("data");
+    let tmp = std::env::temp_dir().join(format!("lifecircle-dups-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&tmp);
+    std::fs::create_dir_all(&tmp).unwrap();
+    let mut fc: Value =
+        serde_json::from_str(&std::fs::read_to_string(data.join("facilities.geojson")).unwrap())
+            .unwrap();
+    let features = fc["features"].as_array_mut().unwrap();
+    let n = features.len();
+    let name = features[1]["properties"]["name"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let category = features[1]["properties"]["category"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let again = features[1].clone();
+    features.push(again);
+    let file = tmp.join("twice.geojson");
+    std::fs::write(&file, serde_json::to_string(&fc).unwrap()).unwrap();
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_lifecircle"))
+        .arg("assess")
+        .args([
+            "--townships",
+            data.join("townships.geojson").to_str().unwrap(),
+        ])
+        .args(["--facilities", file.to_str().unwrap()])
+        .args([
+            "--residents",
+            data.join("residents.geojson").to_str().unwrap(),
+        ])
+        .args(["--roads", data.join("roads.geojson").to_str().unwrap()])
+        .args(["--out", tmp.join("out").to_str().unwrap(), "--lang", "en"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{err}");
+    let expected = format!(
+        "twice.geojson, facility {} ({name}, {category}) repeats facility 2 at (",
+        n + 1
+    );
+    assert!(err.contains(&expected), "expected {expected:?} in:\n{err}");
+    let _ = std::fs::remove_dir_all(&tmp);
+}

@@ -180,6 +180,9 @@ pub(crate) fn prepare(
     };
     let layers: &Layers = &layers;
     warnings.extend(set_aside.iter().map(SetAside::message));
+    warnings.extend(super::extent::duplicate_facility_warnings(
+        &layers.facilities,
+    ));
     let used: Vec<Mode> = Mode::ALL
         .into_iter()
         .filter(|m| profile.tiers.iter().any(|t| t.mode == *m))
@@ -203,6 +206,13 @@ pub(crate) fn prepare(
         },
     );
     let ((demand, resident_township, resident_xy, demand_kind), prepare_s) = demand_part;
+    if demand_kind == DemandKind::People {
+        warnings.extend(super::townships::overlap_warnings(
+            &layers.townships,
+            &demand,
+            &resident_township,
+        ));
+    }
     let (network, network_s) = network;
     timings.prepare = prepare_s;
     timings.build = network_s;

@@ -347,6 +347,71 @@ fn cut_at_strays(road: &Road, extent: &StudyExtent) -> Vec<Road> {
     pieces
 }
 
+/// Facilities that repeat an earlier one: same category, same name and the
+/// same position to 1e-5° (about a metre) — a POI export listing a place
+/// twice, or a file loaded twice. Both are counted (two kindergartens may
+/// share a building, but not a name), so reach is unchanged while seats and
+/// beds (METHOD 13–17) count twice: the warning names them. Facilities are
+/// numbered among those loaded, as for features set aside.
+pub fn duplicate_facility_warnings(facilities: &[crate::model::Facility]) -> Vec<String> {
+    use std::collections::HashMap;
+    fn key(f: &crate::model::Facility) -> (&str, &str, i64, i64) {
+        let cell = |v: f64| (v * 1e5).round() as i64;
+        (
+            f.category.as_str(),
+            f.name.as_str(),
+            cell(f.location.x()),
+            cell(f.location.y()),
+        )
+    }
+    let mut first: HashMap<_, usize> = HashMap::with_capacity(facilities.len());
+    let mut repeats: Vec<(usize, usize)> = Vec::new();
+    for (i, f) in facilities.iter().enumerate() {
+        if f.name.trim().is_empty() || !(f.location.x().is_finite() && f.location.y().is_finite()) {
+            continue;
+        }
+        match first.entry(key(f)) {
+            std::collections::hash_map::Entry::Occupied(e) => repeats.push((i, *e.get())),
+            std::collections::hash_map::Entry::Vacant(e) => {
+                e.insert(i);
+            }
+        }
+    }
+    const NAMED: usize = 3;
+    let describe = |&(i, j): &(usize, usize)| {
+        let f = &facilities[i];
+        format!(
+            "facility {} ({}, {}) repeats facility {} at ({:.6}, {:.6})",
+            i + 1,
+            cut_label(&f.name, 60),
+            f.category,
+            j + 1,
+            f.location.x(),
+            f.location.y()
+        )
+    };
+    match repeats.len() {
+        0 => Vec::new(),
+        n if n <= NAMED => repeats
+            .iter()
+            .map(|r| {
+                format!(
+                    "facilities layer, {} of those loaded: same category, name and position; both are counted, so its capacity counts twice (a duplicate in the file?)",
+                    describe(r)
+                )
+            })
+            .collect(),
+        n => vec![format!(
+            "facilities layer: {n} facilities repeat an earlier one with the same category, name and position (e.g. {}); both are counted, so their capacities count twice (duplicates in the file?)",
+            repeats[..NAMED]
+                .iter()
+                .map(describe)
+                .collect::<Vec<_>>()
+                .join("; ")
+        )],
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -5,7 +5,7 @@
 //! looks at a handful of edges, not the whole boundary; an `rstar` index of
 //! township bounding boxes picks the candidates.
 
-use crate::model::Township;
+use crate::model::{Resident, Township};
 use rstar::primitives::{GeomWithData, Rectangle};
 use rstar::{AABB, RTree};
 
@@ -47,6 +47,68 @@ impl TownshipIndex {
             });
         first
     }
+}
+
+/// Townships whose boundaries overlap with people inside both: METHOD 6
+/// counts those people in the first township in file order, which is right
+/// for a point on a shared border but hides a drawing error when two
+/// boundaries overlap over an area (a township drawn twice, boundaries from
+/// two sources). `owners` are the residents' townships by [`TownshipIndex`]
+/// (the first containing one); each resident is tested against the later
+/// townships whose boxes meet its township's, so the check costs a few
+/// comparisons per resident. One warning per pair with people strictly
+/// inside both, naming both townships.
+pub fn overlap_warnings(
+    townships: &[Township],
+    residents: &[Resident],
+    owners: &[Option<u32>],
+) -> Vec<String> {
+    use rayon::prelude::*;
+    let shapes: Vec<StripPolygon> = townships.iter().map(StripPolygon::new).collect();
+    let boxes_meet = |a: &StripPolygon, b: &StripPolygon| {
+        a.min_x <= b.max_x && b.min_x <= a.max_x && a.min_y <= b.max_y && b.min_y <= a.max_y
+    };
+    // For each township, the later ones whose boxes meet its box (a point's
+    // first township is its owner, so only later ones can hold it too).
+    let later: Vec<Vec<u32>> = (0..shapes.len())
+        .into_par_iter()
+        .map(|i| {
+            (i + 1..shapes.len())
+                .filter(|&j| boxes_meet(&shapes[i], &shapes[j]))
+                .map(|j| j as u32)
+                .collect()
+        })
+        .collect();
+    let mut hits: Vec<(u32, u32, f64)> = residents
+        .par_iter()
+        .zip(owners)
+        .filter_map(|(r, owner)| {
+            let i = (*owner)? as usize;
+            let p = [r.location.x(), r.location.y()];
+            let j = *later
+                .get(i)?
+                .iter()
+                .find(|&&j| shapes[j as usize].contains_strictly(p))?;
+            shapes[i]
+                .contains_strictly(p)
+                .then_some((i as u32, j, r.population))
+        })
+        .collect();
+    hits.sort_by_key(|h| (h.0, h.1));
+    let mut warnings = Vec::new();
+    for pair in hits.chunk_by(|a, b| (a.0, a.1) == (b.0, b.1)) {
+        let (i, j) = (pair[0].0 as usize, pair[0].1 as usize);
+        let people: f64 = pair.iter().map(|h| h.2).sum();
+        warnings.push(format!(
+            "the boundaries of townships {:?} and {:?} overlap: {} resident point(s) with {} people lie inside both and are counted in {:?}, the first in file order (METHOD 6); check the boundaries",
+            townships[i].name,
+            townships[j].name,
+            pair.len(),
+            people.round(),
+            townships[i].name,
+        ));
+    }
+    warnings
 }
 
 /// Edges of all rings of a (multi)polygon, binned by y.
@@ -106,6 +168,16 @@ impl StripPolygon {
 
     /// Even–odd ray casting; a point on an edge counts as inside.
     fn contains(&self, p: [f64; 2]) -> bool {
+        self.test(p, true)
+    }
+
+    /// Inside and not on an edge.
+    fn contains_strictly(&self, p: [f64; 2]) -> bool {
+        self.test(p, false)
+    }
+
+    /// Even–odd ray casting; `on_edge` is the answer for a point on an edge.
+    fn test(&self, p: [f64; 2], on_edge: bool) -> bool {
         if !(p[0] >= self.min_x && p[0] <= self.max_x && p[1] >= self.min_y && p[1] <= self.max_y) {
             return false;
         }
@@ -121,7 +193,7 @@ impl StripPolygon {
                 && p[1] >= y1.min(y2)
                 && p[1] <= y1.max(y2)
             {
-                return true;
+                return on_edge;
             }
             if (y1 > p[1]) != (y2 > p[1]) {
                 let x = x1 + (p[1] - y1) * (x2 - x1) / (y2 - y1);
@@ -145,6 +217,58 @@ mod tests {
             code: None,
             boundary: MultiPolygon(vec![poly]),
         }
+    }
+
+    #[test]
+    fn overlapping_boundaries_are_named_with_the_people_inside_both() {
+        let res = |x: f64, y: f64, p: f64| Resident {
+            location: Point::new(x, y),
+            population: p,
+            settlement: None,
+            groups: Default::default(),
+        };
+        let a = township(
+            "A",
+            polygon![(x: 0.0, y: 0.0), (x: 2.0, y: 0.0), (x: 2.0, y: 1.0), (x: 0.0, y: 1.0)],
+        );
+        // B shares A's right border (no overlap) ...
+        let b = township(
+            "B",
+            polygon![(x: 2.0, y: 0.0), (x: 3.0, y: 0.0), (x: 3.0, y: 1.0), (x: 2.0, y: 1.0)],
+        );
+        // ... C overlaps A's right half.
+        let c = township(
+            "C",
+            polygon![(x: 1.0, y: 0.0), (x: 3.0, y: 0.0), (x: 3.0, y: 1.0), (x: 1.0, y: 1.0)],
+        );
+        let residents = [
+            res(0.5, 0.5, 10.0),
+            res(1.5, 0.5, 7.0),
+            res(1.6, 0.2, 3.0),
+            res(2.0, 0.5, 5.0),
+        ];
+        let clean = [a.clone(), b];
+        let index = TownshipIndex::new(&clean);
+        let owners: Vec<Option<u32>> = residents
+            .iter()
+            .map(|r| index.locate([r.location.x(), r.location.y()]))
+            .collect();
+        // A point on the shared border is counted in A and warns of nothing.
+        assert_eq!(owners[3], Some(0));
+        assert!(overlap_warnings(&clean, &residents, &owners).is_empty());
+        let overlapping = [a, c];
+        let index = TownshipIndex::new(&overlapping);
+        let owners: Vec<Option<u32>> = residents
+            .iter()
+            .map(|r| index.locate([r.location.x(), r.location.y()]))
+            .collect();
+        let w = overlap_warnings(&overlapping, &residents, &owners);
+        assert_eq!(w.len(), 1, "{w:?}");
+        assert!(
+            w[0].contains("\"A\" and \"C\" overlap: 2 resident point(s) with 10 people"),
+            "{}",
+            w[0]
+        );
     }
 
     #[test]

@@ -276,6 +276,14 @@ pub fn run_compare(args: &CompareArgs) -> Result<(), Vec<String>> {
         args.study.project.as_deref(),
     )?;
     let files = scenario_from_files(args)?;
+    if let Some(path) = &args.b_roads {
+        for n in unconnected_roads(&files.roads_added, &b_layers) {
+            eprintln!(
+                "warning: {}, road {n}: no vertex shares its coordinates with a road of the network, so it connects to nothing and changes no travel time (METHOD step 2: lines connect only at a shared vertex)",
+                path.display()
+            );
+        }
+    }
     if !files.is_empty() {
         b_layers = files.apply_to(&b_layers).map_err(|e| {
             use crate::model::ScenarioError as E;
@@ -294,8 +302,26 @@ pub fn run_compare(args: &CompareArgs) -> Result<(), Vec<String>> {
         })?;
     }
     let progress = Progress::new();
-    let a = assess(&a_layers, &study.profile, &progress).map_err(|e| vec![e.to_string()])?;
-    let b = assess(&b_layers, &study.profile, &progress).map_err(|e| vec![e.to_string()])?;
+    let mut a = assess(&a_layers, &study.profile, &progress).map_err(|e| vec![e.to_string()])?;
+    let mut b = assess(&b_layers, &study.profile, &progress).map_err(|e| vec![e.to_string()])?;
+    // The same keys as `assess` writes (sharing, town and village).
+    study.add_shared_figures_on(&mut a, &a_layers);
+    study.add_shared_figures_on(&mut b, &b_layers);
+    // Warnings of layout B that A has not (e.g. a stray added road set
+    // aside): the figures of B leave those features out.
+    let b_name = if files.is_empty() {
+        format!("layout {:?}", args.b)
+    } else {
+        format!("layout {:?} with the given files", args.b)
+    };
+    for w in b
+        .report
+        .warnings
+        .iter()
+        .filter(|w| !a.report.warnings.contains(w))
+    {
+        eprintln!("warning: {b_name}: {w}");
+    }
     let delta = compare(&a, &b, &study.profile);
     let doc = json!({
         "a": {"layout": args.a, "coverage": a.report},
@@ -358,6 +384,31 @@ fn changes_geojson(
         .collect();
     serde_json::to_string(&json!({"type": "FeatureCollection", "features": features}))
         .unwrap_or_default()
+}
+
+/// The 1-based numbers of the added roads none of whose vertices
+/// coincides with a vertex of another road (added or existing): such a road
+/// joins nothing.
+fn unconnected_roads(added: &[crate::model::Road], layers: &crate::model::Layers) -> Vec<usize> {
+    use std::collections::HashMap;
+    let key = |c: &geo::Coord<f64>| (c.x.to_bits(), c.y.to_bits());
+    // Vertex → how many roads (existing and added) have it.
+    let mut roads_at: HashMap<(u64, u64), usize> = HashMap::new();
+    let existing = layers.roads.as_deref().unwrap_or(&[]);
+    for road in existing.iter().chain(added) {
+        let mut seen: Vec<(u64, u64)> = road.line.coords().map(key).collect();
+        seen.sort_unstable();
+        seen.dedup();
+        for k in seen {
+            *roads_at.entry(k).or_default() += 1;
+        }
+    }
+    added
+        .iter()
+        .enumerate()
+        .filter(|(_, road)| road.line.coords().all(|c| roads_at[&key(c)] < 2))
+        .map(|(i, _)| i + 1)
+        .collect()
 }
 
 /// `lifecircle suggest`.

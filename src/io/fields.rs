@@ -187,9 +187,7 @@ pub(crate) fn number(field: &Field, what: &str) -> Result<Option<f64>, String> {
     }
 }
 
-/// The most people one demand point may hold: more than any real building,
-/// grid cell or village, far less than makes sums lose precision.
-pub const MAX_POPULATION: f64 = 1e7;
+pub use crate::model::MAX_POPULATION;
 
 /// The largest capacity a facility may have, in any category's unit
 /// (places, beds, m²): beyond it the value is surely a mistake.

@@ -12,11 +12,16 @@ mod scenario;
 mod settlement;
 
 pub use costs::{DEFAULT_UNIT_COSTS, FacilityCost};
+
+/// The most people one demand point may hold: more than any real building,
+/// grid cell or village, far less than makes sums lose precision. Loaders
+/// and scenario edits refuse more.
+pub const MAX_POPULATION: f64 = 1e7;
 pub use layout::{Edit, EditProblem, FacilityId, Layout};
 pub use project::{LayerFiles, PROJECT_FORMAT, PROJECT_VERSION, Project, ViewState};
 pub use scenario::{
-    AreaProblem, PopulationChange, ResidentialArea, SAME_POINT_DEG, Scenario, ScenarioError,
-    check_outline,
+    AreaProblem, MAX_FACTOR, PopulationChange, ResidentialArea, SAME_POINT_DEG, Scenario,
+    ScenarioError, check_outline,
 };
 pub use settlement::Settlement;
 

@@ -76,6 +76,10 @@ pub struct Scenario {
     pub population_changes: Vec<PopulationChange>,
 }
 
+/// The largest factor of a population change (a village growing
+/// thousandfold is surely a typing mistake).
+pub const MAX_FACTOR: f64 = 1000.0;
+
 /// Why a scenario cannot be applied; the layout is left unchanged.
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
 pub enum ScenarioError {
@@ -88,10 +92,12 @@ pub enum ScenarioError {
     #[error("closure {0} has fewer than 2 vertices")]
     ShortClosure(usize),
     #[error(
-        "added resident {index} has population {population}: it must be a number of at least 0"
+        "added resident {index} has population {population}: it must be a number of at least 0 and at most 1e7 (its group populations too)"
     )]
     BadPopulation { index: usize, population: f64 },
-    #[error("population change {index}: factor {factor} must be a number of at least 0")]
+    #[error(
+        "population change {index}: factor {factor} must be a number of at least 0 and at most 1,000 that leaves no point with more than 1e7 people"
+    )]
     BadFactor { index: usize, factor: f64 },
     #[error("residential area {index}: {problem}")]
     BadArea { index: usize, problem: AreaProblem },
@@ -110,7 +116,7 @@ pub enum AreaProblem {
     BadCorner,
     #[error("crosses itself (two of its sides overlap)")]
     SelfOverlapping,
-    #[error("has population below 0 or not a number")]
+    #[error("has population below 0, above 1e7 or not a number")]
     BadPopulation,
 }
 
@@ -173,8 +179,9 @@ impl Scenario {
                 roads.push(road.clone());
             }
         }
+        let people = |p: f64| (0.0..=super::MAX_POPULATION).contains(&p);
         for (i, r) in self.residents_added.iter().enumerate() {
-            if !(r.population.is_finite() && r.population >= 0.0) {
+            if !(people(r.population) && r.groups.iter().all(|(_, v)| people(v))) {
                 return Err(ScenarioError::BadPopulation {
                     index: i + 1,
                     population: r.population,
@@ -192,14 +199,14 @@ impl Scenario {
                 problem,
             };
             check_outline(area.outline.exterior()).map_err(bad)?;
-            if !(area.population.is_finite() && area.population >= 0.0) {
+            if !people(area.population) {
                 return Err(bad(AreaProblem::BadPopulation));
             }
             let resident = area.resident().ok_or(bad(AreaProblem::TooFewCorners))?;
             out.residents.get_or_insert_with(Vec::new).push(resident);
         }
         for (i, change) in self.population_changes.iter().enumerate() {
-            if !(change.factor.is_finite() && change.factor >= 0.0) {
+            if !(0.0..=MAX_FACTOR).contains(&change.factor) {
                 return Err(ScenarioError::BadFactor {
                     index: i + 1,
                     factor: change.factor,
@@ -216,6 +223,12 @@ impl Scenario {
             for r in out.residents.iter_mut().flatten() {
                 if change.area.intersects(&r.location) {
                     r.population *= change.factor;
+                    if !people(r.population) {
+                        return Err(ScenarioError::BadFactor {
+                            index: i + 1,
+                            factor: change.factor,
+                        });
+                    }
                     r.groups = super::GroupPopulations::new(
                         r.groups
                             .iter()
@@ -443,5 +456,61 @@ mod tests {
             Some(ScenarioError::NoRoads)
         );
         assert_eq!(s.apply_to(&layers).unwrap().roads.unwrap().len(), 2);
+    }
+
+    #[test]
+    fn absurd_populations_are_refused() {
+        let resident = |population: f64| crate::model::Resident {
+            location: geo::Point::new(0.5, 0.5),
+            population,
+            settlement: None,
+            groups: Default::default(),
+        };
+        let layers = Layers {
+            residents: Some(vec![resident(2e6)]),
+            ..Layers::default()
+        };
+        for p in [1e15, f64::INFINITY, f64::NAN, -1.0] {
+            let s = Scenario {
+                residents_added: vec![resident(p)],
+                ..Scenario::default()
+            };
+            assert!(
+                matches!(
+                    s.apply_to(&layers),
+                    Err(ScenarioError::BadPopulation { index: 1, .. })
+                ),
+                "{p}"
+            );
+        }
+        let square = MultiPolygon(vec![geo::Polygon::new(
+            LineString::from(vec![
+                (0.0, 0.0),
+                (1.0, 0.0),
+                (1.0, 1.0),
+                (0.0, 1.0),
+                (0.0, 0.0),
+            ]),
+            vec![],
+        )]);
+        let scaled = |factor: f64| Scenario {
+            population_changes: vec![PopulationChange {
+                area: square.clone(),
+                factor,
+            }],
+            ..Scenario::default()
+        };
+        // Within the factor bound, but 2e6 × 10 people on one point is too many.
+        for factor in [1e300, 10.0] {
+            assert!(
+                matches!(
+                    scaled(factor).apply_to(&layers),
+                    Err(ScenarioError::BadFactor { index: 1, .. })
+                ),
+                "{factor}"
+            );
+        }
+        let halved = scaled(0.5).apply_to(&layers).unwrap();
+        assert_eq!(halved.residents.unwrap()[0].population, 1e6);
     }
 }

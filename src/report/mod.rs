@@ -269,9 +269,11 @@ pub fn summary_text(report: &CoverageReport, profile: &Profile, lang: Lang) -> S
             .get(i)
             .map(|t| t.display_name(zh))
             .unwrap_or(&tier.id);
+        // A township where nobody lives has no share worth naming.
         let worst = report
             .townships
             .iter()
+            .filter(|t| t.figures.population > 0.0)
             .filter_map(|t| {
                 t.figures
                     .tiers

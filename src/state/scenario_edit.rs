@@ -293,8 +293,10 @@ pub fn with_area(
     options: &DrawOptions,
 ) -> Result<Scenario, String> {
     let p = options.area_population;
-    if !(p.is_finite() && p >= 0.0) {
-        return Err(format!("population {p} must be a number of at least 0"));
+    if !(0.0..=crate::model::MAX_POPULATION).contains(&p) {
+        return Err(format!(
+            "population {p} must be a number of at least 0 and at most 1e7"
+        ));
     }
     let mut out = scenario.clone();
     out.residential_areas.push(ResidentialArea {
@@ -313,8 +315,10 @@ pub fn with_scaled_area(
     options: &DrawOptions,
 ) -> Result<Scenario, String> {
     let f = options.scale_factor;
-    if !(f.is_finite() && f >= 0.0) {
-        return Err(format!("factor {f} must be a number of at least 0"));
+    if !(0.0..=crate::model::MAX_FACTOR).contains(&f) {
+        return Err(format!(
+            "factor {f} must be a number of at least 0 and at most 1,000"
+        ));
     }
     let mut out = scenario.clone();
     out.population_changes.push(PopulationChange {

@@ -716,8 +716,9 @@ fn compare_with_road_closures_new_roads_and_residents_equals_assess_on_edited_da
     };
     let roads = read("roads.geojson");
     let features = roads["features"].as_array().unwrap();
-    // A county road (the river is crossed only by those): close its first
-    // segment; by hand, the road then starts at its second vertex.
+    // The county road from 九华乡 to 荷花街道, whose hospital serves
+    // 九华乡 (it has none): close its first segment, at 九华乡's seat; by
+    // hand, the road then starts at its second vertex.
     let (k, road) = features
         .iter()
         .enumerate()
@@ -725,6 +726,7 @@ fn compare_with_road_closures_new_roads_and_residents_equals_assess_on_edited_da
             f["geometry"]["type"] == "LineString"
                 && f["geometry"]["coordinates"].as_array().unwrap().len() >= 3
                 && f["properties"]["highway"] == "secondary"
+                && f["properties"]["name"] == "九荷公路"
         })
         .expect("a county road with 3 vertices");
     let coords = road["geometry"]["coordinates"].as_array().unwrap().clone();

@@ -290,6 +290,7 @@ fn project_seed(dir: &Path) -> Vec<u8> {
             facilities: Some(data.join("facilities.geojson")),
             residents: Some(data.join("residents.geojson")),
             roads: None,
+            town_areas: None,
         },
         profile(),
     );

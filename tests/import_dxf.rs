@@ -574,7 +574,7 @@ fn dxf_to_geojson_to_dxf_round_trips_within_a_millimetre() {
         &CategoryMatcher::from_profile(&load_profile(&data("profile-default.json")).unwrap()),
     )
     .unwrap();
-    assert_eq!(f.items.len(), 789);
+    assert_eq!(f.items.len(), 803);
     // DXF output without a system is refused.
     let o = Command::new(env!("CARGO_BIN_EXE_lifecircle"))
         .args([
@@ -644,7 +644,7 @@ fn report_and_suggest_write_cad_drawings() {
             .any(|(k, l)| k == "POINT" && l == "\\U+76F2\\U+533A-t5")
     );
     let inserts = entities.iter().filter(|(k, _)| k == "INSERT").count();
-    assert_eq!(inserts, 789);
+    assert_eq!(inserts, 803);
     // The facilities come back through the DXF reader in the GK zone the
     // report chose (zone 40 for the demo district).
     let facilities = load_facilities_with(
@@ -664,7 +664,7 @@ fn report_and_suggest_write_cad_drawings() {
         &CategoryMatcher::from_profile(&load_profile(&data("profile-default.json")).unwrap()),
     )
     .unwrap();
-    assert_eq!(facilities.items.len(), 789);
+    assert_eq!(facilities.items.len(), 803);
     let original = load_facilities(&data("facilities.geojson"), &[])
         .unwrap()
         .items;

@@ -134,6 +134,7 @@ fn demo_project(dir: &Path, layout: &str, edits: Value) -> PathBuf {
             facilities: Some(paths.facilities),
             residents: paths.residents,
             roads: paths.roads,
+            town_areas: None,
         },
         profile,
     );

@@ -35,6 +35,7 @@ fn a_project_with_unfit_edits_opens_without_them() {
             facilities: Some(paths.facilities.clone()),
             residents: paths.residents.clone(),
             roads: paths.roads.clone(),
+            town_areas: None,
         },
         profile,
     );

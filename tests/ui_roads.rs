@@ -1,8 +1,8 @@
 //! Road and population edits in the app on the demo district (issue 16),
 //! driven through egui_kittest with real map clicks: a road drawn from a
-//! 华墅乡 demand point to the nearest facility of a category it misses
-//! raises 华墅乡's 15-minute figure (its 30-minute one is 100 % on the demo
-//! already) in the compare table, and undo removes it; a road segment is
+//! 华墅乡 demand point to the nearest facility of a 30-minute category it
+//! misses (a neighbour's: 华墅乡 has no hospital or police station) raises
+//! 华墅乡's 30-minute figure in the compare table, and undo removes it; a road segment is
 //! closed and another restyled; bad drawings are refused with a message;
 //! a saved project keeps the scenario.
 
@@ -35,14 +35,14 @@ fn click_at(harness: &mut Harness<'static, LifeCircleApp>, p: Pos2) {
     harness.run_ok();
 }
 
-/// Index of the 15-minute tier and of 华墅乡 in the report.
-fn t15_and_huashu(app: &LifeCircleApp) -> (usize, usize) {
+/// Index of the 30-minute tier and of 华墅乡 in the report.
+fn t30_and_huashu(app: &LifeCircleApp) -> (usize, usize) {
     let r = app.results().unwrap();
     let t = r
         .profile
         .tiers
         .iter()
-        .position(|t| t.minutes == 15.0)
+        .position(|t| t.minutes == 30.0)
         .unwrap();
     let h = r
         .assessment
@@ -54,8 +54,8 @@ fn t15_and_huashu(app: &LifeCircleApp) -> (usize, usize) {
     (t, h)
 }
 
-fn huashu_t15(app: &LifeCircleApp) -> f64 {
-    let (t, h) = t15_and_huashu(app);
+fn huashu_t30(app: &LifeCircleApp) -> f64 {
+    let (t, h) = t30_and_huashu(app);
 
     app.results().unwrap().assessment.report.townships[h]
         .figures
@@ -77,16 +77,11 @@ fn nearest_vertex(app: &LifeCircleApp, p: [f64; 2]) -> [f64; 2] {
         .unwrap()
 }
 
-/// A road from the biggest 华墅乡 demand point not complete at 15 minutes
-/// to the nearest facility of a category it lacks, vertex to vertex.
-fn a_road_for_huashu(app: &LifeCircleApp) -> ([f64; 2], [f64; 2]) {
-    let (from, to, _) = a_road_and_facility_for_huashu(app);
-    (from, to)
-}
-
-/// [`a_road_for_huashu`] and the index of the facility it leads to.
+/// A road from the biggest 华墅乡 demand point not complete at 30 minutes
+/// to the nearest facility of a category it lacks, vertex to vertex, and
+/// the index of that facility.
 fn a_road_and_facility_for_huashu(app: &LifeCircleApp) -> ([f64; 2], [f64; 2], usize) {
-    let (t, h) = t15_and_huashu(app);
+    let (t, h) = t30_and_huashu(app);
     let r = app.results().unwrap();
     let tier = &r.profile.tiers[t];
     let a = &r.assessment;
@@ -106,7 +101,7 @@ fn a_road_and_facility_for_huashu(app: &LifeCircleApp) -> ([f64; 2], [f64; 2], u
             best = Some((d.population, i, c.clone()));
         }
     }
-    let (_, i, category) = best.expect("华墅乡 is complete at 15 minutes already");
+    let (_, i, category) = best.expect("华墅乡 is complete at 30 minutes already");
     let from = [a.demand[i].location.x(), a.demand[i].location.y()];
     let (index, facility) = app
         .study()
@@ -132,8 +127,22 @@ fn a_road_and_facility_for_huashu(app: &LifeCircleApp) -> ([f64; 2], [f64; 2], u
 #[test]
 fn a_road_drawn_on_the_map_raises_huashu_and_undo_removes_it() {
     let mut harness = common::demo_harness();
-    let before = huashu_t15(harness.state());
-    let (from, to) = a_road_for_huashu(harness.state());
+    let before = huashu_t30(harness.state());
+    assert!(
+        before < 1.0,
+        "华墅乡 has no 30-minute blind spot on the demo"
+    );
+    let (from, to, facility) = a_road_and_facility_for_huashu(harness.state());
+    // The road leads to a neighbour's facility: 华墅乡 has none of its own.
+    let app = harness.state();
+    let (_, h) = t30_and_huashu(app);
+    let layers = &app.study().layers;
+    use geo::Contains as _;
+    assert!(
+        !layers.townships[h]
+            .boundary
+            .contains(&layers.facilities[facility].location)
+    );
     harness.get_by_label("布局方案").click();
     harness.run_ok();
     harness.get_by_label("画道路").click();
@@ -171,13 +180,13 @@ fn a_road_drawn_on_the_map_raises_huashu_and_undo_removes_it() {
     assert!((last.x - to[0]).abs() < 1e-9 && (last.y - to[1]).abs() < 1e-9);
     let seconds = layouts.last_edit_seconds.expect("the edit was timed");
     eprintln!("road edit → updated figures: {:.0} ms", seconds * 1000.0);
-    let with_road = huashu_t15(app);
-    assert!(with_road > before, "华墅乡 t15 {with_road} ≤ {before}");
+    let with_road = huashu_t30(app);
+    assert!(with_road > before, "华墅乡 t30 {with_road} ≤ {before}");
     harness.get_by_label_contains("新建道路 主干路");
 
     // A facility edit on top applies incrementally; the figures equal a
     // fresh assessment of the edited data (roads and facilities).
-    let (_, h) = t15_and_huashu(harness.state());
+    let (_, h) = t30_and_huashu(harness.state());
     let category = harness.state().results().unwrap().profile.tiers[0].categories[0].clone();
     act(
         &mut harness,
@@ -215,14 +224,14 @@ fn a_road_drawn_on_the_map_raises_huashu_and_undo_removes_it() {
     harness.key_press_modifiers(Modifiers::COMMAND, egui::Key::Z);
     harness.run_ok();
     assert!(harness.state().layouts().active_edits().is_empty());
-    assert_eq!(huashu_t15(harness.state()), with_road);
+    assert_eq!(huashu_t30(harness.state()), with_road);
 
     // The compare table shows the rise for 华墅乡 and names the road.
     harness.get_by_label("对比").click();
     harness.run_ok();
     let app = harness.state();
     let view = app.layouts().comparison.as_ref().expect("no comparison");
-    let (t, h) = t15_and_huashu(app);
+    let (t, h) = t30_and_huashu(app);
     let row = &view.comparison.townships[h].tiers[t];
     assert!(row.complete_share_b > row.complete_share_a, "{row:?}");
     assert!(row.newly_complete > 0.0);
@@ -236,11 +245,11 @@ fn a_road_drawn_on_the_map_raises_huashu_and_undo_removes_it() {
     harness.run_ok();
     let app = harness.state();
     assert!(app.layouts().layouts[0].scenario.is_empty());
-    assert_eq!(huashu_t15(app), before);
+    assert_eq!(huashu_t30(app), before);
     // Redo brings it back (the undone facility is the next redo after it).
     harness.get_by_label("重做").click();
     harness.run_ok();
-    assert_eq!(huashu_t15(harness.state()), with_road);
+    assert_eq!(huashu_t30(harness.state()), with_road);
     assert!(harness.state().layouts().active_edits().is_empty());
     harness.get_by_label("重做").click();
     harness.run_ok();

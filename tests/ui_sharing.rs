@@ -253,15 +253,18 @@ fn the_joint_checkbox_suggests_sites_shared_by_two_townships() {
         .get_by_role_and_label(Role::CheckBox, "共建（服务两个及以上乡镇）")
         .click();
     harness.run_ok();
-    // All required categories of the 30-minute circle: no joint site exists
-    // on the demo (see analysis::suggest's demo test), and the panel says so.
+    // Inside 七里乡, whose neighbours have no 30-minute gaps, no joint site
+    // exists, and the panel says so.
+    choose(&mut harness, "范围：", "七里乡");
     harness.get_by_label("计算建议选址").click();
     harness.run_ok();
     let view = harness.state().layouts().suggestions.as_ref().unwrap();
     assert!(view.joint && view.sites.is_empty());
     harness.get_by_label("没有能同时新增覆盖两个及以上乡镇居民的选址。");
-    // The senior high school has one: it spans two townships.
-    choose(&mut harness, "类别：", "高中/职高");
+    // All required categories of the 30-minute circle over the whole
+    // district: the south-east's gaps meet across borders (see
+    // analysis::suggest's demo test); every site spans two townships.
+    choose(&mut harness, "范围：", "全区");
     harness.get_by_label("计算建议选址").click();
     harness.run_ok();
     let view = harness.state().layouts().suggestions.as_ref().unwrap();

@@ -750,14 +750,14 @@ mod tests {
         .collect()
     }
 
-    /// Why `suggest --joint --tier t30` finds nothing on the demo: its
-    /// required 30-minute gaps (hospital, police) lie in 七里乡 and 沟溪乡
-    /// only, and no road vertex of the whole network (no thinning) reaches
-    /// uncovered people of both within 30 minutes. The optional categories'
-    /// gaps include 华墅乡 next to 沟溪乡, and there joint sites exist and
-    /// the search finds them.
+    /// `suggest --joint --tier t30` on the demo: the south-east townships
+    /// without a hospital or police station (华墅乡, 万田乡, 石室乡, 沟溪乡)
+    /// have 30-minute gaps on both sides of their borders, so joint sites
+    /// exist for both required categories, and each pick's gain spans two or
+    /// more townships. Where a township's gaps meet no neighbour's (七里乡),
+    /// candidates cover one township only.
     #[test]
-    fn demo_joint_sites_at_t30_exist_only_where_two_townships_gaps_meet() {
+    fn demo_joint_sites_at_t30_span_two_townships_each() {
         let profile = crate::io::load_profile(&crate::io::demo_profile_path()).unwrap();
         let (layers, _) = crate::io::load_layers(&crate::io::demo_layer_paths(), &profile).unwrap();
         let live = LiveAssessment::new(&layers, &profile, &Progress::new()).unwrap();
@@ -765,21 +765,17 @@ mod tests {
         for category in ["general_hospital", "police_station"] {
             let spans = spans(&live, tier, category);
             assert!(spans.len() > 100, "{category}: {} candidates", spans.len());
-            assert_eq!(spans.iter().max(), Some(&1), "{category}");
+            assert!(spans.contains(&1), "{category}");
+            assert!(spans.iter().any(|&s| s >= 2), "{category}");
             let picks =
                 suggest_joint_sites(&live, &request(tier, category, 3), &Progress::new()).unwrap();
-            assert!(picks.is_empty(), "{category}: {picks:?}");
-        }
-        let category = "senior_high_school";
-        assert!(spans(&live, tier, category).iter().any(|&s| s >= 2));
-        let picks =
-            suggest_joint_sites(&live, &request(tier, category, 3), &Progress::new()).unwrap();
-        assert!(!picks.is_empty());
-        for p in &picks {
-            assert!(
-                p.gain_by_township.iter().filter(|g| g.1 > 0.0).count() >= 2,
-                "{p:?}"
-            );
+            assert!(!picks.is_empty(), "{category}");
+            for p in &picks {
+                assert!(
+                    p.gain_by_township.iter().filter(|g| g.1 > 0.0).count() >= 2,
+                    "{p:?}"
+                );
+            }
         }
     }
 }

@@ -60,7 +60,7 @@ pub struct CompareArgs {
 pub struct SuggestArgs {
     #[command(flatten)]
     pub study: StudyArgs,
-    /// Tier id, e.g. t15.
+    /// Tier id (e.g. t15), alias (e.g. jurisdiction_30min) or name.
     #[arg(long)]
     pub tier: String,
     /// Category id, or `all` for every required category of the tier.
@@ -429,7 +429,7 @@ fn unconnected_roads(added: &[crate::model::Road], layers: &crate::model::Layers
 pub fn run_suggest(args: &SuggestArgs) -> Result<(), Vec<String>> {
     let (study, project) = open_study(&args.study)?;
     let profile = &study.profile;
-    let Some(tier_index) = profile.tiers.iter().position(|t| t.id == args.tier) else {
+    let Some(tier_index) = profile.tier_index(&args.tier) else {
         let ids: Vec<&str> = profile.tiers.iter().map(|t| t.id.as_str()).collect();
         return Err(vec![format!(
             "no tier {:?} in the profile (tiers: {})",

@@ -23,7 +23,7 @@ pub struct PlanArgs {
     /// `近期:1000,中期:1000,远期:1000`; default: one phase.
     #[arg(long)]
     pub phases: Option<String>,
-    /// Tier id, or `all` for every tier.
+    /// Tier id, alias or name, or `all` for every tier.
     #[arg(long, default_value = "all")]
     pub tier: String,
     /// Only sites inside this township (its name).
@@ -70,7 +70,7 @@ fn request_of(
         .unwrap_or_default();
     let tiers: Vec<usize> = if args.tier == "all" {
         (0..profile.tiers.len()).collect()
-    } else if let Some(t) = profile.tiers.iter().position(|t| t.id == args.tier) {
+    } else if let Some(t) = profile.tier_index(&args.tier) {
         vec![t]
     } else {
         let ids: Vec<&str> = profile.tiers.iter().map(|t| t.id.as_str()).collect();

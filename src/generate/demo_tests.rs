@@ -293,15 +293,56 @@ fn kindergarten_capacities_leave_a_township_short_and_village_ones_under_used() 
 }
 
 #[test]
-fn a_township_without_30_minute_services_is_served_by_its_neighbours() {
+fn townships_without_30_minute_services_are_served_by_their_neighbours() {
     let towns = towns();
-    let k = DEMO_TOWNSHIPS.iter().position(|&t| t == "石室乡").unwrap();
-    let own = demo().layers.facilities.iter().filter(|f| {
-        ["general_hospital", "police_station"].contains(&f.category.as_str())
-            && township_of(metres(f.location.0), &towns) == Some(k)
-    });
-    assert_eq!(own.count(), 0);
-    assert_eq!(complete_shares(1.0)[k][2], 1.0);
+    let at = |name: &str| DEMO_TOWNSHIPS.iter().position(|&t| t == name).unwrap();
+    let own = |k: usize, categories: &[&str]| {
+        demo()
+            .layers
+            .facilities
+            .iter()
+            .filter(|f| {
+                categories.contains(&f.category.as_str())
+                    && township_of(metres(f.location.0), &towns) == Some(k)
+            })
+            .count()
+    };
+    // 九华乡 has no hospital, yet every resident reaches a neighbour's.
+    assert_eq!(own(at("九华乡"), &["general_hospital"]), 0);
+    assert_eq!(complete_shares(1.0)[at("九华乡")][2], 1.0);
+    // 石室乡 has neither hospital nor police station: most of its people
+    // reach both in its neighbours within 30 minutes.
+    assert_eq!(
+        own(at("石室乡"), &["general_hospital", "police_station"]),
+        0
+    );
+    let share = complete_shares(1.0)[at("石室乡")][2];
+    assert!((0.75..1.0).contains(&share), "{share}");
+}
+
+/// The south-east (华墅乡, 万田乡) has no hospital or police station of
+/// its own: 30-minute blind spots on both sides of their common border,
+/// which joint sites (共建, issue 15) can serve together.
+#[test]
+fn the_south_east_shares_30_minute_blind_spots_across_a_border() {
+    let p = profile();
+    let a = assess(&demo().layers, &p, &Progress::new()).unwrap();
+    let tier = &p.tiers[2];
+    let at = |name: &str| DEMO_TOWNSHIPS.iter().position(|&t| t == name).unwrap() as u32;
+    let minutes = a.minutes_for(tier, "general_hospital").unwrap();
+    let gaps = |k: u32| -> Vec<P> {
+        (a.demand.iter().zip(&a.resident_township).zip(minutes))
+            .filter(|((_, t), m)| **t == Some(k) && (m.is_nan() || **m > tier.minutes as f32))
+            .map(|((d, _), _)| metres(d.location.0))
+            .collect()
+    };
+    let (huashu, wantian) = (gaps(at("华墅乡")), gaps(at("万田乡")));
+    assert!(!huashu.is_empty() && !wantian.is_empty());
+    // Some blind spots of the two lie within 8 km of each other.
+    let near = huashu
+        .iter()
+        .any(|&q| wantian.iter().any(|&r| dist(q, r) < 8_000.0));
+    assert!(near);
 }
 
 #[test]

@@ -121,6 +121,7 @@ fn layer_paths_mut(p: &mut Project) -> impl Iterator<Item = &mut PathBuf> {
         &mut l.facilities,
         &mut l.residents,
         &mut l.roads,
+        &mut l.town_areas,
     ]
     .into_iter()
     .flatten()
@@ -199,6 +200,7 @@ mod tests {
                     .join(dir.file_name().unwrap())
                     .join("roads.geojson"),
             ),
+            town_areas: Some(data.join("town-areas.geojson")),
         };
         let mut p = Project::new("test", layers, profile());
         p.layouts.push(Layout {
@@ -224,6 +226,8 @@ mod tests {
         let back = load_project(&file).unwrap();
         assert_eq!(back.layers.townships, Some(data.join("towns.geojson")));
         assert_eq!(back.layers.roads, Some(dir.join("roads.geojson")));
+        assert!(text.contains("\"data/town-areas.geojson\""), "{text}");
+        assert_eq!(back.layers.town_areas, p.layers.town_areas);
         assert_eq!(back.layouts, p.layouts);
         assert_eq!(back.active_layout, Some(0));
     }

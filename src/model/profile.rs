@@ -170,9 +170,25 @@ pub struct Tier {
     /// Where the target comes from, or that it is proposed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub target_source: Option<String>,
+    /// Other ids the command line accepts for the tier, e.g.
+    /// `jurisdiction_30min` for `t30` (see [`Profile::tier_index`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub aliases: Vec<String>,
 }
 
 impl Tier {
+    /// Whether `key` names this tier: its id, one of its aliases, or its
+    /// Chinese or English name (English names ignore case).
+    pub fn is_named(&self, key: &str) -> bool {
+        self.id == key
+            || self.aliases.iter().any(|a| a == key)
+            || self.name_zh.as_deref() == Some(key)
+            || self
+                .name_en
+                .as_deref()
+                .is_some_and(|n| n.eq_ignore_ascii_case(key))
+    }
+
     /// Required then optional categories, in profile order.
     pub fn all_categories(&self) -> impl Iterator<Item = &str> {
         self.categories
@@ -419,6 +435,13 @@ impl Profile {
         Ok(p)
     }
 
+    /// The tier named `key` (an id first, then an alias or name; see
+    /// [`Tier::is_named`]).
+    pub fn tier_index(&self, key: &str) -> Option<usize> {
+        (self.tiers.iter().position(|t| t.id == key))
+            .or_else(|| self.tiers.iter().position(|t| t.is_named(key)))
+    }
+
     /// Checks that the profile can be assessed with.
     pub fn validate(&self) -> Result<(), ProfileError> {
         if self.tiers.is_empty() {
@@ -440,6 +463,10 @@ impl Profile {
             }
             if t.target.is_some_and(|x| !(0.0..=1.0).contains(&x)) {
                 return Err(bad("target must be a share between 0 and 1 (e.g. 0.9)"));
+            }
+            let other = |a: &str| self.tiers.iter().any(|o| o.id != t.id && o.is_named(a));
+            if let Some(a) = t.aliases.iter().find(|a| other(a)) {
+                return Err(bad(&format!("alias {a:?} also names another tier")));
             }
         }
         if let Some(c) = self
@@ -660,6 +687,27 @@ mod tests {
                 .contains("share the id")
         );
         assert!(Profile::from_json("{}").is_err());
+    }
+
+    #[test]
+    fn a_tier_is_found_by_id_alias_or_name_and_aliases_must_be_unique() {
+        let text = r#"{"tiers":[
+            {"id":"t5","aliases":["neighbourhood_5min"],"minutes":5,"mode":"walk","categories":["x"]},
+            {"id":"t30","aliases":["jurisdiction_30min"],"name_zh":"30分钟辖区生活圈",
+             "name_en":"30-minute jurisdiction circle","minutes":30,"mode":"drive","categories":["x"]}]}"#;
+        let p = Profile::from_json(text).unwrap();
+        assert_eq!(p.tier_index("t30"), Some(1));
+        assert_eq!(p.tier_index("jurisdiction_30min"), Some(1));
+        assert_eq!(p.tier_index("neighbourhood_5min"), Some(0));
+        assert_eq!(p.tier_index("30分钟辖区生活圈"), Some(1));
+        assert_eq!(p.tier_index("30-Minute Jurisdiction Circle"), Some(1));
+        assert_eq!(p.tier_index("t15"), None);
+        // An alias that is another tier's id is refused, naming the tier.
+        let clash = r#"{"tiers":[
+            {"id":"t5","aliases":["t30"],"minutes":5,"mode":"walk","categories":["x"]},
+            {"id":"t30","minutes":30,"mode":"drive","categories":["x"]}]}"#;
+        let err = Profile::from_json(clash).unwrap_err();
+        assert!(err.contains("t5") && err.contains("alias"), "{err}");
     }
 
     const SUPPLY: &str = r#"{"tiers":[{"id":"a","minutes":5,"mode":"walk","categories":["kindergarten"]}],

@@ -18,6 +18,10 @@ pub struct LayerFiles {
     pub facilities: Option<PathBuf>,
     pub residents: Option<PathBuf>,
     pub roads: Option<PathBuf>,
+    /// The town-area layer (镇区范围, METHOD 20), when one is loaded;
+    /// absent in projects saved before it was kept.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub town_areas: Option<PathBuf>,
 }
 
 /// How the map was left, restored on opening.

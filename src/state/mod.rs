@@ -272,8 +272,13 @@ pub struct Workspace {
     pub(crate) town_areas_job: Option<Job<TownAreasLoad>>,
 }
 
-/// A town-area file read: its name and the polygons, or the problem.
-type TownAreasLoad = (String, Result<Vec<geo::MultiPolygon<f64>>, String>);
+/// A town-area file read: its path, its name and the polygons, or the
+/// problem.
+type TownAreasLoad = (
+    std::path::PathBuf,
+    String,
+    Result<Vec<geo::MultiPolygon<f64>>, String>,
+);
 
 fn empty_profile() -> Profile {
     Profile {
@@ -588,21 +593,29 @@ impl Workspace {
                     self.apply(Action::LoadTownAreasFrom(path), ctx);
                 }
             }
-            Action::LoadTownAreasFrom(path) => {
-                self.town_areas_job = Some(Job::spawn(&self.runner, move |_| {
-                    let name = project::file_name(&path);
-                    (name, crate::io::load_town_areas(&path))
-                }));
-            }
+            Action::LoadTownAreasFrom(path) => self.load_town_areas(path),
             Action::ClearTownAreas => {
                 self.town_areas_job = None;
                 if self.study.town_areas.take().is_some() {
                     self.town_areas_changed();
                 }
+                if self.project_file.layers.town_areas.take().is_some() {
+                    self.layouts.dirty = true;
+                }
             }
             Action::Plan(a) => self.apply_plan(a),
         }
         self.poll_jobs(ctx);
+    }
+
+    /// Read a town-area file in the background (the Data tab's loader, or
+    /// a project that names one).
+    fn load_town_areas(&mut self, path: std::path::PathBuf) {
+        self.town_areas_job = Some(Job::spawn(&self.runner, move |_| {
+            let name = project::file_name(&path);
+            let areas = crate::io::load_town_areas(&path);
+            (path, name, areas)
+        }));
     }
 
     /// Assess the layout shown (see [`layouts`]).

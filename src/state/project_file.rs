@@ -226,6 +226,8 @@ impl Workspace {
                 facilities: Some(demo.facilities),
                 residents: demo.residents,
                 roads: demo.roads,
+                // The town areas on screen stay with the demo.
+                town_areas: state.layers.town_areas.take(),
             };
             state.path = None;
             state.saved_profile = Some(self.study.profile.clone());
@@ -416,6 +418,14 @@ impl Workspace {
         self.layouts.layouts = Vec::<Layout>::new();
         self.layouts.active = None;
         self.fit_after_load = true;
+        // The project's town areas replace those on screen.
+        self.town_areas_job = None;
+        if self.study.town_areas.take().is_some() {
+            self.town_areas_changed();
+        }
+        if let Some(path) = layers.town_areas.clone() {
+            self.load_town_areas(path);
+        }
         self.load_job = Some(super::jobs::Job::spawn(&self.runner, move |p| {
             load_project_layers(layers, &options, profile, p)
         }));

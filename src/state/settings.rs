@@ -75,6 +75,8 @@ impl Default for Settings {
 pub struct MapOptions {
     /// Township outlines and names.
     pub townships: bool,
+    /// Town areas (镇区范围), when a layer is loaded.
+    pub town_areas: bool,
     /// Roads by class.
     pub roads: bool,
     /// Facility symbols.
@@ -99,6 +101,7 @@ impl Default for MapOptions {
     fn default() -> Self {
         Self {
             townships: true,
+            town_areas: true,
             roads: true,
             facilities: true,
             residents: false,

@@ -311,12 +311,20 @@ impl Workspace {
         };
         self.town_areas_job = None;
         match result {
-            Ok((name, Ok(areas))) => {
+            Ok((path, name, Ok(areas))) => {
                 self.study.town_areas = Some((name.clone(), Arc::new(areas)));
                 self.message = Some(super::Message::Loaded(vec![name]));
                 self.town_areas_changed();
+                // Kept in the project file; one it names already (being
+                // opened) is no unsaved change.
+                let path = std::path::absolute(&path).unwrap_or(path);
+                let files = &mut self.project_file.layers;
+                if files.town_areas.as_ref() != Some(&path) {
+                    files.town_areas = Some(path);
+                    self.layouts.dirty = true;
+                }
             }
-            Ok((_, Err(problem))) => {
+            Ok((_, _, Err(problem))) => {
                 self.message = Some(super::Message::TownAreasFailed(problem));
             }
             Err(e) => self.failed(super::Task::Load, e),

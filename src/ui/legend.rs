@@ -66,6 +66,20 @@ impl Legend {
             ui.weak(lang.count(layers.townships.len() as f64));
         });
 
+        // Town areas, when a layer is loaded.
+        if let Some((_, areas)) = &study.town_areas {
+            ui.horizontal(|ui| {
+                swatch(ui, |p, r| {
+                    let r = r.shrink(2.0);
+                    p.rect_filled(r, 0.0, style::TOWN_AREA_FILL);
+                    let stroke = Stroke::new(1.5, style::TOWN_AREA_OUTLINE);
+                    p.rect_stroke(r, 0.0, stroke, egui::StrokeKind::Middle);
+                });
+                ui.checkbox(&mut options.town_areas, lang.pick("镇区范围", "Town areas"));
+                ui.weak(lang.count(areas.len() as f64));
+            });
+        }
+
         // Roads.
         ui.horizontal(|ui| {
             swatch(ui, |p, r| {

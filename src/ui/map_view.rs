@@ -394,6 +394,23 @@ impl MapView {
             self.layers.roads.clear();
         }
 
+        // Town areas (镇区范围): few polygons, projected each frame.
+        if options.town_areas
+            && let Some((_, areas)) = &input.study.town_areas
+        {
+            let plane = &geometry.plane;
+            let rings: Vec<Vec<Pos2>> = (areas.iter().flat_map(|m| &m.0))
+                .flat_map(|p| std::iter::once(p.exterior()).chain(p.interiors()))
+                .map(|r| {
+                    let screen = |c: &geo::Coord<f64>| to_screen.apply(plane.project(c.x, c.y));
+                    r.0.iter().map(screen).collect()
+                })
+                .collect();
+            let (fill, outline) = (style::TOWN_AREA_FILL, style::TOWN_AREA_OUTLINE);
+            let mesh = map_layers::polygons_mesh(&rings, rect, fill, outline, feather);
+            painter.add(Shape::Mesh(mesh.into()));
+        }
+
         // Townships: outlines cached, the highlighted one on top.
         if options.townships {
             let data = hash_of(Arc::as_ptr(&geometry) as usize);

@@ -11,6 +11,9 @@ pub const MAP_BACKGROUND: Color32 = Color32::from_rgb(244, 242, 236);
 pub const TOWNSHIP_OUTLINE: Color32 = Color32::from_rgb(74, 88, 110);
 /// The township under the mouse or chosen in the results table.
 pub const TOWNSHIP_HIGHLIGHT: Color32 = Color32::from_rgb(30, 100, 200);
+/// Town areas (镇区范围): a light fill and its outline.
+pub const TOWN_AREA_FILL: Color32 = Color32::from_rgba_premultiplied(46, 27, 9, 48);
+pub const TOWN_AREA_OUTLINE: Color32 = Color32::from_rgb(200, 120, 45);
 /// Township names.
 pub const TOWNSHIP_LABEL: Color32 = Color32::from_rgb(40, 48, 60);
 /// Blind spots (盲区).

@@ -880,3 +880,57 @@ fn compare_with_road_closures_new_roads_and_residents_equals_assess_on_edited_da
     );
     assert!(!out.exists());
 }
+
+/// A `settlement` that is neither town nor village (METHOD 20) is named
+/// with its file and feature in the console and in `coverage.json`; the
+/// assessment goes on (the resident is kept, in neither class).
+#[test]
+fn an_unknown_settlement_is_named_and_counted_in_neither_class() {
+    let dir = scratch("unknown-settlement");
+    let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("data");
+    let mut residents: Value =
+        serde_json::from_str(&std::fs::read_to_string(data.join("residents.geojson")).unwrap())
+            .unwrap();
+    let k = 2;
+    let before = residents["features"][k]["properties"]["settlement"].clone();
+    assert!(before.is_string(), "the demo's residents carry settlement");
+    residents["features"][k]["properties"]["settlement"] = Value::from("city");
+    let file = dir.join("residents.geojson");
+    std::fs::write(&file, residents.to_string()).unwrap();
+    let layer = |name: &str| data.join(name).to_str().unwrap().to_string();
+    let out = dir.join("out");
+    let o = lifecircle(&[
+        "assess",
+        "--lang",
+        "en",
+        "--townships",
+        &layer("townships.geojson"),
+        "--facilities",
+        &layer("facilities.geojson"),
+        "--residents",
+        file.to_str().unwrap(),
+        "--roads",
+        &layer("roads.geojson"),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{err}");
+    let line = err
+        .lines()
+        .find(|l| l.contains("settlement \"city\""))
+        .unwrap_or_else(|| panic!("no settlement warning in:\n{err}"));
+    // Warnings name the file as the planner knows it (its name; errors give
+    // the whole path).
+    assert!(line.contains("residents.geojson, feature 3"), "{line}");
+    assert!(line.contains("is not town, village"), "{line}");
+    let json: Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("coverage.json")).unwrap()).unwrap();
+    let warnings = json["warnings"].as_array().unwrap();
+    assert!(
+        warnings
+            .iter()
+            .any(|w| w.as_str().unwrap().contains("settlement \"city\"")),
+        "{warnings:?}"
+    );
+}

@@ -12,6 +12,7 @@
 mod graph;
 mod snap;
 mod time_buckets;
+pub use time_buckets::TimeBuckets;
 
 pub use graph::{ModeGraph, SearchBuffer, TRAVERSE_BACKWARD, TRAVERSE_FORWARD};
 pub use snap::{MAX_CONNECTOR_M, Snap};

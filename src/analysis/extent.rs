@@ -32,8 +32,14 @@ pub struct StudyExtent {
     pub bounds: [f64; 4],
     /// Each township's box.
     boxes: Vec<[f64; 4]>,
-    /// `bounds` grown by at least the stray distance, in degrees: outside
-    /// it a point is surely stray.
+    /// The boxes indexed (a province has over a thousand townships and
+    /// every resident and road vertex is checked).
+    index: rstar::RTree<rstar::primitives::Rectangle<[f64; 2]>>,
+    /// The stray distance in degrees `[longitude, latitude]`, at least: a
+    /// point within the stray distance of a box lies in the box grown by
+    /// this margin.
+    margin: [f64; 2],
+    /// `bounds` grown by `margin`: outside it a point is surely stray.
     outer: [f64; 4],
 }
 
@@ -141,9 +147,17 @@ impl StudyExtent {
             bounds[2] + dlon,
             bounds[3] + dlat,
         ];
+        let index = rstar::RTree::bulk_load(
+            boxes
+                .iter()
+                .map(|b| rstar::primitives::Rectangle::from_corners([b[0], b[1]], [b[2], b[3]]))
+                .collect(),
+        );
         Some(Self {
             bounds,
             boxes,
+            index,
+            margin: [dlon, dlat],
             outer,
         })
     }
@@ -154,24 +168,41 @@ impl StudyExtent {
         if !((-180.0..=180.0).contains(&lon) && (-90.0..=90.0).contains(&lat)) {
             return Some(None);
         }
-        let within = |b: &[f64; 4]| lon >= b[0] && lon <= b[2] && lat >= b[1] && lat <= b[3];
-        if self.boxes.iter().any(within) {
+        let point = rstar::AABB::from_point([lon, lat]);
+        if self
+            .index
+            .locate_in_envelope_intersecting(&point)
+            .next()
+            .is_some()
+        {
             return None;
         }
-        let distance = |b: &[f64; 4]| {
-            let nearest = [lon.clamp(b[0], b[2]), lat.clamp(b[1], b[3])];
-            ellipsoid_distance([lon, lat], nearest)
-        };
-        if !within(&self.outer) {
+        if !within(&self.outer, lon, lat) {
             // Surely stray: the distance to the whole extent is enough.
-            return Some(Some(distance(&self.bounds)));
+            return Some(Some(box_distance(&self.bounds, lon, lat)));
         }
-        let nearest = self
-            .boxes
-            .iter()
-            .map(distance)
-            .fold(f64::INFINITY, f64::min);
+        // Only boxes within the margin can lie within the stray distance.
+        let [dlon, dlat] = self.margin;
+        let near = rstar::AABB::from_corners([lon - dlon, lat - dlat], [lon + dlon, lat + dlat]);
+        let within_reach = self.index.locate_in_envelope_intersecting(&near).any(|r| {
+            let (lo, hi) = (r.lower(), r.upper());
+            box_distance(&[lo[0], lo[1], hi[0], hi[1]], lon, lat) <= STRAY_DISTANCE_M
+        });
+        if within_reach {
+            return None;
+        }
+        let nearest = self.nearest_box_distance(lon, lat);
         (nearest > STRAY_DISTANCE_M).then_some(Some(nearest))
+    }
+
+    /// Distance from (lon, lat) to the nearest township box, by looking at
+    /// every box: the reference [`StudyExtent::outside`] is tested against,
+    /// and the distance reported for a stray point (rare).
+    fn nearest_box_distance(&self, lon: f64, lat: f64) -> f64 {
+        self.boxes
+            .iter()
+            .map(|b| box_distance(b, lon, lat))
+            .fold(f64::INFINITY, f64::min)
     }
 
     /// `Err` saying what is wrong when a facility at (lon, lat) would be
@@ -241,6 +272,18 @@ const EMPTY: [f64; 4] = [
     f64::NEG_INFINITY,
     f64::NEG_INFINITY,
 ];
+
+/// Whether (lon, lat) lies in box `b` (edges included).
+fn within(b: &[f64; 4], lon: f64, lat: f64) -> bool {
+    lon >= b[0] && lon <= b[2] && lat >= b[1] && lat <= b[3]
+}
+
+/// Geodesic distance from (lon, lat) to the nearest point of box `b`
+/// (0 inside).
+fn box_distance(b: &[f64; 4], lon: f64, lat: f64) -> f64 {
+    let nearest = [lon.clamp(b[0], b[2]), lat.clamp(b[1], b[3])];
+    ellipsoid_distance([lon, lat], nearest)
+}
 
 fn grow(b: &mut [f64; 4], x: f64, y: f64) {
     if x.is_finite() && y.is_finite() {
@@ -457,6 +500,62 @@ mod tests {
         assert_eq!(extent.outside(1e308, -1e308), Some(None));
         let far = extent.outside(-155.06, 30.05).unwrap().unwrap();
         assert!(far > 5_000_000.0, "{far}");
+    }
+
+    #[test]
+    fn indexed_lookup_equals_looking_at_every_box() {
+        // The obvious rule: the nearest box decides; far outside, the
+        // distance reported is the one to the whole extent.
+        fn slow(e: &StudyExtent, lon: f64, lat: f64) -> Option<Option<f64>> {
+            if !((-180.0..=180.0).contains(&lon) && (-90.0..=90.0).contains(&lat)) {
+                return Some(None);
+            }
+            if !within(&e.outer, lon, lat) {
+                return Some(Some(box_distance(&e.bounds, lon, lat)));
+            }
+            let nearest = e.nearest_box_distance(lon, lat);
+            (nearest > STRAY_DISTANCE_M).then_some(Some(nearest))
+        }
+        let mut seed = 0x2545_f491_4f6c_dd1d_u64;
+        let mut next = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed >> 11) as f64 / (1u64 << 53) as f64
+        };
+        // Townships with gaps between them, near the equator and far north.
+        for (lat0, rows) in [(0.0, 6), (30.0, 30), (64.0, 4)] {
+            let mut towns = Vec::new();
+            for i in 0..rows {
+                for j in 0..rows {
+                    if next() < 0.3 {
+                        continue;
+                    }
+                    let (x, y) = (115.0 + 0.5 * j as f64, lat0 + 0.4 * i as f64);
+                    towns.push(township(
+                        x,
+                        y,
+                        x + 0.1 + 0.3 * next(),
+                        y + 0.1 + 0.2 * next(),
+                    ));
+                }
+            }
+            let e = StudyExtent::of(&towns).unwrap();
+            let span = [
+                e.bounds[2] - e.bounds[0] + 3.0,
+                e.bounds[3] - e.bounds[1] + 3.0,
+            ];
+            let mut stray = 0;
+            for _ in 0..20_000 {
+                let lon = e.bounds[0] - 1.5 + span[0] * next();
+                let lat = e.bounds[1] - 1.5 + span[1] * next();
+                let fast = e.outside(lon, lat);
+                assert_eq!(fast, slow(&e, lon, lat), "({lon}, {lat})");
+                stray += fast.is_some() as usize;
+            }
+            assert!(stray > 100 && stray < 19_900, "{stray} stray");
+            assert_eq!(e.outside(f64::NAN, 30.0), Some(None));
+        }
     }
 
     #[test]

@@ -196,6 +196,9 @@ pub struct LoadedStudy {
     pub warnings: Vec<LoadWarning>,
     /// The town-area layer, when given (`--town-areas`).
     pub town_areas: Option<Vec<geo::MultiPolygon<f64>>>,
+    /// The file's feature number of each loaded facility, resident and
+    /// road, for messages about them.
+    pub numbers: io::LayerNumbers,
 }
 
 impl LoadedStudy {
@@ -287,7 +290,7 @@ pub fn load_study(input: &InputArgs) -> Result<LoadedStudy, Vec<String>> {
         io::demo_layer_paths()
     };
     let options = input.import.layer_options()?;
-    let loaded = io::load_layers_all_with(&paths, &options, &profile)
+    let loaded = io::load_layers_numbered(&paths, &options, &profile)
         .map_err(|errors| errors.iter().map(|e| e.to_string()).collect::<Vec<_>>());
     let town_areas = input
         .town_areas
@@ -295,7 +298,7 @@ pub fn load_study(input: &InputArgs) -> Result<LoadedStudy, Vec<String>> {
         .map(io::load_town_areas)
         .transpose();
     // Report every problem at once: the layers' and the town areas'.
-    let ((layers, warnings), town_areas) = match (loaded, town_areas) {
+    let ((layers, warnings, numbers), town_areas) = match (loaded, town_areas) {
         (Err(mut errors), Err(e)) => {
             errors.push(e);
             return Err(errors);
@@ -320,6 +323,7 @@ pub fn load_study(input: &InputArgs) -> Result<LoadedStudy, Vec<String>> {
         profile,
         warnings,
         town_areas,
+        numbers,
     })
 }
 
@@ -364,7 +368,12 @@ fn run_assess(args: &AssessArgs) -> Result<(), Vec<String>> {
         },
         || {
             let (mut report, sharing) = study.shared_figures(&assessment);
-            name_set_aside_in(&assessment.set_aside, &mut report.warnings, &args.input);
+            name_set_aside_in(
+                &assessment.set_aside,
+                &mut report.warnings,
+                &args.input,
+                &study.numbers,
+            );
             let mut warnings: Vec<String> = study.warnings.iter().map(|w| w.to_string()).collect();
             warnings.append(&mut report.warnings);
             report.warnings = warnings;
@@ -418,17 +427,27 @@ fn run_assess(args: &AssessArgs) -> Result<(), Vec<String>> {
 /// The warnings about set-aside features name their files (the analysis
 /// knows only layers), and go to stderr too, as do the analysis's other
 /// warnings (e.g. overlapping townships).
-pub(crate) fn name_set_aside_files(assessment: &mut analysis::Assessment, input: &InputArgs) {
+pub(crate) fn name_set_aside_files(
+    assessment: &mut analysis::Assessment,
+    input: &InputArgs,
+    numbers: &io::LayerNumbers,
+) {
     name_set_aside_in(
         &assessment.set_aside,
         &mut assessment.report.warnings,
         input,
+        numbers,
     );
 }
 
 /// [`name_set_aside_files`] for the `warnings` of a report apart from its
 /// assessment.
-fn name_set_aside_in(set_aside: &[analysis::SetAside], warnings: &mut [String], input: &InputArgs) {
+fn name_set_aside_in(
+    set_aside: &[analysis::SetAside],
+    warnings: &mut [String],
+    input: &InputArgs,
+    numbers: &io::LayerNumbers,
+) {
     let plain_set_aside: Vec<String> = set_aside.iter().map(|s| s.message()).collect();
     let facilities_file = input
         .facilities
@@ -459,7 +478,12 @@ fn name_set_aside_in(set_aside: &[analysis::SetAside], warnings: &mut [String], 
     for s in set_aside {
         let plain = s.message();
         let file = file_of(s.layer).map(|p| p.display().to_string());
-        let named = s.message_in(file.as_deref());
+        // Named as the file counts its features, when the reader recorded
+        // them and the feature is one of the file's (not a layout's).
+        let number = file
+            .as_ref()
+            .and_then(|_| numbers.of(s.layer, s.feature.checked_sub(1)?));
+        let named = s.message_in(file.as_deref(), number);
         eprintln!("warning: {named}");
         for w in warnings.iter_mut() {
             if *w == plain {

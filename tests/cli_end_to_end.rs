@@ -934,3 +934,88 @@ fn an_unknown_settlement_is_named_and_counted_in_neither_class() {
         "{warnings:?}"
     );
 }
+
+/// A feature set aside as stray is named by its number in its file, as the
+/// loaders' own warnings count, even when features before it were skipped:
+/// facility 7 of the file (the 6th loaded) and resident 4 (the 3rd loaded).
+#[test]
+fn stray_features_are_named_by_their_number_in_the_file() {
+    let dir = scratch("stray-numbers");
+    let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("data");
+    let read = |name: &str| -> Value {
+        serde_json::from_str(&std::fs::read_to_string(data.join(name)).unwrap()).unwrap()
+    };
+    let mut facilities = read("facilities.geojson");
+    let features = facilities["features"].as_array_mut().unwrap();
+    features.insert(
+        0,
+        serde_json::json!({"type": "Feature", "properties": {"name": "no category"},
+            "geometry": {"type": "Point", "coordinates": [118.9, 28.9]}}),
+    );
+    features[6]["geometry"]["coordinates"][0] = Value::from(-155.06);
+    let stray_name = features[6]["properties"]["name"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let mut residents = read("residents.geojson");
+    let features = residents["features"].as_array_mut().unwrap();
+    features.insert(
+        0,
+        serde_json::json!({"type": "Feature", "properties": {"population": -5},
+            "geometry": {"type": "Point", "coordinates": [118.9, 28.9]}}),
+    );
+    features[3]["geometry"] = serde_json::json!({"type": "Point", "coordinates": [10.0, 28.9]});
+    let facilities_file = dir.join("facilities.geojson");
+    let residents_file = dir.join("residents.geojson");
+    std::fs::write(&facilities_file, facilities.to_string()).unwrap();
+    std::fs::write(&residents_file, residents.to_string()).unwrap();
+    let layer = |name: &str| data.join(name).to_str().unwrap().to_string();
+    let out = dir.join("out");
+    let o = lifecircle(&[
+        "assess",
+        "--lang",
+        "en",
+        "--townships",
+        &layer("townships.geojson"),
+        "--facilities",
+        facilities_file.to_str().unwrap(),
+        "--residents",
+        residents_file.to_str().unwrap(),
+        "--roads",
+        &layer("roads.geojson"),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{err}");
+    let facility = format!(
+        "{}, feature 7 ({stray_name}): the facility lies at (-155.060000,",
+        facilities_file.display()
+    );
+    let resident = format!(
+        "{}, feature 4: the resident point lies at (10.000000, 28.900000)",
+        residents_file.display()
+    );
+    for expected in [&facility, &resident] {
+        assert!(
+            err.contains(expected.as_str()),
+            "no {expected:?} in:\n{err}"
+        );
+    }
+    let json: Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("coverage.json")).unwrap()).unwrap();
+    let warnings: Vec<&str> = json["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w.as_str().unwrap())
+        .collect();
+    assert!(
+        warnings.iter().any(|w| w.contains(&facility)),
+        "{warnings:?}"
+    );
+    assert!(
+        !warnings.iter().any(|w| w.contains("of those loaded")),
+        "{warnings:?}"
+    );
+}

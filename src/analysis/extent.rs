@@ -64,29 +64,37 @@ pub struct SetAside {
 impl SetAside {
     /// The warning shown for it, naming its layer.
     pub fn message(&self) -> String {
-        self.message_in(None)
+        self.message_in(None, None)
     }
 
-    /// The warning, naming the layer's `file` when known.
-    pub fn message_in(&self, file: Option<&str>) -> String {
+    /// The warning, naming the layer's `file` when known, and the feature
+    /// by `file_number`, its number in that file as the file's other
+    /// warnings count (see `io::Loaded::numbers`), when known.
+    pub fn message_in(&self, file: Option<&str>, file_number: Option<usize>) -> String {
         let what = match self.layer {
             "facilities" => "facility",
             "residents" => "resident point",
             _ => "road",
         };
-        // The number counts the features as loaded: a file's features
-        // skipped for other reasons (each with its own warning) are not
-        // counted, so the name and position say which one it is.
-        let mut text = match file {
-            Some(f) => format!("{f}, {what} {} of those loaded", self.feature),
-            None => format!(
-                "{} layer, {what} {} of those loaded",
+        let name = self
+            .name
+            .as_ref()
+            .filter(|n| !n.is_empty())
+            .map(|n| format!(" ({})", cut_label(n, 60)))
+            .unwrap_or_default();
+        let mut text = match (file, file_number) {
+            // As the loaders' warnings: "file, feature N (name): …".
+            (Some(f), Some(n)) => format!("{f}, feature {n}{name}: the {what}"),
+            // Without the file's numbers, the number counts the features as
+            // loaded: a file's features skipped for other reasons (each
+            // with its own warning) are not counted, so the name and
+            // position say which one it is.
+            (Some(f), None) => format!("{f}, {what} {} of those loaded{name}", self.feature),
+            (None, _) => format!(
+                "{} layer, {what} {} of those loaded{name}",
                 self.layer, self.feature
             ),
         };
-        if let Some(n) = self.name.as_ref().filter(|n| !n.is_empty()) {
-            text.push_str(&format!(" ({})", cut_label(n, 60)));
-        }
         let place = if self.layer == "roads" {
             "has a vertex at"
         } else {

@@ -113,13 +113,15 @@ pub(super) fn open_study(args: &StudyArgs) -> Result<(LoadedStudy, Option<Projec
                 residents: l.residents.clone(),
                 roads: l.roads.clone(),
             };
-            let (layers, warnings) = io::load_layers_all(&paths, &project.profile)
-                .map_err(|errors| errors.iter().map(|e| e.to_string()).collect::<Vec<_>>())?;
+            let (layers, warnings, numbers) =
+                io::load_layers_numbered(&paths, &Default::default(), &project.profile)
+                    .map_err(|errors| errors.iter().map(|e| e.to_string()).collect::<Vec<_>>())?;
             let study = LoadedStudy {
                 layers,
                 profile: project.profile.clone(),
                 warnings,
                 town_areas: None,
+                numbers,
             };
             Ok((study, Some(project)))
         }

@@ -81,7 +81,7 @@ pub fn run_report(args: &ReportArgs) -> Result<(), Vec<String>> {
     let mut assessment =
         assess(layers, profile, &Progress::new()).map_err(|e| vec![e.to_string()])?;
     study.add_shared_figures(&mut assessment);
-    super::name_set_aside_files(&mut assessment, &args.input);
+    super::name_set_aside_files(&mut assessment, &args.input, &study.numbers);
     let scenario = super::layouts::scenario_from_paths(
         args.compare_roads.as_ref(),
         args.compare_closed.as_ref(),

@@ -12,7 +12,7 @@ fn written_in_turn(input: &InputArgs, lang: Lang) -> BTreeMap<String, Vec<u8>> {
     let study = load_study(input).expect("loads");
     let mut assessment = assess(&study.layers, &study.profile, &Progress::new()).expect("runs");
     let sharing = study.add_shared_figures(&mut assessment);
-    name_set_aside_files(&mut assessment, input);
+    name_set_aside_files(&mut assessment, input, &study.numbers);
     let mut report = assessment.report.clone();
     let mut warnings: Vec<String> = study.warnings.iter().map(|w| w.to_string()).collect();
     warnings.append(&mut report.warnings);

@@ -526,6 +526,7 @@ fn wrong_type(found: &GeometryValue, layer: LayerKind) -> String {
 pub(crate) fn townships(source: &Source, text: &str) -> Result<Loaded<Township>, LoadError> {
     let mut warnings = Vec::new();
     let mut items: Vec<Township> = Vec::new();
+    let mut numbers: Vec<usize> = Vec::new();
     let mut first_with_name: HashMap<String, usize> = HashMap::new();
     let entry_warnings = for_each_feature(source, text, |mut f| {
         let name = f.label(fields::TOWNSHIP_NAME);
@@ -579,6 +580,7 @@ pub(crate) fn townships(source: &Source, text: &str) -> Result<Loaded<Township>,
             ));
         }
         first_with_name.insert(name.clone(), f.number);
+        numbers.push(f.number);
         items.push(Township {
             name,
             code: fields::text(&fields::property(&f.properties, fields::CODE)),
@@ -586,7 +588,7 @@ pub(crate) fn townships(source: &Source, text: &str) -> Result<Loaded<Township>,
         });
     })?;
     warnings.splice(0..0, entry_warnings);
-    source.finish(LayerKind::Townships, items, warnings)
+    source.finish(LayerKind::Townships, items, Some(numbers), warnings)
 }
 
 /// A point from a Point geometry or a MultiPoint holding exactly one point.
@@ -795,7 +797,11 @@ pub(crate) fn buildings(
             path: source.path.clone(),
         });
     }
-    Ok(Loaded { items, warnings })
+    Ok(Loaded {
+        items,
+        numbers: None,
+        warnings,
+    })
 }
 
 /// The Polygon/MultiPolygon shapes of a file (other features ignored),
@@ -819,13 +825,18 @@ pub(crate) fn polygon_shapes(
             _ => None,
         })
         .collect();
-    Ok(Loaded { items, warnings })
+    Ok(Loaded {
+        items,
+        numbers: None,
+        warnings,
+    })
 }
 
 /// Roads: LineStrings; a MultiLineString gives one road per line.
 pub(crate) fn roads(source: &Source, text: &str) -> Result<Loaded<Road>, LoadError> {
     let mut warnings = Vec::new();
     let mut items = Vec::new();
+    let mut numbers = Vec::new();
     let entry_warnings = for_each_feature(source, text, |mut f| {
         let name = f.label(fields::NAME);
         let number = f.number;
@@ -857,17 +868,20 @@ pub(crate) fn roads(source: &Source, text: &str) -> Result<Loaded<Road>, LoadErr
         let several = lines.len() > 1;
         for (i, positions) in lines.iter().enumerate() {
             match geometry::line(positions) {
-                Ok(line) => items.push(Road {
-                    line,
-                    highway: highway.clone(),
-                    oneway,
-                    maxspeed_kmh,
-                }),
+                Ok(line) => {
+                    numbers.push(number);
+                    items.push(Road {
+                        line,
+                        highway: highway.clone(),
+                        oneway,
+                        maxspeed_kmh,
+                    })
+                }
                 Err(why) if several => warn(format!("line {}: {why}; that line is skipped", i + 1)),
                 Err(why) => warn(format!("{why}; it is skipped")),
             }
         }
     })?;
     warnings.splice(0..0, entry_warnings);
-    source.finish(LayerKind::Roads, items, warnings)
+    source.finish(LayerKind::Roads, items, Some(numbers), warnings)
 }

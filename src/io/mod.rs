@@ -221,6 +221,12 @@ impl fmt::Display for LayerKind {
 pub struct Loaded<T> {
     /// Features that passed validation, in file order.
     pub items: Vec<T>,
+    /// The file's feature (or row) number of each item, 1-based, as the
+    /// warnings count them; `None` when the reader does not record them
+    /// (OSM extracts, building footprints). An item made from part of a
+    /// feature (a line of a MultiLineString, a spread point of a polygon,
+    /// a category of a POI with several) has its feature's number.
+    pub numbers: Option<Vec<usize>>,
     /// Skipped features and caveats; one without a feature number is about
     /// the whole file (encoding, column choice, unknown categories).
     pub warnings: Vec<LoadWarning>,
@@ -440,8 +446,10 @@ impl Source {
         &self,
         layer: LayerKind,
         items: Vec<T>,
+        numbers: Option<Vec<usize>>,
         warnings: Vec<LoadWarning>,
     ) -> Result<Loaded<T>, LoadError> {
+        debug_assert!(numbers.as_ref().is_none_or(|n| n.len() == items.len()));
         if items.is_empty() {
             let problems = warnings
                 .iter()
@@ -466,7 +474,11 @@ impl Source {
                 path: self.path.clone(),
             });
         }
-        Ok(Loaded { items, warnings })
+        Ok(Loaded {
+            items,
+            numbers,
+            warnings,
+        })
     }
 }
 
@@ -816,6 +828,39 @@ pub fn load_layers_all_with(
     options: &LayerOptions,
     profile: &Profile,
 ) -> Result<(Layers, Vec<LoadWarning>), Vec<LoadError>> {
+    load_layers_numbered(paths, options, profile).map(|(layers, warnings, _)| (layers, warnings))
+}
+
+/// Each layer's file numbers of its items (see [`Loaded::numbers`]), so
+/// that a message about a loaded feature (one set aside as stray) can name
+/// it as the file counts, not as the loaded layer does.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct LayerNumbers {
+    pub facilities: Option<Vec<usize>>,
+    pub residents: Option<Vec<usize>>,
+    pub roads: Option<Vec<usize>>,
+}
+
+impl LayerNumbers {
+    /// The file's number of item `index` (0-based) of `layer`
+    /// (`"facilities"`, `"residents"` or `"roads"`), when recorded.
+    pub fn of(&self, layer: &str, index: usize) -> Option<usize> {
+        let numbers = match layer {
+            "facilities" => &self.facilities,
+            "residents" => &self.residents,
+            "roads" => &self.roads,
+            _ => &None,
+        };
+        numbers.as_ref()?.get(index).copied()
+    }
+}
+
+/// [`load_layers_all_with`], with each layer's feature numbers.
+pub fn load_layers_numbered(
+    paths: &LayerPaths,
+    options: &LayerOptions,
+    profile: &Profile,
+) -> Result<(Layers, Vec<LoadWarning>, LayerNumbers), Vec<LoadError>> {
     // Roads load beside the other layers (their parsing is parallel too,
     // but each file also has sequential parts); residents wait for the
     // townships, whose frame spreading over the grid uses.
@@ -848,15 +893,25 @@ pub fn load_layers_all_with(
     // Warnings and errors in layer order, as if read one after another.
     let mut warnings = Vec::new();
     let mut errors = Vec::new();
-    let townships = take(townships, &mut warnings, &mut errors);
-    let facilities = take(facilities, &mut warnings, &mut errors);
+    let mut numbers = LayerNumbers::default();
+    let townships = take(townships, &mut warnings, &mut errors).map(|(items, _)| items);
+    let facilities = take(facilities, &mut warnings, &mut errors).map(|(items, n)| {
+        numbers.facilities = n;
+        items
+    });
     // `Some(None)`: the optional layer was not given.
     let residents = match residents {
-        Some(r) => take(r, &mut warnings, &mut errors).map(Some),
+        Some(r) => take(r, &mut warnings, &mut errors).map(|(items, n)| {
+            numbers.residents = n;
+            Some(items)
+        }),
         None => Some(None),
     };
     let roads = match roads {
-        Some(r) => take(r, &mut warnings, &mut errors).map(Some),
+        Some(r) => take(r, &mut warnings, &mut errors).map(|(items, n)| {
+            numbers.roads = n;
+            Some(items)
+        }),
         None => Some(None),
     };
     match (townships, facilities, residents, roads) {
@@ -872,22 +927,24 @@ pub fn load_layers_all_with(
                 residents,
                 roads,
             };
-            Ok((layers, warnings))
+            Ok((layers, warnings, numbers))
         }
         _ => Err(errors),
     }
 }
 
-/// The items of a loaded file (its warnings kept), or `None` with its error kept.
+/// The items of a loaded file and their numbers (its warnings kept), or
+/// `None` with its error kept.
+#[allow(clippy::type_complexity)]
 fn take<T>(
     loaded: Result<Loaded<T>, LoadError>,
     warnings: &mut Vec<LoadWarning>,
     errors: &mut Vec<LoadError>,
-) -> Option<Vec<T>> {
+) -> Option<(Vec<T>, Option<Vec<usize>>)> {
     match loaded {
         Ok(l) => {
             warnings.extend(l.warnings);
-            Some(l.items)
+            Some((l.items, l.numbers))
         }
         Err(e) => {
             errors.push(e);

@@ -237,7 +237,7 @@ pub(crate) fn roads(source: &Source, open: &Opener) -> Result<Loaded<Road>, Load
             ),
         ));
     }
-    source.finish(LayerKind::Roads, items, warnings)
+    source.finish(LayerKind::Roads, items, None, warnings)
 }
 
 /// Whether an OSM object may be a POI: it has a POI key (ways: not only

@@ -19,6 +19,8 @@ pub(crate) struct FacilityBuilder<'a> {
     matcher: &'a CategoryMatcher,
     unknown: UnknownCategories,
     items: Vec<Facility>,
+    /// The feature number of each item.
+    numbers: Vec<usize>,
     warnings: Vec<LoadWarning>,
 }
 
@@ -33,6 +35,7 @@ impl<'a> FacilityBuilder<'a> {
             matcher,
             unknown: UnknownCategories::default(),
             items: Vec::new(),
+            numbers: Vec::new(),
             warnings,
         }
     }
@@ -134,6 +137,7 @@ impl<'a> FacilityBuilder<'a> {
         };
         let name = name.unwrap_or_default();
         for id in ids {
+            self.numbers.push(number);
             self.items.push(Facility {
                 category: id,
                 name: name.clone(),
@@ -166,8 +170,12 @@ impl<'a> FacilityBuilder<'a> {
         }
         let unknown = self.unknown.warnings(self.source, self.matcher);
         self.warnings.extend(unknown);
-        self.source
-            .finish(LayerKind::Facilities, self.items, self.warnings)
+        self.source.finish(
+            LayerKind::Facilities,
+            self.items,
+            Some(self.numbers),
+            self.warnings,
+        )
     }
 
     /// Like [`finish`](Self::finish), with the unknown values summed up in
@@ -176,8 +184,12 @@ impl<'a> FacilityBuilder<'a> {
         if let Some(w) = self.unknown.summary(self.source, what) {
             self.warnings.push(w);
         }
-        self.source
-            .finish(LayerKind::Facilities, self.items, self.warnings)
+        self.source.finish(
+            LayerKind::Facilities,
+            self.items,
+            Some(self.numbers),
+            self.warnings,
+        )
     }
 }
 
@@ -194,6 +206,8 @@ pub(crate) struct Record<'a> {
 pub(crate) struct ResidentBuilder<'a> {
     source: &'a Source,
     items: Vec<Resident>,
+    /// The feature number of each item.
+    numbers: Vec<usize>,
     warnings: Vec<LoadWarning>,
     saw_population: bool,
 }
@@ -203,6 +217,7 @@ impl<'a> ResidentBuilder<'a> {
         Self {
             source,
             items: Vec::new(),
+            numbers: Vec::new(),
             warnings,
             saw_population: false,
         }
@@ -262,12 +277,15 @@ impl<'a> ResidentBuilder<'a> {
         }
         self.saw_population |= population != Field::Missing;
         match fields::population(&population) {
-            Ok(population) => self.items.push(Resident {
-                location,
-                population,
-                settlement,
-                groups: crate::model::GroupPopulations::new(own),
-            }),
+            Ok(population) => {
+                self.numbers.push(number);
+                self.items.push(Resident {
+                    location,
+                    population,
+                    settlement,
+                    groups: crate::model::GroupPopulations::new(own),
+                })
+            }
             Err(why) => self.warn(Some(number), label, format!("{why}; it is skipped")),
         }
     }
@@ -288,7 +306,11 @@ impl<'a> ResidentBuilder<'a> {
                 );
             }
         }
-        self.source
-            .finish(LayerKind::Residents, self.items, self.warnings)
+        self.source.finish(
+            LayerKind::Residents,
+            self.items,
+            Some(self.numbers),
+            self.warnings,
+        )
     }
 }

@@ -267,6 +267,8 @@ fn facilities_unknown_categories_are_counted_and_skipped() {
     )
     .unwrap();
     assert_eq!(loaded.items.len(), 3);
+    // Each item keeps its feature's number in the file.
+    assert_eq!(loaded.numbers, Some(vec![1, 2, 5]));
     assert_eq!(loaded.items[0].name, "卫生院");
     assert_eq!(loaded.items[0].capacity, Some(20.0));
     assert_eq!(loaded.items[1].category, "kindergarten");
@@ -413,6 +415,8 @@ fn roads_split_multilines_and_read_attributes() {
     ]);
     let loaded = parse_roads("roads.geojson", &bytes, Format::GeoJson).unwrap();
     assert_eq!(loaded.items.len(), 4);
+    // The two usable lines of feature 1 keep its number.
+    assert_eq!(loaded.numbers, Some(vec![1, 1, 2, 3]));
     let first = &loaded.items[0];
     assert_eq!(first.highway.as_deref(), Some("primary"));
     assert_eq!(first.oneway, Oneway::Forward);
@@ -462,6 +466,24 @@ fn gbk_csv_with_chinese_headers() {
     assert_eq!(loaded.items[0].capacity, Some(30.0));
     assert_eq!(loaded.items[0].location, geo::Point::new(118.80, 28.95));
     assert_eq!(loaded.items[1].capacity, None);
+}
+
+/// Table rows are numbered as the warnings number them: a skipped row
+/// between two used ones lies between their numbers.
+#[test]
+fn csv_items_keep_their_row_numbers() {
+    let text = "name,category,lon,lat,population\na,clinic,118.80,28.95,1\nb,,118.81,28.96,1\nc,clinic,118.82,28.97,1\n";
+    let loaded = parse_facilities("f.csv", text.as_bytes(), Format::Csv, &["clinic"]).unwrap();
+    let skipped = loaded.warnings[0]
+        .feature
+        .expect("the skipped row is named");
+    assert_eq!(loaded.numbers, Some(vec![skipped - 1, skipped + 1]));
+    let text = "lon,lat,population\n118.80,28.95,1\n118.81,28.96,-1\n118.82,28.97,1\n";
+    let loaded = parse_residents("r.csv", text.as_bytes(), Format::Csv).unwrap();
+    let skipped = loaded.warnings[0]
+        .feature
+        .expect("the skipped row is named");
+    assert_eq!(loaded.numbers, Some(vec![skipped - 1, skipped + 1]));
 }
 
 #[test]

@@ -4,7 +4,7 @@
 //! Layer: the top, beside `app` (`main` opens the window through
 //! `app::run`); may import everything below them, never `app`.
 
-use crate::analysis::{self, Progress, assess};
+use crate::analysis::{self, Progress};
 use crate::io::{self, LayerPaths};
 use crate::model::{Layers, LoadWarning, Profile};
 use crate::report::{self, Lang};
@@ -335,14 +335,17 @@ fn run_assess(args: &AssessArgs) -> Result<(), Vec<String>> {
     for w in &study.warnings {
         eprintln!("warning: {w}");
     }
-    let assessment =
-        assess(&study.layers, &study.profile, &Progress::new()).map_err(|e| vec![e.to_string()])?;
-    // From here on the residents are read from the assessment (its demand
-    // points); the layer's own copy is needed only to frame a study without
-    // roads (the sharing search by straight line).
-    if assessment.network().is_some() {
-        study.layers.residents = None;
-    }
+    // From the searches on the residents are read from the assessment (its
+    // demand points) and the roads from its network: the layers go before
+    // the searches (the residents stay only to frame a study without roads,
+    // whose sharing search is by straight line).
+    let assessment = analysis::assess_releasing_inputs(
+        &mut study.layers,
+        &study.profile,
+        &Progress::new(),
+        release_freed_memory,
+    )
+    .map_err(|e| vec![e.to_string()])?;
     release_freed_memory();
     // The blind spots (a line per resident and tier) stream to disk on a
     // background thread while sharing is computed and the small files are

@@ -32,7 +32,7 @@ mod town_village;
 mod townships;
 
 pub use aggregate::BlindSpot;
-pub use assess::{Assessment, assess, facility_reach};
+pub use assess::{Assessment, assess, assess_releasing_inputs, facility_reach};
 pub use capacity::{CapacityTable, FacilityLoad, LoadStatus, supply_of};
 pub use compare::{AreaDelta, CategoryDelta, Comparison, ResidentChange, TierDelta, compare};
 pub use demand::area_grid;

@@ -4,6 +4,7 @@
 //! gives, on the demo and on a small synthetic district.
 
 use super::*;
+use crate::analysis::assess;
 use std::collections::BTreeMap;
 
 /// The outputs as the writer before issue 17 made them: shared figures

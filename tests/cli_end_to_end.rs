@@ -897,23 +897,8 @@ fn an_unknown_settlement_is_named_and_counted_in_neither_class() {
     residents["features"][k]["properties"]["settlement"] = Value::from("city");
     let file = dir.join("residents.geojson");
     std::fs::write(&file, residents.to_string()).unwrap();
-    let layer = |name: &str| data.join(name).to_str().unwrap().to_string();
     let out = dir.join("out");
-    let o = lifecircle(&[
-        "assess",
-        "--lang",
-        "en",
-        "--townships",
-        &layer("townships.geojson"),
-        "--facilities",
-        &layer("facilities.geojson"),
-        "--residents",
-        file.to_str().unwrap(),
-        "--roads",
-        &layer("roads.geojson"),
-        "--out",
-        out.to_str().unwrap(),
-    ]);
+    let o = assess_demo_with(&data.join("facilities.geojson"), &file, &out);
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(o.status.success(), "{err}");
     let line = err
@@ -933,6 +918,28 @@ fn an_unknown_settlement_is_named_and_counted_in_neither_class() {
             .any(|w| w.as_str().unwrap().contains("settlement \"city\"")),
         "{warnings:?}"
     );
+}
+
+/// `assess` on the demo's townships and roads with these facilities and
+/// residents, in English.
+fn assess_demo_with(facilities: &Path, residents: &Path, out: &Path) -> Output {
+    let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("data");
+    let layer = |name: &str| data.join(name).to_str().unwrap().to_string();
+    lifecircle(&[
+        "assess",
+        "--lang",
+        "en",
+        "--townships",
+        &layer("townships.geojson"),
+        "--facilities",
+        facilities.to_str().unwrap(),
+        "--residents",
+        residents.to_str().unwrap(),
+        "--roads",
+        &layer("roads.geojson"),
+        "--out",
+        out.to_str().unwrap(),
+    ])
 }
 
 /// A feature set aside as stray is named by its number in its file, as the
@@ -969,23 +976,8 @@ fn stray_features_are_named_by_their_number_in_the_file() {
     let residents_file = dir.join("residents.geojson");
     std::fs::write(&facilities_file, facilities.to_string()).unwrap();
     std::fs::write(&residents_file, residents.to_string()).unwrap();
-    let layer = |name: &str| data.join(name).to_str().unwrap().to_string();
     let out = dir.join("out");
-    let o = lifecircle(&[
-        "assess",
-        "--lang",
-        "en",
-        "--townships",
-        &layer("townships.geojson"),
-        "--facilities",
-        facilities_file.to_str().unwrap(),
-        "--residents",
-        residents_file.to_str().unwrap(),
-        "--roads",
-        &layer("roads.geojson"),
-        "--out",
-        out.to_str().unwrap(),
-    ]);
+    let o = assess_demo_with(&facilities_file, &residents_file, &out);
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(o.status.success(), "{err}");
     let facility = format!(

@@ -380,25 +380,7 @@ fn run_assess(args: &AssessArgs) -> Result<(), Vec<String>> {
             let mut warnings: Vec<String> = study.warnings.iter().map(|w| w.to_string()).collect();
             warnings.append(&mut report.warnings);
             report.warnings = warnings;
-            let files = vec![
-                ("coverage.json", report::coverage_json(&report)),
-                (
-                    "coverage.csv",
-                    report::coverage_csv(&report, &study.profile, args.lang),
-                ),
-                (
-                    "sharing.csv",
-                    report::sharing_csv(&sharing, &study.profile, &study.layers),
-                ),
-                (
-                    "facility_service.csv",
-                    report::facility_service_csv(&sharing, &study.profile, &study.layers),
-                ),
-                (
-                    "facility_load.csv",
-                    report::facility_load_csv(&assessment, &study.profile, &study.layers),
-                ),
-            ];
+            let files = small_outputs(&study, &report, &sharing, &assessment, args.lang);
             summary = Some(report);
             files
         },
@@ -425,6 +407,31 @@ fn run_assess(args: &AssessArgs) -> Result<(), Vec<String>> {
         println!("{} {mb:.0} MB", args.lang.pick("内存峰值", "peak memory"));
     }
     Ok(())
+}
+
+/// The files of `assess` other than the blind spots, named, from the
+/// report with its warnings and the sharing tables.
+pub(crate) fn small_outputs(
+    study: &LoadedStudy,
+    report: &analysis::CoverageReport,
+    sharing: &analysis::Sharing,
+    assessment: &analysis::Assessment,
+    lang: Lang,
+) -> Vec<(&'static str, String)> {
+    let (profile, layers) = (&study.profile, &study.layers);
+    vec![
+        ("coverage.json", report::coverage_json(report)),
+        ("coverage.csv", report::coverage_csv(report, profile, lang)),
+        ("sharing.csv", report::sharing_csv(sharing, profile, layers)),
+        (
+            "facility_service.csv",
+            report::facility_service_csv(sharing, profile, layers),
+        ),
+        (
+            "facility_load.csv",
+            report::facility_load_csv(assessment, profile, layers),
+        ),
+    ]
 }
 
 /// The warnings about set-aside features name their files (the analysis

@@ -221,10 +221,7 @@ pub(crate) fn prepare(
     timings.prepare = prepare_s;
     timings.build = network_s;
     if demand_kind == DemandKind::AreaHectares {
-        warnings.push(
-            "No residents layer: demand is a 100 m grid clipped to each township and weighted by area (hectares), not people."
-                .to_string(),
-        );
+        warnings.push(NO_RESIDENTS_WARNING.to_string());
     }
     progress.check()?;
 
@@ -259,10 +256,7 @@ pub(crate) fn prepare(
             .map_or_else(Vec::new, super::routing::road_prints),
     };
     let Some(network) = network else {
-        study.warnings.push(format!(
-            "No road layer: travel times are straight-line distance × detour factor {} (METHOD.md step 9).",
-            profile.detour_factor
-        ));
+        study.warnings.push(no_roads_warning(profile));
         return Ok(study);
     };
     progress.phase("snap", 0.25);
@@ -288,15 +282,38 @@ pub(crate) fn prepare(
     timings.build += graphs_s.max(index_s);
     let clock = Instant::now();
     study.resident_snaps = resident_snaps;
-    study.unreachable_population = aggregate::add_up(
+    study.unreachable_population = unreachable_population(&study, &used);
+    attach(&mut study, &network, &graphs);
+    study.routing = Some(Arc::new(Routing { network, graphs }));
+    timings.snap = snap_s + clock.elapsed().as_secs_f64();
+    Ok(study)
+}
+
+/// The warning of a study without a residents layer.
+pub(crate) const NO_RESIDENTS_WARNING: &str = "No residents layer: demand is a 100 m grid clipped to each township and weighted by area (hectares), not people.";
+
+/// The warning of a study without a road layer.
+pub(crate) fn no_roads_warning(profile: &Profile) -> String {
+    format!(
+        "No road layer: travel times are straight-line distance × detour factor {} (METHOD.md step 9).",
+        profile.detour_factor
+    )
+}
+
+/// The people whose snap misses a road usable by one of the modes `used`.
+pub(crate) fn unreachable_population(study: &Study, used: &[Mode]) -> f64 {
+    aggregate::add_up(
         study
             .resident_snaps
             .iter()
             .zip(&study.demand)
             .filter(|(s, _)| used.iter().any(|m| s[m.index()].is_none()))
             .map(|(_, r)| r.population),
-    );
-    // Every mode's attachments in one pass over the snaps.
+    )
+}
+
+/// Every mode's attachments from the study's snaps, in one pass over them.
+pub(crate) fn attach(study: &mut Study, network: &Network, graphs: &[Option<ModeGraph>; 3]) {
     let used_graphs: Vec<(usize, &ModeGraph)> = graphs
         .iter()
         .enumerate()
@@ -306,20 +323,19 @@ pub(crate) fn prepare(
         .iter()
         .map(|_| vec![Attachment::UNREACHABLE; study.resident_snaps.len()])
         .collect();
+    let snaps = &study.resident_snaps;
     fill_in_pieces(&mut attachments, RESIDENT_PIECE, |rows, outs| {
-        let snaps = &study.resident_snaps[rows];
+        let snaps = &snaps[rows];
         for (&(m, graph), out) in used_graphs.iter().zip(outs.iter_mut()) {
             for (o, s) in out.iter_mut().zip(snaps) {
-                *o = Attachment::new(graph, &network, s[m]);
+                *o = Attachment::new(graph, network, s[m]);
             }
         }
     });
+    study.attachments = Default::default();
     for ((m, _), a) in used_graphs.iter().zip(attachments) {
         study.attachments[*m] = a;
     }
-    study.routing = Some(Arc::new(Routing { network, graphs }));
-    timings.snap = snap_s + clock.elapsed().as_secs_f64();
-    Ok(study)
 }
 
 pub(crate) type DemandPart = (Vec<Resident>, Vec<Option<u32>>, Vec<[f64; 2]>, DemandKind);

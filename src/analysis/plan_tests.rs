@@ -9,19 +9,7 @@ use crate::model::{CategoryInfo, Edit, Facility};
 /// ½(1−1/e): the guarantee of the greedy plus the best single site.
 const BOUND: f64 = 0.5 * (1.0 - 1.0 / std::f64::consts::E);
 
-struct Lcg(u64);
-impl Lcg {
-    fn next(&mut self) -> f64 {
-        self.0 = self
-            .0
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        (self.0 >> 11) as f64 / (1u64 << 53) as f64
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() * n as f64) as usize % n
-    }
-}
+use crate::analysis::tests::Lcg;
 
 /// A random instance: up to 12 sites over 1–3 slots (one tier), 8–30
 /// residents, each uncovered in a slot with probability `gap`; a site

@@ -12,8 +12,8 @@
 //!
 //! Layer: analysis (uses `engine`, `extent`, `network`, `model`).
 
-use super::aggregate::{self, Areas};
-use super::engine::{self, Attachment, Placed, SlotState, Study};
+use super::aggregate::Areas;
+use super::engine::{self, Placed, SlotState, Study};
 use super::extent::{SetAside, without_strays};
 use super::routing::{PhaseTimings, Routing, road_prints};
 use super::{Cancelled, Progress, groups};
@@ -89,10 +89,7 @@ pub(crate) fn restudy(
     };
     let same_points = !residents_changed || resident_xy == old.resident_xy;
     if demand_kind == DemandKind::AreaHectares {
-        warnings.push(
-            "No residents layer: demand is a 100 m grid clipped to each township and weighted by area (hectares), not people."
-                .to_string(),
-        );
+        warnings.push(engine::NO_RESIDENTS_WARNING.to_string());
     }
     let (areas, group_areas) = if residents_changed {
         let areas = Areas::new(&resident_township, &demand, layers.townships.len());
@@ -129,10 +126,7 @@ pub(crate) fn restudy(
         road_prints: prints.clone().unwrap_or_default(),
     };
     let Some(roads) = layers.roads.as_deref() else {
-        study.warnings.push(format!(
-            "No road layer: travel times are straight-line distance × detour factor {} (METHOD.md step 9).",
-            profile.detour_factor
-        ));
+        study.warnings.push(engine::no_roads_warning(profile));
         let same = old.routing.is_none();
         return Ok(Restudied {
             study,
@@ -155,12 +149,12 @@ pub(crate) fn restudy(
                 .network
                 .snap_many(&study.resident_xy, study.modes_bits);
             timings.snap = clock.elapsed().as_secs_f64();
-            attach(&mut study, &routing.network, &routing.graphs);
+            engine::attach(&mut study, &routing.network, &routing.graphs);
         } else {
             study.resident_snaps = std::mem::take(&mut old.resident_snaps);
             study.attachments = std::mem::take(&mut old.attachments);
         }
-        study.unreachable_population = unreachable(&study, &used);
+        study.unreachable_population = engine::unreachable_population(&study, &used);
         study.routing = Some(routing);
         return Ok(Restudied {
             study,
@@ -183,8 +177,8 @@ pub(crate) fn restudy(
     progress.check()?;
     let clock = Instant::now();
     study.resident_snaps = snaps;
-    study.unreachable_population = unreachable(&study, &used);
-    attach(&mut study, &network, &graphs);
+    study.unreachable_population = engine::unreachable_population(&study, &used);
+    engine::attach(&mut study, &network, &graphs);
     timings.snap = clock.elapsed().as_secs_f64();
     let edit = old.routing.as_ref().map(|was| {
         road_edit(
@@ -201,43 +195,6 @@ pub(crate) fn restudy(
         same_network: false,
         same_minutes: false,
     })
-}
-
-fn unreachable(study: &Study, used: &[Mode]) -> f64 {
-    aggregate::add_up(
-        study
-            .resident_snaps
-            .iter()
-            .zip(&study.demand)
-            .filter(|(s, _)| used.iter().any(|m| s[m.index()].is_none()))
-            .map(|(_, r)| r.population),
-    )
-}
-
-/// Every mode's attachments from the snaps (as `engine::prepare`).
-fn attach(study: &mut Study, network: &Network, graphs: &[Option<ModeGraph>; 3]) {
-    let used_graphs: Vec<(usize, &ModeGraph)> = graphs
-        .iter()
-        .enumerate()
-        .filter_map(|(m, g)| g.as_ref().map(|g| (m, g)))
-        .collect();
-    let mut attachments: Vec<Vec<Attachment>> = used_graphs
-        .iter()
-        .map(|_| vec![Attachment::UNREACHABLE; study.resident_snaps.len()])
-        .collect();
-    let snaps = &study.resident_snaps;
-    engine::fill_in_pieces(&mut attachments, engine::RESIDENT_PIECE, |rows, outs| {
-        let snaps = &snaps[rows];
-        for (&(m, graph), out) in used_graphs.iter().zip(outs.iter_mut()) {
-            for (o, s) in out.iter_mut().zip(snaps) {
-                *o = Attachment::new(graph, network, s[m]);
-            }
-        }
-    });
-    study.attachments = Default::default();
-    for ((m, _), a) in used_graphs.iter().zip(attachments) {
-        study.attachments[*m] = a;
-    }
 }
 
 type Key = (u64, u64);

@@ -13,20 +13,7 @@ use crate::model::{
 };
 use geo::{Coord, LineString, MultiPolygon, Point, Polygon};
 
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> f64 {
-        self.0 = self
-            .0
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        (self.0 >> 11) as f64 / (1u64 << 53) as f64
-    }
-    fn below(&mut self, n: usize) -> usize {
-        ((self.next() * n as f64) as usize).min(n.saturating_sub(1))
-    }
-}
+use super::tests::Lcg as Rng;
 
 const CLASSES: [&str; 6] = [
     "residential",

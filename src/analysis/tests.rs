@@ -272,17 +272,18 @@ fn facility_reach_stays_on_reached_roads() {
 
 // ---- Seeded random networks against a brute-force reference ----
 
-/// Small deterministic generator for the random cases.
-struct Lcg(u64);
+/// Small deterministic generator for the random cases (shared by the
+/// analysis tests).
+pub(crate) struct Lcg(pub u64);
 impl Lcg {
-    fn next(&mut self) -> f64 {
+    pub(crate) fn next(&mut self) -> f64 {
         self.0 = self
             .0
             .wrapping_mul(6364136223846793005)
             .wrapping_add(1442695040888963407);
         (self.0 >> 11) as f64 / (1u64 << 53) as f64
     }
-    fn below(&mut self, n: usize) -> usize {
+    pub(crate) fn below(&mut self, n: usize) -> usize {
         (self.next() * n as f64) as usize % n
     }
 }

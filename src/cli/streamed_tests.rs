@@ -18,28 +18,11 @@ fn written_in_turn(input: &InputArgs, lang: Lang) -> BTreeMap<String, Vec<u8>> {
     let mut warnings: Vec<String> = study.warnings.iter().map(|w| w.to_string()).collect();
     warnings.append(&mut report.warnings);
     report.warnings = warnings;
-    let mut files: BTreeMap<String, Vec<u8>> = [
-        ("coverage.json", report::coverage_json(&report)),
-        (
-            "coverage.csv",
-            report::coverage_csv(&report, &study.profile, lang),
-        ),
-        (
-            "sharing.csv",
-            report::sharing_csv(&sharing, &study.profile, &study.layers),
-        ),
-        (
-            "facility_service.csv",
-            report::facility_service_csv(&sharing, &study.profile, &study.layers),
-        ),
-        (
-            "facility_load.csv",
-            report::facility_load_csv(&assessment, &study.profile, &study.layers),
-        ),
-    ]
-    .into_iter()
-    .map(|(name, text)| (name.to_string(), text.into_bytes()))
-    .collect();
+    let mut files: BTreeMap<String, Vec<u8>> =
+        small_outputs(&study, &report, &sharing, &assessment, lang)
+            .into_iter()
+            .map(|(name, text)| (name.to_string(), text.into_bytes()))
+            .collect();
     let mut blind_spots = Vec::new();
     report::write_blind_spots_geojson(
         &mut blind_spots,

@@ -412,19 +412,7 @@ pub fn render_map_overlaid(
         let mut paths: [BezPath; 6] = Default::default();
         for r in roads {
             let class = road_class(r.highway.as_deref());
-            let mut first = true;
-            for c in r.line.coords() {
-                let p = view.px(c.x, c.y);
-                if !(p.0.is_finite() && p.1.is_finite()) {
-                    continue;
-                }
-                if first {
-                    paths[class].move_to(p);
-                    first = false;
-                } else {
-                    paths[class].line_to(p);
-                }
-            }
+            trace(&mut paths[class], &view, r.line.coords().copied());
         }
         let zoom = if options.township.is_some() { 1.4 } else { 1.0 };
         for (class, path) in paths.iter().enumerate() {
@@ -856,19 +844,7 @@ fn area_figures(
 fn draw_overlay(ctx: &mut RenderContext, view: &View, o: &MapOverlay, u: f64) {
     let line = |coords: &mut dyn Iterator<Item = geo::Coord<f64>>| {
         let mut path = BezPath::new();
-        let mut first = true;
-        for c in coords {
-            let p = view.px(c.x, c.y);
-            if !(p.0.is_finite() && p.1.is_finite()) {
-                continue;
-            }
-            if first {
-                path.move_to(p);
-                first = false;
-            } else {
-                path.line_to(p);
-            }
-        }
+        trace(&mut path, view, coords);
         path
     };
     for area in &o.areas {
@@ -924,25 +900,31 @@ fn township_path(view: &View, t: &crate::model::Township) -> BezPath {
     let mut path = BezPath::new();
     for poly in &t.boundary.0 {
         for ring in std::iter::once(poly.exterior()).chain(poly.interiors()) {
-            let mut first = true;
-            for c in ring.coords() {
-                let p = view.px(c.x, c.y);
-                if !(p.0.is_finite() && p.1.is_finite()) {
-                    continue;
-                }
-                if first {
-                    path.move_to(p);
-                    first = false;
-                } else {
-                    path.line_to(p);
-                }
-            }
-            if !first {
+            if trace(&mut path, view, ring.coords().copied()) {
                 path.close_path();
             }
         }
     }
     path
+}
+
+/// Adds the line through `coords` in pixels to `path` as a new subpath,
+/// leaving out positions that do not project; whether any point was added.
+fn trace(path: &mut BezPath, view: &View, coords: impl Iterator<Item = geo::Coord<f64>>) -> bool {
+    let mut first = true;
+    for c in coords {
+        let p = view.px(c.x, c.y);
+        if !(p.0.is_finite() && p.1.is_finite()) {
+            continue;
+        }
+        if first {
+            path.move_to(p);
+            first = false;
+        } else {
+            path.line_to(p);
+        }
+    }
+    !first
 }
 
 /// Text centred on `x` with its baseline a little below `y`, on a white halo.

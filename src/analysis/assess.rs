@@ -38,10 +38,28 @@ pub struct Assessment {
     pub capacity: Vec<CapacityTable>,
     /// Timed graphs (absent without a road layer).
     pub routing: Option<Arc<Routing>>,
+    /// Every demand point's attachment to each mode's graph, as the
+    /// coverage search read them: the sharing search (who serves whom)
+    /// reads the same ones rather than snapping every resident again.
+    /// Empty when the assessment does not keep them (then sharing snaps).
+    pub(crate) attachments: ResidentAttachments,
     pub timings: PhaseTimings,
     /// Features left out because they lie far outside the townships
     /// (METHOD.md step 1; each also has a warning in `report`).
     pub set_aside: Vec<super::SetAside>,
+}
+
+/// Per mode (`Mode::index()`), every demand point's attachment; shared
+/// between clones of an assessment (at province scale they are hundreds of
+/// MB), and shown by their counts only in debug output.
+#[derive(Clone, Default)]
+pub(crate) struct ResidentAttachments(pub(crate) Arc<[Vec<engine::Attachment>; 3]>);
+
+impl std::fmt::Debug for ResidentAttachments {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let counts: Vec<usize> = self.0.iter().map(Vec::len).collect();
+        write!(f, "ResidentAttachments({counts:?})")
+    }
 }
 
 impl Assessment {
@@ -184,6 +202,7 @@ fn assess_prepared(
         report,
         capacity,
         routing: study.routing,
+        attachments: ResidentAttachments(Arc::new(study.attachments)),
         demand: study.demand,
         demand_kind: study.demand_kind,
         resident_township: study.resident_township,

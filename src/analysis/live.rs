@@ -131,6 +131,8 @@ impl LiveAssessment {
             report,
             capacity,
             routing: study.routing.clone(),
+            // The live study keeps its own; the sharing search snaps anew.
+            attachments: Default::default(),
             demand: study.demand.clone(),
             demand_kind: study.demand_kind,
             resident_township: study.resident_township.clone(),

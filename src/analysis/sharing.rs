@@ -18,10 +18,10 @@ use crate::geodesy::LocalProjection;
 use crate::model::{Layers, Mode, Profile};
 use crate::network::{ModeGraph, Network, Snap, TRAVERSE_BACKWARD, TRAVERSE_FORWARD, TimeBuckets};
 use rayon::prelude::*;
+use std::borrow::Cow;
 use std::cmp::Ordering;
 #[cfg(test)]
 use std::collections::BinaryHeap;
-use std::collections::{BTreeMap, HashMap};
 
 /// No facility serves the resident (not covered, or not reached).
 pub const NOT_SERVED: u32 = u32::MAX;
@@ -145,7 +145,10 @@ pub fn sharing(assessment: &Assessment, layers: &Layers, profile: &Profile) -> S
                     &layers.townships,
                 );
                 let mut demand = vec![vec![0.0; n + 1]; n + 1];
-                let mut by_facility: BTreeMap<(u32, u32), f64> = BTreeMap::new();
+                // Per facility, the townships it serves with their demand,
+                // each summed in resident order (a facility serves few).
+                let mut by_facility: Vec<Vec<(u32, f64)>> =
+                    vec![Vec::new(); layers.facilities.len()];
                 for (i, &m) in minutes.iter().enumerate() {
                     let j = served[i];
                     if m > limit || m.is_nan() || j == NOT_SERVED {
@@ -155,7 +158,11 @@ pub fn sharing(assessment: &Assessment, layers: &Layers, profile: &Profile) -> S
                     let from = assessment.resident_township[i].map_or(n, |t| t as usize);
                     let to = facility_township[j as usize].map_or(n, |t| t as usize);
                     demand[from][to] += w;
-                    *by_facility.entry((j, from as u32)).or_default() += w;
+                    let rows = &mut by_facility[j as usize];
+                    match rows.iter_mut().find(|r| r.0 == from as u32) {
+                        Some(row) => row.1 += w,
+                        None => rows.push((from as u32, w)),
+                    }
                 }
                 tables[k] = Some(SharingTable {
                     tier: ti,
@@ -163,7 +170,12 @@ pub fn sharing(assessment: &Assessment, layers: &Layers, profile: &Profile) -> S
                     demand,
                     by_facility: by_facility
                         .into_iter()
-                        .map(|((j, t), d)| (j, (t as usize != n).then_some(t), d))
+                        .enumerate()
+                        .flat_map(|(j, mut rows)| {
+                            rows.sort_unstable_by_key(|r| r.0);
+                            rows.into_iter()
+                                .map(move |(t, d)| (j as u32, (t as usize != n).then_some(t), d))
+                        })
                         .collect(),
                 });
             }
@@ -239,11 +251,20 @@ fn serving_in_batches(
             .routing
             .as_ref()
             .and_then(|r| Some((r.graphs[m].as_ref()?, &*r.network)));
-        let attachments: Option<Vec<Attachment>> = network.map(|(graph, net)| {
-            net.snap_many(&resident_xy, 1 << m)
-                .into_par_iter()
-                .map(|s| Attachment::new(graph, net, s[m]))
-                .collect()
+        // The assessment's own attachments when it kept them (the same
+        // snaps), else the residents snapped to this mode here.
+        let kept = &assessment.attachments.0[m];
+        let attachments: Option<Cow<'_, [Attachment]>> = network.map(|(graph, net)| {
+            if kept.len() == assessment.demand.len() {
+                Cow::Borrowed(kept.as_slice())
+            } else {
+                Cow::Owned(
+                    net.snap_many(&resident_xy, 1 << m)
+                        .into_par_iter()
+                        .map(|s| Attachment::new(graph, net, s[m]))
+                        .collect(),
+                )
+            }
         });
         for batch in of_mode.chunks(at_once.max(1)) {
             let computed: Vec<Vec<u32>> = batch
@@ -350,17 +371,21 @@ fn nearest_on_network(
     limit_s: f64,
 ) -> Vec<u32> {
     let mut seeds = Vec::new();
-    let mut on_segment: HashMap<u32, Vec<(f64, f64, u32)>> = HashMap::new();
+    // `(segment, position, connector seconds, facility)` by segment: a
+    // resident looks up the facilities on its own segment by bisection.
+    let mut on_segment: Vec<(u32, f64, f64, u32)> = Vec::with_capacity(facilities.len());
     for &(j, ref snap) in facilities {
         for (v, secs) in facility_seeds_exact(graph, net, snap) {
             seeds.push((v, Label { secs, facility: j }));
         }
-        on_segment.entry(snap.segment).or_default().push((
+        on_segment.push((
+            snap.segment,
             snap.t as f64,
             snap.connector_m as f64 / graph.connector_mps,
             j,
         ));
     }
+    on_segment.sort_unstable_by_key(|e| e.0);
     let best = node_labels(graph, &seeds, limit_s);
     attachments
         .par_iter()
@@ -388,7 +413,9 @@ fn nearest_on_network(
             if at.dirs & TRAVERSE_BACKWARD != 0 {
                 offer(t * w + la.secs, la.facility);
             }
-            for &(tf, conn_f, j) in on_segment.get(&at.segment).into_iter().flatten() {
+            let first = on_segment.partition_point(|e| e.0 < at.segment);
+            for &(_, tf, conn_f, j) in on_segment[first..].iter().take_while(|e| e.0 == at.segment)
+            {
                 if at.dirs & TRAVERSE_FORWARD != 0 && tf >= t {
                     offer((tf - t) * w + conn_f, j);
                 }
@@ -871,5 +898,29 @@ mod tests {
         }
         assert!(compared > 500, "{compared} residents compared");
         assert!(tied > 20, "{tied} residents at a tie");
+    }
+
+    /// The serving columns read from the attachments the assessment kept
+    /// equal those from snapping every resident again (the path of an
+    /// assessment that keeps none, e.g. the app's live one).
+    #[test]
+    fn kept_attachments_serve_as_snapping_anew() {
+        for seed in 1..=4u64 {
+            let (layers, profile) = random_case(seed);
+            let a = assess(&layers, &profile, &Progress::new()).unwrap();
+            assert!(a.attachments.0.iter().any(|m| m.len() == a.demand.len()));
+            let mut without = a.clone();
+            without.attachments = Default::default();
+            assert_eq!(
+                serving_facilities(&a, &layers, &profile),
+                serving_facilities(&without, &layers, &profile),
+                "seed {seed}"
+            );
+            assert_eq!(
+                format!("{:?}", sharing(&a, &layers, &profile).tables),
+                format!("{:?}", sharing(&without, &layers, &profile).tables),
+                "seed {seed}"
+            );
+        }
     }
 }

@@ -5,7 +5,45 @@
 use clap::Parser as _;
 use std::process::ExitCode;
 
+/// mimalloc: a province's millions of small allocations (features while
+/// loading, rows of tables) from both cores without contending for one
+/// lock; on the 1M-resident district loading takes about half the time it
+/// takes with the system allocator.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+/// Hands freed memory back to the system after 100 ms rather than
+/// mimalloc's default second (the peak of a province-sized assessment
+/// stays lower), and keeps transparent huge pages off: zeroing 2 MB pages
+/// for tables used a few KB at a time cost a fifth of the run.
+fn tune_allocator() {
+    // `mi_option_purge_delay` in mimalloc 3's option list (mimalloc.h);
+    // libmimalloc-sys names only the options whose numbers did not change.
+    const PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
+    // SAFETY: mi_option_set only stores the value; purging reads it later.
+    unsafe { libmimalloc_sys::mi_option_set(PURGE_DELAY, 100) };
+    #[cfg(target_os = "linux")]
+    {
+        unsafe extern "C" {
+            fn prctl(option: std::ffi::c_int, ...) -> std::ffi::c_int;
+        }
+        const PR_SET_THP_DISABLE: std::ffi::c_int = 41;
+        // SAFETY: PR_SET_THP_DISABLE takes one integer and changes only
+        // how this process's later page faults are served.
+        unsafe {
+            prctl(
+                PR_SET_THP_DISABLE,
+                1 as std::ffi::c_ulong,
+                0 as std::ffi::c_ulong,
+                0 as std::ffi::c_ulong,
+                0 as std::ffi::c_ulong,
+            );
+        }
+    }
+}
+
 fn main() -> ExitCode {
+    tune_allocator();
     let cli = lifecircle::cli::Cli::parse();
     match cli.command {
         Some(command) => lifecircle::cli::run(command),

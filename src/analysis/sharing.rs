@@ -16,7 +16,9 @@ use super::engine::{self, Attachment, facility_seeds_exact, layer_bounds};
 use super::{Assessment, CoverageReport, TownshipIndex};
 use crate::geodesy::LocalProjection;
 use crate::model::{Layers, Mode, Profile};
-use crate::network::{ModeGraph, Network, Snap, TRAVERSE_BACKWARD, TRAVERSE_FORWARD, TimeBuckets};
+use crate::network::{
+    ModeGraph, Network, Snap, TRAVERSE_BACKWARD, TRAVERSE_FORWARD, TimeBuckets, prefetch,
+};
 use rayon::prelude::*;
 use std::borrow::Cow;
 use std::cmp::Ordering;
@@ -386,6 +388,11 @@ fn nearest_on_network(
         ));
     }
     on_segment.sort_unstable_by_key(|e| e.0);
+    // Whether a segment holds any of them: most residents' do not.
+    let mut holds_facility = vec![0u64; net.segments.len().div_ceil(64)];
+    for e in &on_segment {
+        holds_facility[e.0 as usize / 64] |= 1 << (e.0 % 64);
+    }
     let best = node_labels(graph, &seeds, limit_s);
     attachments
         .par_iter()
@@ -413,7 +420,14 @@ fn nearest_on_network(
             if at.dirs & TRAVERSE_BACKWARD != 0 {
                 offer(t * w + la.secs, la.facility);
             }
-            let first = on_segment.partition_point(|e| e.0 < at.segment);
+            let holds = holds_facility
+                .get(at.segment as usize / 64)
+                .is_some_and(|bits| bits & (1 << (at.segment % 64)) != 0);
+            let first = if holds {
+                on_segment.partition_point(|e| e.0 < at.segment)
+            } else {
+                on_segment.len()
+            };
             for &(_, tf, conn_f, j) in on_segment[first..].iter().take_while(|e| e.0 == at.segment)
             {
                 if at.dirs & TRAVERSE_FORWARD != 0 && tf >= t {
@@ -458,6 +472,11 @@ fn node_labels(graph: &ModeGraph, seeds: &[(u32, Label)], limit_s: f64) -> Vec<L
         let mut list = queue.take(b);
         let mut i = 0;
         while i < list.len() {
+            // As in the coverage search: ask early for what comes next.
+            if let (Some(&(_, far)), Some(&(_, near))) = (list.get(i + 32), list.get(i + 12)) {
+                graph.prefetch_ahead(far, near);
+                prefetch(&best, far as usize);
+            }
             let (key, v) = list[i];
             i += 1;
             let label = best[v as usize];

@@ -138,6 +138,17 @@ impl ModeGraph {
         self.in_arcs[lo..hi].iter().map(|a| (a.from, a.seconds))
     }
 
+    /// Asks the processor for what a search will read of node `v` soon:
+    /// where its arcs begin (`far` ahead in the search's list), and its arcs
+    /// themselves (`near`, once the offset is likely in cache).
+    #[inline(always)]
+    pub fn prefetch_ahead(&self, far: u32, near: u32) {
+        prefetch(&self.in_offsets, far as usize);
+        if let Some(&lo) = self.in_offsets.get(near as usize) {
+            prefetch(&self.in_arcs, lo as usize);
+        }
+    }
+
     /// Improve `dist` (seconds from each node to its nearest source, `INFINITY`
     /// when none within `limit`) with `seeds` `(node, seconds, label)`: a
     /// multi-source shortest-time search that only ever lowers values,
@@ -240,7 +251,7 @@ impl ModeGraph {
 
 /// Hint the processor to fetch `slice[i]` into cache (nothing elsewhere).
 #[inline(always)]
-fn prefetch<T>(slice: &[T], i: usize) {
+pub(crate) fn prefetch<T>(slice: &[T], i: usize) {
     #[cfg(target_arch = "x86_64")]
     if i < slice.len() {
         // SAFETY: a prefetch never faults and `i` is in bounds anyway.

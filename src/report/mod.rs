@@ -33,6 +33,7 @@ pub use supply::{facility_load_csv, status_name, unit_name};
 
 use crate::analysis::{Assessment, CoverageReport, TownshipCoverage};
 use crate::model::{Profile, Township};
+use std::collections::HashMap;
 
 /// Language of the interface, the reports and their headers.
 #[derive(
@@ -193,6 +194,10 @@ pub fn write_blind_spots_geojson(
         .iter()
         .map(|t| t.categories.iter().map(|c| quoted(c)).collect())
         .collect();
+    // A feature's text up to its population depends only on the tier and
+    // the missing categories: made once for each pair met.
+    let mut heads: HashMap<(u32, u64), Vec<u8>> = HashMap::new();
+    let mut line: Vec<u8> = Vec::with_capacity(512);
     out.write_all(b"{\"type\":\"FeatureCollection\",\"features\":[")?;
     let mut first = true;
     for b in &assessment.blind_spots {
@@ -209,38 +214,72 @@ pub fn write_blind_spots_geojson(
             .flatten()
             .and_then(|t| township_json.get(t as usize))
             .map_or("null", String::as_str);
-        let missing: Vec<&str> = category_json[b.tier as usize]
-            .iter()
-            .enumerate()
-            .filter(|(i, _)| *i < 64 && b.missing & (1 << i) != 0)
-            .map(|(_, c)| c.as_str())
-            .collect();
+        let head = heads.entry((b.tier, b.missing)).or_insert_with(|| {
+            let missing: Vec<&str> = category_json[b.tier as usize]
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| *i < 64 && b.missing & (1 << i) != 0)
+                .map(|(_, c)| c.as_str())
+                .collect();
+            format!(
+                "\n{{\"type\":\"Feature\",\"properties\":{{\"tier\":{},\"minutes\":{},\"missing\":[{}],\"population\":",
+                tier_json[b.tier as usize],
+                tier.minutes,
+                missing.join(","),
+            )
+            .into_bytes()
+        });
+        line.clear();
         if !first {
-            out.write_all(b",")?;
+            line.push(b',');
         }
         first = false;
-        write!(
-            out,
-            "\n{{\"type\":\"Feature\",\"properties\":{{\"tier\":{},\"minutes\":{},\"missing\":[{}],\"population\":{},\"township\":{}}},\"geometry\":{{\"type\":\"Point\",\"coordinates\":[{},{}]}}}}",
-            tier_json[b.tier as usize],
-            tier.minutes,
-            missing.join(","),
-            json_number(r.population),
-            township,
-            round7(r.location.x()),
-            round7(r.location.y()),
-        )?;
+        line.extend_from_slice(head);
+        if r.population.is_finite() {
+            push_number(&mut line, r.population);
+        } else {
+            line.extend_from_slice(b"null");
+        }
+        line.extend_from_slice(b",\"township\":");
+        line.extend_from_slice(township.as_bytes());
+        line.extend_from_slice(b"},\"geometry\":{\"type\":\"Point\",\"coordinates\":[");
+        push_number(&mut line, round7(r.location.x()));
+        line.push(b',');
+        push_number(&mut line, round7(r.location.y()));
+        line.extend_from_slice(b"]}}");
+        out.write_all(&line)?;
     }
     out.write_all(b"\n]}\n")
 }
 
-/// A finite number as JSON (`null` for NaN or infinity, which JSON lacks).
-fn json_number(x: f64) -> String {
-    if x.is_finite() {
-        format!("{x}")
-    } else {
-        "null".to_string()
+/// Appends `x` as Rust's `Display` writes it (shortest digits that read
+/// back to `x`, never an exponent), without going through the formatter
+/// for the common cases: whole numbers by `itoa`, fractions by `zmij` when
+/// it writes no exponent. Tested against `Display`.
+fn push_number(out: &mut Vec<u8>, x: f64) {
+    if x.fract() == 0.0 {
+        if x.abs() < 1e15 && x != 0.0 {
+            out.extend_from_slice(itoa::Buffer::new().format(x as i64).as_bytes());
+            return;
+        }
+    } else if x.is_finite() {
+        let mut buffer = zmij::Buffer::new();
+        let text = buffer.format_finite(x);
+        // With 16 or 17 digits two shortest candidates can tie, and the
+        // two writers round a tie differently; up to 15 the shortest
+        // digits are unique.
+        let digits = text
+            .bytes()
+            .skip_while(|&c| matches!(c, b'-' | b'0' | b'.'))
+            .filter(u8::is_ascii_digit)
+            .count();
+        if digits <= 15 && !text.contains('e') {
+            out.extend_from_slice(text.as_bytes());
+            return;
+        }
     }
+    use std::io::Write as _;
+    let _ = write!(out, "{x}");
 }
 
 fn round7(x: f64) -> f64 {
@@ -301,6 +340,62 @@ pub fn summary_text(report: &CoverageReport, profile: &Profile, lang: Lang) -> S
 #[cfg(test)]
 mod csv_tests {
     use super::csv_cell;
+
+    /// The fast number writer writes what `Display` writes: whole numbers,
+    /// coordinates rounded to 7 places, tiny, huge and negative values.
+    #[test]
+    fn numbers_are_written_as_display_writes_them() {
+        let mut state = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        let mut values = vec![
+            0.0,
+            -0.0,
+            1.0,
+            -1.0,
+            17.0,
+            0.5,
+            1e-7,
+            -1e-7,
+            1.5e-7,
+            1e15,
+            1e16,
+            123456789012345.0,
+            1e300,
+            5e-324,
+            0.1,
+            0.3,
+            2.5,
+            118.4853647,
+            28.5498898,
+            -155.06,
+        ];
+        for _ in 0..200_000 {
+            let bits = next();
+            values.push(f64::from_bits(bits));
+            // Few significant bits (exact halves, quarters, …): where ties
+            // between shortest candidates would lie.
+            let few = (bits >> 40) as f64 / (1u64 << (bits % 40)) as f64;
+            values.push(few);
+            values.push(few + 1e6);
+            // Every magnitude the fast path takes, evenly in logarithm.
+            let unit = (bits >> 11) as f64 / (1u64 << 53) as f64;
+            values.push(10f64.powf(unit * 16.0 - 7.0));
+            // Coordinates and populations as the files hold them.
+            values.push(super::round7(unit * 360.0 - 180.0));
+            values.push((unit * 1e4).round());
+            values.push((unit * 1e4 * 1000.0).round() / 1000.0);
+        }
+        for x in values.into_iter().filter(|x| x.is_finite()) {
+            let mut fast = Vec::new();
+            super::push_number(&mut fast, x);
+            assert_eq!(String::from_utf8(fast).unwrap(), format!("{x}"), "{x:e}");
+        }
+    }
 
     #[test]
     fn formula_like_text_is_escaped_and_numbers_are_not() {

@@ -24,6 +24,7 @@ use std::borrow::Cow;
 use std::cmp::Ordering;
 #[cfg(test)]
 use std::collections::BinaryHeap;
+use std::collections::HashMap;
 
 /// No facility serves the resident (not covered, or not reached).
 pub const NOT_SERVED: u32 = u32::MAX;
@@ -127,6 +128,9 @@ pub fn sharing(assessment: &Assessment, layers: &Layers, profile: &Profile) -> S
         })
         .collect();
     let mut tables: Vec<Option<SharingTable>> = wanted.iter().map(|_| None).collect();
+    // Each resident's demand by the group a category serves (`None`:
+    // everyone), made once per group rather than once per column.
+    let mut weights_of: HashMap<Option<&str>, Vec<f64>> = HashMap::new();
     // The serving columns come a few at a time and go once their tables
     // are made: all of them at once would be a u32 per resident and column.
     serving_in_batches(
@@ -139,13 +143,17 @@ pub fn sharing(assessment: &Assessment, layers: &Layers, profile: &Profile) -> S
                 let tier = &profile.tiers[ti];
                 let minutes = &assessment.minutes[slot];
                 let limit = tier.minutes as f32;
-                let weights = super::groups::category_weights(
-                    profile,
-                    category,
-                    &assessment.demand,
-                    &assessment.resident_township,
-                    &layers.townships,
-                );
+                let weights = weights_of
+                    .entry(profile.category_group(category))
+                    .or_insert_with(|| {
+                        super::groups::category_weights(
+                            profile,
+                            category,
+                            &assessment.demand,
+                            &assessment.resident_township,
+                            &layers.townships,
+                        )
+                    });
                 let mut demand = vec![vec![0.0; n + 1]; n + 1];
                 // Per facility, the townships it serves with their demand,
                 // each summed in resident order (a facility serves few).
@@ -222,7 +230,7 @@ fn serving_in_batches(
     layers: &Layers,
     profile: &Profile,
     at_once: usize,
-    mut each: impl FnMut(usize, Vec<u32>),
+    mut each: impl FnMut(usize, Vec<u32>) + Send,
 ) {
     let projection = match assessment.network() {
         Some(net) => net.projection,
@@ -268,47 +276,70 @@ fn serving_in_batches(
                 )
             }
         });
-        for batch in of_mode.chunks(at_once.max(1)) {
-            let computed: Vec<Vec<u32>> = batch
-                .par_iter()
-                .map(|&i| {
-                    let slot = &assessment.slots[i];
-                    // Stray facilities were set aside by the assessment (METHOD 1).
-                    let of_category: Vec<u32> = (0..layers.facilities.len() as u32)
-                        .filter(|&j| layers.facilities[j as usize].category == slot.category)
-                        .filter(|&j| {
-                            !assessment
-                                .set_aside
-                                .iter()
-                                .any(|s| s.layer == "facilities" && s.feature == j as usize + 1)
-                        })
-                        .collect();
-                    match (network, &attachments) {
-                        (Some((graph, net)), Some(attachments)) => {
-                            let facilities: Vec<(u32, Snap)> = of_category
-                                .iter()
-                                .filter_map(|&j| {
-                                    let s = net.snap(facility_xy[j as usize], 1 << m);
-                                    s[m].map(|s| (j, s))
+        // Batch k + 1 is searched while batch k is handed on.
+        let mut handed: Option<(&[usize], Vec<Vec<u32>>)> = None;
+        let batches = of_mode.chunks(at_once.max(1)).map(Some).chain([None]);
+        for batch in batches {
+            let search = || -> Option<Vec<Vec<u32>>> {
+                Some(
+                    batch?
+                        .par_iter()
+                        .map(|&i| {
+                            let slot = &assessment.slots[i];
+                            // Stray facilities were set aside by the assessment (METHOD 1).
+                            let of_category: Vec<u32> = (0..layers.facilities.len() as u32)
+                                .filter(|&j| {
+                                    layers.facilities[j as usize].category == slot.category
+                                })
+                                .filter(|&j| {
+                                    !assessment.set_aside.iter().any(|s| {
+                                        s.layer == "facilities" && s.feature == j as usize + 1
+                                    })
                                 })
                                 .collect();
-                            // A little beyond the limit, so that a resident the
-                            // single-precision column counts as covered is reached.
-                            let limit_s = slot.limit_minutes * 60.0 * 1.001 + 1.0;
-                            nearest_on_network(graph, net, &facilities, attachments, limit_s)
-                        }
-                        _ => {
-                            let speed = engine::straight_line_speed_mps(profile, slot.mode);
-                            let limit_m = (slot.limit_minutes * 60.0 * 1.001 + 1.0) * speed
-                                / profile.detour_factor;
-                            nearest_straight(&facility_xy, &of_category, &resident_xy, limit_m)
-                        }
-                    }
-                })
-                .collect();
-            for (&i, column) in batch.iter().zip(computed) {
-                each(i, column);
-            }
+                            match (network, &attachments) {
+                                (Some((graph, net)), Some(attachments)) => {
+                                    let facilities: Vec<(u32, Snap)> = of_category
+                                        .iter()
+                                        .filter_map(|&j| {
+                                            let s = net.snap(facility_xy[j as usize], 1 << m);
+                                            s[m].map(|s| (j, s))
+                                        })
+                                        .collect();
+                                    // A little beyond the limit, so that a resident the
+                                    // single-precision column counts as covered is reached.
+                                    let limit_s = slot.limit_minutes * 60.0 * 1.001 + 1.0;
+                                    nearest_on_network(
+                                        graph,
+                                        net,
+                                        &facilities,
+                                        attachments,
+                                        limit_s,
+                                    )
+                                }
+                                _ => {
+                                    let speed = engine::straight_line_speed_mps(profile, slot.mode);
+                                    let limit_m = (slot.limit_minutes * 60.0 * 1.001 + 1.0) * speed
+                                        / profile.detour_factor;
+                                    nearest_straight(
+                                        &facility_xy,
+                                        &of_category,
+                                        &resident_xy,
+                                        limit_m,
+                                    )
+                                }
+                            }
+                        })
+                        .collect(),
+                )
+            };
+            let hand_on = || {
+                for (&i, column) in handed.take().into_iter().flat_map(|(b, c)| b.iter().zip(c)) {
+                    each(i, column);
+                }
+            };
+            let (computed, ()) = rayon::join(search, hand_on);
+            handed = batch.zip(computed);
         }
         drop(attachments);
     }

@@ -12,16 +12,15 @@ use std::process::ExitCode;
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-/// Hands freed memory back to the system after 100 ms rather than
-/// mimalloc's default second (the peak of a province-sized assessment
-/// stays lower), and keeps transparent huge pages off: zeroing 2 MB pages
-/// for tables used a few KB at a time cost a fifth of the run.
-fn tune_allocator() {
+/// Transparent huge pages off (zeroing 2 MB pages for tables used a few
+/// KB at a time cost a fifth of a province-sized run), and freed memory
+/// handed back to the system after `purge_delay_ms` (`-1`: never).
+fn tune_allocator(purge_delay_ms: std::ffi::c_long) {
     // `mi_option_purge_delay` in mimalloc 3's option list (mimalloc.h);
     // libmimalloc-sys names only the options whose numbers did not change.
     const PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
     // SAFETY: mi_option_set only stores the value; purging reads it later.
-    unsafe { libmimalloc_sys::mi_option_set(PURGE_DELAY, 100) };
+    unsafe { libmimalloc_sys::mi_option_set(PURGE_DELAY, purge_delay_ms) };
     #[cfg(target_os = "linux")]
     {
         unsafe extern "C" {
@@ -43,11 +42,21 @@ fn tune_allocator() {
 }
 
 fn main() -> ExitCode {
-    tune_allocator();
     let cli = lifecircle::cli::Cli::parse();
     match cli.command {
-        Some(command) => lifecircle::cli::run(command),
-        None => match lifecircle::app::run(cli.project) {
+        Some(command) => {
+            // A command's peak is what limits the size of study a laptop
+            // can assess: freed memory goes back after 100 ms.
+            tune_allocator(100);
+            lifecircle::cli::run(command)
+        }
+        None => match {
+            // The app reallocates its map meshes every frame: memory handed
+            // back would be faulted in again on the next (frames at the
+            // 1M-resident district averaged 11–13 ms against 10–11 ms).
+            tune_allocator(-1);
+            lifecircle::app::run(cli.project)
+        } {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
                 eprintln!("error: could not open the window: {e}");

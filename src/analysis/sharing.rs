@@ -236,11 +236,18 @@ fn serving_in_batches(
         Some(net) => net.projection,
         None => LocalProjection::for_bounds(layer_bounds(layers)),
     };
-    let resident_xy: Vec<[f64; 2]> = assessment
-        .demand
-        .par_iter()
-        .map(|r| projection.forward(r.location.x(), r.location.y()))
-        .collect();
+    // Projected only when needed: the assessment's kept attachments spare
+    // the snapping (at province scale 3M projections).
+    let projected = std::sync::OnceLock::new();
+    let resident_xy = || -> &Vec<[f64; 2]> {
+        projected.get_or_init(|| {
+            assessment
+                .demand
+                .par_iter()
+                .map(|r| projection.forward(r.location.x(), r.location.y()))
+                .collect()
+        })
+    };
     let facility_xy: Vec<[f64; 2]> = layers
         .facilities
         .iter()
@@ -269,7 +276,7 @@ fn serving_in_batches(
                 Cow::Borrowed(kept.as_slice())
             } else {
                 Cow::Owned(
-                    net.snap_many(&resident_xy, 1 << m)
+                    net.snap_many(resident_xy(), 1 << m)
                         .into_par_iter()
                         .map(|s| Attachment::new(graph, net, s[m]))
                         .collect(),
@@ -324,7 +331,7 @@ fn serving_in_batches(
                                     nearest_straight(
                                         &facility_xy,
                                         &of_category,
-                                        &resident_xy,
+                                        resident_xy(),
                                         limit_m,
                                     )
                                 }

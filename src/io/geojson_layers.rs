@@ -479,14 +479,18 @@ fn feature(number: usize, raw: &str) -> Result<RawFeature, String> {
 
 /// A parsed entry as a feature, or why it is not one.
 fn feature_from(number: usize, entry: RawEntry<'_>) -> Result<RawFeature, String> {
-    match entry.kind.map(|k| serde_json::from_str::<Value>(k.get())) {
-        Some(Ok(Value::String(k))) if k == "Feature" => {}
-        Some(Ok(Value::String(other))) => {
-            return Err(format!(
-                "has type {other:?}, not \"Feature\"; it is skipped"
-            ));
+    // The usual spelling is taken as it stands, without making a `Value`.
+    let plain = entry.kind.is_some_and(|k| k.get() == "\"Feature\"");
+    if !plain {
+        match entry.kind.map(|k| serde_json::from_str::<Value>(k.get())) {
+            Some(Ok(Value::String(k))) if k == "Feature" => {}
+            Some(Ok(Value::String(other))) => {
+                return Err(format!(
+                    "has type {other:?}, not \"Feature\"; it is skipped"
+                ));
+            }
+            _ => return Err("has no \"type\": \"Feature\"; it is skipped".to_string()),
         }
-        _ => return Err("has no \"type\": \"Feature\"; it is skipped".to_string()),
     }
     let properties = match entry
         .properties

@@ -512,10 +512,12 @@ fn name_set_aside_in(
 }
 
 /// Hands the memory freed after loading (the parsed files) back to the
-/// system. The C allocator keeps freed small blocks for reuse, so without
-/// this the assessment's columns come on top of the loading's high-water
-/// mark instead of into its space; on a 1M-resident district that is a
-/// few hundred MB of peak memory. Linux with glibc only; elsewhere nothing.
+/// system. Allocators keep freed blocks for reuse, so without this the
+/// assessment's columns come on top of the loading's high-water mark
+/// instead of into its space; on a 1M-resident district that is a few
+/// hundred MB of peak memory. mimalloc (the binary's allocator, see
+/// [`tune_allocator`]) everywhere, and glibc's malloc on Linux (the
+/// library's tests).
 fn release_freed_memory() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     {
@@ -528,9 +530,39 @@ fn release_freed_memory() {
             malloc_trim(0);
         }
     }
-    // The binary's allocator (see main.rs); a no-op where it holds nothing.
+    // A no-op where mimalloc holds nothing.
     // SAFETY: mi_collect only walks mimalloc's own free pages.
     unsafe { libmimalloc_sys::mi_collect(true) };
+}
+
+/// Transparent huge pages off (zeroing 2 MB pages for tables used a few
+/// KB at a time cost a fifth of a province-sized run), and freed memory
+/// handed back to the system after `purge_delay_ms` (`-1`: never), for
+/// a process whose global allocator is mimalloc (the binary, the bench).
+pub fn tune_allocator(purge_delay_ms: std::ffi::c_long) {
+    // `mi_option_purge_delay` in mimalloc 3's option list (mimalloc.h);
+    // libmimalloc-sys names only the options whose numbers did not change.
+    const PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
+    // SAFETY: mi_option_set only stores the value; purging reads it later.
+    unsafe { libmimalloc_sys::mi_option_set(PURGE_DELAY, purge_delay_ms) };
+    #[cfg(target_os = "linux")]
+    {
+        unsafe extern "C" {
+            fn prctl(option: std::ffi::c_int, ...) -> std::ffi::c_int;
+        }
+        const PR_SET_THP_DISABLE: std::ffi::c_int = 41;
+        // SAFETY: PR_SET_THP_DISABLE takes one integer and changes only
+        // how this process's later page faults are served.
+        unsafe {
+            prctl(
+                PR_SET_THP_DISABLE,
+                1 as std::ffi::c_ulong,
+                0 as std::ffi::c_ulong,
+                0 as std::ffi::c_ulong,
+                0 as std::ffi::c_ulong,
+            );
+        }
+    }
 }
 
 /// Peak resident memory of this process (Linux `VmHWM`), in megabytes.

@@ -503,7 +503,13 @@ fn generated_dir(name: &str, params: &SyntheticParams) -> PathBuf {
     dir
 }
 
+/// The `lifecircle` binary's allocator and its settings, so that the phases
+/// in-process are timed as `assess` runs them.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() {
+    lifecircle::cli::tune_allocator(100);
     let args: Vec<String> = std::env::args().collect();
     let flag = |f: &str| args.iter().any(|a| a == f);
     if flag("--list") {

@@ -103,6 +103,8 @@ fn bench_in_process(label: &str, input: &InputArgs, runs: usize) {
 
 /// [`bench_in_process`] with the study set up for `supply` (see [`Supply`]).
 fn bench_in_process_with(label: &str, input: &InputArgs, runs: usize, supply: Option<Supply>) {
+    // The phases as `assess` runs them: its allocator settings.
+    lifecircle::cli::tune_allocator(100);
     let windowed = reset_peak_memory();
     let clock = Instant::now();
     let mut study = load_study(input).unwrap_or_else(|e| panic!("{label}: {e:?}"));
@@ -179,6 +181,8 @@ fn bench_in_process_with(label: &str, input: &InputArgs, runs: usize, supply: Op
 
 /// Times edits on a live assessment: each edit recomputes only its category.
 fn bench_edits(label: &str, input: &InputArgs) {
+    // Live edits are the app's path: its allocator settings.
+    lifecircle::cli::tune_allocator(-1);
     let study = load_study(input).unwrap_or_else(|e| panic!("{label}: {e:?}"));
     let clock = Instant::now();
     let mut live = LiveAssessment::new(&study.layers, &study.profile, &Progress::new())
@@ -255,6 +259,7 @@ fn bench_edits(label: &str, input: &InputArgs) {
 fn bench_scenario_edits(label: &str, input: &InputArgs) {
     use geo::{Coord, LineString, MultiPolygon, Polygon};
     use lifecircle::model::{Oneway, PopulationChange, ResidentialArea, Road, Scenario};
+    lifecircle::cli::tune_allocator(-1);
     let study = load_study(input).unwrap_or_else(|e| panic!("{label}: {e:?}"));
     let base = &study.layers;
     let mut live =
@@ -503,13 +508,12 @@ fn generated_dir(name: &str, params: &SyntheticParams) -> PathBuf {
     dir
 }
 
-/// The `lifecircle` binary's allocator and its settings, so that the phases
-/// in-process are timed as `assess` runs them.
+/// The `lifecircle` binary's allocator, with the settings of `assess` for
+/// the phases and the app's for live edits (`cli::tune_allocator`).
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() {
-    lifecircle::cli::tune_allocator(100);
     let args: Vec<String> = std::env::args().collect();
     let flag = |f: &str| args.iter().any(|a| a == f);
     if flag("--list") {

@@ -21,18 +21,18 @@ fn main() -> ExitCode {
             lifecircle::cli::tune_allocator(100);
             lifecircle::cli::run(command)
         }
-        None => match {
+        None => {
             // The app reallocates its map meshes every frame: memory handed
             // back would be faulted in again on the next (frames at the
             // 1M-resident district averaged 11–13 ms against 10–11 ms).
             lifecircle::cli::tune_allocator(-1);
-            lifecircle::app::run(cli.project)
-        } {
-            Ok(()) => ExitCode::SUCCESS,
-            Err(e) => {
-                eprintln!("error: could not open the window: {e}");
-                ExitCode::FAILURE
+            match lifecircle::app::run(cli.project) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("error: could not open the window: {e}");
+                    ExitCode::FAILURE
+                }
             }
-        },
+        }
     }
 }

@@ -41,6 +41,80 @@ pub struct StudyExtent {
     margin: [f64; 2],
     /// `bounds` grown by `margin`: outside it a point is surely stray.
     outer: [f64; 4],
+    /// Where most points are decided without the index.
+    inside: InsideGrid,
+}
+
+/// A grid over the townships' extent marking the cells that lie wholly
+/// inside some township's box: a point in such a cell belongs to the study
+/// (it lies in that box) without a look at the index. In a province nearly
+/// every resident and road vertex is in one.
+#[derive(Clone, Debug)]
+struct InsideGrid {
+    origin: [f64; 2],
+    /// Cell width and height in degrees.
+    cell: [f64; 2],
+    /// Cells per side (0: no grid).
+    n: usize,
+    /// Bit `j * n + i` for the cell in column `i`, row `j`.
+    bits: Vec<u64>,
+}
+
+impl InsideGrid {
+    const CELLS: usize = 1024;
+
+    fn of(bounds: [f64; 4], boxes: &[[f64; 4]]) -> Self {
+        let n = Self::CELLS;
+        let cell = [
+            (bounds[2] - bounds[0]) / n as f64,
+            (bounds[3] - bounds[1]) / n as f64,
+        ];
+        let mut grid = Self {
+            origin: [bounds[0], bounds[1]],
+            cell,
+            n: 0,
+            bits: Vec::new(),
+        };
+        if !(cell[0] > 0.0 && cell[1] > 0.0 && cell[0].is_finite() && cell[1].is_finite()) {
+            return grid;
+        }
+        grid.n = n;
+        grid.bits = vec![0; (n * n).div_ceil(64)];
+        // A cell counts when it lies inside the box even grown by a hair
+        // on every side: a point placed in it by rounding lies in the box.
+        let slack = [cell[0] * 1e-6, cell[1] * 1e-6];
+        let inside = |k: usize, axis: usize, lo: f64, hi: f64| {
+            let start = grid.origin[axis] + k as f64 * cell[axis];
+            let end = grid.origin[axis] + (k + 1) as f64 * cell[axis];
+            start - slack[axis] >= lo && end + slack[axis] <= hi
+        };
+        let range = |axis: usize, lo: f64, hi: f64| {
+            let first = ((lo - grid.origin[axis]) / cell[axis]).floor().max(0.0) as usize;
+            let last = (((hi - grid.origin[axis]) / cell[axis]).ceil().max(0.0) as usize).min(n);
+            (first..last).filter(move |&k| inside(k, axis, lo, hi))
+        };
+        for b in boxes {
+            for j in range(1, b[1], b[3]) {
+                for i in range(0, b[0], b[2]) {
+                    let bit = j * n + i;
+                    grid.bits[bit / 64] |= 1 << (bit % 64);
+                }
+            }
+        }
+        grid
+    }
+
+    /// Whether (lon, lat) lies in a cell wholly inside a township's box.
+    fn holds(&self, lon: f64, lat: f64) -> bool {
+        let i = ((lon - self.origin[0]) / self.cell[0]).floor();
+        let j = ((lat - self.origin[1]) / self.cell[1]).floor();
+        let n = self.n as f64;
+        if !(i >= 0.0 && i < n && j >= 0.0 && j < n) {
+            return false;
+        }
+        let bit = j as usize * self.n + i as usize;
+        self.bits[bit / 64] & (1 << (bit % 64)) != 0
+    }
 }
 
 /// A feature left out of the study because it lies far outside it.
@@ -161,12 +235,14 @@ impl StudyExtent {
                 .map(|b| rstar::primitives::Rectangle::from_corners([b[0], b[1]], [b[2], b[3]]))
                 .collect(),
         );
+        let inside = InsideGrid::of(bounds, &boxes);
         Some(Self {
             bounds,
             boxes,
             index,
             margin: [dlon, dlat],
             outer,
+            inside,
         })
     }
 
@@ -175,6 +251,9 @@ impl StudyExtent {
     pub fn outside(&self, lon: f64, lat: f64) -> Option<Option<f64>> {
         if !((-180.0..=180.0).contains(&lon) && (-90.0..=90.0).contains(&lat)) {
             return Some(None);
+        }
+        if self.inside.holds(lon, lat) {
+            return None;
         }
         let point = rstar::AABB::from_point([lon, lat]);
         if self
@@ -559,9 +638,34 @@ mod tests {
                 let lat = e.bounds[1] - 1.5 + span[1] * next();
                 let fast = e.outside(lon, lat);
                 assert_eq!(fast, slow(&e, lon, lat), "({lon}, {lat})");
+                // The grid's shortcut: a point in a held cell is in a box.
+                if e.inside.holds(lon, lat) {
+                    assert!(
+                        e.boxes.iter().any(|b| within(b, lon, lat)),
+                        "({lon}, {lat})"
+                    );
+                }
                 stray += fast.is_some() as usize;
             }
             assert!(stray > 100 && stray < 19_900, "{stray} stray");
+            // On the boxes' corners and edges, and a hair outside them.
+            for b in &e.boxes {
+                for lon in [b[0], (b[0] + b[2]) / 2.0, b[2]] {
+                    for lat in [b[1], (b[1] + b[3]) / 2.0, b[3]] {
+                        for (dx, dy) in [(0.0, 0.0), (-1e-9, 0.0), (0.0, 1e-9), (1e-12, -1e-12)] {
+                            let (x, y) = (lon + dx, lat + dy);
+                            assert_eq!(e.outside(x, y), slow(&e, x, y), "({x}, {y})");
+                            if e.inside.holds(x, y) {
+                                assert!(e.boxes.iter().any(|b| within(b, x, y)), "({x}, {y})");
+                            }
+                        }
+                    }
+                }
+            }
+            let held = (0..e.inside.n * e.inside.n)
+                .filter(|&b| e.inside.bits[b / 64] & (1 << (b % 64)) != 0)
+                .count();
+            assert!(held > e.inside.n * e.inside.n / 10, "{held} cells inside");
             assert_eq!(e.outside(f64::NAN, 30.0), Some(None));
         }
     }

@@ -21,6 +21,16 @@ fn scratch(name: &str) -> PathBuf {
     dir
 }
 
+/// The bundled demo's folder.
+fn demo_data() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("data")
+}
+
+/// A file of the bundled demo, parsed.
+fn demo_json(name: &str) -> Value {
+    serde_json::from_str(&std::fs::read_to_string(demo_data().join(name)).unwrap()).unwrap()
+}
+
 fn keys(v: &Value) -> Vec<&str> {
     let mut k: Vec<&str> = v.as_object().unwrap().keys().map(String::as_str).collect();
     k.sort();
@@ -710,10 +720,8 @@ fn compare_warns_about_new_roads_that_connect_to_nothing_or_lie_far_away() {
 #[test]
 fn compare_with_road_closures_new_roads_and_residents_equals_assess_on_edited_data() {
     let dir = scratch("scenario-files");
-    let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("data");
-    let read = |name: &str| -> Value {
-        serde_json::from_str(&std::fs::read_to_string(data.join(name)).unwrap()).unwrap()
-    };
+    let data = demo_data();
+    let read = demo_json;
     let roads = read("roads.geojson");
     let features = roads["features"].as_array().unwrap();
     // The county road from 九华乡 to 荷花街道, whose hospital serves
@@ -887,10 +895,8 @@ fn compare_with_road_closures_new_roads_and_residents_equals_assess_on_edited_da
 #[test]
 fn an_unknown_settlement_is_named_and_counted_in_neither_class() {
     let dir = scratch("unknown-settlement");
-    let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("data");
-    let mut residents: Value =
-        serde_json::from_str(&std::fs::read_to_string(data.join("residents.geojson")).unwrap())
-            .unwrap();
+    let data = demo_data();
+    let mut residents = demo_json("residents.geojson");
     let k = 2;
     let before = residents["features"][k]["properties"]["settlement"].clone();
     assert!(before.is_string(), "the demo's residents carry settlement");
@@ -923,7 +929,7 @@ fn an_unknown_settlement_is_named_and_counted_in_neither_class() {
 /// `assess` on the demo's townships and roads with these facilities and
 /// residents, in English.
 fn assess_demo_with(facilities: &Path, residents: &Path, out: &Path) -> Output {
-    let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("data");
+    let data = demo_data();
     let layer = |name: &str| data.join(name).to_str().unwrap().to_string();
     lifecircle(&[
         "assess",
@@ -948,10 +954,7 @@ fn assess_demo_with(facilities: &Path, residents: &Path, out: &Path) -> Output {
 #[test]
 fn stray_features_are_named_by_their_number_in_the_file() {
     let dir = scratch("stray-numbers");
-    let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("data");
-    let read = |name: &str| -> Value {
-        serde_json::from_str(&std::fs::read_to_string(data.join(name)).unwrap()).unwrap()
-    };
+    let read = demo_json;
     let mut facilities = read("facilities.geojson");
     let features = facilities["features"].as_array_mut().unwrap();
     features.insert(

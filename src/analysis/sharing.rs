@@ -511,9 +511,12 @@ fn node_labels(graph: &ModeGraph, seeds: &[(u32, Label)], limit_s: f64) -> Vec<L
         let mut i = 0;
         while i < list.len() {
             // As in the coverage search: ask early for what comes next.
-            if let (Some(&(_, far)), Some(&(_, near))) = (list.get(i + 32), list.get(i + 12)) {
-                graph.prefetch_ahead(far, near);
+            if let Some(&(_, far)) = list.get(i + 32) {
+                graph.prefetch_offsets(far);
                 prefetch(&best, far as usize);
+            }
+            if let Some(&(_, mid)) = list.get(i + 12) {
+                graph.prefetch_arcs(mid);
             }
             let (key, v) = list[i];
             i += 1;

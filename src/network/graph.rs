@@ -138,13 +138,18 @@ impl ModeGraph {
         self.in_arcs[lo..hi].iter().map(|a| (a.from, a.seconds))
     }
 
-    /// Asks the processor for what a search will read of node `v` soon:
-    /// where its arcs begin (`far` ahead in the search's list), and its arcs
-    /// themselves (`near`, once the offset is likely in cache).
+    /// Asks the processor for where node `v`'s arcs begin: a search does
+    /// this for a node far ahead in its list.
     #[inline(always)]
-    pub fn prefetch_ahead(&self, far: u32, near: u32) {
-        prefetch(&self.in_offsets, far as usize);
-        if let Some(&lo) = self.in_offsets.get(near as usize) {
+    pub fn prefetch_offsets(&self, v: u32) {
+        prefetch(&self.in_offsets, v as usize);
+    }
+
+    /// Asks the processor for node `v`'s arcs: a search does this for a
+    /// node nearer in its list, whose offset is likely in cache by then.
+    #[inline(always)]
+    pub fn prefetch_arcs(&self, v: u32) {
+        if let Some(&lo) = self.in_offsets.get(v as usize) {
             prefetch(&self.in_arcs, lo as usize);
         }
     }
@@ -205,11 +210,11 @@ impl ModeGraph {
                 // The list says which nodes come next: ask for their memory
                 // early (offsets and time far ahead, arcs nearer).
                 if let Some(&(_, far)) = list.get(i + 32) {
-                    prefetch(&self.in_offsets, far as usize);
+                    self.prefetch_offsets(far);
                     prefetch(dist, far as usize);
                 }
                 if let Some(&(_, mid)) = list.get(i + 12) {
-                    prefetch(&self.in_arcs, self.in_offsets[mid as usize] as usize);
+                    self.prefetch_arcs(mid);
                 }
 
                 let (secs, v) = list[i];

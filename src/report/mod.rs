@@ -338,9 +338,7 @@ pub fn summary_text(report: &CoverageReport, profile: &Profile, lang: Lang) -> S
 }
 
 #[cfg(test)]
-mod csv_tests {
-    use super::csv_cell;
-
+mod number_tests {
     /// The fast number writer writes what `Display` writes: whole numbers,
     /// coordinates rounded to 7 places, tiny, huge and negative values.
     #[test]
@@ -396,6 +394,11 @@ mod csv_tests {
             assert_eq!(String::from_utf8(fast).unwrap(), format!("{x}"), "{x:e}");
         }
     }
+}
+
+#[cfg(test)]
+mod csv_tests {
+    use super::csv_cell;
 
     #[test]
     fn formula_like_text_is_escaped_and_numbers_are_not() {

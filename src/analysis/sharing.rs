@@ -109,6 +109,25 @@ fn category_of<'a>(
 /// The sharing figures of `assessment` (an assessment of `layers` against
 /// `profile`).
 pub fn sharing(assessment: &Assessment, layers: &Layers, profile: &Profile) -> Sharing {
+    sharing_reading(assessment, layers, profile, Reading::WithinTiers)
+}
+
+/// Which residents' serving facilities [`sharing_reading`] looks up.
+#[derive(Clone, Copy, PartialEq)]
+enum Reading {
+    /// Only those the tables read: within their tier's minutes.
+    WithinTiers,
+    /// Everyone (the tables must come out the same; tested).
+    #[cfg(test)]
+    Everyone,
+}
+
+fn sharing_reading(
+    assessment: &Assessment,
+    layers: &Layers,
+    profile: &Profile,
+    reading: Reading,
+) -> Sharing {
     let index = TownshipIndex::new(&layers.townships);
     let facility_township: Vec<Option<u32>> = layers
         .facilities
@@ -131,6 +150,17 @@ pub fn sharing(assessment: &Assessment, layers: &Layers, profile: &Profile) -> S
     // Each resident's demand by the group a category serves (`None`:
     // everyone), made once per group rather than once per column.
     let mut weights_of: HashMap<Option<&str>, Vec<f64>> = HashMap::new();
+    // The tables read only residents within their tier's minutes: per
+    // column, the largest of those limits; residents beyond it need no
+    // serving facility.
+    let mut read_within: Vec<Option<f32>> = vec![Some(f32::NEG_INFINITY); assessment.slots.len()];
+    for &(ti, _, slot) in &wanted {
+        let limit = profile.tiers[ti].minutes as f32;
+        read_within[slot] = read_within[slot].map(|l| l.max(limit));
+    }
+    if reading != Reading::WithinTiers {
+        read_within.fill(None);
+    }
     // The serving columns come a few at a time and go once their tables
     // are made: all of them at once would be a u32 per resident and column.
     serving_in_batches(
@@ -138,6 +168,7 @@ pub fn sharing(assessment: &Assessment, layers: &Layers, profile: &Profile) -> S
         layers,
         profile,
         SERVING_AT_ONCE,
+        &read_within,
         |slot, served| {
             for (k, &(ti, category, _)) in wanted.iter().enumerate().filter(|w| w.1.2 == slot) {
                 let tier = &profile.tiers[ti];
@@ -211,9 +242,17 @@ pub fn serving_facilities(
     profile: &Profile,
 ) -> Vec<Vec<u32>> {
     let mut columns: Vec<Option<Vec<u32>>> = vec![None; assessment.slots.len()];
-    serving_in_batches(assessment, layers, profile, usize::MAX, |slot, column| {
-        columns[slot] = Some(column);
-    });
+    let everyone = vec![None; assessment.slots.len()];
+    serving_in_batches(
+        assessment,
+        layers,
+        profile,
+        usize::MAX,
+        &everyone,
+        |slot, column| {
+            columns[slot] = Some(column);
+        },
+    );
     columns
         .into_iter()
         .map(|c| c.expect("every slot has a mode"))
@@ -224,12 +263,16 @@ pub fn serving_facilities(
 const SERVING_AT_ONCE: usize = 4;
 
 /// The columns of [`serving_facilities`], handed to `each(slot, column)`
-/// mode by mode, `at_once` columns computed in parallel at a time.
+/// mode by mode, `at_once` columns computed in parallel at a time. With
+/// `read_within[slot] = Some(minutes)`, residents whose travel time in the
+/// column is beyond `minutes` (or unknown) are left [`NOT_SERVED`] without
+/// a look (on roads; the straight-line search serves everyone).
 fn serving_in_batches(
     assessment: &Assessment,
     layers: &Layers,
     profile: &Profile,
     at_once: usize,
+    read_within: &[Option<f32>],
     mut each: impl FnMut(usize, Vec<u32>) + Send,
 ) {
     let projection = match assessment.network() {
@@ -316,11 +359,14 @@ fn serving_in_batches(
                                     // A little beyond the limit, so that a resident the
                                     // single-precision column counts as covered is reached.
                                     let limit_s = slot.limit_minutes * 60.0 * 1.001 + 1.0;
+                                    let only =
+                                        read_within[i].map(|m| (&assessment.minutes[i][..], m));
                                     nearest_on_network(
                                         graph,
                                         net,
                                         &facilities,
                                         attachments,
+                                        only,
                                         limit_s,
                                     )
                                 }
@@ -400,14 +446,17 @@ impl PartialOrd for Entry {
 }
 
 /// The serving facility of every resident on the network: a search over
-/// incoming arcs with lexicographic labels ([`node_labels`]), then at each
-/// resident the best
-/// of both ends of its segment and of the facilities on the same segment.
+/// incoming arcs with lexicographic labels ([`node_labels`]),
+/// then at each resident the best of both ends of its segment and of the
+/// facilities on the same segment. With `only = Some((minutes, limit))`,
+/// residents whose `minutes` are beyond `limit` (or NaN) are left
+/// [`NOT_SERVED`] unlooked at.
 fn nearest_on_network(
     graph: &ModeGraph,
     net: &Network,
     facilities: &[(u32, Snap)],
     attachments: &[Attachment],
+    only: Option<(&[f32], f32)>,
     limit_s: f64,
 ) -> Vec<u32> {
     let mut seeds = Vec::new();
@@ -434,12 +483,18 @@ fn nearest_on_network(
     let best = node_labels(graph, &seeds, limit_s);
     attachments
         .par_iter()
-        .map(|at| {
+        .enumerate()
+        .map(|(i, at)| {
             if at.dirs == 0 {
                 return NOT_SERVED;
             }
+            if let Some((minutes, limit)) = only
+                && !(minutes[i] <= limit)
+            {
+                return NOT_SERVED;
+            }
             let (t, w) = (at.t as f64, at.w as f64);
-            let (la, lb) = (best[at.a as usize], best[at.b as usize]);
+            let (la, lb) = (best.get(at.a), best.get(at.b));
             let mut pick = Label::NONE;
             let mut offer = |secs: f64, facility: u32| {
                 let l = Label { secs, facility };
@@ -496,13 +551,16 @@ fn nearest_on_network(
 /// the sums are those the heap search ([`node_labels_by_heap`]) finds:
 /// the same labels, bit for bit (tested), in a third of the time on large
 /// networks.
-fn node_labels(graph: &ModeGraph, seeds: &[(u32, Label)], limit_s: f64) -> Vec<Label> {
-    let mut best = vec![Label::NONE; graph.node_count()];
+fn node_labels(graph: &ModeGraph, seeds: &[(u32, Label)], limit_s: f64) -> BestLabels {
+    let mut best = BestLabels {
+        secs: vec![f64::INFINITY; graph.node_count()],
+        facility: vec![NOT_SERVED; graph.node_count()],
+    };
     let mut queue = TimeBuckets::default();
     queue.reset(limit_s as f32);
     for &(v, label) in seeds {
-        if label.secs <= limit_s && label.better_than(best[v as usize]) {
-            best[v as usize] = label;
+        if label.secs <= limit_s && label.better_than(best.get(v)) {
+            best.set(v, label);
             queue.push(label.secs as f32, v);
         }
     }
@@ -513,26 +571,30 @@ fn node_labels(graph: &ModeGraph, seeds: &[(u32, Label)], limit_s: f64) -> Vec<L
             // As in the coverage search: ask early for what comes next.
             if let Some(&(_, far)) = list.get(i + 32) {
                 graph.prefetch_offsets(far);
-                prefetch(&best, far as usize);
+                prefetch(&best.secs, far as usize);
             }
             if let Some(&(_, mid)) = list.get(i + 12) {
                 graph.prefetch_arcs(mid);
             }
             let (key, v) = list[i];
             i += 1;
-            let label = best[v as usize];
+            let secs = best.secs[v as usize];
             // A later, lower entry of this node follows: skip this one.
-            if key > label.secs as f32 {
+            if key > secs as f32 {
                 continue;
             }
+            let facility = best.facility[v as usize];
             for (u, w) in graph.in_arcs(v) {
-                let next = Label {
-                    secs: label.secs + w as f64,
-                    facility: label.facility,
-                };
-                if next.secs <= limit_s && next.better_than(best[u as usize]) {
-                    best[u as usize] = next;
-                    let key = next.secs as f32;
+                let next = secs + w as f64;
+                // Lexicographic (seconds, facility); the facility array is
+                // read only on a tie of seconds.
+                let old = best.secs[u as usize];
+                if next <= limit_s
+                    && (next < old || (next == old && facility < best.facility[u as usize]))
+                {
+                    best.secs[u as usize] = next;
+                    best.facility[u as usize] = facility;
+                    let key = next as f32;
                     if queue.bucket_of(key) <= b {
                         list.push((key, u));
                     } else {
@@ -544,6 +606,28 @@ fn node_labels(graph: &ModeGraph, seeds: &[(u32, Label)], limit_s: f64) -> Vec<L
         queue.put_back(b, list);
     }
     best
+}
+
+/// The labels of [`node_labels`], seconds and facility in separate arrays:
+/// the search reads the seconds of every neighbour and the facility only on
+/// a tie, so the array it walks is half as large.
+struct BestLabels {
+    secs: Vec<f64>,
+    facility: Vec<u32>,
+}
+
+impl BestLabels {
+    fn get(&self, v: u32) -> Label {
+        Label {
+            secs: self.secs[v as usize],
+            facility: self.facility[v as usize],
+        }
+    }
+
+    fn set(&mut self, v: u32, label: Label) {
+        self.secs[v as usize] = label.secs;
+        self.facility[v as usize] = label.facility;
+    }
 }
 
 /// [`node_labels`] by the textbook search: Dijkstra with a binary heap of
@@ -751,7 +835,8 @@ mod tests {
                 for limit_s in [slot.limit_minutes * 60.0, f64::INFINITY] {
                     let fast = node_labels(graph, &seeds, limit_s);
                     let slow = node_labels_by_heap(graph, &seeds, limit_s);
-                    assert_eq!(fast.len(), slow.len());
+                    assert_eq!(fast.secs.len(), slow.len());
+                    let fast: Vec<Label> = (0..slow.len() as u32).map(|v| fast.get(v)).collect();
                     for (v, (f, s)) in fast.iter().zip(&slow).enumerate() {
                         assert!(
                             f.secs.to_bits() == s.secs.to_bits() && f.facility == s.facility,
@@ -958,6 +1043,36 @@ mod tests {
         }
         assert!(compared > 500, "{compared} residents compared");
         assert!(tied > 20, "{tied} residents at a tie");
+    }
+
+    /// Looking up only the residents within a tier's minutes gives the
+    /// tables that looking up everyone gives, with two tiers reading the
+    /// same column at different limits.
+    #[test]
+    fn tables_read_within_tiers_equal_tables_read_of_everyone() {
+        for seed in 1..=6u64 {
+            let (layers, mut profile) = random_case(seed);
+            // A second tier of the first tier's mode with a shorter limit:
+            // its tables read part of the same column.
+            let mut shorter = profile.tiers[0].clone();
+            shorter.id = format!("{}-short", shorter.id);
+            shorter.minutes = (shorter.minutes / 2.0).max(1.0);
+            profile.tiers.push(shorter);
+            let a = assess(&layers, &profile, &Progress::new()).unwrap();
+            let within = sharing_reading(&a, &layers, &profile, Reading::WithinTiers);
+            let everyone = sharing_reading(&a, &layers, &profile, Reading::Everyone);
+            assert!(
+                within
+                    .tables
+                    .iter()
+                    .any(|t| t.demand.iter().flatten().any(|&d| d > 0.0))
+            );
+            assert_eq!(
+                format!("{:?}", within.tables),
+                format!("{:?}", everyone.tables),
+                "seed {seed}"
+            );
+        }
     }
 
     /// The serving columns read from the attachments the assessment kept

@@ -489,7 +489,7 @@ fn nearest_on_network(
                 return NOT_SERVED;
             }
             if let Some((minutes, limit)) = only
-                && !(minutes[i] <= limit)
+                && (minutes[i] > limit || minutes[i].is_nan())
             {
                 return NOT_SERVED;
             }

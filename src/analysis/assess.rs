@@ -43,6 +43,11 @@ pub struct Assessment {
     /// reads the same ones rather than snapping every resident again.
     /// Empty when the assessment does not keep them (then sharing snaps).
     pub(crate) attachments: ResidentAttachments,
+    /// Every facility as the coverage search placed it (projected and
+    /// snapped; `None`: set aside), in facility order: the sharing search
+    /// reads these snaps rather than snapping each facility again per
+    /// column. Empty when the assessment does not keep them.
+    pub(crate) placed: PlacedFacilities,
     pub timings: PhaseTimings,
     /// Features left out because they lie far outside the townships
     /// (METHOD.md step 1; each also has a warning in `report`).
@@ -59,6 +64,17 @@ impl std::fmt::Debug for ResidentAttachments {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let counts: Vec<usize> = self.0.iter().map(Vec::len).collect();
         write!(f, "ResidentAttachments({counts:?})")
+    }
+}
+
+/// The facilities as placed by an assessment; shared between clones and
+/// shown by their count only in debug output.
+#[derive(Clone, Default)]
+pub(crate) struct PlacedFacilities(pub(crate) Arc<Vec<Option<engine::Placed>>>);
+
+impl std::fmt::Debug for PlacedFacilities {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "PlacedFacilities({})", self.0.len())
     }
 }
 
@@ -203,6 +219,7 @@ fn assess_prepared(
         capacity,
         routing: study.routing,
         attachments: ResidentAttachments(Arc::new(study.attachments)),
+        placed: PlacedFacilities(Arc::new(placed)),
         demand: study.demand,
         demand_kind: study.demand_kind,
         resident_township: study.resident_township,

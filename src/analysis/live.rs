@@ -133,6 +133,7 @@ impl LiveAssessment {
             routing: study.routing.clone(),
             // The live study keeps its own; the sharing search snaps anew.
             attachments: Default::default(),
+            placed: Default::default(),
             demand: study.demand.clone(),
             demand_kind: study.demand_kind,
             resident_township: study.resident_township.clone(),

@@ -349,11 +349,21 @@ fn serving_in_batches(
                                 .collect();
                             match (network, &attachments) {
                                 (Some((graph, net)), Some(attachments)) => {
+                                    // As the assessment placed them when it kept
+                                    // them and they are the same facilities.
+                                    let kept = |j: usize| {
+                                        let p = assessment.placed.0.get(j)?.as_ref()?;
+                                        (p.xy == facility_xy[j]
+                                            && p.category == layers.facilities[j].category)
+                                            .then_some(p.snaps[m])
+                                    };
                                     let facilities: Vec<(u32, Snap)> = of_category
                                         .iter()
                                         .filter_map(|&j| {
-                                            let s = net.snap(facility_xy[j as usize], 1 << m);
-                                            s[m].map(|s| (j, s))
+                                            let xy = facility_xy[j as usize];
+                                            let s = kept(j as usize)
+                                                .unwrap_or_else(|| net.snap(xy, 1 << m)[m]);
+                                            s.map(|s| (j, s))
                                         })
                                         .collect();
                                     // A little beyond the limit, so that a resident the
@@ -1075,9 +1085,10 @@ mod tests {
         }
     }
 
-    /// The serving columns read from the attachments the assessment kept
-    /// equal those from snapping every resident again (the path of an
-    /// assessment that keeps none, e.g. the app's live one).
+    /// The serving columns read from the attachments and facility snaps
+    /// the assessment kept equal those from snapping every resident and
+    /// facility again (the path of an assessment that keeps none, e.g. the
+    /// app's live one).
     #[test]
     fn kept_attachments_serve_as_snapping_anew() {
         for seed in 1..=4u64 {
@@ -1086,6 +1097,9 @@ mod tests {
             assert!(a.attachments.0.iter().any(|m| m.len() == a.demand.len()));
             let mut without = a.clone();
             without.attachments = Default::default();
+            without.placed = Default::default();
+            assert_eq!(a.placed.0.len(), layers.facilities.len());
+            assert!(a.placed.0.iter().flatten().count() > 4);
             assert_eq!(
                 serving_facilities(&a, &layers, &profile),
                 serving_facilities(&without, &layers, &profile),
@@ -1095,6 +1109,17 @@ mod tests {
                 format!("{:?}", sharing(&a, &layers, &profile).tables),
                 format!("{:?}", sharing(&without, &layers, &profile).tables),
                 "seed {seed}"
+            );
+            // Facilities moved since the assessment are snapped where they
+            // are now, not read from the kept places.
+            let mut moved = layers.clone();
+            for f in moved.facilities.iter_mut().step_by(2) {
+                f.location = geo::Point::new(f.location.x() + 0.002, f.location.y() - 0.001);
+            }
+            assert_eq!(
+                serving_facilities(&a, &moved, &profile),
+                serving_facilities(&without, &moved, &profile),
+                "seed {seed}, moved"
             );
         }
     }

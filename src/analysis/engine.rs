@@ -193,12 +193,32 @@ pub(crate) fn prepare(
         .collect();
     let modes_bits = used.iter().fold(0u8, |b, m| b | (1 << m.index()));
     // Demand and the road network do not depend on each other: build both
-    // at once.
+    // at once. Building the network takes longer; the demand side also adds
+    // up its areas and fingerprints the roads meanwhile.
     let (demand_part, network) = rayon::join(
         || {
             let clock = Instant::now();
             let part = prepare_demand(layers, &projection);
-            (part, clock.elapsed().as_secs_f64())
+            let prepare_s = clock.elapsed().as_secs_f64();
+            let (demand, resident_township, _, demand_kind) = &part;
+            let overlaps = if *demand_kind == DemandKind::People {
+                super::townships::overlap_warnings(&layers.townships, demand, resident_township)
+            } else {
+                Vec::new()
+            };
+            let areas = Areas::new(resident_township, demand, layers.townships.len());
+            let group_areas = groups::group_areas(
+                profile,
+                &areas,
+                demand,
+                resident_township,
+                &layers.townships,
+            );
+            let road_prints = layers
+                .roads
+                .as_deref()
+                .map_or_else(Vec::new, super::routing::road_prints);
+            ((part, overlaps, areas, group_areas, road_prints), prepare_s)
         },
         || {
             let clock = Instant::now();
@@ -209,14 +229,17 @@ pub(crate) fn prepare(
             (network, clock.elapsed().as_secs_f64())
         },
     );
-    let ((demand, resident_township, resident_xy, demand_kind), prepare_s) = demand_part;
-    if demand_kind == DemandKind::People {
-        warnings.extend(super::townships::overlap_warnings(
-            &layers.townships,
-            &demand,
-            &resident_township,
-        ));
-    }
+    let (
+        (
+            (demand, resident_township, resident_xy, demand_kind),
+            overlaps,
+            areas,
+            group_areas,
+            road_prints,
+        ),
+        prepare_s,
+    ) = demand_part;
+    warnings.extend(overlaps);
     let (network, network_s) = network;
     timings.prepare = prepare_s;
     timings.build = network_s;
@@ -225,14 +248,6 @@ pub(crate) fn prepare(
     }
     progress.check()?;
 
-    let areas = Areas::new(&resident_township, &demand, layers.townships.len());
-    let group_areas = groups::group_areas(
-        profile,
-        &areas,
-        &demand,
-        &resident_township,
-        &layers.townships,
-    );
     let mut study = Study {
         projection,
         demand,
@@ -250,10 +265,7 @@ pub(crate) fn prepare(
         townships: layers.townships.clone(),
         extent,
         set_aside,
-        road_prints: layers
-            .roads
-            .as_deref()
-            .map_or_else(Vec::new, super::routing::road_prints),
+        road_prints,
     };
     let Some(network) = network else {
         study.warnings.push(no_roads_warning(profile));

@@ -163,11 +163,11 @@ fn sharing_reading(
     }
     // The serving columns come a few at a time and go once their tables
     // are made: all of them at once would be a u32 per resident and column.
-    serving_in_batches(
+    serving_columns(
         assessment,
         layers,
         profile,
-        SERVING_AT_ONCE,
+        SERVING_WAITING,
         &read_within,
         |slot, served| {
             for (k, &(ti, category, _)) in wanted.iter().enumerate().filter(|w| w.1.2 == slot) {
@@ -243,7 +243,7 @@ pub fn serving_facilities(
 ) -> Vec<Vec<u32>> {
     let mut columns: Vec<Option<Vec<u32>>> = vec![None; assessment.slots.len()];
     let everyone = vec![None; assessment.slots.len()];
-    serving_in_batches(
+    serving_columns(
         assessment,
         layers,
         profile,
@@ -259,19 +259,21 @@ pub fn serving_facilities(
         .collect()
 }
 
-/// Serving columns computed at once in [`sharing`]: enough for both cores.
-const SERVING_AT_ONCE: usize = 4;
+/// Serving columns found but not yet handed on in [`sharing`], at most: a
+/// u32 per resident each.
+const SERVING_WAITING: usize = 4;
 
 /// The columns of [`serving_facilities`], handed to `each(slot, column)`
-/// mode by mode, `at_once` columns computed in parallel at a time. With
+/// mode by mode as they are found (not in slot order), at most `waiting`
+/// of them found and not yet handed on. With
 /// `read_within[slot] = Some(minutes)`, residents whose travel time in the
 /// column is beyond `minutes` (or unknown) are left [`NOT_SERVED`] without
 /// a look (on roads; the straight-line search serves everyone).
-fn serving_in_batches(
+fn serving_columns(
     assessment: &Assessment,
     layers: &Layers,
     profile: &Profile,
-    at_once: usize,
+    waiting: usize,
     read_within: &[Option<f32>],
     mut each: impl FnMut(usize, Vec<u32>) + Send,
 ) {
@@ -326,84 +328,63 @@ fn serving_in_batches(
                 )
             }
         });
-        // Batch k + 1 is searched while batch k is handed on.
-        let mut handed: Option<(&[usize], Vec<Vec<u32>>)> = None;
-        let batches = of_mode.chunks(at_once.max(1)).map(Some).chain([None]);
-        for batch in batches {
-            let search = || -> Option<Vec<Vec<u32>>> {
-                Some(
-                    batch?
-                        .par_iter()
-                        .map(|&i| {
-                            let slot = &assessment.slots[i];
-                            // Stray facilities were set aside by the assessment (METHOD 1).
-                            let of_category: Vec<u32> = (0..layers.facilities.len() as u32)
-                                .filter(|&j| {
-                                    layers.facilities[j as usize].category == slot.category
-                                })
-                                .filter(|&j| {
-                                    !assessment.set_aside.iter().any(|s| {
-                                        s.layer == "facilities" && s.feature == j as usize + 1
-                                    })
-                                })
-                                .collect();
-                            match (network, &attachments) {
-                                (Some((graph, net)), Some(attachments)) => {
-                                    // As the assessment placed them when it kept
-                                    // them and they are the same facilities.
-                                    let kept = |j: usize| {
-                                        let p = assessment.placed.0.get(j)?.as_ref()?;
-                                        (p.xy == facility_xy[j]
-                                            && p.category == layers.facilities[j].category)
-                                            .then_some(p.snaps[m])
-                                    };
-                                    let facilities: Vec<(u32, Snap)> = of_category
-                                        .iter()
-                                        .filter_map(|&j| {
-                                            let xy = facility_xy[j as usize];
-                                            let s = kept(j as usize)
-                                                .unwrap_or_else(|| net.snap(xy, 1 << m)[m]);
-                                            s.map(|s| (j, s))
-                                        })
-                                        .collect();
-                                    // A little beyond the limit, so that a resident the
-                                    // single-precision column counts as covered is reached.
-                                    let limit_s = slot.limit_minutes * 60.0 * 1.001 + 1.0;
-                                    let only =
-                                        read_within[i].map(|m| (&assessment.minutes[i][..], m));
-                                    nearest_on_network(
-                                        graph,
-                                        net,
-                                        &facilities,
-                                        attachments,
-                                        only,
-                                        limit_s,
-                                    )
-                                }
-                                _ => {
-                                    let speed = engine::straight_line_speed_mps(profile, slot.mode);
-                                    let limit_m = (slot.limit_minutes * 60.0 * 1.001 + 1.0) * speed
-                                        / profile.detour_factor;
-                                    nearest_straight(
-                                        &facility_xy,
-                                        &of_category,
-                                        resident_xy(),
-                                        limit_m,
-                                    )
-                                }
-                            }
+        // The serving column of slot `i`.
+        let serve = |i: usize| -> Vec<u32> {
+            let slot = &assessment.slots[i];
+            // Stray facilities were set aside by the assessment (METHOD 1).
+            let of_category: Vec<u32> = (0..layers.facilities.len() as u32)
+                .filter(|&j| layers.facilities[j as usize].category == slot.category)
+                .filter(|&j| {
+                    !assessment
+                        .set_aside
+                        .iter()
+                        .any(|s| s.layer == "facilities" && s.feature == j as usize + 1)
+                })
+                .collect();
+            match (network, &attachments) {
+                (Some((graph, net)), Some(attachments)) => {
+                    // As the assessment placed them when it kept
+                    // them and they are the same facilities.
+                    let kept = |j: usize| {
+                        let p = assessment.placed.0.get(j)?.as_ref()?;
+                        (p.xy == facility_xy[j] && p.category == layers.facilities[j].category)
+                            .then_some(p.snaps[m])
+                    };
+                    let facilities: Vec<(u32, Snap)> = of_category
+                        .iter()
+                        .filter_map(|&j| {
+                            let xy = facility_xy[j as usize];
+                            let s = kept(j as usize).unwrap_or_else(|| net.snap(xy, 1 << m)[m]);
+                            s.map(|s| (j, s))
                         })
-                        .collect(),
-                )
-            };
-            let hand_on = || {
-                for (&i, column) in handed.take().into_iter().flat_map(|(b, c)| b.iter().zip(c)) {
-                    each(i, column);
+                        .collect();
+                    // A little beyond the limit, so that a resident the
+                    // single-precision column counts as covered is reached.
+                    let limit_s = slot.limit_minutes * 60.0 * 1.001 + 1.0;
+                    let only = read_within[i].map(|m| (&assessment.minutes[i][..], m));
+                    nearest_on_network(graph, net, &facilities, attachments, only, limit_s)
                 }
-            };
-            let (computed, ()) = rayon::join(search, hand_on);
-            handed = batch.zip(computed);
-        }
+                _ => {
+                    let speed = engine::straight_line_speed_mps(profile, slot.mode);
+                    let limit_m =
+                        (slot.limit_minutes * 60.0 * 1.001 + 1.0) * speed / profile.detour_factor;
+                    nearest_straight(&facility_xy, &of_category, resident_xy(), limit_m)
+                }
+            }
+        };
+        // The columns are searched in parallel and handed on as each is
+        // found, on a thread of their own, so that no core waits for the
+        // slowest column of a batch.
+        let (found, handed) =
+            std::sync::mpsc::sync_channel::<(usize, Vec<u32>)>(waiting.clamp(1, of_mode.len()));
+        std::thread::scope(|scope| {
+            let each = &mut each;
+            scope.spawn(move || handed.into_iter().for_each(|(i, column)| each(i, column)));
+            of_mode.par_iter().for_each_with(found, |found, &i| {
+                // The receiver ends only when every sender has.
+                let _ = found.send((i, serve(i)));
+            });
+        });
         drop(attachments);
     }
 }

@@ -243,9 +243,9 @@ pub fn write_blind_spots_geojson(
         line.extend_from_slice(b",\"township\":");
         line.extend_from_slice(township.as_bytes());
         line.extend_from_slice(b"},\"geometry\":{\"type\":\"Point\",\"coordinates\":[");
-        push_number(&mut line, round7(r.location.x()));
+        push_coordinate(&mut line, r.location.x());
         line.push(b',');
-        push_number(&mut line, round7(r.location.y()));
+        push_coordinate(&mut line, r.location.y());
         line.extend_from_slice(b"]}}");
         out.write_all(&line)?;
     }
@@ -282,8 +282,47 @@ fn push_number(out: &mut Vec<u8>, x: f64) {
     let _ = write!(out, "{x}");
 }
 
+/// Seven decimal places, as the blind spots write coordinates (the
+/// reference [`push_coordinate`] is tested against).
+#[cfg(test)]
 fn round7(x: f64) -> f64 {
     (x * 1e7).round() / 1e7
+}
+
+/// Appends `round7(x)` as `Display` writes it, straight from the whole
+/// number of ten-millionths `k = (x·10⁷).round()`. The decimal k·10⁻⁷ reads
+/// back to `round7(x)` (k / 10⁷ is its nearest double), and below 10⁷ in
+/// magnitude no other decimal of at most seven places reads back to the
+/// same double (they lie 10⁻⁷ apart, doubles there less than 2·10⁻⁹), so
+/// its digits without trailing zeros are the shortest: those `Display`
+/// writes. Zero and large values go through [`push_number`]. Tested
+/// against `Display`.
+fn push_coordinate(out: &mut Vec<u8>, x: f64) {
+    let k = (x * 1e7).round();
+    if !(k.abs() < 1e14) || k == 0.0 {
+        push_number(out, k / 1e7);
+        return;
+    }
+    let k = k as i64;
+    if k < 0 {
+        out.push(b'-');
+    }
+    let mut buffer = itoa::Buffer::new();
+    let digits = buffer.format(k.unsigned_abs()).as_bytes();
+    let (whole, fraction) = if digits.len() > 7 {
+        digits.split_at(digits.len() - 7)
+    } else {
+        (&b"0"[..], digits)
+    };
+    out.extend_from_slice(whole);
+    let places = 7 - fraction.len();
+    let fraction =
+        &fraction[..fraction.len() - fraction.iter().rev().take_while(|&&d| d == b'0').count()];
+    if !fraction.is_empty() {
+        out.push(b'.');
+        out.extend(std::iter::repeat_n(b'0', places));
+        out.extend_from_slice(fraction);
+    }
 }
 
 /// A short plain-text summary for the terminal: district complete share per
@@ -392,6 +431,63 @@ mod number_tests {
             let mut fast = Vec::new();
             super::push_number(&mut fast, x);
             assert_eq!(String::from_utf8(fast).unwrap(), format!("{x}"), "{x:e}");
+        }
+    }
+
+    /// Coordinates written from their ten-millionths read as `Display`
+    /// writes `round7` of them: anywhere on the globe, near zero, whole and
+    /// short decimals, ±, and past the fast path's range.
+    #[test]
+    fn coordinates_are_written_as_display_writes_them() {
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        let mut next = || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        let mut values = vec![
+            0.0,
+            -0.0,
+            1e-8,
+            -4e-8,
+            5e-8,
+            1e-7,
+            -1e-7,
+            1.5e-7,
+            0.5,
+            -0.5,
+            1.0,
+            118.0,
+            118.4853647,
+            28.5498898,
+            28.85,
+            -155.06,
+            180.0,
+            -180.0,
+            119.123456789,
+            999_999.999_999_9,
+            1e7,
+            -1e7,
+            1e8,
+            123_456_789.123,
+            1e300,
+            5e-324,
+        ];
+        for _ in 0..400_000 {
+            let bits = next();
+            let unit = (bits >> 11) as f64 / (1u64 << 53) as f64;
+            values.push(unit * 360.0 - 180.0);
+            values.push(((unit * 3600.0).round() / 10.0) - 180.0);
+            values.push((unit - 0.5) * 1e-5);
+            values.push((unit - 0.5) * 2e7);
+            values.push(f64::from_bits(bits));
+        }
+        for x in values.into_iter().filter(|x| x.is_finite()) {
+            let mut fast = Vec::new();
+            super::push_coordinate(&mut fast, x);
+            let want = super::round7(x);
+            assert_eq!(String::from_utf8(fast).unwrap(), format!("{want}"), "{x:e}");
         }
     }
 }

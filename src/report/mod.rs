@@ -299,7 +299,7 @@ fn round7(x: f64) -> f64 {
 /// against `Display`.
 fn push_coordinate(out: &mut Vec<u8>, x: f64) {
     let k = (x * 1e7).round();
-    if !(k.abs() < 1e14) || k == 0.0 {
+    if k.is_nan() || k.abs() >= 1e14 || k == 0.0 {
         push_number(out, k / 1e7);
         return;
     }

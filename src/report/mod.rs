@@ -197,6 +197,9 @@ pub fn write_blind_spots_geojson(
     // A feature's text up to its population depends only on the tier and
     // the missing categories: made once for each pair met.
     let mut heads: HashMap<(u32, u64), Vec<u8>> = HashMap::new();
+    // Neighbours in the list mostly miss the same categories: the last
+    // pair's head is kept at hand.
+    let mut last: Option<((u32, u64), Vec<u8>)> = None;
     let mut line: Vec<u8> = Vec::with_capacity(512);
     out.write_all(b"{\"type\":\"FeatureCollection\",\"features\":[")?;
     let mut first = true;
@@ -214,7 +217,12 @@ pub fn write_blind_spots_geojson(
             .flatten()
             .and_then(|t| township_json.get(t as usize))
             .map_or("null", String::as_str);
-        let head = heads.entry((b.tier, b.missing)).or_insert_with(|| {
+        let key = (b.tier, b.missing);
+        if let Some((k, head)) = last.take_if(|(k, _)| *k != key) {
+            heads.insert(k, head);
+        }
+        let (_, head) = last.get_or_insert_with(|| {
+            let head = heads.remove(&key).unwrap_or_else(|| {
             let missing: Vec<&str> = category_json[b.tier as usize]
                 .iter()
                 .enumerate()
@@ -228,6 +236,8 @@ pub fn write_blind_spots_geojson(
                 missing.join(","),
             )
             .into_bytes()
+            });
+            (key, head)
         });
         line.clear();
         if !first {

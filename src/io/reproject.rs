@@ -193,11 +193,12 @@ pub(crate) fn prepare_geojson_with<'t>(
     }
     // Only a file that may carry an old-style `crs` member is looked at
     // twice; a big WGS84 file is passed on unparsed.
-    let root_crs = if crs == Crs::FromPrj && text.contains("\"crs\"") {
-        serde_json::from_str::<Peek>(text).ok().and_then(|p| p.crs)
-    } else {
-        None
-    };
+    let root_crs =
+        if crs == Crs::FromPrj && memchr::memmem::find(text.as_bytes(), b"\"crs\"").is_some() {
+            serde_json::from_str::<Peek>(text).ok().and_then(|p| p.crs)
+        } else {
+            None
+        };
     let system = system_for(source, crs, shift, root_crs.as_ref())?;
     let unchanged = Prepared {
         text: Cow::Borrowed(text),

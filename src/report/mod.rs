@@ -388,17 +388,21 @@ pub fn summary_text(report: &CoverageReport, profile: &Profile, lang: Lang) -> S
 
 #[cfg(test)]
 mod number_tests {
-    /// The fast number writer writes what `Display` writes: whole numbers,
-    /// coordinates rounded to 7 places, tiny, huge and negative values.
-    #[test]
-    fn numbers_are_written_as_display_writes_them() {
-        let mut state = 0x9e37_79b9_7f4a_7c15u64;
-        let mut next = || {
+    /// A xorshift generator of test values from `state`.
+    fn xorshift(mut state: u64) -> impl FnMut() -> u64 {
+        move || {
             state ^= state << 13;
             state ^= state >> 7;
             state ^= state << 17;
             state
-        };
+        }
+    }
+
+    /// The fast number writer writes what `Display` writes: whole numbers,
+    /// coordinates rounded to 7 places, tiny, huge and negative values.
+    #[test]
+    fn numbers_are_written_as_display_writes_them() {
+        let mut next = xorshift(0x9e37_79b9_7f4a_7c15);
         let mut values = vec![
             0.0,
             -0.0,
@@ -449,13 +453,7 @@ mod number_tests {
     /// short decimals, ±, and past the fast path's range.
     #[test]
     fn coordinates_are_written_as_display_writes_them() {
-        let mut state = 0x2545_f491_4f6c_dd1du64;
-        let mut next = || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state
-        };
+        let mut next = xorshift(0x2545_f491_4f6c_dd1d);
         let mut values = vec![
             0.0,
             -0.0,

@@ -47,9 +47,9 @@ const MAP_FROM_BYTES: u64 = 16 << 20;
 
 impl<'a> Input<'a> {
     /// The whole file. A large file is mapped into memory instead of being
-    /// copied: its pages come straight from the system's file cache (on a
-    /// province's residents the copy alone took a core for a tenth of a
-    /// second). A file that cannot be mapped is read.
+    /// copied: its pages come straight from the system's file cache (W4's
+    /// loading went from 0.77–0.85 s to 0.73–0.74 s in turns). A file that
+    /// cannot be mapped is read.
     fn bytes(self) -> Result<FileBytes<'a>, LoadError> {
         let p = match self {
             Input::Bytes(b) => return Ok(FileBytes::Given(b)),

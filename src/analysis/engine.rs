@@ -218,7 +218,14 @@ pub(crate) fn prepare(
                 .roads
                 .as_deref()
                 .map_or_else(Vec::new, super::routing::road_prints);
-            ((part, overlaps, areas, group_areas, road_prints), prepare_s)
+            let side = DemandSide {
+                part,
+                overlaps,
+                areas,
+                group_areas,
+                road_prints,
+            };
+            (side, prepare_s)
         },
         || {
             let clock = Instant::now();
@@ -230,13 +237,13 @@ pub(crate) fn prepare(
         },
     );
     let (
-        (
-            (demand, resident_township, resident_xy, demand_kind),
+        DemandSide {
+            part: (demand, resident_township, resident_xy, demand_kind),
             overlaps,
             areas,
             group_areas,
             road_prints,
-        ),
+        },
         prepare_s,
     ) = demand_part;
     warnings.extend(overlaps);
@@ -351,6 +358,17 @@ pub(crate) fn attach(study: &mut Study, network: &Network, graphs: &[Option<Mode
 }
 
 pub(crate) type DemandPart = (Vec<Resident>, Vec<Option<u32>>, Vec<[f64; 2]>, DemandKind);
+
+/// What [`prepare`] makes of the demand while the network is being built:
+/// the demand points, the overlap warnings, the areas (all and by group)
+/// and the roads' fingerprints.
+struct DemandSide {
+    part: DemandPart,
+    overlaps: Vec<String>,
+    areas: Areas,
+    group_areas: Vec<(String, Areas)>,
+    road_prints: Vec<u128>,
+}
 
 /// Demand points (residents, or the area grid), their townships and
 /// projected positions, in Z-order.

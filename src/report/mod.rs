@@ -196,10 +196,11 @@ pub fn write_blind_spots_geojson(
         .collect();
     // A feature's text up to its population depends only on the tier and
     // the missing categories: made once for each pair met.
-    let mut heads: HashMap<(u32, u64), Vec<u8>> = HashMap::new();
+    let mut heads: Vec<Vec<u8>> = Vec::new();
+    let mut head_of: HashMap<(u32, u64), usize> = HashMap::new();
     // Neighbours in the list mostly miss the same categories: the last
-    // pair's head is kept at hand.
-    let mut last: Option<((u32, u64), Vec<u8>)> = None;
+    // pair's head is looked up without hashing.
+    let mut last: Option<((u32, u64), usize)> = None;
     let mut line: Vec<u8> = Vec::with_capacity(512);
     out.write_all(b"{\"type\":\"FeatureCollection\",\"features\":[")?;
     let mut first = true;
@@ -218,27 +219,32 @@ pub fn write_blind_spots_geojson(
             .and_then(|t| township_json.get(t as usize))
             .map_or("null", String::as_str);
         let key = (b.tier, b.missing);
-        if let Some((k, head)) = last.take_if(|(k, _)| *k != key) {
-            heads.insert(k, head);
-        }
-        let (_, head) = last.get_or_insert_with(|| {
-            let head = heads.remove(&key).unwrap_or_else(|| {
-            let missing: Vec<&str> = category_json[b.tier as usize]
-                .iter()
-                .enumerate()
-                .filter(|(i, _)| *i < 64 && b.missing & (1 << i) != 0)
-                .map(|(_, c)| c.as_str())
-                .collect();
-            format!(
-                "\n{{\"type\":\"Feature\",\"properties\":{{\"tier\":{},\"minutes\":{},\"missing\":[{}],\"population\":",
-                tier_json[b.tier as usize],
-                tier.minutes,
-                missing.join(","),
-            )
-            .into_bytes()
-            });
-            (key, head)
-        });
+        let h = match last {
+            Some((k, h)) if k == key => h,
+            _ => {
+                let h = *head_of.entry(key).or_insert_with(|| {
+                    let missing: Vec<&str> = category_json[b.tier as usize]
+                        .iter()
+                        .enumerate()
+                        .filter(|(i, _)| *i < 64 && b.missing & (1 << i) != 0)
+                        .map(|(_, c)| c.as_str())
+                        .collect();
+                    heads.push(
+                        format!(
+                            "\n{{\"type\":\"Feature\",\"properties\":{{\"tier\":{},\"minutes\":{},\"missing\":[{}],\"population\":",
+                            tier_json[b.tier as usize],
+                            tier.minutes,
+                            missing.join(","),
+                        )
+                        .into_bytes(),
+                    );
+                    heads.len() - 1
+                });
+                last = Some((key, h));
+                h
+            }
+        };
+        let head = &heads[h];
         line.clear();
         if !first {
             line.push(b',');

@@ -242,13 +242,24 @@ impl LoadedStudy {
         layers: &Layers,
     ) -> (analysis::CoverageReport, analysis::Sharing) {
         let sharing = analysis::sharing(assessment, layers, &self.profile);
+        (self.report_with(assessment, &sharing), sharing)
+    }
+
+    /// A copy of the assessment's report with the figures of `sharing` (the
+    /// assessment's) and the town and village shares added, as
+    /// [`Self::add_shared_figures`] adds them.
+    fn report_with(
+        &self,
+        assessment: &analysis::Assessment,
+        sharing: &analysis::Sharing,
+    ) -> analysis::CoverageReport {
         let mut report = assessment.report.clone();
         sharing.fill_report(&mut report);
         if let Some(classes) = analysis::settlement_classes(assessment, self.town_areas.as_deref())
         {
             analysis::fill_town_village(&mut report, assessment, &classes);
         }
-        (report, sharing)
+        report
     }
 }
 
@@ -338,8 +349,9 @@ fn run_assess(args: &AssessArgs) -> Result<(), Vec<String>> {
     // From the searches on the residents are read from the assessment (its
     // demand points) and the roads from its network: the layers go before
     // the searches (the residents stay only to frame a study without roads,
-    // whose sharing search is by straight line).
-    let assessment = analysis::assess_releasing_inputs(
+    // whose sharing search is by straight line). The sharing tables are
+    // found in the coverage searches.
+    let (assessment, sharing) = analysis::assess_and_share_releasing_inputs(
         &mut study.layers,
         &study.profile,
         &Progress::new(),
@@ -370,7 +382,7 @@ fn run_assess(args: &AssessArgs) -> Result<(), Vec<String>> {
             })
         },
         || {
-            let (mut report, sharing) = study.shared_figures(&assessment);
+            let mut report = study.report_with(&assessment, &sharing);
             name_set_aside_in(
                 &assessment.set_aside,
                 &mut report.warnings,

@@ -125,6 +125,18 @@ pub fn assess_releasing_inputs(
     progress: &Progress,
     released: impl FnOnce(),
 ) -> Result<Assessment, Cancelled> {
+    let (study, timings) = prepare_releasing_inputs(layers, profile, progress, released)?;
+    assess_prepared(study, timings, &layers.facilities, profile, progress)
+}
+
+/// The study of [`assess_releasing_inputs`], the inputs it no longer needs
+/// dropped from `layers`.
+pub(super) fn prepare_releasing_inputs(
+    layers: &mut Layers,
+    profile: &Profile,
+    progress: &Progress,
+    released: impl FnOnce(),
+) -> Result<(engine::Study, PhaseTimings), Cancelled> {
     let mut timings = PhaseTimings::default();
     let study = engine::prepare(layers, profile, progress, &mut timings)?;
     if study.routing.is_some() {
@@ -132,17 +144,42 @@ pub fn assess_releasing_inputs(
     }
     layers.roads = None;
     released();
-    assess_prepared(study, timings, &layers.facilities, profile, progress)
+    Ok((study, timings))
 }
 
 /// The rest of [`assess`] once the study is prepared: place the
 /// facilities, search, and add up.
-fn assess_prepared(
+pub(super) fn assess_prepared(
+    study: engine::Study,
+    timings: PhaseTimings,
+    facilities: &[Facility],
+    profile: &Profile,
+    progress: &Progress,
+) -> Result<Assessment, Cancelled> {
+    assess_prepared_with(study, timings, facilities, profile, progress, None)
+}
+
+/// Finds minute columns before the searches of [`assess_prepared_with`]
+/// (which then searches only for the slots still `None`), from the study,
+/// the slots, the placed facilities and those set aside.
+pub(super) type ColumnsFirst<'a> = dyn FnMut(
+        &engine::Study,
+        &[Slot],
+        &[Option<engine::Placed>],
+        &[super::SetAside],
+        &mut [Option<Vec<f32>>],
+    ) -> Result<(), Cancelled>
+    + 'a;
+
+/// [`assess_prepared`], with the columns `first` finds taken from it (see
+/// `shared_assess`).
+pub(super) fn assess_prepared_with(
     mut study: engine::Study,
     mut timings: PhaseTimings,
     facilities: &[Facility],
     profile: &Profile,
     progress: &Progress,
+    first: Option<&mut ColumnsFirst<'_>>,
 ) -> Result<Assessment, Cancelled> {
     // The attachments are made from the snaps; a one-shot assessment needs
     // no more (at province scale they are 48 bytes per resident).
@@ -167,7 +204,13 @@ fn assess_prepared(
     // batch of columns at a time: at province scale all of them at once
     // would take more memory than the minute columns themselves.
     let mut columns: Vec<Option<Vec<f32>>> = vec![None; slots.len()];
+    if let Some(first) = first {
+        first(&study, &slots, &placed, &set_aside, &mut columns)?;
+    }
     for batch in state_batches(&slots) {
+        if batch.iter().all(|&i| columns[i].is_some()) {
+            continue;
+        }
         let batch_slots: Vec<Slot> = batch.iter().map(|&i| slots[i].clone()).collect();
         let states = batch_slots
             .par_iter()

@@ -786,7 +786,14 @@ impl SlotState {
         if at.dirs == 0 {
             return f32::INFINITY;
         }
-        let (da, db) = (self.dist[at.a as usize], self.dist[at.b as usize]);
+        self.minutes_between(at, self.dist[at.a as usize], self.dist[at.b as usize])
+    }
+
+    /// [`Self::minutes_at`] (for `at.dirs != 0`) with the search's times at
+    /// the segment's ends, `da` and `db`, given: for a search whose times
+    /// are kept elsewhere (the state then holds none).
+    #[inline(always)]
+    pub fn minutes_between(&self, at: &Attachment, da: f32, db: f32) -> f32 {
         let along = if self.marked(at.segment) {
             self.along_segment(at)
         } else {

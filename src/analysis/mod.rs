@@ -25,6 +25,7 @@ mod report_types;
 mod restudy;
 mod routing;
 mod scorecard;
+mod shared_assess;
 mod sharing;
 mod suggest;
 mod suggest_capacity;
@@ -54,6 +55,7 @@ pub use routing::{PhaseTimings, Routing, Slot};
 pub use scorecard::{
     NearestFacility, SHORTFALLS_LISTED, Shortfall, TierScore, TownshipScorecard, scorecards,
 };
+pub use shared_assess::assess_and_share_releasing_inputs;
 pub use sharing::{NOT_SERVED, Sharing, SharingTable, serving_facilities, sharing};
 pub use suggest::{SiteSuggestion, SuggestRequest, suggest_joint_sites, suggest_sites};
 pub use suggest_capacity::{CapacitySuggestion, suggest_sites_with_capacity};

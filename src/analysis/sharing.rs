@@ -7,15 +7,18 @@
 //! coverage search keeps no labels and breaks ties by whichever source
 //! reaches a node first, so this module runs its own multi-source search
 //! with lexicographic `(seconds, facility index)` labels in double
-//! precision. It runs after the assessment (for reports), so the main
-//! assessment keeps its speed. Which residents are covered is read from the
-//! assessment's minute columns, so a township's row of the sharing table
-//! adds up to its covered demand.
+//! precision. For the app it runs after the assessment (for reports), so
+//! the assessment keeps its speed; the command line, which always wants
+//! the tables, walks the network once per column for both searches
+//! ([`minutes_and_serving`]) and makes each column's tables as it is found.
+//! Which residents are covered is read from the assessment's minute
+//! columns, so a township's row of the sharing table adds up to its
+//! covered demand.
 
-use super::engine::{self, Attachment, facility_seeds_exact, layer_bounds};
-use super::{Assessment, CoverageReport, TownshipIndex};
+use super::engine::{self, Attachment, Placed, facility_seeds_exact, layer_bounds};
+use super::{Assessment, CoverageReport, SetAside, Slot, TownshipIndex};
 use crate::geodesy::LocalProjection;
-use crate::model::{Layers, Mode, Profile};
+use crate::model::{Facility, Layers, Mode, Profile, Resident, Township};
 use crate::network::{
     ModeGraph, Network, Snap, TRAVERSE_BACKWARD, TRAVERSE_FORWARD, TimeBuckets, prefetch,
 };
@@ -128,39 +131,19 @@ fn sharing_reading(
     profile: &Profile,
     reading: Reading,
 ) -> Sharing {
-    let index = TownshipIndex::new(&layers.townships);
-    let facility_township: Vec<Option<u32>> = layers
-        .facilities
-        .par_iter()
-        .map(|f| index.locate([f.location.x(), f.location.y()]))
-        .collect();
-    let n = layers.townships.len();
-    // Every tier × category in profile order, with its minute column.
-    let wanted: Vec<(usize, &str, usize)> = profile
-        .tiers
-        .iter()
-        .enumerate()
-        .flat_map(|(ti, tier)| tier.all_categories().map(move |c| (ti, tier, c)))
-        .filter_map(|(ti, tier, category)| {
-            assessment.minutes_for(tier, category)?;
-            Some((ti, category, assessment.slot(tier.mode, category)?))
-        })
-        .collect();
-    let mut tables: Vec<Option<SharingTable>> = wanted.iter().map(|_| None).collect();
-    // Each resident's demand by the group a category serves (`None`:
-    // everyone), made once per group rather than once per column.
-    let mut weights_of: HashMap<Option<&str>, Vec<f64>> = HashMap::new();
-    // The tables read only residents within their tier's minutes: per
-    // column, the largest of those limits; residents beyond it need no
-    // serving facility.
-    let mut read_within: Vec<Option<f32>> = vec![Some(f32::NEG_INFINITY); assessment.slots.len()];
-    for &(ti, _, slot) in &wanted {
-        let limit = profile.tiers[ti].minutes as f32;
-        read_within[slot] = read_within[slot].map(|l| l.max(limit));
-    }
+    let maker = TableMaker::new(
+        profile,
+        &assessment.slots,
+        &assessment.demand,
+        &assessment.resident_township,
+        &layers.townships,
+        &layers.facilities,
+    );
+    let mut read_within = maker.read_within(assessment.slots.len());
     if reading != Reading::WithinTiers {
         read_within.fill(None);
     }
+    let mut tables: Vec<Option<SharingTable>> = maker.wanted.iter().map(|_| None).collect();
     // The serving columns come a few at a time and go once their tables
     // are made: all of them at once would be a u32 per resident and column.
     serving_columns(
@@ -170,66 +153,236 @@ fn sharing_reading(
         SERVING_WAITING,
         &read_within,
         |slot, served| {
-            for (k, &(ti, category, _)) in wanted.iter().enumerate().filter(|w| w.1.2 == slot) {
-                let tier = &profile.tiers[ti];
-                let minutes = &assessment.minutes[slot];
-                let limit = tier.minutes as f32;
-                let weights = weights_of
-                    .entry(profile.category_group(category))
-                    .or_insert_with(|| {
-                        super::groups::category_weights(
-                            profile,
-                            category,
-                            &assessment.demand,
-                            &assessment.resident_township,
-                            &layers.townships,
-                        )
-                    });
-                let mut demand = vec![vec![0.0; n + 1]; n + 1];
-                // Per facility, the townships it serves with their demand,
-                // each summed in resident order (a facility serves few).
-                let mut by_facility: Vec<Vec<(u32, f64)>> =
-                    vec![Vec::new(); layers.facilities.len()];
-                for (i, &m) in minutes.iter().enumerate() {
-                    let j = served[i];
-                    if m > limit || m.is_nan() || j == NOT_SERVED {
-                        continue;
-                    }
-                    let w = weights[i];
-                    let from = assessment.resident_township[i].map_or(n, |t| t as usize);
-                    let to = facility_township[j as usize].map_or(n, |t| t as usize);
-                    demand[from][to] += w;
-                    let rows = &mut by_facility[j as usize];
-                    match rows.iter_mut().find(|r| r.0 == from as u32) {
-                        Some(row) => row.1 += w,
-                        None => rows.push((from as u32, w)),
-                    }
-                }
-                tables[k] = Some(SharingTable {
-                    tier: ti,
-                    category: category.to_string(),
-                    demand,
-                    by_facility: by_facility
-                        .into_iter()
-                        .enumerate()
-                        .flat_map(|(j, mut rows)| {
-                            rows.sort_unstable_by_key(|r| r.0);
-                            rows.into_iter()
-                                .map(move |(t, d)| (j as u32, (t as usize != n).then_some(t), d))
-                        })
-                        .collect(),
-                });
+            for (k, table) in maker.tables(slot, &assessment.minutes[slot], &served) {
+                tables[k] = Some(table);
             }
         },
     );
-    let tables = tables
-        .into_iter()
-        .map(|t| t.expect("every wanted column was served"))
-        .collect();
-    Sharing {
-        facility_township,
-        tables,
+    maker.sharing(tables)
+}
+
+/// What the sharing tables need besides each column's minutes and serving
+/// facilities: which tier × category reads which column, every resident's
+/// demand by group and township, and every facility's township.
+pub(crate) struct TableMaker<'a> {
+    /// Every tier × category in profile order, with its minute column.
+    wanted: Vec<(usize, &'a str, usize)>,
+    /// The demand group each of `wanted` serves (`None`: everyone).
+    group_of: Vec<Option<&'a str>>,
+    /// Each resident's demand by group, made once per group rather than
+    /// once per column.
+    weights_of: HashMap<Option<&'a str>, Vec<f64>>,
+    tier_minutes: Vec<f32>,
+    resident_township: &'a [Option<u32>],
+    facility_township: Vec<Option<u32>>,
+    /// Number of townships (the index of "outside").
+    townships: usize,
+    facilities: usize,
+}
+
+impl<'a> TableMaker<'a> {
+    pub(crate) fn new(
+        profile: &'a Profile,
+        slots: &[Slot],
+        demand: &[Resident],
+        resident_township: &'a [Option<u32>],
+        townships: &[Township],
+        facilities: &[Facility],
+    ) -> Self {
+        let index = TownshipIndex::new(townships);
+        let facility_township: Vec<Option<u32>> = facilities
+            .par_iter()
+            .map(|f| index.locate([f.location.x(), f.location.y()]))
+            .collect();
+        let wanted: Vec<(usize, &str, usize)> = profile
+            .tiers
+            .iter()
+            .enumerate()
+            .flat_map(|(ti, tier)| tier.all_categories().map(move |c| (ti, tier, c)))
+            .filter_map(|(ti, tier, category)| {
+                let slot = slots
+                    .iter()
+                    .position(|s| s.mode == tier.mode && s.category == category)?;
+                Some((ti, category, slot))
+            })
+            .collect();
+        let group_of: Vec<Option<&str>> =
+            wanted.iter().map(|w| profile.category_group(w.1)).collect();
+        let mut groups: Vec<(Option<&str>, &str)> = Vec::new();
+        for (&group, w) in group_of.iter().zip(&wanted) {
+            if !groups.iter().any(|g| g.0 == group) {
+                groups.push((group, w.1));
+            }
+        }
+        let weights_of = groups
+            .into_par_iter()
+            .map(|(group, category)| {
+                let weights = super::groups::category_weights(
+                    profile,
+                    category,
+                    demand,
+                    resident_township,
+                    townships,
+                );
+                (group, weights)
+            })
+            .collect();
+        Self {
+            wanted,
+            group_of,
+            weights_of,
+            tier_minutes: profile.tiers.iter().map(|t| t.minutes as f32).collect(),
+            resident_township,
+            facility_township,
+            townships: townships.len(),
+            facilities: facilities.len(),
+        }
     }
+
+    /// Per column of `slots` minute columns: the largest of the tier
+    /// limits its tables read (residents beyond it need no serving
+    /// facility); `Some(-inf)` for a column no table reads.
+    pub(crate) fn read_within(&self, slots: usize) -> Vec<Option<f32>> {
+        let mut read_within: Vec<Option<f32>> = vec![Some(f32::NEG_INFINITY); slots];
+        for &(ti, _, slot) in &self.wanted {
+            read_within[slot] = read_within[slot].map(|l| l.max(self.tier_minutes[ti]));
+        }
+        read_within
+    }
+
+    /// The tables that read minute column `slot`, with their place in
+    /// [`Sharing::tables`], from the column and its serving facilities.
+    pub(crate) fn tables(
+        &self,
+        slot: usize,
+        minutes: &[f32],
+        served: &[u32],
+    ) -> Vec<(usize, SharingTable)> {
+        let n = self.townships;
+        let mut tables = Vec::new();
+        for (k, &(ti, category, _)) in self.wanted.iter().enumerate().filter(|w| w.1.2 == slot) {
+            let limit = self.tier_minutes[ti];
+            let weights = &self.weights_of[&self.group_of[k]];
+            let mut demand = vec![vec![0.0; n + 1]; n + 1];
+            // Per facility, the townships it serves with their demand,
+            // each summed in resident order (a facility serves few).
+            let mut by_facility: Vec<Vec<(u32, f64)>> = vec![Vec::new(); self.facilities];
+            for (i, &m) in minutes.iter().enumerate() {
+                let j = served[i];
+                if beyond(m, limit) || j == NOT_SERVED {
+                    continue;
+                }
+                let w = weights[i];
+                let from = self.resident_township[i].map_or(n, |t| t as usize);
+                let to = self.facility_township[j as usize].map_or(n, |t| t as usize);
+                demand[from][to] += w;
+                let rows = &mut by_facility[j as usize];
+                match rows.iter_mut().find(|r| r.0 == from as u32) {
+                    Some(row) => row.1 += w,
+                    None => rows.push((from as u32, w)),
+                }
+            }
+            let table = SharingTable {
+                tier: ti,
+                category: category.to_string(),
+                demand,
+                by_facility: by_facility
+                    .into_iter()
+                    .enumerate()
+                    .flat_map(|(j, mut rows)| {
+                        rows.sort_unstable_by_key(|r| r.0);
+                        rows.into_iter()
+                            .map(move |(t, d)| (j as u32, (t as usize != n).then_some(t), d))
+                    })
+                    .collect(),
+            };
+            tables.push((k, table));
+        }
+        tables
+    }
+
+    /// The sharing figures from every wanted table (in [`Sharing::tables`]
+    /// order).
+    pub(crate) fn sharing(self, tables: Vec<Option<SharingTable>>) -> Sharing {
+        Sharing {
+            facility_township: self.facility_township,
+            tables: tables
+                .into_iter()
+                .map(|t| t.expect("every wanted column was served"))
+                .collect(),
+        }
+    }
+
+    /// Number of tables [`Self::sharing`] takes.
+    pub(crate) fn table_count(&self) -> usize {
+        self.wanted.len()
+    }
+}
+
+/// The facilities of `slot`'s category, in file order, but those the
+/// assessment set aside as stray (METHOD 1).
+fn of_category(slot: &Slot, facilities: &[Facility], set_aside: &[SetAside]) -> Vec<u32> {
+    (0..facilities.len() as u32)
+        .filter(|&j| facilities[j as usize].category == slot.category)
+        .filter(|&j| {
+            !set_aside
+                .iter()
+                .any(|s| s.layer == "facilities" && s.feature == j as usize + 1)
+        })
+        .collect()
+}
+
+/// `of_category` attached to mode `m`'s roads: as the assessment placed
+/// them when it did and they are the same facilities (position and
+/// category), else snapped here; those no road takes are left out.
+fn attached_facilities(
+    of_category: &[u32],
+    facilities: &[Facility],
+    placed: &[Option<Placed>],
+    facility_xy: &[[f64; 2]],
+    net: &Network,
+    m: usize,
+) -> Vec<(u32, Snap)> {
+    let kept = |j: usize| {
+        let p = placed.get(j)?.as_ref()?;
+        (p.xy == facility_xy[j] && p.category == facilities[j].category).then_some(p.snaps[m])
+    };
+    of_category
+        .iter()
+        .filter_map(|&j| {
+            let xy = facility_xy[j as usize];
+            let s = kept(j as usize).unwrap_or_else(|| net.snap(xy, 1 << m)[m]);
+            s.map(|s| (j, s))
+        })
+        .collect()
+}
+
+/// The facilities a serving column of `slot` starts from: those of its
+/// category but the set-aside ones, attached as in [`attached_facilities`].
+pub(crate) fn serving_facilities_of(
+    slot: &Slot,
+    facilities: &[Facility],
+    set_aside: &[SetAside],
+    placed: &[Option<Placed>],
+    facility_xy: &[[f64; 2]],
+    net: &Network,
+) -> Vec<(u32, Snap)> {
+    let of_category = of_category(slot, facilities, set_aside);
+    attached_facilities(
+        &of_category,
+        facilities,
+        placed,
+        facility_xy,
+        net,
+        slot.mode.index(),
+    )
+}
+
+/// The search limit of a serving column: a little beyond the column's, so
+/// that a resident the single-precision column counts as covered is
+/// reached.
+fn serving_limit_s(slot: &Slot) -> f64 {
+    slot.limit_minutes * 60.0 * 1.001 + 1.0
 }
 
 /// Per minute column of `assessment` (`assessment.slots` order), per demand
@@ -264,7 +417,7 @@ pub fn serving_facilities(
 const SERVING_WAITING: usize = 4;
 
 /// The columns of [`serving_facilities`], handed to `each(slot, column)`
-/// mode by mode as they are found (not in slot order), at most `waiting`
+/// as they are found (not in slot order), at most `waiting`
 /// of them found and not yet handed on. With
 /// `read_within[slot] = Some(minutes)`, residents whose travel time in the
 /// column is beyond `minutes` (or unknown) are left [`NOT_SERVED`] without
@@ -298,92 +451,110 @@ fn serving_columns(
         .iter()
         .map(|f| projection.forward(f.location.x(), f.location.y()))
         .collect();
-    // Mode by mode: the residents' attachments of that mode once, then its
-    // columns in parallel; the attachments go before the next mode's are
-    // made (at province scale each mode's take hundreds of MB).
-    for mode in Mode::ALL {
-        let of_mode: Vec<usize> = (0..assessment.slots.len())
-            .filter(|&i| assessment.slots[i].mode == mode)
-            .collect();
-        if of_mode.is_empty() {
-            continue;
-        }
-        let m = mode.index();
-        let network = assessment
+    // Each mode's road graph and residents' attachments: the assessment's
+    // own when it kept them (the same snaps), else the residents snapped
+    // to that mode here.
+    let mode_network = |m: usize| {
+        assessment
             .routing
             .as_ref()
-            .and_then(|r| Some((r.graphs[m].as_ref()?, &*r.network)));
-        // The assessment's own attachments when it kept them (the same
-        // snaps), else the residents snapped to this mode here.
+            .and_then(|r| Some((r.graphs[m].as_ref()?, &*r.network)))
+    };
+    let kept_of = |m: usize| {
         let kept = &assessment.attachments.0[m];
-        let attachments: Option<Cow<'_, [Attachment]>> = network.map(|(graph, net)| {
-            if kept.len() == assessment.demand.len() {
-                Cow::Borrowed(kept.as_slice())
-            } else {
-                Cow::Owned(
-                    net.snap_many(resident_xy(), 1 << m)
-                        .into_par_iter()
-                        .map(|s| Attachment::new(graph, net, s[m]))
-                        .collect(),
-                )
-            }
-        });
+        (kept.len() == assessment.demand.len()).then_some(kept.as_slice())
+    };
+    let attachments_of = |m: usize| -> Option<Cow<'_, [Attachment]>> {
+        let (graph, net) = mode_network(m)?;
+        Some(match kept_of(m) {
+            Some(kept) => Cow::Borrowed(kept),
+            None => Cow::Owned(
+                net.snap_many(resident_xy(), 1 << m)
+                    .into_par_iter()
+                    .map(|s| Attachment::new(graph, net, s[m]))
+                    .collect(),
+            ),
+        })
+    };
+    let slots_of = |modes: &[Mode]| -> Vec<usize> {
+        (0..assessment.slots.len())
+            .filter(|&i| modes.contains(&assessment.slots[i].mode))
+            .collect()
+    };
+    // When every mode's attachments are at hand (kept, or no roads), all
+    // columns go through one queue, so that no core waits at the end of a
+    // mode for its slowest column. Otherwise mode by mode: a mode's
+    // attachments are made once and go before the next mode's are made
+    // (at province scale each mode's take hundreds of MB).
+    let at_hand = Mode::ALL
+        .iter()
+        .all(|m| mode_network(m.index()).is_none() || kept_of(m.index()).is_some());
+    let passes: Vec<Vec<Mode>> = if at_hand {
+        vec![Mode::ALL.to_vec()]
+    } else {
+        Mode::ALL.iter().map(|&m| vec![m]).collect()
+    };
+    for modes in passes {
+        let mut of_pass = slots_of(&modes);
+        if of_pass.is_empty() {
+            continue;
+        }
+        let attachments: Vec<Option<Cow<'_, [Attachment]>>> = Mode::ALL
+            .iter()
+            .map(|m| {
+                if modes.contains(m) {
+                    attachments_of(m.index())
+                } else {
+                    None
+                }
+            })
+            .collect();
         // The serving column of slot `i`.
         let serve = |i: usize| -> Vec<u32> {
             let slot = &assessment.slots[i];
-            // Stray facilities were set aside by the assessment (METHOD 1).
-            let of_category: Vec<u32> = (0..layers.facilities.len() as u32)
-                .filter(|&j| layers.facilities[j as usize].category == slot.category)
-                .filter(|&j| {
-                    !assessment
-                        .set_aside
-                        .iter()
-                        .any(|s| s.layer == "facilities" && s.feature == j as usize + 1)
-                })
-                .collect();
-            match (network, &attachments) {
+            let m = slot.mode.index();
+            let of_category = of_category(slot, &layers.facilities, &assessment.set_aside);
+            match (mode_network(m), &attachments[m]) {
                 (Some((graph, net)), Some(attachments)) => {
-                    // As the assessment placed them when it kept
-                    // them and they are the same facilities.
-                    let kept = |j: usize| {
-                        let p = assessment.placed.0.get(j)?.as_ref()?;
-                        (p.xy == facility_xy[j] && p.category == layers.facilities[j].category)
-                            .then_some(p.snaps[m])
-                    };
-                    let facilities: Vec<(u32, Snap)> = of_category
-                        .iter()
-                        .filter_map(|&j| {
-                            let xy = facility_xy[j as usize];
-                            let s = kept(j as usize).unwrap_or_else(|| net.snap(xy, 1 << m)[m]);
-                            s.map(|s| (j, s))
-                        })
-                        .collect();
-                    // A little beyond the limit, so that a resident the
-                    // single-precision column counts as covered is reached.
-                    let limit_s = slot.limit_minutes * 60.0 * 1.001 + 1.0;
+                    let facilities = attached_facilities(
+                        &of_category,
+                        &layers.facilities,
+                        &assessment.placed.0,
+                        &facility_xy,
+                        net,
+                        m,
+                    );
                     let only = read_within[i].map(|m| (&assessment.minutes[i][..], m));
+                    let limit_s = serving_limit_s(slot);
                     nearest_on_network(graph, net, &facilities, attachments, only, limit_s)
                 }
                 _ => {
                     let speed = engine::straight_line_speed_mps(profile, slot.mode);
-                    let limit_m =
-                        (slot.limit_minutes * 60.0 * 1.001 + 1.0) * speed / profile.detour_factor;
+                    let limit_m = serving_limit_s(slot) * speed / profile.detour_factor;
                     nearest_straight(&facility_xy, &of_category, resident_xy(), limit_m)
                 }
             }
         };
-        // The columns are searched in parallel and handed on as each is
-        // found, on a thread of their own, so that no core waits for the
-        // slowest column of a batch.
+        // Longer limits first (their searches reach farther): the short
+        // ones fill the end, when a core would otherwise wait.
+        of_pass.sort_by(|&a, &b| {
+            let (a, b) = (&assessment.slots[a], &assessment.slots[b]);
+            b.limit_minutes.total_cmp(&a.limit_minutes)
+        });
+        // The columns are taken in that order by whichever core is free
+        // and handed on as each is found, on a thread of their own.
         let (found, handed) =
-            std::sync::mpsc::sync_channel::<(usize, Vec<u32>)>(waiting.clamp(1, of_mode.len()));
+            std::sync::mpsc::sync_channel::<(usize, Vec<u32>)>(waiting.clamp(1, of_pass.len()));
         std::thread::scope(|scope| {
             let each = &mut each;
             scope.spawn(move || handed.into_iter().for_each(|(i, column)| each(i, column)));
-            of_mode.par_iter().for_each_with(found, |found, &i| {
-                // The receiver ends only when every sender has.
-                let _ = found.send((i, serve(i)));
-            });
+            of_pass
+                .into_iter()
+                .par_bridge()
+                .for_each_with(found, |found, i| {
+                    // The receiver ends only when every sender has.
+                    let _ = found.send((i, serve(i)));
+                });
         });
         drop(attachments);
     }
@@ -450,84 +621,123 @@ fn nearest_on_network(
     only: Option<(&[f32], f32)>,
     limit_s: f64,
 ) -> Vec<u32> {
-    let mut seeds = Vec::new();
-    // `(segment, position, connector seconds, facility)` by segment: a
-    // resident looks up the facilities on its own segment by bisection.
-    let mut on_segment: Vec<(u32, f64, f64, u32)> = Vec::with_capacity(facilities.len());
-    for &(j, ref snap) in facilities {
-        for (v, secs) in facility_seeds_exact(graph, net, snap) {
-            seeds.push((v, Label { secs, facility: j }));
-        }
-        on_segment.push((
-            snap.segment,
-            snap.t as f64,
-            snap.connector_m as f64 / graph.connector_mps,
-            j,
-        ));
-    }
-    on_segment.sort_unstable_by_key(|e| e.0);
-    // Whether a segment holds any of them: most residents' do not.
-    let mut holds_facility = vec![0u64; net.segments.len().div_ceil(64)];
-    for e in &on_segment {
-        holds_facility[e.0 as usize / 64] |= 1 << (e.0 % 64);
-    }
-    let best = node_labels(graph, &seeds, limit_s);
+    let sources = ServingSources::new(graph, net, facilities);
+    let best = node_labels(graph, &sources.seeds, limit_s);
     attachments
         .par_iter()
         .enumerate()
         .map(|(i, at)| {
-            if at.dirs == 0 {
-                return NOT_SERVED;
-            }
+            // The minutes first: a short tier's column leaves most
+            // residents out without their attachment being read.
             if let Some((minutes, limit)) = only
-                && (minutes[i] > limit || minutes[i].is_nan())
+                && beyond(minutes[i], limit)
             {
                 return NOT_SERVED;
             }
-            let (t, w) = (at.t as f64, at.w as f64);
-            let (la, lb) = (best.get(at.a), best.get(at.b));
-            let mut pick = Label::NONE;
-            let mut offer = |secs: f64, facility: u32| {
-                let l = Label { secs, facility };
-                if facility != NOT_SERVED && l.better_than(pick) {
-                    pick = l;
-                }
-            };
-            if t == 0.0 {
-                offer(la.secs, la.facility);
-            } else if t == 1.0 {
-                offer(lb.secs, lb.facility);
-            }
-            if at.dirs & TRAVERSE_FORWARD != 0 {
-                offer((1.0 - t) * w + lb.secs, lb.facility);
-            }
-            if at.dirs & TRAVERSE_BACKWARD != 0 {
-                offer(t * w + la.secs, la.facility);
-            }
-            let holds = holds_facility
-                .get(at.segment as usize / 64)
-                .is_some_and(|bits| bits & (1 << (at.segment % 64)) != 0);
-            let first = if holds {
-                on_segment.partition_point(|e| e.0 < at.segment)
-            } else {
-                on_segment.len()
-            };
-            for &(_, tf, conn_f, j) in on_segment[first..].iter().take_while(|e| e.0 == at.segment)
-            {
-                if at.dirs & TRAVERSE_FORWARD != 0 && tf >= t {
-                    offer((tf - t) * w + conn_f, j);
-                }
-                if at.dirs & TRAVERSE_BACKWARD != 0 && tf <= t {
-                    offer((t - tf) * w + conn_f, j);
-                }
-            }
-            if pick.facility != NOT_SERVED && at.conn_s as f64 + pick.secs <= limit_s {
-                pick.facility
-            } else {
-                NOT_SERVED
-            }
+            sources.serving_at(at, |v| best.get(v), limit_s)
         })
         .collect()
+}
+
+/// Whether a resident at `minutes` is beyond a tier's `limit` (unknown
+/// minutes are): the tables do not count it.
+fn beyond(minutes: f32, limit: f32) -> bool {
+    minutes > limit || minutes.is_nan()
+}
+
+/// The facilities of one serving search as it starts from them and as
+/// residents look them up.
+struct ServingSources {
+    /// `(node, label)`: the search's seeds (METHOD 3–4).
+    seeds: Vec<(u32, Label)>,
+    /// `(segment, position, connector seconds, facility)` by segment: a
+    /// resident looks up the facilities on its own segment by bisection.
+    on_segment: Vec<(u32, f64, f64, u32)>,
+    /// Whether a segment holds any of them: most residents' do not.
+    holds_facility: Vec<u64>,
+}
+
+impl ServingSources {
+    fn new(graph: &ModeGraph, net: &Network, facilities: &[(u32, Snap)]) -> Self {
+        let mut seeds = Vec::new();
+        let mut on_segment: Vec<(u32, f64, f64, u32)> = Vec::with_capacity(facilities.len());
+        for &(j, ref snap) in facilities {
+            for (v, secs) in facility_seeds_exact(graph, net, snap) {
+                seeds.push((v, Label { secs, facility: j }));
+            }
+            on_segment.push((
+                snap.segment,
+                snap.t as f64,
+                snap.connector_m as f64 / graph.connector_mps,
+                j,
+            ));
+        }
+        on_segment.sort_unstable_by_key(|e| e.0);
+        let mut holds_facility = vec![0u64; net.segments.len().div_ceil(64)];
+        for e in &on_segment {
+            holds_facility[e.0 as usize / 64] |= 1 << (e.0 % 64);
+        }
+        Self {
+            seeds,
+            on_segment,
+            holds_facility,
+        }
+    }
+
+    /// The serving facility of a resident attached at `at`, from the nodes'
+    /// labels (`label_of`): the best of both ends of its segment and of the
+    /// facilities on the same segment, within `limit_s`.
+    #[inline]
+    fn serving_at(&self, at: &Attachment, label_of: impl Fn(u32) -> Label, limit_s: f64) -> u32 {
+        if at.dirs == 0 {
+            return NOT_SERVED;
+        }
+        let (t, w) = (at.t as f64, at.w as f64);
+        let (la, lb) = (label_of(at.a), label_of(at.b));
+        let mut pick = Label::NONE;
+        let mut offer = |secs: f64, facility: u32| {
+            let l = Label { secs, facility };
+            if facility != NOT_SERVED && l.better_than(pick) {
+                pick = l;
+            }
+        };
+        if t == 0.0 {
+            offer(la.secs, la.facility);
+        } else if t == 1.0 {
+            offer(lb.secs, lb.facility);
+        }
+        if at.dirs & TRAVERSE_FORWARD != 0 {
+            offer((1.0 - t) * w + lb.secs, lb.facility);
+        }
+        if at.dirs & TRAVERSE_BACKWARD != 0 {
+            offer(t * w + la.secs, la.facility);
+        }
+        let holds = self
+            .holds_facility
+            .get(at.segment as usize / 64)
+            .is_some_and(|bits| bits & (1 << (at.segment % 64)) != 0);
+        let first = if holds {
+            self.on_segment.partition_point(|e| e.0 < at.segment)
+        } else {
+            self.on_segment.len()
+        };
+        for &(_, tf, conn_f, j) in self.on_segment[first..]
+            .iter()
+            .take_while(|e| e.0 == at.segment)
+        {
+            if at.dirs & TRAVERSE_FORWARD != 0 && tf >= t {
+                offer((tf - t) * w + conn_f, j);
+            }
+            if at.dirs & TRAVERSE_BACKWARD != 0 && tf <= t {
+                offer((t - tf) * w + conn_f, j);
+            }
+        }
+        if pick.facility != NOT_SERVED && at.conn_s as f64 + pick.secs <= limit_s {
+            pick.facility
+        } else {
+            NOT_SERVED
+        }
+    }
 }
 
 /// The best label `(seconds, facility)` of every node: the seconds from the
@@ -597,6 +807,168 @@ fn node_labels(graph: &ModeGraph, seeds: &[(u32, Label)], limit_s: f64) -> BestL
         queue.put_back(b, list);
     }
     best
+}
+
+/// A minute column and its serving column from one search (the command
+/// line's assessment, see `assess_and_share_releasing_inputs`): the
+/// coverage search's single-precision times from `covering` (as
+/// [`engine::SlotState::build`] finds them) and the exact labels from
+/// `serving` ([`node_labels`]'s) are found in one walk over the network,
+/// which costs little more than either (the time goes to reaching each
+/// node's memory). Residents beyond `read_within` minutes are left
+/// [`NOT_SERVED`].
+pub(crate) fn minutes_and_serving(
+    graph: &ModeGraph,
+    net: &Network,
+    slot: &Slot,
+    covering: &[(u32, Snap)],
+    serving: &[(u32, Snap)],
+    attachments: &[Attachment],
+    read_within: Option<f32>,
+) -> (Vec<f32>, Vec<u32>) {
+    let quick_seeds: Vec<(u32, f32)> = covering
+        .iter()
+        .flat_map(|(_, snap)| engine::facility_seeds(graph, net, snap))
+        .collect();
+    let sources = ServingSources::new(graph, net, serving);
+    let limit_s = serving_limit_s(slot);
+    let quick_limit = (slot.limit_minutes * 60.0) as f32;
+    let times = node_times(graph, &quick_seeds, quick_limit, &sources.seeds, limit_s);
+    // The coverage state's facilities on segments; its node times are read
+    // from `times`.
+    let state = engine::SlotState::carried(
+        graph,
+        net,
+        covering.iter().map(|(j, snap)| (*j, snap)),
+        slot.limit_minutes,
+        Vec::new(),
+        Vec::new(),
+    );
+    attachments
+        .par_iter()
+        .map(|at| {
+            if at.dirs == 0 {
+                return (f32::INFINITY, NOT_SERVED);
+            }
+            let (ta, tb) = (times[at.a as usize], times[at.b as usize]);
+            let minutes = state.minutes_between(at, ta.quick, tb.quick);
+            if read_within.is_some_and(|limit| beyond(minutes, limit)) {
+                return (minutes, NOT_SERVED);
+            }
+            // The ends' labels are in cache by now.
+            let label_of = |v: u32| times[v as usize].label();
+            (minutes, sources.serving_at(at, label_of, limit_s))
+        })
+        .unzip()
+}
+
+/// A node's times in [`node_times`]: the coverage search's and the serving
+/// search's label, side by side so that one cache line holds both.
+#[derive(Clone, Copy, Debug)]
+struct NodeTimes {
+    quick: f32,
+    facility: u32,
+    secs: f64,
+}
+
+impl NodeTimes {
+    fn label(self) -> Label {
+        Label {
+            secs: self.secs,
+            facility: self.facility,
+        }
+    }
+}
+
+/// Two searches in one walk: the single-precision times of
+/// [`ModeGraph::relax`] from `quick_seeds` within `quick_limit`, and the
+/// exact labels of [`node_labels`] from `seeds` within `limit_s`.
+///
+/// Both are label-correcting searches whose result is their fixpoint (the
+/// minimum over paths of the sums in their own precision, ties of the
+/// exact one to the lower facility), whatever the order nodes are taken
+/// in; so a node taken for either is relaxed for both, and an entry is
+/// skipped only when it is stale for both. Tested bit for bit against the
+/// two searches run apart.
+fn node_times(
+    graph: &ModeGraph,
+    quick_seeds: &[(u32, f32)],
+    quick_limit: f32,
+    seeds: &[(u32, Label)],
+    limit_s: f64,
+) -> Vec<NodeTimes> {
+    let mut times = vec![
+        NodeTimes {
+            quick: f32::INFINITY,
+            facility: NOT_SERVED,
+            secs: f64::INFINITY,
+        };
+        graph.node_count()
+    ];
+    let mut queue = TimeBuckets::default();
+    queue.reset(quick_limit.max(limit_s as f32));
+    for &(v, secs) in quick_seeds {
+        let t = &mut times[v as usize];
+        if secs <= quick_limit && secs < t.quick {
+            t.quick = secs;
+            queue.push(secs, v);
+        }
+    }
+    for &(v, label) in seeds {
+        let t = &mut times[v as usize];
+        if label.secs <= limit_s && label.better_than(t.label()) {
+            t.secs = label.secs;
+            t.facility = label.facility;
+            queue.push(label.secs as f32, v);
+        }
+    }
+    for b in 0..queue.bucket_count() {
+        let mut list = queue.take(b);
+        let mut i = 0;
+        while i < list.len() {
+            // As in the coverage search: ask early for what comes next.
+            if let Some(&(_, far)) = list.get(i + 32) {
+                graph.prefetch_offsets(far);
+                prefetch(&times, far as usize);
+            }
+            if let Some(&(_, mid)) = list.get(i + 12) {
+                graph.prefetch_arcs(mid);
+            }
+            let (key, v) = list[i];
+            i += 1;
+            let here = times[v as usize];
+            // A later, lower entry of this node follows for both times.
+            if key > here.quick && key > here.secs as f32 {
+                continue;
+            }
+            for (u, w) in graph.in_arcs(v) {
+                let there = &mut times[u as usize];
+                let mut lowered = f32::INFINITY;
+                let quick = here.quick + w;
+                if quick < there.quick && quick <= quick_limit {
+                    there.quick = quick;
+                    lowered = quick;
+                }
+                let secs = here.secs + w as f64;
+                if secs <= limit_s
+                    && (secs < there.secs || (secs == there.secs && here.facility < there.facility))
+                {
+                    there.secs = secs;
+                    there.facility = here.facility;
+                    lowered = lowered.min(secs as f32);
+                }
+                if lowered < f32::INFINITY {
+                    if queue.bucket_of(lowered) <= b {
+                        list.push((lowered, u));
+                    } else {
+                        queue.push(lowered, u);
+                    }
+                }
+            }
+        }
+        queue.put_back(b, list);
+    }
+    times
 }
 
 /// The labels of [`node_labels`], seconds and facility in separate arrays:
@@ -840,6 +1212,156 @@ mod tests {
             }
         }
         assert!(compared > 100_000, "only {compared} labels compared");
+    }
+
+    /// The walk that finds both searches' times at once finds each as the
+    /// search alone does, bit for bit: the coverage search's single-
+    /// precision times and the exact labels, with twin facilities at every
+    /// place so that ties of time are broken by index, with the limits of
+    /// the assessment and none, and from the same facilities or from
+    /// different ones (so that each search's entries go stale apart).
+    #[test]
+    fn one_walk_finds_what_both_searches_find() {
+        use crate::generate::{
+            DEFAULT_PROFILE_JSON, SyntheticParams, demo_district, synthetic_district,
+        };
+        let default = Profile::from_json(DEFAULT_PROFILE_JSON).unwrap();
+        let mut cases = vec![
+            (demo_district().layers, default.clone()),
+            (synthetic_district(&SyntheticParams::small()), default),
+        ];
+        cases.extend((0..8).map(random_case));
+        let (mut quick_compared, mut exact_compared) = (0, 0);
+        for (layers, profile) in &cases {
+            let a = assess(layers, profile, &Progress::new()).unwrap();
+            let routing = a.routing.as_ref().expect("a road network");
+            for slot in &a.slots {
+                let m = slot.mode.index();
+                let Some(graph) = routing.graphs[m].as_ref() else {
+                    continue;
+                };
+                let net = &*routing.network;
+                for apart in [false, true] {
+                    let (mut quick_seeds, mut seeds) = (Vec::new(), Vec::new());
+                    for (j, f) in layers.facilities.iter().enumerate() {
+                        if f.category != slot.category {
+                            continue;
+                        }
+                        let xy = net.projection.forward(f.location.x(), f.location.y());
+                        let Some(snap) = net.snap(xy, 1 << m)[m] else {
+                            continue;
+                        };
+                        if !apart || j % 3 != 0 {
+                            quick_seeds.extend(engine::facility_seeds(graph, net, &snap));
+                        }
+                        if apart && j % 3 == 1 {
+                            continue;
+                        }
+                        for (v, secs) in facility_seeds_exact(graph, net, &snap) {
+                            for twin in [1, 0] {
+                                let facility = 2 * j as u32 + twin;
+                                seeds.push((v, Label { secs, facility }));
+                            }
+                        }
+                    }
+                    let limits = [
+                        ((slot.limit_minutes * 60.0) as f32, serving_limit_s(slot)),
+                        (f32::INFINITY, f64::INFINITY),
+                        // The exact search reaching less far than the quick one.
+                        (
+                            (slot.limit_minutes * 60.0) as f32,
+                            slot.limit_minutes * 30.0,
+                        ),
+                    ];
+                    for (quick_limit, limit_s) in limits {
+                        let both = node_times(graph, &quick_seeds, quick_limit, &seeds, limit_s);
+                        let mut quick = vec![f32::INFINITY; graph.node_count()];
+                        let labelled: Vec<(u32, f32, u32)> =
+                            quick_seeds.iter().map(|&(v, s)| (v, s, 0)).collect();
+                        graph.relax(&mut quick, None, &labelled, quick_limit);
+                        let exact = node_labels(graph, &seeds, limit_s);
+                        assert_eq!(both.len(), quick.len());
+                        for (v, t) in both.iter().enumerate() {
+                            assert_eq!(
+                                t.quick.to_bits(),
+                                quick[v].to_bits(),
+                                "{}: node {v}",
+                                slot.category
+                            );
+                            let e = exact.get(v as u32);
+                            assert!(
+                                t.secs.to_bits() == e.secs.to_bits() && t.facility == e.facility,
+                                "{}: node {v}: {t:?} vs {e:?}",
+                                slot.category
+                            );
+                        }
+                        quick_compared += quick.iter().filter(|t| t.is_finite()).count();
+                        exact_compared += both.iter().filter(|t| t.facility != NOT_SERVED).count();
+                    }
+                }
+            }
+        }
+        assert!(
+            quick_compared > 100_000,
+            "only {quick_compared} times compared"
+        );
+        assert!(
+            exact_compared > 100_000,
+            "only {exact_compared} labels compared"
+        );
+    }
+
+    /// The command line's assessment, which finds the sharing in its
+    /// coverage searches, gives the figures and tables of `assess` then
+    /// `sharing`: on the tiny case, the demo, random cases with townships
+    /// across them, with a tier that reads no column beyond a shorter
+    /// limit, and without roads (where the sharing comes after).
+    #[test]
+    fn sharing_found_in_the_searches_equals_sharing_after() {
+        use crate::analysis::assess_and_share_releasing_inputs;
+        use crate::generate::{DEFAULT_PROFILE_JSON, demo_district};
+        let default = Profile::from_json(DEFAULT_PROFILE_JSON).unwrap();
+        let mut cases = vec![tiny_case(), (demo_district().layers, default)];
+        for seed in 1..=6u64 {
+            let (mut layers, mut profile) = random_case(seed);
+            split_townships(&mut layers);
+            if seed % 2 == 0 {
+                // A second, shorter tier on the same columns.
+                let mut short = profile.tiers[0].clone();
+                short.id = "short".into();
+                short.minutes /= 3.0;
+                profile.tiers.push(short);
+            }
+            if seed == 5 {
+                layers.roads = None;
+            }
+            cases.push((layers, profile));
+        }
+        let mut tables = 0;
+        for (i, (layers, profile)) in cases.iter().enumerate() {
+            let plain = assess(layers, profile, &Progress::new()).unwrap();
+            let after = sharing(&plain, layers, profile);
+            let mut owned = layers.clone();
+            let (joint, found) =
+                assess_and_share_releasing_inputs(&mut owned, profile, &Progress::new(), || {})
+                    .unwrap();
+            assert_eq!(found, after, "case {i}");
+            assert_eq!(joint.report, plain.report, "case {i}");
+            assert_eq!(joint.blind_spots, plain.blind_spots, "case {i}");
+            assert_eq!(joint.minutes.len(), plain.minutes.len());
+            for (x, y) in joint.minutes.iter().zip(&plain.minutes) {
+                let bits = |c: &Vec<f32>| c.iter().map(|m| m.to_bits()).collect::<Vec<_>>();
+                assert_eq!(bits(x), bits(y), "case {i}");
+            }
+            let served: f64 = found
+                .tables
+                .iter()
+                .flat_map(|t| t.demand.iter().flatten())
+                .sum();
+            assert!(served > 0.0, "case {i}: nobody served");
+            tables += found.tables.len();
+        }
+        assert!(tables > 20, "only {tables} tables compared");
     }
 
     /// Three townships across the random cases (some residents and

@@ -201,7 +201,7 @@ pub fn write_blind_spots_geojson(
     // Neighbours in the list mostly miss the same categories: the last
     // pair's head is looked up without hashing.
     let mut last: Option<((u32, u64), usize)> = None;
-    let mut line: Vec<u8> = Vec::with_capacity(512);
+    let mut line: Vec<u8> = Vec::with_capacity(WRITE_AT + 512);
     out.write_all(b"{\"type\":\"FeatureCollection\",\"features\":[")?;
     let mut first = true;
     for b in &assessment.blind_spots {
@@ -245,7 +245,6 @@ pub fn write_blind_spots_geojson(
             }
         };
         let head = &heads[h];
-        line.clear();
         if !first {
             line.push(b',');
         }
@@ -263,10 +262,19 @@ pub fn write_blind_spots_geojson(
         line.push(b',');
         push_coordinate(&mut line, r.location.y());
         line.extend_from_slice(b"]}}");
-        out.write_all(&line)?;
+        // Written a MB at a time, which the buffered writer passes on
+        // without copying.
+        if line.len() >= WRITE_AT {
+            out.write_all(&line)?;
+            line.clear();
+        }
     }
+    out.write_all(&line)?;
     out.write_all(b"\n]}\n")
 }
+
+/// Bytes of blind spots text gathered before they are written.
+const WRITE_AT: usize = 1 << 20;
 
 /// Appends `x` as Rust's `Display` writes it (shortest digits that read
 /// back to `x`, never an exponent), without going through the formatter

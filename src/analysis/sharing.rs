@@ -795,12 +795,7 @@ fn node_labels(graph: &ModeGraph, seeds: &[(u32, Label)], limit_s: f64) -> BestL
                 {
                     best.secs[u as usize] = next;
                     best.facility[u as usize] = facility;
-                    let key = next as f32;
-                    if queue.bucket_of(key) <= b {
-                        list.push((key, u));
-                    } else {
-                        queue.push(key, u);
-                    }
+                    queue.push_while(b, &mut list, next as f32, u);
                 }
             }
         }
@@ -958,11 +953,7 @@ fn node_times(
                     lowered = lowered.min(secs as f32);
                 }
                 if lowered < f32::INFINITY {
-                    if queue.bucket_of(lowered) <= b {
-                        list.push((lowered, u));
-                    } else {
-                        queue.push(lowered, u);
-                    }
+                    queue.push_while(b, &mut list, lowered, u);
                 }
             }
         }

@@ -231,11 +231,7 @@ impl ModeGraph {
                     if t < dist[u] && t <= limit {
                         dist[u] = t;
                         labels.pass_on(v, arc.from);
-                        if queue.bucket_of(t) <= b {
-                            list.push((t, arc.from));
-                        } else {
-                            queue.push(t, arc.from);
-                        }
+                        queue.push_while(b, &mut list, t, arc.from);
                     }
                 }
             }

@@ -52,6 +52,18 @@ impl TimeBuckets {
         self.buckets[b].push((secs, node));
     }
 
+    /// Add `node` at `secs` while bucket `b` is worked on, its entries
+    /// taken out as `list`: to the end of that list when `secs` falls in
+    /// `b` or before (processed in this bucket), else into its bucket.
+    #[inline]
+    pub fn push_while(&mut self, b: usize, list: &mut Vec<(f32, u32)>, secs: f32, node: u32) {
+        if self.bucket_of(secs) <= b {
+            list.push((secs, node));
+        } else {
+            self.push(secs, node);
+        }
+    }
+
     pub fn bucket_count(&self) -> usize {
         self.buckets.len()
     }

@@ -19,9 +19,7 @@ use super::engine::{self, Attachment, Placed, facility_seeds_exact, layer_bounds
 use super::{Assessment, CoverageReport, SetAside, Slot, TownshipIndex};
 use crate::geodesy::LocalProjection;
 use crate::model::{Facility, Layers, Mode, Profile, Resident, Township};
-use crate::network::{
-    ModeGraph, Network, Snap, TRAVERSE_BACKWARD, TRAVERSE_FORWARD, TimeBuckets, prefetch,
-};
+use crate::network::{ModeGraph, Network, Snap, TRAVERSE_BACKWARD, TRAVERSE_FORWARD, TimeBuckets};
 use rayon::prelude::*;
 use std::borrow::Cow;
 use std::cmp::Ordering;
@@ -770,13 +768,7 @@ fn node_labels(graph: &ModeGraph, seeds: &[(u32, Label)], limit_s: f64) -> BestL
         let mut i = 0;
         while i < list.len() {
             // As in the coverage search: ask early for what comes next.
-            if let Some(&(_, far)) = list.get(i + 32) {
-                graph.prefetch_offsets(far);
-                prefetch(&best.secs, far as usize);
-            }
-            if let Some(&(_, mid)) = list.get(i + 12) {
-                graph.prefetch_arcs(mid);
-            }
+            graph.prefetch_ahead(&list, i, &best.secs);
             let (key, v) = list[i];
             i += 1;
             let secs = best.secs[v as usize];
@@ -922,13 +914,7 @@ fn node_times(
         let mut i = 0;
         while i < list.len() {
             // As in the coverage search: ask early for what comes next.
-            if let Some(&(_, far)) = list.get(i + 32) {
-                graph.prefetch_offsets(far);
-                prefetch(&times, far as usize);
-            }
-            if let Some(&(_, mid)) = list.get(i + 12) {
-                graph.prefetch_arcs(mid);
-            }
+            graph.prefetch_ahead(&list, i, &times);
             let (key, v) = list[i];
             i += 1;
             let here = times[v as usize];
@@ -1144,13 +1130,10 @@ mod tests {
         }
     }
 
-    /// The bucket search gives the heap search's labels bit for bit, for
-    /// every mode and category column of the demo district, a small
-    /// synthetic district and the random cases, with the tier's limit and
-    /// without one; each facility's seeds are also given a twin (the next
-    /// facility index, same node and time), so ties are decided too.
-    #[test]
-    fn bucket_labels_equal_heap_labels() {
+    /// Every column of the demo district, a small synthetic district and
+    /// the random cases that has a road graph, with the facilities of its
+    /// category that a road takes, `(file index, snap)`.
+    fn each_search_column(mut f: impl FnMut(&ModeGraph, &Network, &Slot, &[(usize, Snap)])) {
         use crate::generate::{
             DEFAULT_PROFILE_JSON, SyntheticParams, demo_district, synthetic_district,
         };
@@ -1160,7 +1143,6 @@ mod tests {
             (synthetic_district(&SyntheticParams::small()), default),
         ];
         cases.extend((0..8).map(random_case));
-        let mut compared = 0;
         for (layers, profile) in &cases {
             let a = assess(layers, profile, &Progress::new()).unwrap();
             let routing = a.routing.as_ref().expect("a road network");
@@ -1170,38 +1152,65 @@ mod tests {
                     continue;
                 };
                 let net = &*routing.network;
-                let mut seeds = Vec::new();
-                for (j, f) in layers.facilities.iter().enumerate() {
-                    if f.category != slot.category {
-                        continue;
-                    }
-                    let xy = net.projection.forward(f.location.x(), f.location.y());
-                    let Some(snap) = net.snap(xy, 1 << m)[m] else {
-                        continue;
-                    };
-                    for (v, secs) in facility_seeds_exact(graph, net, &snap) {
-                        for twin in [1, 0] {
-                            let facility = 2 * j as u32 + twin;
-                            seeds.push((v, Label { secs, facility }));
-                        }
-                    }
-                }
-                for limit_s in [slot.limit_minutes * 60.0, f64::INFINITY] {
-                    let fast = node_labels(graph, &seeds, limit_s);
-                    let slow = node_labels_by_heap(graph, &seeds, limit_s);
-                    assert_eq!(fast.secs.len(), slow.len());
-                    let fast: Vec<Label> = (0..slow.len() as u32).map(|v| fast.get(v)).collect();
-                    for (v, (f, s)) in fast.iter().zip(&slow).enumerate() {
-                        assert!(
-                            f.secs.to_bits() == s.secs.to_bits() && f.facility == s.facility,
-                            "{}: node {v}: {f:?} vs {s:?}",
-                            slot.category
-                        );
-                    }
-                    compared += fast.iter().filter(|l| l.facility != NOT_SERVED).count();
+                let snapped: Vec<(usize, Snap)> = layers
+                    .facilities
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, f)| f.category == slot.category)
+                    .filter_map(|(j, f)| {
+                        let xy = net.projection.forward(f.location.x(), f.location.y());
+                        Some((j, net.snap(xy, 1 << m)[m]?))
+                    })
+                    .collect();
+                f(graph, net, slot, &snapped);
+            }
+        }
+    }
+
+    /// Exact seeds of `facilities`, each also given a twin (the next
+    /// facility index, same node and time), so that ties are decided too.
+    fn twin_seeds(
+        graph: &ModeGraph,
+        net: &Network,
+        facilities: &[&(usize, Snap)],
+    ) -> Vec<(u32, Label)> {
+        let mut seeds = Vec::new();
+        for &&(j, ref snap) in facilities {
+            for (v, secs) in facility_seeds_exact(graph, net, snap) {
+                for twin in [1, 0] {
+                    let facility = 2 * j as u32 + twin;
+                    seeds.push((v, Label { secs, facility }));
                 }
             }
         }
+        seeds
+    }
+
+    /// The bucket search gives the heap search's labels bit for bit, for
+    /// every mode and category column of the demo district, a small
+    /// synthetic district and the random cases, with the tier's limit and
+    /// without one; each facility's seeds are also given a twin (the next
+    /// facility index, same node and time), so ties are decided too.
+    #[test]
+    fn bucket_labels_equal_heap_labels() {
+        let mut compared = 0;
+        each_search_column(|graph, net, slot, snapped| {
+            let seeds = twin_seeds(graph, net, &snapped.iter().collect::<Vec<_>>());
+            for limit_s in [slot.limit_minutes * 60.0, f64::INFINITY] {
+                let fast = node_labels(graph, &seeds, limit_s);
+                let slow = node_labels_by_heap(graph, &seeds, limit_s);
+                assert_eq!(fast.secs.len(), slow.len());
+                let fast: Vec<Label> = (0..slow.len() as u32).map(|v| fast.get(v)).collect();
+                for (v, (f, s)) in fast.iter().zip(&slow).enumerate() {
+                    assert!(
+                        f.secs.to_bits() == s.secs.to_bits() && f.facility == s.facility,
+                        "{}: node {v}: {f:?} vs {s:?}",
+                        slot.category
+                    );
+                }
+                compared += fast.iter().filter(|l| l.facility != NOT_SERVED).count();
+            }
+        });
         assert!(compared > 100_000, "only {compared} labels compared");
     }
 
@@ -1213,85 +1222,55 @@ mod tests {
     /// different ones (so that each search's entries go stale apart).
     #[test]
     fn one_walk_finds_what_both_searches_find() {
-        use crate::generate::{
-            DEFAULT_PROFILE_JSON, SyntheticParams, demo_district, synthetic_district,
-        };
-        let default = Profile::from_json(DEFAULT_PROFILE_JSON).unwrap();
-        let mut cases = vec![
-            (demo_district().layers, default.clone()),
-            (synthetic_district(&SyntheticParams::small()), default),
-        ];
-        cases.extend((0..8).map(random_case));
         let (mut quick_compared, mut exact_compared) = (0, 0);
-        for (layers, profile) in &cases {
-            let a = assess(layers, profile, &Progress::new()).unwrap();
-            let routing = a.routing.as_ref().expect("a road network");
-            for slot in &a.slots {
-                let m = slot.mode.index();
-                let Some(graph) = routing.graphs[m].as_ref() else {
-                    continue;
-                };
-                let net = &*routing.network;
-                for apart in [false, true] {
-                    let (mut quick_seeds, mut seeds) = (Vec::new(), Vec::new());
-                    for (j, f) in layers.facilities.iter().enumerate() {
-                        if f.category != slot.category {
-                            continue;
-                        }
-                        let xy = net.projection.forward(f.location.x(), f.location.y());
-                        let Some(snap) = net.snap(xy, 1 << m)[m] else {
-                            continue;
-                        };
-                        if !apart || j % 3 != 0 {
-                            quick_seeds.extend(engine::facility_seeds(graph, net, &snap));
-                        }
-                        if apart && j % 3 == 1 {
-                            continue;
-                        }
-                        for (v, secs) in facility_seeds_exact(graph, net, &snap) {
-                            for twin in [1, 0] {
-                                let facility = 2 * j as u32 + twin;
-                                seeds.push((v, Label { secs, facility }));
-                            }
-                        }
+        each_search_column(|graph, net, slot, snapped| {
+            for apart in [false, true] {
+                let quick_seeds: Vec<(u32, f32)> = snapped
+                    .iter()
+                    .filter(|(j, _)| !apart || j % 3 != 0)
+                    .flat_map(|(_, snap)| engine::facility_seeds(graph, net, snap))
+                    .collect();
+                let exact: Vec<&(usize, Snap)> = snapped
+                    .iter()
+                    .filter(|(j, _)| !apart || j % 3 != 1)
+                    .collect();
+                let seeds = twin_seeds(graph, net, &exact);
+                let limits = [
+                    ((slot.limit_minutes * 60.0) as f32, serving_limit_s(slot)),
+                    (f32::INFINITY, f64::INFINITY),
+                    // The exact search reaching less far than the quick one.
+                    (
+                        (slot.limit_minutes * 60.0) as f32,
+                        slot.limit_minutes * 30.0,
+                    ),
+                ];
+                for (quick_limit, limit_s) in limits {
+                    let both = node_times(graph, &quick_seeds, quick_limit, &seeds, limit_s);
+                    let mut quick = vec![f32::INFINITY; graph.node_count()];
+                    let labelled: Vec<(u32, f32, u32)> =
+                        quick_seeds.iter().map(|&(v, s)| (v, s, 0)).collect();
+                    graph.relax(&mut quick, None, &labelled, quick_limit);
+                    let exact = node_labels(graph, &seeds, limit_s);
+                    assert_eq!(both.len(), quick.len());
+                    for (v, t) in both.iter().enumerate() {
+                        assert_eq!(
+                            t.quick.to_bits(),
+                            quick[v].to_bits(),
+                            "{}: node {v}",
+                            slot.category
+                        );
+                        let e = exact.get(v as u32);
+                        assert!(
+                            t.secs.to_bits() == e.secs.to_bits() && t.facility == e.facility,
+                            "{}: node {v}: {t:?} vs {e:?}",
+                            slot.category
+                        );
                     }
-                    let limits = [
-                        ((slot.limit_minutes * 60.0) as f32, serving_limit_s(slot)),
-                        (f32::INFINITY, f64::INFINITY),
-                        // The exact search reaching less far than the quick one.
-                        (
-                            (slot.limit_minutes * 60.0) as f32,
-                            slot.limit_minutes * 30.0,
-                        ),
-                    ];
-                    for (quick_limit, limit_s) in limits {
-                        let both = node_times(graph, &quick_seeds, quick_limit, &seeds, limit_s);
-                        let mut quick = vec![f32::INFINITY; graph.node_count()];
-                        let labelled: Vec<(u32, f32, u32)> =
-                            quick_seeds.iter().map(|&(v, s)| (v, s, 0)).collect();
-                        graph.relax(&mut quick, None, &labelled, quick_limit);
-                        let exact = node_labels(graph, &seeds, limit_s);
-                        assert_eq!(both.len(), quick.len());
-                        for (v, t) in both.iter().enumerate() {
-                            assert_eq!(
-                                t.quick.to_bits(),
-                                quick[v].to_bits(),
-                                "{}: node {v}",
-                                slot.category
-                            );
-                            let e = exact.get(v as u32);
-                            assert!(
-                                t.secs.to_bits() == e.secs.to_bits() && t.facility == e.facility,
-                                "{}: node {v}: {t:?} vs {e:?}",
-                                slot.category
-                            );
-                        }
-                        quick_compared += quick.iter().filter(|t| t.is_finite()).count();
-                        exact_compared += both.iter().filter(|t| t.facility != NOT_SERVED).count();
-                    }
+                    quick_compared += quick.iter().filter(|t| t.is_finite()).count();
+                    exact_compared += both.iter().filter(|t| t.facility != NOT_SERVED).count();
                 }
             }
-        }
+        });
         assert!(
             quick_compared > 100_000,
             "only {quick_compared} times compared"

@@ -154,6 +154,21 @@ impl ModeGraph {
         }
     }
 
+    /// Asks the processor for what a search reads next, from its work
+    /// `list` at position `i`: the offsets and the entry of `values` (a
+    /// per-node array) of the node 32 places ahead, and the arcs of the
+    /// node 12 places ahead, whose offset is in cache by then.
+    #[inline(always)]
+    pub fn prefetch_ahead<T>(&self, list: &[(f32, u32)], i: usize, values: &[T]) {
+        if let Some(&(_, far)) = list.get(i + 32) {
+            self.prefetch_offsets(far);
+            prefetch(values, far as usize);
+        }
+        if let Some(&(_, mid)) = list.get(i + 12) {
+            self.prefetch_arcs(mid);
+        }
+    }
+
     /// Improve `dist` (seconds from each node to its nearest source, `INFINITY`
     /// when none within `limit`) with `seeds` `(node, seconds, label)`: a
     /// multi-source shortest-time search that only ever lowers values,
@@ -209,13 +224,7 @@ impl ModeGraph {
             while i < list.len() {
                 // The list says which nodes come next: ask for their memory
                 // early (offsets and time far ahead, arcs nearer).
-                if let Some(&(_, far)) = list.get(i + 32) {
-                    self.prefetch_offsets(far);
-                    prefetch(dist, far as usize);
-                }
-                if let Some(&(_, mid)) = list.get(i + 12) {
-                    self.prefetch_arcs(mid);
-                }
+                self.prefetch_ahead(&list, i, dist);
 
                 let (secs, v) = list[i];
                 i += 1;
@@ -252,7 +261,7 @@ impl ModeGraph {
 
 /// Hint the processor to fetch `slice[i]` into cache (nothing elsewhere).
 #[inline(always)]
-pub(crate) fn prefetch<T>(slice: &[T], i: usize) {
+fn prefetch<T>(slice: &[T], i: usize) {
     #[cfg(target_arch = "x86_64")]
     if i < slice.len() {
         // SAFETY: a prefetch never faults and `i` is in bounds anyway.

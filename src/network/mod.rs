@@ -14,7 +14,6 @@ mod snap;
 mod time_buckets;
 pub use time_buckets::TimeBuckets;
 
-pub(crate) use graph::prefetch;
 pub use graph::{ModeGraph, SearchBuffer, TRAVERSE_BACKWARD, TRAVERSE_FORWARD};
 pub use snap::{MAX_CONNECTOR_M, Snap};
 

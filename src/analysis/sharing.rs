@@ -141,7 +141,7 @@ fn sharing_reading(
     if reading != Reading::WithinTiers {
         read_within.fill(None);
     }
-    let mut tables: Vec<Option<SharingTable>> = maker.wanted.iter().map(|_| None).collect();
+    let mut tables: Vec<Option<SharingTable>> = vec![None; maker.table_count()];
     // The serving columns come a few at a time and go once their tables
     // are made: all of them at once would be a u32 per resident and column.
     serving_columns(
@@ -723,12 +723,7 @@ impl ServingSources {
             .iter()
             .take_while(|e| e.0 == at.segment)
         {
-            if at.dirs & TRAVERSE_FORWARD != 0 && tf >= t {
-                offer((tf - t) * w + conn_f, j);
-            }
-            if at.dirs & TRAVERSE_BACKWARD != 0 && tf <= t {
-                offer((t - tf) * w + conn_f, j);
-            }
+            offer(engine::along_to(at, t, w, tf, conn_f), j);
         }
         if pick.facility != NOT_SERVED && at.conn_s as f64 + pick.secs <= limit_s {
             pick.facility
